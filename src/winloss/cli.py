@@ -1,0 +1,59 @@
+"""Command line: `winloss run STUDY` and friends. Exit codes: 0 all good, 1 some inputs failed, 2 nothing could run."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+# Models ship inside packages; nothing may reach a model hub at run time.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def echo_err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="winloss")
+def main() -> None:
+    """Turn win/loss/churn customer interviews into evidence: themes, honest counts, verbatim quotes."""
+
+
+@main.command()
+@click.argument("study", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [reports/<study name>].")
+@click.option("--seed", type=int, help="Random seed for the theme engine [0].")
+@click.option("--min-theme-size", type=click.IntRange(min=2), help="Smallest theme, in statements.")
+@click.option("--model", "embedding_model", help="sentence-transformers model name or path [bundled all-MiniLM-L6-v2].")
+def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int | None,
+        embedding_model: str | None) -> None:
+    """Analyse the interviews of STUDY and write the report and tables."""
+    from .config import ConfigError
+    from .pipeline import run as run_pipeline
+    from .study import StudyError
+
+    overrides = {"seed": seed, "min_theme_size": min_theme_size, "embedding_model": embedding_model}
+    try:
+        result = run_pipeline(study, out_dir, overrides, log=echo_err)
+    except (StudyError, ConfigError) as exc:
+        echo_err(f"error: {exc}")
+        sys.exit(2)
+    for warning in result.warnings:
+        echo_err(f"warning: {warning}")
+    for problem in result.problems:
+        echo_err(f"skipped: {problem}")
+    c = result.counts
+    echo_err(f"{c['interviews_analysed']} interviews, {c['statements']} statements, {c['themes']} themes, "
+             f"{c['unassigned']} unassigned -> {result.out_dir / 'report.md'}")
+    if result.problems:
+        echo_err(f"{len(result.problems)} input(s) failed; the rest of the study was analysed (exit 1)")
+    sys.exit(result.exit_code)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""Settings: defaults, overridden by STUDY/winloss.toml, overridden by CLI flags."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+DEFAULT_MIN_THEME_SIZE = 8
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass
+class Settings:
+    seed: int = 0
+    min_theme_size: int = DEFAULT_MIN_THEME_SIZE
+    embedding_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
+    interviewer_names: list[str] = field(default_factory=list)
+    quotes_per_theme: int = 3
+    cache_dir: str | None = None
+    # Tables owned by later stages, passed through untouched.
+    audio: dict = field(default_factory=dict)
+    crm: dict = field(default_factory=dict)
+    llm: dict = field(default_factory=dict)
+    previous: str | None = None  # previous quarter's output folder, relative to the study
+
+    def cache_path(self) -> Path:
+        if self.cache_dir:
+            return Path(self.cache_dir).expanduser()
+        env = os.environ.get("WINLOSS_CACHE_DIR")
+        if env:
+            return Path(env).expanduser()
+        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "winloss"
+
+    def to_record(self) -> dict:
+        return asdict(self)
+
+
+def load_settings(study_dir: Path, overrides: dict | None = None) -> Settings:
+    """Read STUDY/winloss.toml (optional) and apply non-None CLI overrides."""
+    values: dict = {}
+    path = study_dir / "winloss.toml"
+    if path.exists():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    known = {f.name for f in fields(Settings)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    settings = Settings(**values)
+    if isinstance(settings.interviewer_names, str):
+        settings.interviewer_names = [settings.interviewer_names]
+    if settings.min_theme_size < 2:
+        raise ConfigError(f"min_theme_size must be at least 2, got {settings.min_theme_size}")
+    return settings

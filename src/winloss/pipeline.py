@@ -1,0 +1,270 @@
+"""`winloss run`: the whole job, top to bottom. Each stage is a call into a module with one job."""
+from __future__ import annotations
+
+import json
+import platform
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .config import Settings, load_settings
+from .models import COHORTS, Interview, Problem, Statement, Transcript
+from .quotes import select_quotes
+from .report import heatmap, render
+from .roles import detect_roles
+from .stats import separation, theme_cohorts, theme_sort_key
+from .statements import extract_statements
+from .study import StudyError, load_interviews
+from .transcripts import TranscriptError, parse_transcript
+
+AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4"}
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    problems: list[Problem]
+    warnings: list[str]
+    counts: dict
+    exit_code: int
+
+
+@dataclass
+class Timer:
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str):
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[name] = round(self.stages.get(name, 0.0) + time.perf_counter() - t0, 3)
+
+
+def default_out_dir(study_dir: Path) -> Path:
+    return Path("reports") / Path(study_dir).resolve().name
+
+
+def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = None, log=print) -> RunResult:
+    study_dir = Path(study_dir)
+    out_dir = Path(out_dir) if out_dir else default_out_dir(study_dir)
+    timer = Timer()
+    warnings: list[str] = []
+
+    with timer.stage("load"):
+        settings = load_settings(study_dir, overrides)
+        interviews, problems = load_interviews(study_dir)
+    interviews.sort(key=lambda i: i.interview_id)  # manifest row order must not change anything
+
+    with timer.stage("read"):
+        transcripts, statements = read_interviews(interviews, settings, problems, warnings)
+    analysed = [i for i in interviews if i.interview_id in transcripts
+                and any(s.interview_id == i.interview_id for s in statements)]
+    if not statements:
+        raise StudyError("no customer statements in any interview; nothing to analyse"
+                         + "".join(f"\n  {p}" for p in problems))
+    log(f"{len(analysed)} interviews, {len(statements)} customer statements")
+
+    with timer.stage("embed"):
+        from .clustering import find_themes, statement_vectors
+        from .embedding import Embedder
+
+        embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
+        vectors = statement_vectors(embedder, statements)
+    with timer.stage("themes"):
+        assignment = find_themes(vectors, groups=[s.interview_id for s in statements],
+                                 min_size=settings.min_theme_size, seed=settings.seed,
+                                 keys=[s.statement_id for s in statements])
+        labels = assignment.labels
+        if assignment.params.get("reason"):
+            warnings.append(str(assignment.params["reason"]))
+    with timer.stage("labels"):
+        from .labeling import label_themes
+
+        theme_labels = label_themes([s.text for s in statements], labels, vectors)
+    theme_ids = {k: theme_id(k) for k in sorted(theme_labels)}
+
+    with timer.stage("counts"):
+        cohort_sizes = {c: sum(1 for i in analysed if i.cohort == c) for c in COHORTS}
+        cohort_sizes = {c: n for c, n in cohort_sizes.items() if n}
+        statements_df = statements_table(statements, labels, theme_ids)
+        themes_df = themes_table(statements_df, theme_labels, theme_ids)
+        assigned = statements_df[statements_df["theme_id"] != ""]
+        cohorts_df = theme_cohorts(assigned, cohort_sizes) if len(assigned) else empty_cohorts()
+    with timer.stage("quotes"):
+        quotes, rejected = select_quotes(statements, labels, vectors, settings.quotes_per_theme, transcripts)
+        quotes_df = quotes_table(quotes, theme_ids)
+
+    with timer.stage("report"):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        order = theme_order(cohorts_df)
+        chart = None
+        if order and len(cohort_sizes) > 0:
+            chart = "heatmap.png"
+            heatmap(cohorts_df, dict(zip(themes_df["theme_id"], themes_df["label"])), order, out_dir / chart)
+        context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
+                                 cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
+        write_csv(statements_df, out_dir / "statements.csv")
+        write_csv(themes_df, out_dir / "themes.csv")
+        write_csv(cohorts_df, out_dir / "theme_cohorts.csv")
+        write_csv(quotes_df, out_dir / "quotes.csv")
+        (out_dir / "report.md").write_text(render(context), encoding="utf-8")
+
+    counts = {
+        "interviews_listed": len(interviews) + sum(1 for p in problems if p.where.startswith("interviews.csv")),
+        "interviews_analysed": len(analysed), "interviews_per_cohort": cohort_sizes,
+        "statements": len(statements), "themes": len(themes_df),
+        "unassigned": int((labels == -1).sum()), "quotes": len(quotes_df), "quotes_rejected": rejected,
+        "problems": len(problems),
+    }
+    record = {
+        "winloss": __version__, "versions": versions(), "study": str(study_dir),
+        "settings": settings.to_record(), "seed": settings.seed, "embedding_model": embedder.model_id,
+        "theme_engine": assignment.params, "counts": counts,
+        "warnings": warnings, "problems": [str(p) for p in problems],
+        "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
+                    "embeddings_computed": getattr(embedder, "computed", None)},
+    }
+    (out_dir / "run.json").write_text(json.dumps(record, indent=2, sort_keys=False, default=str) + "\n",
+                                      encoding="utf-8")
+    return RunResult(out_dir, problems, warnings, counts, 1 if problems else 0)
+
+
+def read_interviews(interviews: list[Interview], settings: Settings, problems: list[Problem], warnings: list[str]
+                    ) -> tuple[dict[str, Transcript], list[Statement]]:
+    """Parse each transcript and cut its customer speech into statements; a bad file is a Problem, not a crash."""
+    transcripts: dict[str, Transcript] = {}
+    statements: list[Statement] = []
+    for interview in interviews:
+        where = str(interview.file)
+        if interview.file.suffix.lower() in AUDIO_SUFFIXES:
+            problems.append(Problem(where, "recordings need the audio stage, which is not available", interview.interview_id))
+            continue
+        try:
+            transcript = parse_transcript(interview.file)
+        except TranscriptError as exc:
+            problems.append(Problem(where, str(exc), interview.interview_id))
+            continue
+        roles = detect_roles(transcript, set(interview.interviewers), set(settings.interviewer_names))
+        if roles.warning:
+            warnings.append(f"{interview.interview_id}: {roles.warning}")
+        found = extract_statements(interview.interview_id, interview.cohort, transcript, roles)
+        if not found:
+            problems.append(Problem(where, "no customer speech found (only interviewer, fillers or small talk)",
+                                    interview.interview_id))
+            continue
+        transcripts[interview.interview_id] = transcript
+        statements.extend(found)
+    return transcripts, statements
+
+
+def theme_id(index: int) -> str:
+    return f"T{index + 1:02d}"
+
+
+def statements_table(statements: list[Statement], labels: np.ndarray, theme_ids: dict[int, str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "statement_id": [s.statement_id for s in statements],
+        "interview_id": [s.interview_id for s in statements],
+        "cohort": [s.cohort for s in statements],
+        "speaker": [s.speaker for s in statements],
+        "start": [s.start for s in statements],
+        "end": [s.end for s in statements],
+        "text": [s.text for s in statements],
+        "theme_id": [theme_ids.get(int(k), "") for k in labels],
+    })
+
+
+def themes_table(statements_df: pd.DataFrame, theme_labels: dict, theme_ids: dict[int, str]) -> pd.DataFrame:
+    rows = []
+    for key, tid in theme_ids.items():
+        members = statements_df[statements_df["theme_id"] == tid]
+        rows.append({"theme_id": tid, "label": theme_labels[key].label,
+                     "keywords": "; ".join(theme_labels[key].keywords),
+                     "n_statements": len(members), "n_interviews": members["interview_id"].nunique()})
+    return pd.DataFrame(rows, columns=["theme_id", "label", "keywords", "n_statements", "n_interviews"])
+
+
+def empty_cohorts() -> pd.DataFrame:
+    return pd.DataFrame(columns=["theme_id", "cohort", "interviews_with_theme", "interviews_in_cohort", "share",
+                                 "lift", "p_value", "q_value", "small_sample"])
+
+
+def quotes_table(quotes, theme_ids: dict[int, str]) -> pd.DataFrame:
+    rows = [{"theme_id": theme_ids[q.theme], "cohort": q.cohort, "interview_id": q.statement.interview_id,
+             "speaker": q.statement.speaker, "start": q.statement.start, "end": q.statement.end,
+             "quote": q.statement.text, "statement_id": q.statement.statement_id} for q in quotes]
+    return pd.DataFrame(rows, columns=["theme_id", "cohort", "interview_id", "speaker", "start", "end", "quote",
+                                       "statement_id"])
+
+
+def theme_order(cohorts_df: pd.DataFrame) -> list[str]:
+    if cohorts_df.empty:
+        return []
+    sep = separation(cohorts_df)
+    return sorted(sep.index, key=lambda t: (round(sep.loc[t, "q"], 12), -round(sep.loc[t, "gap"], 12),
+                                            theme_sort_key(t)))
+
+
+def report_context(study_dir, interviews, statements_df, themes_df, cohorts_df, quotes_df, order, cohort_sizes,
+                   settings, model_id, rejected, warnings, problems, chart) -> dict:
+    dates = sorted(i.date for i in interviews if i.date)
+    themes_by_id = themes_df.set_index("theme_id")
+    n_unassigned = int((statements_df["theme_id"] == "").sum())
+    themes = []
+    for tid in order:
+        rows = cohorts_df[cohorts_df["theme_id"] == tid]
+        cohorts = [{"name": r.cohort, "n": int(r.interviews_with_theme), "N": int(r.interviews_in_cohort),
+                    "share": float(r.share), "lift": float(r.lift), "p": float(r.p_value), "q": float(r.q_value),
+                    "small": bool(r.small_sample)} for r in rows.itertuples()]
+        top = min(cohorts, key=lambda c: (c["q"], -c["share"], c["name"]))
+        contrast = (f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})"
+                    if top["q"] < 0.25 and top["lift"] > 1 else "no clear difference")
+        themes.append({
+            "id": tid, "label": themes_by_id.loc[tid, "label"],
+            "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],
+            "n_statements": int(themes_by_id.loc[tid, "n_statements"]),
+            "n_interviews": int(themes_by_id.loc[tid, "n_interviews"]),
+            "cohorts": cohorts, "contrast": contrast, "quotes": report_quotes(quotes_df, tid),
+        })
+    return {
+        "study": {
+            "name": Path(study_dir).resolve().name, "n_interviews": len(interviews),
+            "date_range": f"{dates[0]} to {dates[-1]}" if dates else "",
+            "cohorts": [{"name": c, "n": n} for c, n in cohort_sizes.items()],
+            "n_statements": len(statements_df), "n_themes": len(themes_df), "n_unassigned": n_unassigned,
+            "share_unassigned": n_unassigned / len(statements_df) if len(statements_df) else 0.0,
+        },
+        "themes": themes, "heatmap": chart, "warnings": warnings, "problems": [str(p) for p in problems],
+        "run": {"model": model_id, "seed": settings.seed, "min_theme_size": settings.min_theme_size,
+                "quotes_rejected": rejected},
+    }
+
+
+def report_quotes(quotes_df: pd.DataFrame, tid: str, limit: int = 3) -> list[dict]:
+    """The best quote of each cohort first, then the next best, so the reader sees every side."""
+    rows = quotes_df[quotes_df["theme_id"] == tid]
+    ranked = rows.assign(rank=rows.groupby("cohort").cumcount()).sort_values(["rank", "cohort"], kind="mergesort")
+    return [{"quote": r.quote, "interview_id": r.interview_id, "speaker": r.speaker, "cohort": r.cohort,
+             "start": None if pd.isna(r.start) else float(r.start)} for r in ranked.head(limit).itertuples()]
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    df.to_csv(path, index=False, lineterminator="\n", float_format="%.6g")
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for dist in ("numpy", "pandas", "scikit-learn", "hdbscan", "sentence-transformers", "torch", "faster-whisper"):
+        try:
+            found[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found

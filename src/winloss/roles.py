@@ -1,0 +1,60 @@
+"""Tell the interviewer from the customer-side speakers.
+
+Order of evidence: the manifest's `interviewer` column, then `interviewer_names` from winloss.toml, then who asks
+the questions. Interviewer speech is never evidence, so an unsure split is always reported, never hidden.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .models import RoleResult, Transcript
+
+_QUESTION_START = re.compile(
+    r"^(?:so,? |and,? |okay,? |ok,? |right,? |got it\.? )*(?:what|why|how|when|where|who|which|did|do|does|was|were|"
+    r"is|are|can|could|would|will|have|has|had|tell me|walk me|talk me|describe|help me understand)\b", re.I)
+
+
+def _questions(text: str) -> int:
+    sentences = re.split(r"(?<=[.!?])\s+", text.strip())
+    return sum(1 for s in sentences if s.endswith("?") or _QUESTION_START.match(s))
+
+
+def _match(named: set[str], speakers: list[str]) -> set[str]:
+    wanted = {n.strip().casefold() for n in named if n.strip()}
+    return {s for s in speakers if s.casefold() in wanted}
+
+
+def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), config_names: set[str] | list = ()
+                 ) -> RoleResult:
+    speakers = sorted({t.speaker for t in transcript.turns})
+    words = Counter()
+    questions = Counter()
+    for turn in transcript.turns:
+        words[turn.speaker] += len(turn.text.split())
+        questions[turn.speaker] += _questions(turn.text)
+    stats = {"questions": dict(sorted(questions.items())), "words": dict(sorted(words.items()))}
+
+    for method, names in (("manifest", manifest_names), ("config", config_names)):
+        found = _match(set(names), speakers)
+        if found:
+            customers = set(speakers) - found
+            warning = "" if customers else "every speaker is named as interviewer; no customer speech"
+            return RoleResult(found, customers, method, warning, stats)
+
+    if len(speakers) == 1:
+        return RoleResult(set(), set(speakers), "single-speaker",
+                          f"only one speaker ({speakers[0]}); treated as customer, roles could not be told apart", stats)
+
+    ranked = sorted(speakers, key=lambda s: (-questions[s], words[s], s))
+    top, runner = ranked[0], ranked[1]
+    warning = ""
+    if questions[top] == 0:
+        # Nobody asks: the interviewer is usually the one who talks least.
+        top = min(speakers, key=lambda s: (words[s], s))
+        warning = f"no questions found; guessed {top} (fewest words) as interviewer, roles could not be told apart"
+    elif questions[runner] >= 0.6 * questions[top] and questions[top] - questions[runner] < 4:
+        warning = (f"{top} and {runner} ask a similar number of questions ({questions[top]} vs {questions[runner]}); "
+                   f"guessed {top} as interviewer, roles could not be told apart reliably")
+    customers = set(speakers) - {top}
+    return RoleResult({top}, customers, "questions", warning, stats)

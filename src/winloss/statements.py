@@ -1,0 +1,125 @@
+"""Cut customer turns into statements: a sentence, or a short run of sentences about one thing.
+
+Every statement is a slice `turn.text[a:b]`, so it is verbatim by construction. Leading fillers are trimmed off the
+slice, never edited inside it; backchannels and small talk are dropped.
+"""
+from __future__ import annotations
+
+import re
+
+from .models import RoleResult, Statement, Transcript
+
+MAX_WORDS = 45  # a statement longer than this is cut at a clause boundary
+SHORT_WORDS = 7  # a sentence this short leans on its neighbour and joins it
+MIN_CONTENT_WORDS = 3
+
+_ABBREV = r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bInc)(?<!\bSt)(?<!\bNo)"
+_SENTENCE_END = re.compile(_ABBREV + r"(?:[.!?]+|…)[\"')\]]*(?=\s+|$)")
+_FILLER_WORDS = (
+    r"yeah|yes|yep|yup|no|nope|um+|umm+|uh+|erm|er|ah|oh|hmm+|mm+|mhm|mm-hmm|mm-hm|uh-huh|uh-uh|ok|okay|so|well|like|"
+    r"right|sure|totally|exactly|absolutely|definitely|honestly|basically|actually|anyway|alright|all right|cool|"
+    r"great|got it|i see|you know|i mean|i guess|kind of|sort of|wow|hey|hi|hello|thanks|thank you|true|fair"
+)
+_LEADING_FILLER = re.compile(rf"^(?:(?:{_FILLER_WORDS})(?:[,.!?…]+|\s*-+)?\s+)+", re.I)
+_FILLER_TOKEN = re.compile(rf"^(?:{_FILLER_WORDS})$", re.I)
+_SMALL_TALK = re.compile(
+    r"\b(thanks for having me|thank you for having me|nice to (meet|see|chat)|good to (meet|see|chat)|happy to (help|do this|chat)|"
+    r"can you hear me|you're (on )?mute|my pleasure|no problem|you're welcome|take care|have a (good|great) (one|day|weekend)|"
+    r"how are you|how's it going|doing well|not bad|talk soon|bye)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"(?:,|;|\s-{1,2}|\s—)\s+(?=(?:and|but|so|because|which|although|though|then)\b)|;\s+", re.I)
+_WORD = re.compile(r"[\w'’-]+")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        spans.append((start, m.end()))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text)))
+    return [_strip(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def _trim_fillers(text: str, a: int, b: int) -> tuple[int, int]:
+    m = _LEADING_FILLER.match(text[a:b])
+    if m and m.end() < b - a:
+        a += m.end()
+    # Drop a leading dash or ellipsis left over from a false start.
+    while a < b and text[a] in "-—–…. ,":
+        a += 1
+    return a, b
+
+
+def content_words(text: str) -> int:
+    return sum(1 for w in _WORD.findall(text) if not _FILLER_TOKEN.match(w))
+
+
+def _is_evidence(sentence: str, trimmed: str) -> bool:
+    if content_words(trimmed) < MIN_CONTENT_WORDS:
+        return False
+    return not (_SMALL_TALK.search(sentence) and content_words(trimmed) < 12)
+
+
+def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    words = len(_WORD.findall(text[a:b]))
+    if words <= MAX_WORDS:
+        return [(a, b)]
+    middle = (a + b) // 2
+    breaks = [a + m.start() for m in _CLAUSE_BREAK.finditer(text[a:b])]
+    breaks = [p for p in breaks if len(_WORD.findall(text[a:p])) >= 8 and len(_WORD.findall(text[p:b])) >= 8]
+    if not breaks:
+        return [(a, b)]
+    cut = min(breaks, key=lambda p: abs(p - middle))
+    left = _strip(text, a, cut)
+    right = text.index(text[cut:b].lstrip(",;—- ")[:1], cut) if text[cut:b].strip(",;—- ") else b
+    return _split_long(text, *left) + _split_long(text, *_strip(text, right, b))
+
+
+def split_turn(text: str) -> list[tuple[int, int]]:
+    """Character spans of the statements in one customer turn."""
+    kept: list[tuple[int, int]] = []
+    for a0, b0 in _sentence_spans(text):
+        a, b = _trim_fillers(text, a0, b0)
+        if not _is_evidence(text[a0:b0], text[a:b]):
+            continue
+        n = len(_WORD.findall(text[a:b]))
+        if kept and n < SHORT_WORDS and len(_WORD.findall(text[kept[-1][0]:b])) <= MAX_WORDS:
+            kept[-1] = (kept[-1][0], b)
+            continue
+        if kept and len(_WORD.findall(text[kept[-1][0]:kept[-1][1]])) < SHORT_WORDS \
+                and len(_WORD.findall(text[kept[-1][0]:b])) <= MAX_WORDS:
+            kept[-1] = (kept[-1][0], b)
+            continue
+        kept.append((a, b))
+    spans: list[tuple[int, int]] = []
+    for a, b in kept:
+        spans.extend(_split_long(text, a, b))
+    return spans
+
+
+def extract_statements(interview_id: str, cohort: str, transcript: Transcript, roles: RoleResult) -> list[Statement]:
+    statements: list[Statement] = []
+    question = ""
+    for index, turn in enumerate(transcript.turns):
+        if turn.speaker in roles.interviewers:
+            question = turn.text
+            continue
+        if turn.speaker not in roles.customers:
+            continue
+        for a, b in split_turn(turn.text):
+            start, _ = turn.time_at(a)
+            _, end = turn.time_at(b - 1)
+            statements.append(Statement(
+                statement_id=f"{interview_id}.{len(statements) + 1:03d}", interview_id=interview_id, cohort=cohort,
+                speaker=turn.speaker, start=start, end=end, text=turn.text[a:b], turn_text=turn.text,
+                turn_index=index, question=question,
+            ))
+    return statements

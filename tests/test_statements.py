@@ -1,0 +1,78 @@
+from winloss.models import RoleResult, Transcript, Turn
+from winloss.roles import detect_roles
+from winloss.statements import extract_statements, split_turn
+
+
+def spans(text):
+    return [text[a:b] for a, b in split_turn(text)]
+
+
+def test_backchannels_fillers_and_small_talk_are_dropped():
+    for text in ["Yeah.", "Mm-hmm.", "Right, right.", "Uh-huh, yeah, totally.", "Thanks for having me!",
+                 "Oh good, thanks. Doing well, how are you?"]:
+        assert spans(text) == [], text
+
+
+def test_leading_fillers_are_trimmed_but_text_stays_verbatim():
+    text = "Yeah, so, um, the Salesforce sync broke every other week. It was a mess."
+    assert spans(text) == ["the Salesforce sync broke every other week. It was a mess."]
+
+
+def test_short_sentences_join_their_neighbour_and_long_ones_split_at_clauses():
+    text = ("It was too expensive. Way too expensive. Clarion was half the price per seat and their demo was simpler, "
+            "and the CFO liked that they had a flat platform fee, but we also heard from our reps that the forecasting "
+            "module was weaker and that onboarding took months at other customers of theirs, which made us hesitate.")
+    got = spans(text)
+    assert got[0] == "It was too expensive. Way too expensive."
+    assert len(got) >= 3
+    assert all(len(s.split()) <= 45 for s in got)
+    assert all(s in text for s in got)
+
+
+def test_abbreviations_do_not_end_sentences():
+    text = "We compared it with Clarion vs. Tallyhub for a month, e.g. on forecast accuracy and dashboards."
+    assert spans(text) == [text]
+
+
+def transcript(*turns):
+    return Transcript([Turn(s, t, float(i), float(i + 1)) for i, (s, t) in enumerate(turns)])
+
+
+def test_only_customer_speech_even_when_interviewer_uses_the_same_words():
+    t = transcript(
+        ("Dana", "How painful was the Salesforce sync breaking every week for your team?"),
+        ("Lee", "The Salesforce sync breaking every week was painful for the team."),
+        ("Dana", "And the pricing, was it too expensive for your budget?"),
+        ("Lee", "Yeah, it was too expensive for our budget this year."),
+    )
+    roles = detect_roles(t)
+    assert roles.interviewers == {"Dana"}
+    found = extract_statements("I1", "lost", t, roles)
+    assert [s.speaker for s in found] == ["Lee", "Lee"]
+    assert found[0].text == "The Salesforce sync breaking every week was painful for the team."
+    assert found[1].question.startswith("And the pricing")
+    for s in found:
+        assert s.text in t.turns[s.turn_index].text and t.turns[s.turn_index].speaker == "Lee"
+
+
+def test_roles_by_manifest_config_and_questions():
+    t = transcript(("A", "What happened?"), ("B", "We ran out of budget for the year."), ("A", "Why then?"),
+                   ("B", "The freeze came in March."))
+    assert detect_roles(t, {"b"}).interviewers == {"B"}  # manifest wins, case-insensitive
+    assert detect_roles(t, (), ["A"]).method == "config"
+    by_questions = detect_roles(t)
+    assert by_questions.method == "questions" and by_questions.interviewers == {"A"} and not by_questions.warning
+
+
+def test_roles_that_cannot_be_told_apart_warn():
+    t = transcript(("A", "We liked it."), ("B", "We did not."))
+    assert "could not be told apart" in detect_roles(t).warning
+    assert "only one speaker" in detect_roles(transcript(("A", "We liked the product a lot."))).warning
+
+
+def test_statement_timestamps_come_from_the_cue_that_holds_them():
+    text = "First we had sync issues every single week. Then support stopped replying to our tickets at all."
+    turn = Turn("Lee", text, 10.0, 20.0, cues=((0, 10.0, 14.0), (text.index("Then"), 14.0, 20.0)))
+    t = Transcript([Turn("Dana", "What went wrong?", 5.0, 9.0), turn])
+    found = extract_statements("I1", "churned", t, RoleResult({"Dana"}, {"Lee"}, "manifest"))
+    assert [(s.start, s.end) for s in found] == [(10.0, 14.0), (14.0, 20.0)]
