@@ -11,7 +11,7 @@ from .models import RoleResult, Statement, Transcript
 
 MAX_WORDS = 45  # a statement longer than this is cut at a clause boundary
 SHORT_WORDS = 7  # a sentence this short leans on its neighbour and joins it
-MIN_CONTENT_WORDS = 3
+MIN_CONTENT_WORDS = 1
 
 _ABBREV = r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bInc)(?<!\bSt)(?<!\bNo)"
 _SENTENCE_END = re.compile(_ABBREV + r"(?:[.!?]+|…)[\"')\]]*(?=\s+|$)")
@@ -25,9 +25,20 @@ _FILLER_TOKEN = re.compile(rf"^(?:{_FILLER_WORDS})$", re.I)
 _SMALL_TALK = re.compile(
     r"\b(thanks for having me|thank you for having me|nice to (meet|see|chat)|good to (meet|see|chat)|happy to (help|do this|chat)|"
     r"can you hear me|you're (on )?mute|my pleasure|no problem|you're welcome|take care|have a (good|great) (one|day|weekend)|"
-    r"how are you|how's it going|doing well|not bad|talk soon|bye)\b", re.I)
+    r"how are you|how's it going|doing well|not bad|talk soon|bye|sorry (i'm|i am|for being) (a bit |two minutes |a few minutes )?late|"
+    r"ran over|that's (about )?it from me|i think that's it|anything else)\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?:,|;|\s-{1,2}|\s—)\s+(?=(?:and|but|so|because|which|although|though|then)\b)|;\s+", re.I)
 _WORD = re.compile(r"[\w'’-]+")
+# Words that carry no subject on their own; a sentence needs MIN_CONTENT_WORDS others to be evidence.
+_STOPWORDS = frozenset("""
+a an the and or but nor so if then than that this these those there here it its it's i i'm i've i'd i'll me my we
+we're we've our us you you're your he she they them their is am are was were be been being do does did doing have has
+had having to of in on at by for with from as into about up out just really very quite pretty kind sort stuff thing
+things think guess mean know nah not no yes yeah what which who whom whose when where why how all any some one
+that's what's there's can could would should will shall may might must also too again still even lot lots bit
+good fine nice great question let see maybe probably mostly
+""".split())
+_CONTINUATION = re.compile(r"^(?:which|because|'cause|cause|so that|and that's why|that's why)\b", re.I)
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -59,7 +70,7 @@ def _trim_fillers(text: str, a: int, b: int) -> tuple[int, int]:
 
 
 def content_words(text: str) -> int:
-    return sum(1 for w in _WORD.findall(text) if not _FILLER_TOKEN.match(w))
+    return sum(1 for w in _WORD.findall(text) if not _FILLER_TOKEN.match(w) and w.lower() not in _STOPWORDS)
 
 
 def _is_evidence(sentence: str, trimmed: str) -> bool:
@@ -91,7 +102,8 @@ def split_turn(text: str) -> list[tuple[int, int]]:
         if not _is_evidence(text[a0:b0], text[a:b]):
             continue
         n = len(_WORD.findall(text[a:b]))
-        if kept and n < SHORT_WORDS and len(_WORD.findall(text[kept[-1][0]:b])) <= MAX_WORDS:
+        leans = n < SHORT_WORDS or _CONTINUATION.match(text[a:b])
+        if kept and leans and len(_WORD.findall(text[kept[-1][0]:b])) <= MAX_WORDS:
             kept[-1] = (kept[-1][0], b)
             continue
         if kept and len(_WORD.findall(text[kept[-1][0]:kept[-1][1]])) < SHORT_WORDS \
