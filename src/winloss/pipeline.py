@@ -52,7 +52,9 @@ def default_out_dir(study_dir: Path) -> Path:
     return Path("reports") / Path(study_dir).resolve().name
 
 
-def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = None, log=print) -> RunResult:
+def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = None, log=print,
+        embedder=None) -> RunResult:
+    """Run the whole study. `embedder` lets a caller that already loaded a model (a benchmark, a test) share it."""
     study_dir = Path(study_dir)
     out_dir = Path(out_dir) if out_dir else default_out_dir(study_dir)
     timer = Timer()
@@ -76,7 +78,8 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         from .clustering import find_themes, statement_vectors
         from .embedding import Embedder
 
-        embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
+        if embedder is None:
+            embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
         vectors = statement_vectors(embedder, statements)
     with timer.stage("themes"):
         assignment = find_themes(vectors, groups=[s.interview_id for s in statements],
