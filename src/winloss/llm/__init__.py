@@ -1,0 +1,1 @@
+"""Optional LLM assistance: better labels and prose from any OpenAI-compatible endpoint; off unless configured."""

@@ -1,0 +1,107 @@
+"""A real HTTP server on 127.0.0.1 that speaks the OpenAI chat-completions protocol, standing in for a remote LLM.
+
+It records every request and answers from a script: a FIFO of scripted actions first, then a `responder` function of
+the request body. Actions: a reply (any string, valid JSON or not), an HTTP error status (429, 500, ...), or a delay
+longer than the client's timeout.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Action:
+    content: str | None = None  # assistant message content
+    status: int = 200
+    delay: float = 0.0  # seconds before answering
+    headers: dict = field(default_factory=dict)
+
+
+def reply(content) -> Action:
+    return Action(content=content if isinstance(content, str) else json.dumps(content))
+
+
+def error(status: int) -> Action:
+    # retry-after-ms keeps the openai client's backoff short in tests
+    return Action(status=status, headers={"retry-after-ms": "10"})
+
+
+def hang(seconds: float) -> Action:
+    return Action(content="{}", delay=seconds)
+
+
+def schema_name(body: dict) -> str:
+    return ((body.get("response_format") or {}).get("json_schema") or {}).get("name", "")
+
+
+class LlmServer:
+    def __init__(self):
+        self.requests: list[dict] = []  # {"path", "headers", "body"}
+        self.script: list[Action] = []
+        self.responder: Callable[[dict], Action] = lambda body: reply({})
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's naming)
+                raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+                body = json.loads(raw or b"{}")
+                with server._lock:
+                    server.requests.append({"path": self.path, "headers": dict(self.headers), "body": body,
+                                            "raw": raw.decode("utf-8")})
+                    action = server.script.pop(0) if server.script else None
+                if action is None:
+                    action = server.responder(body)
+                if action.delay:
+                    time.sleep(action.delay)
+                if action.status != 200:
+                    payload = {"error": {"message": f"scripted {action.status}", "type": "server_error"}}
+                else:
+                    payload = {
+                        "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": 0,
+                        "model": body.get("model", ""),
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": action.content}}],
+                        "usage": {"prompt_tokens": len(raw) // 4, "completion_tokens": len(action.content or "") // 4,
+                                  "total_tokens": (len(raw) + len(action.content or "")) // 4},
+                    }
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(action.status)
+                    for key, value in action.headers.items():
+                        self.send_header(key, value)
+                    self.send_header("content-type", "application/json")
+                    self.send_header("content-length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout): that is the point of a hang
+
+            def log_message(self, *args):
+                pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> "LlmServer":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def bodies(self, name: str | None = None) -> list[dict]:
+        with self._lock:
+            return [r["body"] for r in self.requests if name is None or schema_name(r["body"]) == name]
