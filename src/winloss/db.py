@@ -135,13 +135,19 @@ def write_database(
     vectors: np.ndarray,
     model_id: str,
     extra: Mapping | None = None,
+    *,
+    new_themes: Iterable[str] | None = None,
 ) -> Path:
-    """Write OUT/winloss.db from the run's tables; returns its path. Rows keep the order of the DataFrames."""
+    """Write OUT/winloss.db from the run's tables; returns its path. Rows keep the order of the DataFrames.
+
+    `new_themes`: ids of themes this run added to an existing codebook (status "new").
+    """
     out_dir = Path(out_dir)
     vectors = np.ascontiguousarray(vectors, dtype="<f4")
     if len(vectors) != len(statements_df):
         raise DatabaseError(f"{len(vectors)} vectors for {len(statements_df)} statements")
     crm = _crm_by_interview(extra)
+    new_themes = set(new_themes or ())
     interviews = list(interviews)
     n_by_interview = statements_df["interview_id"].astype(str).value_counts().to_dict() if len(statements_df) else {}
 
@@ -177,7 +183,8 @@ def write_database(
             [
                 (
                     str(r["theme_id"]), _text(r.get("label")), _text(r.get("keywords")),
-                    int(r.get("n_statements", 0)), int(r.get("n_interviews", 0)), _text(r.get("status")),
+                    int(r.get("n_statements", 0)), int(r.get("n_interviews", 0)),
+                    "new" if str(r["theme_id"]) in new_themes else "",
                 )
                 for r in themes_df.to_dict("records")
             ],

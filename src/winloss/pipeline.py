@@ -75,16 +75,20 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     log(f"{len(analysed)} interviews, {len(statements)} customer statements")
 
     with timer.stage("embed"):
-        from .clustering import find_themes, statement_vectors
+        from .clustering import statement_vectors
         from .embedding import Embedder
 
         if embedder is None:
             embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
         vectors = statement_vectors(embedder, statements)
     with timer.stage("themes"):
-        assignment = find_themes(vectors, groups=[s.interview_id for s in statements],
-                                 min_size=settings.min_theme_size, seed=settings.seed,
-                                 keys=[s.statement_id for s in statements])
+        from .codebook import find_themes_with_codebook, keep_labels, update_codebook
+
+        # The study's codebook (if any) fixes existing themes; only statements that fit none form new ones.
+        assignment, book = find_themes_with_codebook(
+            study_dir, [s.text for s in statements], [s.statement_id for s in statements],
+            [s.interview_id for s in statements], vectors, embedder,
+            min_size=settings.min_theme_size, seed=settings.seed)
         labels = assignment.labels
         if assignment.params.get("reason"):
             warnings.append(str(assignment.params["reason"]))
@@ -92,6 +96,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         from .labeling import label_themes
 
         theme_labels = label_themes([s.text for s in statements], labels, vectors)
+        theme_labels = keep_labels(book, theme_labels, assignment.params.get("new_themes", []))
     theme_ids = {k: theme_id(k) for k in sorted(theme_labels)}
 
     with timer.stage("counts"):
@@ -119,6 +124,14 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         write_csv(cohorts_df, out_dir / "theme_cohorts.csv")
         write_csv(quotes_df, out_dir / "quotes.csv")
         (out_dir / "report.md").write_text(render(context), encoding="utf-8")
+    with timer.stage("index"):
+        from .db import write_database
+
+        # Search compares a query with what was said, so the index holds the statement text's own embedding.
+        write_database(out_dir, analysed, statements_df, themes_df, cohorts_df,
+                       embedder.encode([s.text for s in statements]), embedder.model_id, None,
+                       new_themes=assignment.params.get("new_themes"))
+        update_codebook(study_dir, book, statements_df, themes_df, theme_labels)
 
     counts = {
         "interviews_listed": len(interviews) + sum(1 for p in problems if p.where.startswith("interviews.csv")),
