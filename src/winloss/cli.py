@@ -55,5 +55,11 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
     sys.exit(result.exit_code)
 
 
+from .cli_research import export, search, themes  # noqa: E402  (research commands, issue 7)
+
+main.add_command(search)
+main.add_command(themes)
+main.add_command(export)
+
 if __name__ == "__main__":
     main()
