@@ -25,7 +25,7 @@ def demo_run(tmp_path_factory):
     from winloss.pipeline import run
 
     study = tmp_path_factory.mktemp("demo") / "demo"
-    shutil.copytree(DEMO, study)
+    shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
     out = study.parent / "out"
     result = run(study, out, log=lambda *_: None)
     return result

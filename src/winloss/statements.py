@@ -26,7 +26,8 @@ _SMALL_TALK = re.compile(
     r"\b(thanks for having me|thank you for having me|nice to (meet|see|chat)|good to (meet|see|chat)|happy to (help|do this|chat)|"
     r"can you hear me|you're (on )?mute|my pleasure|no problem|you're welcome|take care|have a (good|great) (one|day|weekend)|"
     r"how are you|how's it going|doing well|not bad|talk soon|bye|sorry (i'm|i am|for being) (a bit |two minutes |a few minutes )?late|"
-    r"ran over|that's (about )?it from me|i think that's it|anything else)\b", re.I)
+    r"ran over|that's (about )?it from me|i think that's it|anything else|of course|good luck|sounds good|appreciate (it|you|that)|"
+    r"looking forward|glad (i|we) could help|hope (that|this) helps|feel free to (reach|ping|email))\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?:,|;|\s-{1,2}|\s—)\s+(?=(?:and|but|so|because|which|although|though|then)\b)|;\s+", re.I)
 _WORD = re.compile(r"[\w'’-]+")
 # Words that carry no subject on their own; a sentence needs MIN_CONTENT_WORDS others to be evidence.
@@ -69,12 +70,13 @@ def _trim_fillers(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
-def content_words(text: str) -> int:
-    return sum(1 for w in _WORD.findall(text) if not _FILLER_TOKEN.match(w) and w.lower() not in _STOPWORDS)
+def content_words(text: str, names: frozenset[str] = frozenset()) -> int:
+    return sum(1 for w in _WORD.findall(text)
+               if not _FILLER_TOKEN.match(w) and w.lower() not in _STOPWORDS and w.lower() not in names)
 
 
-def _is_evidence(sentence: str, trimmed: str) -> bool:
-    if content_words(trimmed) < MIN_CONTENT_WORDS:
+def _is_evidence(sentence: str, trimmed: str, names: frozenset[str]) -> bool:
+    if content_words(trimmed, names) < MIN_CONTENT_WORDS:
         return False
     return not (_SMALL_TALK.search(sentence) and content_words(trimmed) < 12)
 
@@ -94,12 +96,13 @@ def _split_long(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return _split_long(text, *left) + _split_long(text, *_strip(text, right, b))
 
 
-def split_turn(text: str) -> list[tuple[int, int]]:
-    """Character spans of the statements in one customer turn."""
+def split_turn(text: str, names: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Character spans of the statements in one customer turn; `names` (lower-case words of the speakers' names)
+    carry no subject, so "Thanks, Dana." is not evidence."""
     kept: list[tuple[int, int]] = []
     for a0, b0 in _sentence_spans(text):
         a, b = _trim_fillers(text, a0, b0)
-        if not _is_evidence(text[a0:b0], text[a:b]):
+        if not _is_evidence(text[a0:b0], text[a:b], names):
             continue
         n = len(_WORD.findall(text[a:b]))
         leans = n < SHORT_WORDS or _CONTINUATION.match(text[a:b])
@@ -120,13 +123,14 @@ def split_turn(text: str) -> list[tuple[int, int]]:
 def extract_statements(interview_id: str, cohort: str, transcript: Transcript, roles: RoleResult) -> list[Statement]:
     statements: list[Statement] = []
     question = ""
+    names = frozenset(w.lower() for t in transcript.turns for w in _WORD.findall(t.speaker))
     for index, turn in enumerate(transcript.turns):
         if turn.speaker in roles.interviewers:
             question = turn.text
             continue
         if turn.speaker not in roles.customers:
             continue
-        for a, b in split_turn(turn.text):
+        for a, b in split_turn(turn.text, names):
             start, _ = turn.time_at(a)
             _, end = turn.time_at(b - 1)
             statements.append(Statement(
