@@ -116,6 +116,13 @@ def test_an_llm_label_equal_to_another_themes_offline_label_is_demoted(server, t
     assert labels["T02"].label == "price over budget"
 
 
+def test_labels_reserved_by_other_themes_are_not_reused(server, tmp_path):
+    labels, use = label_themes_llm(client_for(server, tmp_path), THEMES, reserved=["price above budget"])
+    assert labels["T02"].source == "offline" and labels["T01"].source == "llm"
+    reask = [b for b in server.bodies() if "already belong" in b["messages"][1]["content"]]
+    assert [theme_id_of(b) for b in reask] == ["T02"] and "price above budget" in reask[0]["messages"][1]["content"]
+
+
 def test_a_failing_endpoint_falls_back_and_the_run_goes_on(server, tmp_path):
     server.responder = lambda body: error(500)
     client = client_for(server, tmp_path, max_retries=1)
@@ -219,7 +226,8 @@ GOOD = {"executive_summary": [
     "headline_findings": [
     {"text": "Lost buyers name sync lag 3.75 times as often as won buyers.", "cites": ["T01", "3.75"],
      "quote": "I told [PERSON_1] twice, the sync took three days"},
-    {"text": "Price above budget (T02) matters in 5 of 12 losses.", "cites": ["T02"], "quote": ""}]}
+    {"text": "Price above budget (T02) matters in 5 of 12 losses.", "cites": ["T02"],
+     "quote": "more than we had budgeted"}]}
 
 
 def summary_with(**changes):
@@ -249,6 +257,7 @@ def test_a_valid_summary_is_used_with_quotes_mapped_back_and_sourced(server, tmp
     ({"executive_summary__1__text": "The win rate was 45%."}, "not in the tables"),
     ({"executive_summary__0__cites": []}, "cites nothing"),
     ({"headline_findings__1__text": "Pricing (T07) hurts."}, "unknown theme id"),
+    ({"headline_findings__1__quote": " "}, "without a quote"),
 ])
 def test_a_summary_breaking_a_rule_falls_back_to_the_template(server, tmp_path, change, reason):
     server.responder = lambda body: reply(summary_with(**change))

@@ -168,9 +168,11 @@ def _label_problem(reply: LabelReply) -> str:
     return ""
 
 
-def label_themes_llm(client: LlmClient | None, themes: Sequence[ThemeInput]) -> tuple[dict[str, ThemeText], LlmUse]:
-    """LLM labels and descriptions, unique across themes; any theme whose label is missing, invalid or still
-    duplicated after one re-ask keeps its offline label."""
+def label_themes_llm(client: LlmClient | None, themes: Sequence[ThemeInput], reserved: Sequence[str] = ()
+                     ) -> tuple[dict[str, ThemeText], LlmUse]:
+    """LLM labels and descriptions, unique across themes and unlike the `reserved` labels (themes not relabelled
+    here, such as a codebook's); any theme whose label is missing, invalid or still duplicated after one re-ask
+    keeps its offline label."""
     offline = {t.theme_id: ThemeText(t.offline_label, "", "offline") for t in themes}
     if client is None:
         return offline, _off("labels", len(themes))
@@ -195,11 +197,11 @@ def label_themes_llm(client: LlmClient | None, themes: Sequence[ThemeInput]) -> 
     result: dict[str, ThemeText | None] = {}
     collect(list(by_id), client.map(ask, list(themes)))
     # Duplicates: the first theme (by id) keeps the label, the others are asked once more with the taken labels.
-    dupes = _duplicates(result)
+    dupes = _duplicates(result, reserved)
     if dupes:
-        taken = [t.label for t in result.values() if t is not None]
+        taken = [t.label for t in result.values() if t is not None] + list(reserved)
         collect(dupes, client.map(lambda tid: ask(by_id[tid], taken), dupes))
-        for tid in _duplicates(result):
+        for tid in _duplicates(result, reserved):
             use.note("label still duplicates another theme's after a re-ask", tid)
             result[tid] = None
     final = {tid: text or offline[tid] for tid, text in result.items()}
@@ -220,8 +222,8 @@ def label_themes_llm(client: LlmClient | None, themes: Sequence[ThemeInput]) -> 
     return final, use
 
 
-def _duplicates(result: dict[str, ThemeText | None]) -> list[str]:
-    first: dict[str, str] = {}
+def _duplicates(result: dict[str, ThemeText | None], reserved: Sequence[str] = ()) -> list[str]:
+    first: dict[str, str] = {_norm_label(label): "" for label in reserved}
     dupes = []
     for tid in sorted(result):
         text = result[tid]
@@ -459,6 +461,7 @@ def _summary_problems(reply: SummaryReply, tables: dict, quotes: Sequence[dict])
                 [(f.text, f.cites, f.quote) for f in reply.headline_findings]
     if not reply.executive_summary or not reply.headline_findings:
         problems.append("empty executive summary or no headline findings")
+    problems += [f"finding without a quote: {f.text[:60]!r}" for f in reply.headline_findings if not f.quote.strip()]
     for text, cites, quote in sentences:
         where = text[:60]
         if not [c for c in cites if c.strip()]:

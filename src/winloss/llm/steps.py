@@ -1,0 +1,211 @@
+"""The LLM stage as `winloss run` calls it: one session per run, and each step a no-op when no LLM is configured.
+
+In a dry run the session builds every prompt it would send, counts the ones not already cached, and sends nothing;
+the run's outputs are the offline ones.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from winloss.llm.client import LlmClient, make_client
+from winloss.llm.config import LlmSettings, resolve_llm_settings
+from winloss.llm.redact import Redactor
+from winloss.llm.tasks import (LOSS_TYPES, LlmUse, MergeSuggestion, Summary, ThemeInput, classify_loss_notes,
+                               draft_summary, label_themes_llm, plan_calls, suggest_merges, theme_inputs)
+
+SUMMARY_KEYS = ("scope", "loss", "critical", "churn", "win_themes", "churn_themes", "themes_by_loss_type",
+                "themes_by_competitor", "criteria", "backtest", "notable")
+MAX_SUMMARY_QUOTES = 40
+
+
+@dataclass
+class LlmSession:
+    settings: LlmSettings
+    client: LlmClient | None  # None when no LLM is configured: nothing is constructed, nothing is sent
+    dry_run: bool = False
+    uses: list[LlmUse] = field(default_factory=list)
+    planned_calls: int = 0
+    planned_tokens: int = 0
+    themes: list[ThemeInput] = field(default_factory=list)
+    merges: list[MergeSuggestion] = field(default_factory=list)
+    descriptions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        return self.client is not None and not self.dry_run
+
+    def plan(self, **inputs) -> None:
+        calls, tokens = plan_calls(self.client, **inputs)
+        self.planned_calls += calls
+        self.planned_tokens += tokens
+
+    def use_companies(self, companies: Iterable[str]) -> None:
+        """Add company names (from the CRM) to the redaction list when `redact_companies` is on."""
+        if self.client is not None and self.settings.redact_companies:
+            old = self.client.redactor
+            self.client.redactor = Redactor(old.names, list(old.companies) + list(companies), enabled=old.enabled)
+
+    def dry_run_line(self) -> str:
+        if self.client is None:
+            return "LLM dry run: no LLM configured; nothing would be sent."
+        return (f"LLM dry run: {self.planned_calls} call(s), about {self.planned_tokens} tokens, to "
+                f"{self.settings.endpoint} ({self.settings.model}); nothing was sent. Re-asks, if any, come on top.")
+
+    def record(self) -> dict:
+        """For run.json: settings (no key), request counts, and per task whether the LLM was used or fell back."""
+        return {
+            "enabled": self.settings.enabled, "dry_run": self.dry_run,
+            "settings": self.settings.to_record(),
+            "stats": dataclasses.asdict(self.client.stats) if self.active else None,
+            "planned": {"calls": self.planned_calls, "tokens": self.planned_tokens} if self.dry_run else None,
+            "uses": [u.to_record() for u in self.uses],
+            "merge_suggestions": [dataclasses.asdict(m) for m in self.merges],
+        }
+
+    def report(self) -> dict:
+        """For the report: one line per task saying what the LLM wrote and what fell back."""
+        return {"enabled": self.active, "model": self.settings.model, "endpoint": self.settings.endpoint,
+                "uses": [{"task": u.task, "status": u.status, "from_llm": u.from_llm, "fell_back": u.fell_back,
+                          "items": u.items} for u in self.uses],
+                "merges": [dataclasses.asdict(m) for m in self.merges]}
+
+
+def open_session(table: dict | None, flags: dict | None, cache_dir: Path | None, speakers: Iterable[str] = (),
+                 companies: Iterable[str] = (), dry_run: bool = False, env: dict | None = None) -> LlmSession:
+    """Settings from flags > environment > winloss.toml [llm]; a client only when an LLM is configured."""
+    settings = resolve_llm_settings(table, env=env, **{k: v for k, v in (flags or {}).items() if v is not None})
+    redactor = Redactor(speakers, companies if settings.redact_companies else (), enabled=settings.redact)
+    return LlmSession(settings, make_client(settings, cache_dir, redactor), dry_run=dry_run)
+
+
+def speakers_of(transcripts: dict, interviews: Sequence, extra: Iterable[str] = ()) -> set[str]:
+    """Every speaker label of every transcript, and the interviewer names given in the manifest or settings."""
+    names = {turn.speaker for t in transcripts.values() for turn in t.turns if turn.speaker}
+    names |= {n for i in interviews for n in i.interviewers}
+    return names | set(extra)
+
+
+def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray,
+                   theme_labels: dict, theme_ids: dict[int, str], eligible: set[str] | None = None) -> dict:
+    """LLM labels for the themes in `eligible` (all when None; a codebook's existing themes keep theme labels), and
+    merge suggestions for review. Returns theme_labels with the labels replaced; descriptions stay on the session."""
+    ids = {k: tid for k, tid in theme_ids.items() if eligible is None or tid in eligible}
+    if not ids or session.client is None:
+        session.uses.append(LlmUse("labels", items=len(ids), fell_back=len(ids), notes=["no LLM configured"]))
+        return theme_labels
+    session.themes = theme_inputs(texts, vectors, labels, ids, {k: theme_labels[k].keywords for k in ids},
+                                  {k: theme_labels[k].label for k in ids})
+    if session.dry_run:
+        session.plan(themes=session.themes)
+        return theme_labels
+    texts_by_id, use = label_themes_llm(session.client, session.themes, reserved=[
+        theme_labels[k].label for k in theme_labels if k not in ids])
+    session.uses.append(use)
+    session.descriptions = {tid: t.description for tid, t in texts_by_id.items() if t.description}
+    merges, merge_use = suggest_merges(session.client, session.themes,
+                                       labels={tid: t.label for tid, t in texts_by_id.items()})
+    session.uses.append(merge_use)
+    session.merges = merges
+    by_key = {tid: k for k, tid in ids.items()}
+    out = dict(theme_labels)
+    for tid, text in texts_by_id.items():
+        out[by_key[tid]] = dataclasses.replace(theme_labels[by_key[tid]], label=text.label)
+    return out
+
+
+def note_classifier(session: LlmSession) -> Callable[[list[tuple[str, str]]], dict[str, tuple[int, str]]] | None:
+    """For the CRM stage: deal id + loss notes -> (loss type, rule text) for the deals the LLM classified. None
+    without an LLM (or in a dry run, where the planned calls are counted instead), so the keyword rules apply."""
+    if session.client is None:
+        return None
+
+    def classify(notes: list[tuple[str, str]]) -> dict[str, tuple[int, str]]:
+        if session.dry_run:
+            session.plan(notes=notes)
+            return {}
+        result, use = classify_loss_notes(session.client, notes)
+        session.uses.append(use)
+        return {deal: (c.loss_type, f"LLM reading of loss notes: {c.reason}"
+                       + (f" (competitor: {c.competitor})" if c.competitor else ""))
+                for deal, c in result.items()}
+
+    return classify
+
+
+def summary_inputs(crm_context: dict, quotes_df: pd.DataFrame, themes_df: pd.DataFrame) -> tuple[dict, list[dict]]:
+    """The tables and verified quotes the summary may use: the ICP context's figures (quotes lifted out), the theme
+    list, and the quotes the report shows, each an exact substring of its transcript."""
+    quotes: list[dict] = []
+
+    def lift(node):
+        """node without its quote dicts, which go to `quotes`."""
+        if isinstance(node, dict):
+            if "quote" in node and "interview_id" in node:
+                quotes.append({k: node[k] for k in ("quote", "theme_id", "interview_id", "speaker", "cohort")
+                               if k in node})
+                return None
+            kept = {k: lift(v) for k, v in node.items()}
+            return {k: v for k, v in kept.items() if v is not None and v != []}
+        if isinstance(node, list):
+            return [x for x in (lift(v) for v in node) if x is not None]
+        return node
+
+    tables = {k: lift(crm_context[k]) for k in SUMMARY_KEYS if k in crm_context}
+    lift(crm_context.get("headlines", []))  # the offline headlines' quotes are verified too
+    tables["themes"] = themes_df[["theme_id", "label", "n_interviews"]].to_dict("records")
+    for r in quotes_df.sort_values(["theme_id", "cohort", "interview_id"], kind="mergesort").itertuples():
+        quotes.append({"quote": r.quote, "theme_id": r.theme_id, "interview_id": r.interview_id,
+                       "speaker": r.speaker, "cohort": r.cohort})
+    unique = list({(q["quote"], q.get("interview_id")): q for q in quotes}.values())
+    return tables, unique[:MAX_SUMMARY_QUOTES]
+
+
+def improve_summary(session: LlmSession, crm_context: dict, quotes_df: pd.DataFrame, themes_df: pd.DataFrame
+                    ) -> dict:
+    """The ICP context with `summary` and `headlines` written by the LLM when its draft passes every check;
+    otherwise unchanged (the template's own prose)."""
+    if not crm_context.get("usable"):
+        return crm_context
+    if session.client is None:
+        session.uses.append(LlmUse("summary", items=1, fell_back=1, notes=["no LLM configured"]))
+        return crm_context
+    tables, quotes = summary_inputs(crm_context, quotes_df, themes_df)
+    if session.dry_run:
+        session.plan(summary=(tables, quotes), merges=False)
+        return crm_context
+    summary, use = draft_summary(session.client, tables, quotes)
+    session.uses.append(use)
+    return crm_context if summary is None else {**crm_context, **summary_context(summary)}
+
+
+def summary_context(summary: Summary) -> dict:
+    """The ICP template's fields: a one-paragraph summary and headlines with their quotes, citations shown."""
+    def cited(text: str, cites: Sequence[str]) -> str:
+        return f"{text} [{'; '.join(cites)}]" if cites else text
+
+    return {
+        "summary": " ".join(cited(s.text, s.cites) for s in summary.executive_summary),
+        "headlines": [{"text": cited(f.text, f.cites),
+                       "quotes": [{**(f.quote_source or {}), "quote": f.quote}] if f.quote else []}
+                      for f in summary.headline_findings],
+        "summary_source": "llm",
+    }
+
+
+def annotate_report(context: dict, session: LlmSession) -> dict:
+    """Theme descriptions and the LLM status line for the report."""
+    for theme in context.get("themes", []):
+        if theme.get("id") in session.descriptions:
+            theme["description"] = session.descriptions[theme["id"]]
+    context["llm"] = session.report() if session.settings.enabled and not session.dry_run else None
+    return context
+
+
+__all__ = ["LlmSession", "open_session", "speakers_of", "improve_labels", "note_classifier", "improve_summary",
+           "annotate_report", "summary_inputs", "LOSS_TYPES"]
