@@ -23,6 +23,9 @@ from winloss.config import ConfigError
 
 CODEBOOK = "codebook.toml"
 MEMBERS = "codebook.members.csv"
+# Each theme's centre from the last run: lets a theme whose statements are all gone (a new quarter's study that
+# starts from last quarter's codebook) still recognise new statements.
+CENTRES = "codebook.centres.npy"
 N_EXAMPLES = 5
 # A new statement fits a theme when its cosine to the theme centre reaches this, or the theme's own
 # 10th-percentile member, whichever is lower (loose themes accept looser members).
@@ -71,6 +74,7 @@ class Codebook:
     themes: list[Theme]
     next_id: int
     members: dict[str, tuple[str, str]]  # statement_id -> (theme_id or "", text hash)
+    centres: dict[str, np.ndarray] = field(default_factory=dict)  # theme id -> unit vector from the last run
 
     def get(self, theme_id: str) -> Theme:
         wanted = normalise_id(theme_id)
@@ -117,7 +121,7 @@ def load(study_dir: Path) -> Codebook | None:
     for n, entry in enumerate(data.get("theme", []), start=1):
         unknown = sorted(set(entry) - known)
         if unknown:
-            raise CodebookError(f"{path}: theme #{n}: unknown key(s) {', '.join(unknown)}")
+            raise CodebookError(f"{path}: theme {entry.get('id', f'#{n}')}: unknown key(s) {', '.join(unknown)}")
         if "id" not in entry or not ID_PATTERN.fullmatch(normalise_id(str(entry["id"]))):
             raise CodebookError(f"{path}: theme #{n}: id must look like T01, got {entry.get('id')!r}")
         entry = {**entry, "id": normalise_id(str(entry["id"]))}
@@ -127,7 +131,8 @@ def load(study_dir: Path) -> Codebook | None:
             entry["split_from"] = normalise_id(str(entry["split_from"]))
         entry.setdefault("label", entry["id"])
         themes.append(Theme(**entry))
-    book = Codebook(path, themes, int(data.get("next_id", 1)), read_members(Path(study_dir) / MEMBERS))
+    book = Codebook(path, themes, int(data.get("next_id", 1)), read_members(Path(study_dir) / MEMBERS),
+                    read_centres(Path(study_dir) / CENTRES))
     validate(book)
     return book
 
@@ -164,6 +169,25 @@ def read_members(path: Path) -> dict[str, tuple[str, str]]:
         return {}
     with path.open(encoding="utf-8", newline="") as f:
         return {r["statement_id"]: (r["theme_id"], r["text_sha1"]) for r in csv.DictReader(f)}
+
+
+def read_centres(path: Path) -> dict[str, np.ndarray]:
+    if not path.exists():
+        return {}
+    table = np.load(path, allow_pickle=False)
+    return {str(row["id"]): np.asarray(row["centre"], dtype=np.float32) for row in table}
+
+
+def write_centres(path: Path, centres: dict[str, np.ndarray]) -> None:
+    if not centres:
+        path.unlink(missing_ok=True)
+        return
+    dim = len(next(iter(centres.values())))
+    table = np.zeros(len(centres), dtype=[("id", "U16"), ("centre", "<f4", (dim,))])
+    for row, tid in enumerate(sorted(centres)):
+        table[row] = (tid, centres[tid])
+    with path.open("wb") as f:
+        np.save(f, table, allow_pickle=False)
 
 
 def _toml_string(value: str) -> str:
@@ -290,8 +314,11 @@ def apply_codebook(book: Codebook, texts: Sequence[str], keys: Sequence[str], ve
     numbers = [t.number for t in book.active()]
     centres = _centres(vectors, labels, numbers)
     for t in book.active():
+        stored = book.centres.get(t.id)
         if t.number not in centres and t.split_from:
             centres[t.number] = _seed_vectors(t, texts, keys, vectors, embedder)
+        elif t.number not in centres and stored is not None and stored.shape == vectors.shape[1:]:
+            centres[t.number] = stored
         elif t.number not in centres:
             # No statement of this theme is left (its interviews are gone): describe it in words instead.
             centres[t.number] = embedder.encode([". ".join([t.label, t.description, ", ".join(t.keywords)])])[0]
@@ -365,8 +392,11 @@ def keep_labels(book: Codebook | None, theme_labels: dict, new_themes: Sequence[
 
 
 def update_codebook(study_dir: Path, book: Codebook | None, statements_df, themes_df, theme_labels: dict,
-                    ) -> Codebook:
-    """Write STUDY/codebook.toml and codebook.members.csv from this run's themes; returns the new codebook."""
+                    vectors: np.ndarray | None = None) -> Codebook:
+    """Write STUDY/codebook.toml, codebook.members.csv and codebook.centres.npy from this run's themes.
+
+    `vectors` are the clustered statement vectors (aligned with statements_df); returns the new codebook.
+    """
     study_dir = Path(study_dir)
     book = book or Codebook(study_dir / CODEBOOK, [], 1, {})
     old = {t.id: t for t in book.themes}
@@ -392,7 +422,13 @@ def update_codebook(study_dir: Path, book: Codebook | None, statements_df, theme
     numbers = [t.number for t in themes] + [t.number for t in book.themes] + [book.next_id - 1]
     new_book = Codebook(book.path, themes, max(numbers) + 1, {})
     save(new_book, dict(zip(keys, texts)))
-    write_members(study_dir / MEMBERS, keys, statements_df["theme_id"].fillna("").astype(str).tolist(), texts)
+    assigned = statements_df["theme_id"].fillna("").astype(str).to_numpy()
+    write_members(study_dir / MEMBERS, keys, assigned.tolist(), texts)
+    if vectors is not None:
+        centres = {t.id: _normalise(vectors[assigned == t.id].mean(axis=0)) for t in themes if (assigned == t.id).any()}
+        # A pinned theme with no statement this run keeps the centre it had.
+        centres |= {t.id: book.centres[t.id] for t in themes if t.id not in centres and t.id in book.centres}
+        write_centres(study_dir / CENTRES, centres)
     return new_book
 
 

@@ -131,7 +131,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         write_database(out_dir, analysed, statements_df, themes_df, cohorts_df,
                        embedder.encode([s.text for s in statements]), embedder.model_id, None,
                        new_themes=assignment.params.get("new_themes"))
-        update_codebook(study_dir, book, statements_df, themes_df, theme_labels)
+        update_codebook(study_dir, book, statements_df, themes_df, theme_labels, vectors)
 
     counts = {
         "interviews_listed": len(interviews) + sum(1 for p in problems if p.where.startswith("interviews.csv")),
