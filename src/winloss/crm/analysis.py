@@ -1,0 +1,319 @@
+"""The CRM stage of `winloss run`: deals and accounts in, segments, loss types, ICP draft and evidence out."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from winloss.crm import narrative
+from winloss.crm.cohorts import CohortRules, score_accounts
+from winloss.crm.evidence import (Join, join_interviews, pick_quotes, rep_vs_buyer, theme_crosstab,
+                                  themes_per_interview)
+from winloss.crm.icp import (Criterion, IcpRules, backtest, band, current_criteria, derive_criteria, diff_icp,
+                             fit_failures, load_current_icp, score_row)
+from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
+from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
+from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table
+from winloss.models import Interview, Problem
+
+SETTINGS_KEYS = {"columns", "account_columns", "stages", "date_order", "cohorts", "icp", "loss_types"}
+SEGMENT_COLUMNS = ["dimension", "value", "deals", "won", "lost", "win_rate", "p_win", "q_win", "accounts", "best",
+                   "average", "problematic", "churned", "retained", "known", "retention", "p_best", "q_best"]
+
+
+@dataclass
+class CrmAnalysis:
+    problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    usable: bool = False
+    deals: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row of deals.csv plus score, band, loss type
+    accounts: pd.DataFrame = field(default_factory=pd.DataFrame)  # won accounts: values, cohort, retention, score
+    dims: list[Dimension] = field(default_factory=list)
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # closed deals' value on each dimension
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    criteria: list[Criterion] = field(default_factory=list)
+    rules: IcpRules = field(default_factory=IcpRules)
+    backtest: dict = field(default_factory=dict)
+    critical: dict = field(default_factory=dict)
+    changes: list[dict] | None = None
+    current_name: str = ""
+    joins: list[Join] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)
+    statements: pd.DataFrame = field(default_factory=pd.DataFrame)  # the interview tables, for the report
+    themes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def loss_table(self) -> pd.DataFrame:
+        lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
+                          & (self.deals.get("outcome", pd.Series(dtype=str)) == "lost")] if self.usable else \
+            pd.DataFrame()
+        columns = ["deal_id", "account", "loss_type", "loss_type_name", "rule", "competitor", "loss_reason", "score",
+                   "band"]
+        if lost.empty:
+            return pd.DataFrame(columns=columns)
+        table = pd.DataFrame({
+            "deal_id": lost["deal_id"], "account": lost["account_name"].where(lost["account_name"] != "",
+                                                                              lost["account_id"]),
+            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(TYPE_NAMES),
+            "rule": lost["loss_rule"], "competitor": lost["competitor"], "loss_reason": lost["loss_reason"],
+            "score": lost["score"].astype(int), "band": lost["band"]})
+        return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
+
+    def write(self, out_dir: Path) -> None:
+        """icp.json, loss_types.csv, segments.csv: sorted, fixed float formatting, byte-identical on rerun."""
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        self.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
+        seg = self.segments.reindex(columns=SEGMENT_COLUMNS).copy()
+        for col in ("win_rate", "retention"):
+            seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
+        for col in ("p_win", "q_win", "p_best", "q_best"):
+            seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
+        seg.to_csv(out_dir / "segments.csv", index=False, lineterminator="\n")
+        (out_dir / "icp.json").write_text(json.dumps(self.icp_record(), indent=2, ensure_ascii=False) + "\n",
+                                          encoding="utf-8")
+
+    def icp_record(self) -> dict:
+        return _rounded({
+            "usable": self.usable,
+            "criteria": [{**{k: v for k, v in asdict(c).items() if k != "values"}, "values": list(c.values),
+                          "share": c.share, "share_other": c.share_other,
+                          "quotes": self.evidence.get("criterion_quotes", {}).get(c.label, [])}
+                         for c in self.criteria],
+            "scorecard": {"weights": {c.label: c.weight for c in self.criteria},
+                          "bands": {"A": f">= {self.rules.band_a}",
+                                    "B": f"{self.rules.band_b}-{self.rules.band_a - 1}",
+                                    "C": f"< {self.rules.band_b}"}},
+            "backtest": self.backtest, "critical_question": self.critical,
+            "summary": narrative.summary(self) if self.usable else "",
+            "changes_from_current": self.changes, "problems": [str(p) for p in self.problems],
+        })
+
+    def context(self) -> dict:
+        """Everything the ICP templates need, as plain data."""
+        if not self.usable:
+            return {"usable": False, "problems": [str(p) for p in self.problems], "notes": self.notes}
+        return narrative.context(self)
+
+
+def _rounded(value):
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, 4)
+    if isinstance(value, dict):
+        return {str(k): _rounded(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded(v) for v in value]
+    return value
+
+
+def _rules(settings: dict, problems: list[Problem]) -> tuple[CohortRules, IcpRules, LossRules]:
+    unknown = set(settings) - SETTINGS_KEYS
+    if unknown:
+        problems.append(Problem("winloss.toml [crm]", f"unknown keys {', '.join(sorted(unknown))}; known: "
+                                                      f"{', '.join(sorted(SETTINGS_KEYS))}"))
+    built = []
+    for cls, key in ((CohortRules, "cohorts"), (IcpRules, "icp"), (LossRules, "loss_types")):
+        try:
+            built.append(cls.from_settings(settings.get(key)))
+        except (TypeError, ValueError) as exc:
+            problems.append(Problem("winloss.toml", f"{exc}; defaults used"))
+            built.append(cls())
+    return tuple(built)  # type: ignore[return-value]
+
+
+def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame | None,
+                  rules: CohortRules, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
+    """One row per won account: its latest won deal's dimension values, plus cohort from accounts.csv."""
+    won = closed[closed["outcome"] == "won"].sort_values(["close_date", "row"], na_position="first",
+                                                         kind="mergesort")
+    latest = won.groupby("account_key", sort=True).tail(1)
+    table = values.loc[latest.index].copy()
+    table.insert(0, "account_key", latest["account_key"].to_numpy())
+    table.insert(1, "account", latest["account_name"].where(latest["account_name"] != "",
+                                                            latest["account_id"]).to_numpy())
+    table = table.sort_values("account_key", kind="mergesort").reset_index(drop=True)
+    table["cohort"], table["retention_status"], table["cohort_score"] = "", "", math.nan
+    if accounts is None:
+        return table
+    by_name = {account_key("", n): k for k, n in zip(won["account_key"], won["account_name"]) if n}
+    ok = accounts[accounts["excluded"] == ""].copy()
+    keys = []
+    for r in ok.itertuples():
+        key = r.account_key if r.account_key in set(table["account_key"]) else \
+            by_name.get(account_key("", r.account_name), "")
+        if not key:
+            problems.append(Problem(f"accounts.csv row {r.row} ({r.account_id or r.account_name})",
+                                    "no Closed Won deal for this account in deals.csv; its customer-success data "
+                                    "is not used"))
+        keys.append(key)
+    ok["match"] = keys
+    scored = score_accounts(ok[ok["match"] != ""], rules).set_index("match")
+    matched = table["account_key"].isin(scored.index)
+    table.loc[matched, "cohort"] = table.loc[matched, "account_key"].map(scored["cohort"])
+    table.loc[matched, "retention_status"] = table.loc[matched, "account_key"].map(scored["retention_status"])
+    table.loc[matched, "cohort_score"] = table.loc[matched, "account_key"].map(scored["score"]).astype(float)
+    missing = int((~matched).sum())
+    if missing:
+        notes.append(f"{missing} of {len(table)} won accounts have no row in accounts.csv: no cohort for them")
+    return table
+
+
+def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.DataFrame, themes: pd.DataFrame,
+                quotes: pd.DataFrame, settings: dict | None) -> CrmAnalysis | None:
+    """None when STUDY/crm/deals.csv is absent. Bad rows become Problems; the analysis uses the rest."""
+    study_dir = Path(study_dir)
+    deals_path = study_dir / "crm" / "deals.csv"
+    if not deals_path.exists():
+        return None
+    settings = dict(settings or {})
+    problems: list[Problem] = []
+    cohort_rules, icp_rules, loss_rules = _rules(settings, problems)
+    tables: CrmTables = load_deals(deals_path, settings)
+    problems += tables.problems
+    notes = list(tables.notes)
+    if not tables.usable:
+        return CrmAnalysis(problems=problems, notes=notes)
+    deals = tables.deals
+    accounts_path = study_dir / "crm" / "accounts.csv"
+    accounts = load_accounts(accounts_path, settings, problems, notes) if accounts_path.exists() else None
+    if accounts is None:
+        notes.append("no usable crm/accounts.csv: customer cohorts cannot be formed; criteria compare won with "
+                     "lost deals")
+
+    closed = deals[deals["excluded"] == ""]
+    if closed.empty or closed["outcome"].nunique() < 2:
+        problems.append(Problem(str(deals_path), "needs both Closed Won and Closed Lost deals; CRM analysis skipped"))
+        return CrmAnalysis(problems=problems, notes=notes, deals=deals)
+    dims, values, dim_notes = build_dimensions(closed, tables.extras)
+    notes += dim_notes
+    won_accounts = _won_accounts(closed, values, accounts, cohort_rules, problems, notes)
+    outcome = closed["outcome"]
+    segments = segment_table(dims, values, outcome, won_accounts, won_accounts["cohort"],
+                             won_accounts["retention_status"])
+    criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules)
+
+    deals = deals.copy()
+    deals["score"], deals["band"], deals["fit"] = math.nan, "", ""
+    deals["loss_type"], deals["loss_rule"] = math.nan, ""
+    for idx in closed.index:
+        row = values.loc[idx].to_dict()
+        score, _ = score_row(row, criteria)
+        failures = fit_failures(row, criteria)
+        deals.loc[idx, ["score", "band", "fit"]] = [score, band(score, icp_rules), "; ".join(failures) or "fit"]
+        if deals.loc[idx, "outcome"] == "lost":
+            d = deals.loc[idx]
+            kind, rule = classify_loss(d["deal_id"], d["loss_reason"], d["loss_notes"], d["competitor"], failures,
+                                       loss_rules)
+            deals.loc[idx, ["loss_type", "loss_rule"]] = [kind, rule]
+    won_accounts["score"] = [score_row(r, criteria)[0] for r in won_accounts[[d.key for d in dims]].to_dict("records")]
+    won_accounts["fit"] = ["fit" if not fit_failures(r, criteria) else "no"
+                           for r in won_accounts[[d.key for d in dims]].to_dict("records")]
+    closed = deals.loc[closed.index]
+    tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
+                      icp_rules)
+    analysis = CrmAnalysis(problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts,
+                           dims=dims, values=values, segments=segments, criteria=criteria, rules=icp_rules,
+                           backtest=tested)
+    analysis.critical = critical_question(closed, won_accounts, loss_rules)
+    current, message = load_current_icp(study_dir)
+    if message:
+        problems.append(Problem(str(study_dir / "icp_current.toml"), message))
+    if current is not None:
+        converted, messages = current_criteria(current, dims)
+        notes += messages
+        analysis.changes = diff_icp(converted, criteria)
+        analysis.current_name = str(current.get("name", "current ICP"))
+    analysis.joins, join_problems = join_interviews(interviews, deals)
+    problems += join_problems
+    analysis.statements, analysis.themes, analysis.quotes = statements, themes, quotes
+    analysis.evidence = interview_evidence(analysis, statements, themes, quotes)
+    return analysis
+
+
+def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: LossRules) -> dict:
+    """Do the deals lost to competitors look like the best customers? Compared on the share that matches the
+    best-customer profile (all primary criteria, no negative one) and the mean score."""
+    lost = closed[closed["outcome"] == "lost"]
+    to_competitor = lost[(lost["competitor"].str.strip() != "")
+                         | lost["loss_reason"].map(lambda t: bool(find_keyword(t, rules.competitor)))
+                         | lost["loss_notes"].map(lambda t: bool(find_keyword(t, rules.competitor)))]
+    other_lost = lost.drop(to_competitor.index)
+    best = won_accounts[won_accounts["cohort"] == "best"]
+    prob = won_accounts[won_accounts["cohort"] == "problematic"]
+
+    def group(frame) -> dict:
+        return {"n": int((frame["fit"] == "fit").sum()), "N": len(frame),
+                "mean_score": float(frame["score"].mean()) if len(frame) else math.nan}
+
+    comp, bst, prb, oth = group(to_competitor), group(best), group(prob), group(other_lost)
+    p = fisher_p(comp["n"], comp["N"] - comp["n"], bst["n"], bst["N"] - bst["n"])
+    share = comp["n"] / comp["N"] if comp["N"] else math.nan
+    best_share = bst["n"] / bst["N"] if bst["N"] else math.nan
+    if not comp["N"] or not bst["N"]:
+        answer = "cannot tell"
+    elif share >= 0.6 and share >= best_share - 0.25:
+        answer = "yes"
+    elif share < 0.4:
+        answer = "no"
+    else:
+        answer = "partly"
+    by_competitor = []
+    for name, frame in to_competitor.groupby(to_competitor["competitor"].str.strip().replace("", "(not named)"),
+                                             sort=True):
+        by_competitor.append({"competitor": name, "n_fit": int((frame["fit"] == "fit").sum()), "N": len(frame),
+                              "mean_score": float(frame["score"].mean())})
+    return {"answer": answer, "lost_to_competitor": comp, "best_customers": bst, "problematic_customers": prb,
+            "other_losses": oth, "p_value": p, "by_competitor": by_competitor}
+
+
+def interview_evidence(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame,
+                       quotes: pd.DataFrame) -> dict:
+    """Theme x loss type, theme x competitor, rep vs buyer, and quotes for criteria."""
+    per_interview = themes_per_interview(statements)
+    analysed = set(statements["interview_id"])
+    deals_by_id = a.deals[a.deals["excluded"] == ""].set_index("deal_id")
+    joined = [j for j in a.joins if j.deal_id and j.interview_id in analysed and j.deal_id in deals_by_id.index]
+    lost_joined = [j for j in joined if deals_by_id.loc[j.deal_id, "outcome"] == "lost" and j.cohort == "lost"]
+    by_type: dict[str, list[str]] = {}
+    for t in (1, 2, 3):
+        by_type[TYPE_NAMES[t]] = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
+    by_comp: dict[str, list[str]] = {}
+    for j in lost_joined:
+        name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"
+        by_comp.setdefault(name, []).append(j.interview_id)
+    by_comp = dict(sorted(by_comp.items(), key=lambda kv: (kv[0] == "(none recorded)", kv[0])))
+    pairs = []
+    for j in joined:
+        deal = deals_by_id.loc[j.deal_id]
+        reason = " ".join(x for x in (deal["loss_reason"], deal["loss_notes"]) if x) if j.cohort == "lost" else ""
+        if j.cohort == "churned":
+            reason = ""
+        if reason:
+            pairs.append({"interview_id": j.interview_id, "deal_id": j.deal_id, "cohort": j.cohort,
+                          "account": deal["account_name"], "reason": str(deal["loss_reason"]),
+                          "notes": str(deal["loss_notes"]), "loss_type": int(deal["loss_type"])})
+    # Quotes for a criterion come from interviewed accounts that match it: won best (or not yet scored) customers
+    # for positive criteria, churned or lost accounts for negative ones.
+    index_of = {d: i for i, d in zip(a.values.index, a.deals.loc[a.values.index, "deal_id"])}
+    cohort_by_key = dict(zip(a.accounts["account_key"], a.accounts["cohort"]))
+    crit_quotes = {}
+    for c in a.criteria:
+        ids = []
+        for j in joined:
+            if not c.matches(str(a.values.loc[index_of[j.deal_id], c.key])):
+                continue
+            cohort = cohort_by_key.get(str(deals_by_id.loc[j.deal_id, "account_key"]), "")
+            if c.kind != "negative" and j.cohort == "won" and cohort in ("best", ""):
+                ids.append(j.interview_id)
+            elif c.kind == "negative" and j.cohort in ("churned", "lost"):
+                ids.append(j.interview_id)
+        crit_quotes[c.label] = pick_quotes(quotes, ids, None, limit=2)
+    return {"per_interview": per_interview, "themes_by_loss_type": theme_crosstab(by_type, per_interview, themes),
+            "loss_type_groups": {k: len(v) for k, v in by_type.items()},
+            "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),
+            "competitor_groups": {k: len(v) for k, v in by_comp.items()},
+            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes),
+            "criterion_quotes": crit_quotes, "joined": len(joined), "interviews": len(analysed)}

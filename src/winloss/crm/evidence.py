@@ -1,0 +1,179 @@
+"""Interview evidence joined to the CRM: which deal each interview is about, themes per loss type and per
+competitor, the rep's loss reason against the buyer's own themes, and verbatim quotes from quotes.csv."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from winloss.crm.load import account_key
+from winloss.models import Interview, Problem
+
+# Topics shared by CRM loss reasons and interview themes, so "Price" in the CRM can be compared with what the buyer
+# talked about. Matching is on whole words of the reason, and of the theme's label, keywords and statements.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "price": ("price", "pricing", "priced", "cost", "costs", "expensive", "cheaper", "per-seat", "per seat", "seats",
+              "discount", "quote", "quotes", "money", "platform fee", "tiered"),
+    "product gaps": ("feature", "features", "missing", "functionality", "capability", "reporting", "report",
+                     "reports", "dashboard", "dashboards", "roadmap", "mobile", "report builder"),
+    "ease of use": ("ease of use", "usability", "complex", "complicated", "clunky", "confusing", "tabs", "settings",
+                    "demo", "learning curve", "adoption", "intuitive", "easy"),
+    "integration": ("integration", "integrations", "connector", "salesforce", "hubspot", "sync", "api", "crm",
+                    "data", "mapping", "mapped", "fields"),
+    "timing and budget": ("budget", "freeze", "timing", "no decision", "postponed", "on hold", "not now",
+                          "next year", "priorities", "spend"),
+    "security and procurement": ("security", "procurement", "soc 2", "compliance", "legal", "vendor risk",
+                                 "questionnaire"),
+    "onboarding and support": ("support", "onboarding", "implementation", "setup", "training", "ticket",
+                               "time to value", "go-live", "rollout"),
+    "forecast accuracy": ("forecast", "forecasting", "accuracy", "accurate", "ai", "model", "prediction"),
+    "sales experience": ("rep", "sales process", "responsive", "pushy", "trust", "relationship"),
+    "fit": ("not a fit", "too small", "too big", "no need", "use case"),
+}
+
+
+def topics_of(text: str) -> list[str]:
+    lowered = text.lower()
+    return [topic for topic, words in TOPICS.items()
+            if any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", lowered) for w in words)]
+
+
+@dataclass(frozen=True)
+class Join:
+    interview_id: str
+    cohort: str
+    deal_id: str  # '' when the join failed
+    method: str  # deal_id, account_id, company, or '' (failed)
+    note: str = ""
+
+
+def join_interviews(interviews: list[Interview], deals: pd.DataFrame) -> tuple[list[Join], list[Problem]]:
+    """Each interview to one deal: by deal_id, else by account_id, else by company name; for an account, the
+    latest closed deal whose outcome fits the cohort (won/churned -> won, lost -> lost)."""
+    usable = deals[deals["excluded"].isin(["", "open"])]
+    by_id = {d: i for i, d in zip(usable.index, usable["deal_id"])}
+    joins, problems = [], []
+    for iv in sorted(interviews, key=lambda i: i.interview_id):
+        where = f"interviews.csv row {iv.row} ({iv.interview_id})"
+        wanted = "lost" if iv.cohort == "lost" else "won"
+        found, method, misses = None, "", []
+        if iv.deal_id:
+            if iv.deal_id in by_id:
+                found, method = by_id[iv.deal_id], "deal_id"
+            else:
+                misses.append(f"deal_id {iv.deal_id} is not in crm/deals.csv")
+        for attr, key in (("account_id", account_key(iv.account_id, "")), ("company", account_key("", iv.company))):
+            if found is not None or not key:
+                continue
+            column = "account_key" if attr == "account_id" else None
+            if column:
+                rows = usable[usable["account_key"] == key]
+            else:
+                rows = usable[usable["account_name"].map(lambda n: account_key("", n)) == key]
+            closed = rows[rows["outcome"] == wanted].sort_values(["close_date", "row"], na_position="first",
+                                                                 kind="mergesort")
+            if len(closed):
+                found, method = closed.index[-1], attr
+            else:
+                misses.append(f"{attr} {getattr(iv, attr)} has no closed-{wanted} deal in crm/deals.csv")
+        if found is None:
+            if misses:
+                problems.append(Problem(where, "; ".join(misses) + "; interview not joined to the CRM",
+                                        iv.interview_id))
+            joins.append(Join(iv.interview_id, iv.cohort, "", "", "; ".join(misses) or "no deal_id, account_id "
+                                                                                    "or company to join on"))
+            continue
+        deal = usable.loc[found]
+        note = ""
+        if deal["outcome"] != wanted:
+            note = f"interview cohort {iv.cohort} but deal {deal['deal_id']} is {deal['stage']}"
+            problems.append(Problem(where, note, iv.interview_id))
+        elif misses:
+            note = "; ".join(misses) + f"; joined by {method}"
+            problems.append(Problem(where, note, iv.interview_id))
+        joins.append(Join(iv.interview_id, iv.cohort, str(deal["deal_id"]), method, note))
+    return joins, problems
+
+
+def themes_per_interview(statements: pd.DataFrame) -> dict[str, dict[str, int]]:
+    """interview_id -> {theme_id: statements}, themed statements only."""
+    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    out: dict[str, dict[str, int]] = {}
+    for (iid, tid), group in themed.groupby(["interview_id", "theme_id"], sort=True):
+        out.setdefault(str(iid), {})[str(tid)] = len(group)
+    return out
+
+
+def theme_crosstab(groups: dict[str, list[str]], per_interview: dict[str, dict[str, int]],
+                   themes: pd.DataFrame) -> list[dict]:
+    """Rows per theme: in how many interviews of each group (n of N). groups: name -> interview ids."""
+    labels = dict(zip(themes["theme_id"], themes["label"]))
+    rows = []
+    for tid in themes["theme_id"]:
+        cells = []
+        for name, ids in groups.items():
+            n = sum(1 for i in ids if tid in per_interview.get(i, {}))
+            cells.append({"group": name, "n": n, "N": len(ids)})
+        if any(c["n"] for c in cells):
+            rows.append({"theme_id": tid, "label": labels[tid], "cells": cells, "total": sum(c["n"] for c in cells)})
+    return sorted(rows, key=lambda r: (-r["total"], r["theme_id"]))
+
+
+def pick_quotes(quotes: pd.DataFrame, interview_ids, theme_ids=None, limit: int = 1) -> list[dict]:
+    """Verbatim quotes from quotes.csv for these interviews, preferring the given themes in order; one per
+    interview so the evidence spans accounts."""
+    ids = set(interview_ids)
+    rows = quotes[quotes["interview_id"].isin(ids)]
+    if theme_ids is not None:
+        rank = {t: i for i, t in enumerate(theme_ids)}
+        rows = rows[rows["theme_id"].isin(rank)]
+        rows = rows.assign(_rank=rows["theme_id"].map(rank)).sort_values(["_rank", "interview_id"], kind="mergesort")
+    else:
+        rows = rows.sort_values(["interview_id"], kind="mergesort")
+    picked, seen = [], set()
+    for r in rows.itertuples():
+        if r.interview_id in seen:
+            continue
+        seen.add(r.interview_id)
+        picked.append({"quote": r.quote, "interview_id": r.interview_id, "speaker": r.speaker, "cohort": r.cohort,
+                       "theme_id": r.theme_id, "start": _seconds(r.start)})
+        if len(picked) == limit:
+            break
+    return picked
+
+
+def _seconds(value) -> float | None:
+    """quotes.csv start times: blank, None or NaN when the transcript has no timestamps."""
+    if value is None or value == "" or (isinstance(value, float) and pd.isna(value)):
+        return None
+    return float(value)
+
+
+def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], themes: pd.DataFrame,
+                 statements: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
+    """For each interviewed lost or churned deal with a CRM loss reason: the reason's topics, the buyer's themes and
+    their topics, agreement, and a quote from the buyer. pairs: {interview_id, deal_id, account, reason}."""
+    labels = dict(zip(themes["theme_id"], themes["label"]))
+    keywords = dict(zip(themes["theme_id"], themes["keywords"].fillna("")))
+    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    rows = []
+    for pair in pairs:
+        reason_topics = topics_of(pair["reason"])
+        counts = per_interview.get(pair["interview_id"], {})
+        ordered = sorted(counts, key=lambda t: (-counts[t], t))
+        buyer_topics: dict[str, list[str]] = {}
+        for tid in ordered:
+            text = " ".join([labels[tid], keywords[tid].replace(";", " ")]
+                            + themed[(themed["interview_id"] == pair["interview_id"])
+                                     & (themed["theme_id"] == tid)]["text"].tolist())
+            for topic in topics_of(text):
+                buyer_topics.setdefault(topic, []).append(tid)
+        shared = [t for t in reason_topics if t in buyer_topics]
+        status = "agree" if shared else "disagree" if reason_topics and buyer_topics else "cannot tell"
+        prefer = [t for t in ordered if not any(t in buyer_topics.get(r, []) for r in reason_topics)] + ordered
+        rows.append({**pair, "reason_topics": reason_topics, "buyer_themes": [
+            {"theme_id": t, "label": labels[t], "statements": counts[t]} for t in ordered[:4]],
+            "buyer_topics": sorted(buyer_topics), "status": status,
+            "quotes": pick_quotes(quotes, [pair["interview_id"]], prefer if status == "disagree" else ordered)})
+    return rows

@@ -1,0 +1,218 @@
+"""Read STUDY/crm/deals.csv and accounts.csv into canonical tables. Every row is kept: a row that cannot be used is
+marked `excluded` with the reason and reported as a Problem, never dropped."""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from winloss.crm.columns import ACCOUNT_FIELDS, DEAL_FIELDS, ColumnMap, resolve_columns
+from winloss.crm.parse import classify_stage, day_first, parse_date, parse_employees, parse_number
+from winloss.models import Problem
+
+DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competitor", "loss_notes", "industry",
+             "country", "lead_source", "crm_platform", "owner")
+DEAL_NUMBERS = ("amount", "annual_revenue", "sales_cycle_days")
+ACCOUNT_NUMBERS = ("starting_arr", "current_arr", "nps", "days_to_first_value", "support_tickets_per_month")
+RETENTION = {"active": "active", "retained": "active", "renewed": "active", "live": "active", "healthy": "active",
+             "expanded": "expanded", "expansion": "expanded", "upsell": "expanded", "grew": "expanded",
+             "contracted": "contracted", "contraction": "contracted", "downgraded": "contracted",
+             "downsell": "contracted", "churned": "churned", "churn": "churned", "cancelled": "churned",
+             "canceled": "churned", "lost": "churned", "terminated": "churned"}
+
+
+@dataclass
+class CrmTables:
+    deals: pd.DataFrame  # one row per data row of deals.csv; `excluded` says why a row is left out of the analysis
+    accounts: pd.DataFrame | None  # one row per data row of accounts.csv, same convention
+    extras: list[str] = field(default_factory=list)  # unrecognised deal columns, kept as candidate dimensions
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    usable: bool = True
+
+
+def account_key(account_id: str, name: str) -> str:
+    """Accounts join on their id when there is one, else on the case- and punctuation-folded name."""
+    if account_id.strip():
+        return "id:" + account_id.strip()
+    folded = re.sub(r"[^a-z0-9]+", " ", name.lower()).strip()
+    return "name:" + folded if folded else ""
+
+
+def _read_csv(path: Path, notes: list[str]) -> tuple[list[str], list[list[str]]]:
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel on Windows saves CSV as cp1252; reading it beats refusing the whole export.
+        text = raw.decode("cp1252", errors="replace")
+        notes.append(f"{path.name} is not UTF-8; read as Windows-1252")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    rows = [r for r in rows if any(cell.strip() for cell in r)] if rows else []
+    if not rows:
+        return [], []
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    return header, [(r + [""] * width)[:width] if len(r) <= width else r for r in rows[1:]]
+
+
+def _columns(header: list[str], known: dict, overrides: dict | None, path: Path,
+             problems: list[Problem]) -> ColumnMap:
+    colmap, errors = resolve_columns(header, known, overrides)
+    problems.extend(Problem(where=str(path), message=e) for e in errors)
+    return colmap
+
+
+def _where(path: Path, row: int, ident: str = "") -> str:
+    return f"{path.name} row {row}" + (f" ({ident})" if ident else "")
+
+
+def load_deals(path: Path, settings: dict) -> CrmTables:
+    problems: list[Problem] = []
+    notes: list[str] = []
+    header, rows = _read_csv(path, notes)
+    if not header:
+        return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False)
+    colmap = _columns(header, DEAL_FIELDS, settings.get("columns"), path, problems)
+    cols = colmap.fields
+    if "stage" not in cols:
+        problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
+                                           "winloss.toml: [crm.columns] stage = \"Your Column\""))
+        return CrmTables(pd.DataFrame(), None, list(colmap.extras), problems, notes, False)
+    if "deal_id" not in cols:
+        problems.append(Problem(str(path), "no deal id column (Opportunity ID, Deal ID, Record ID); rows are "
+                                           "identified as row-N, so interviews cannot join by deal_id"))
+    idx = {h: i for i, h in enumerate(header)}
+    get = {f: (lambda r, i=idx[h]: r[i].strip() if i < len(r) else "") for f, h in cols.items()}
+    dates_first = {f: day_first([get[f](r) for r in rows], settings.get("date_order", "mdy") == "dmy")
+                   for f in ("close_date", "created_date") if f in cols}
+    stage_extra = settings.get("stages", {})
+    records = []
+    seen: dict[str, int] = {}
+    for n, r in enumerate(rows, start=2):
+        if len(r) > len(header):
+            problems.append(Problem(_where(path, n), f"{len(r)} cells but {len(header)} columns; extra cells ignored"))
+        rec: dict = {"row": n, "excluded": ""}
+        rec["deal_id"] = get["deal_id"](r) if "deal_id" in cols else ""
+        if not rec["deal_id"]:
+            if "deal_id" in cols:
+                problems.append(Problem(_where(path, n), f"empty deal id; kept as row-{n}"))
+            rec["deal_id"] = f"row-{n}"
+        where = _where(path, n, rec["deal_id"])
+        for f in DEAL_TEXT:
+            rec[f] = get[f](r) if f in cols else ""
+        rec["account_id"] = get["account_id"](r) if "account_id" in cols else ""
+        rec["account_key"] = account_key(rec["account_id"], rec["account_name"]) or "deal:" + rec["deal_id"]
+        rec["stage"] = get["stage"](r)
+        rec["outcome"] = classify_stage(rec["stage"], stage_extra) if rec["stage"] else "unknown"
+        if not rec["stage"]:
+            problems.append(Problem(where, "empty Stage; row left out of the analysis"))
+            rec["excluded"] = "no stage"
+        elif rec["outcome"] == "unknown":
+            problems.append(Problem(where, f"unknown stage {rec['stage']!r} (not Closed Won / Closed Lost or an open "
+                                           "stage); row left out; map it with [crm.stages] won/lost/open"))
+            rec["excluded"] = "unknown stage"
+        elif rec["outcome"] == "open":
+            rec["excluded"] = "open"
+        if rec["deal_id"] in seen:
+            problems.append(Problem(where, f"duplicate deal id {rec['deal_id']} (first on row {seen[rec['deal_id']]}); "
+                                           "this row is left out"))
+            rec["excluded"] = rec["excluded"] or "duplicate id"
+        else:
+            seen[rec["deal_id"]] = n
+        for f in ("close_date", "created_date"):
+            rec[f] = None
+            if f in cols:
+                try:
+                    rec[f] = parse_date(get[f](r), dates_first[f])
+                except ValueError as exc:
+                    problems.append(Problem(where, f"{cols[f]}: {exc}; counted as unknown"))
+        rec["employees"] = math.nan
+        if "employees" in cols:
+            try:
+                value = parse_employees(get["employees"](r))
+                rec["employees"] = math.nan if value is None else value
+            except ValueError:
+                problems.append(Problem(where, f"{cols['employees']} {get['employees'](r)!r} is not a number; "
+                                               "counted as unknown"))
+        for f in DEAL_NUMBERS:
+            rec[f] = math.nan
+            if f in cols:
+                try:
+                    value = parse_number(get[f](r))
+                    rec[f] = math.nan if value is None else value
+                except ValueError:
+                    problems.append(Problem(where, f"{cols[f]} {get[f](r)!r} is not a number; counted as unknown"))
+        if math.isnan(rec["sales_cycle_days"]) and rec["close_date"] and rec["created_date"]:
+            rec["sales_cycle_days"] = float((rec["close_date"] - rec["created_date"]).days)
+        for h in colmap.extras:
+            rec["x:" + h] = r[idx[h]].strip()
+        records.append(rec)
+    deals = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    if deals.empty:
+        problems.append(Problem(str(path), "no data rows"))
+        return CrmTables(deals, None, list(colmap.extras), problems, notes, False)
+    open_n = int((deals["excluded"] == "open").sum())
+    if open_n:
+        notes.append(f"{open_n} open deals in {path.name} are not closed and stay out of the analysis")
+    return CrmTables(deals, None, list(colmap.extras), problems, notes, True)
+
+
+def retention_from_arr(start: float, current: float) -> str:
+    if math.isnan(start) or math.isnan(current):
+        return ""
+    if current <= 0:
+        return "churned"
+    return "expanded" if current > start else "contracted" if current < start else "active"
+
+
+def load_accounts(path: Path, settings: dict, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
+    header, rows = _read_csv(path, notes)
+    if not header:
+        problems.append(Problem(str(path), "empty file: no header row"))
+        return None
+    colmap = _columns(header, ACCOUNT_FIELDS, settings.get("account_columns"), path, problems)
+    cols = colmap.fields
+    if "account_id" not in cols and "account_name" not in cols:
+        problems.append(Problem(str(path), "no Account ID or Account Name column; customer-success data not used"))
+        return None
+    idx = {h: i for i, h in enumerate(header)}
+    records = []
+    seen: dict[str, int] = {}
+    for n, r in enumerate(rows, start=2):
+        val = {f: r[idx[h]].strip() if idx[h] < len(r) else "" for f, h in cols.items()}
+        rec: dict = {"row": n, "excluded": "", "account_id": val.get("account_id", ""),
+                     "account_name": val.get("account_name", "")}
+        rec["account_key"] = account_key(rec["account_id"], rec["account_name"])
+        where = _where(path, n, rec["account_id"] or rec["account_name"])
+        if not rec["account_key"]:
+            problems.append(Problem(where, "no account id or name; row left out"))
+            rec["excluded"] = "no id"
+        elif rec["account_key"] in seen:
+            problems.append(Problem(where, f"duplicate account (first on row {seen[rec['account_key']]}); "
+                                           "this row is left out"))
+            rec["excluded"] = "duplicate id"
+        else:
+            seen[rec["account_key"]] = n
+        for f in ACCOUNT_NUMBERS:
+            rec[f] = math.nan
+            if f in cols:
+                try:
+                    value = parse_number(val[f])
+                    rec[f] = math.nan if value is None else value
+                except ValueError:
+                    problems.append(Problem(where, f"{cols[f]} {val[f]!r} is not a number; counted as unknown"))
+        status = val.get("retention_status", "")
+        rec["retention_status"] = RETENTION.get(status.lower().strip(), "")
+        if status and not rec["retention_status"]:
+            problems.append(Problem(where, f"unknown Retention Status {status!r} (expected Active, Expanded, "
+                                           "Contracted or Churned); derived from ARR where possible"))
+        if not rec["retention_status"]:
+            rec["retention_status"] = retention_from_arr(rec["starting_arr"], rec["current_arr"])
+        records.append(rec)
+    return pd.DataFrame.from_records(records) if records else None

@@ -1,0 +1,88 @@
+"""Three types of loss for every closed-lost deal, by documented rules tried in order (first match wins):
+
+1. override   [crm.loss_types.overrides] names the deal: that type.
+2. profile    the deal fails a primary ICP criterion or hits a negative one: Type 1 (wrong fit).
+3. fit words  the loss reason or notes say it was not a fit ("not a fit", "too small", ...): Type 1.
+4. no-decision reason   the loss reason says budget, freeze, timing, no decision, ...: Type 3.
+5. competitor the Competitor column names one: Type 2 (right fit, lost to a competitor).
+6. competitor words     reason or notes say "went with", "chose", "competitor", ...: Type 2.
+7. no-decision notes    the notes say budget, freeze, timing, ...: Type 3.
+8. fallback   right fit, no competitor on record: Type 3 (the buyer bought nothing we know of).
+
+Keyword lists are overridable in winloss.toml [crm.loss_types] (wrong_fit, competitor, no_decision). Free-text
+notes can later be classified by the LLM stage; these keyword rules are the offline default.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: right fit, lost to a competitor",
+              3: "Type 3: right fit, no decision"}
+WRONG_FIT = ("not a fit", "no fit", "poor fit", "bad fit", "wrong fit", "too small", "too big", "not qualified",
+             "disqualified", "no need", "no use case", "not a priority use case", "out of scope",
+             "unsupported crm", "wrong crm", "not on salesforce")
+COMPETITOR = ("competitor", "went with", "chose", "selected", "lost to", "signed with", "switched to",
+              "picked", "bought")
+NO_DECISION = ("no decision", "budget", "freeze", "frozen", "timing", "postponed", "delayed", "on hold",
+               "went dark", "ghosted", "stalled", "status quo", "do nothing", "did nothing", "reorg", "re-org",
+               "priorities", "not now", "next year", "champion left", "layoffs", "acquired")
+
+
+@dataclass(frozen=True)
+class LossRules:
+    wrong_fit: tuple[str, ...] = WRONG_FIT
+    competitor: tuple[str, ...] = COMPETITOR
+    no_decision: tuple[str, ...] = NO_DECISION
+    overrides: dict = field(default_factory=dict)  # deal id -> 1, 2 or 3
+
+    @classmethod
+    def from_settings(cls, table: dict | None) -> "LossRules":
+        table = dict(table or {})
+        unknown = set(table) - {"wrong_fit", "competitor", "no_decision", "overrides"}
+        if unknown:
+            raise ValueError(f"[crm.loss_types] unknown keys: {', '.join(sorted(unknown))}")
+        for key in ("wrong_fit", "competitor", "no_decision"):
+            if key in table:
+                table[key] = tuple(str(k).lower() for k in table[key])
+        overrides = {str(k): int(v) for k, v in table.get("overrides", {}).items()}
+        bad = {k: v for k, v in overrides.items() if v not in TYPE_NAMES}
+        if bad:
+            raise ValueError(f"[crm.loss_types.overrides] types must be 1, 2 or 3: {bad}")
+        table["overrides"] = overrides
+        return cls(**table)
+
+
+def find_keyword(text: str, keywords: tuple[str, ...]) -> str:
+    """The first keyword found as whole words in text ('' if none)."""
+    lowered = text.lower()
+    for keyword in keywords:
+        if re.search(r"(?<!\w)" + re.escape(keyword) + r"(?!\w)", lowered):
+            return keyword
+    return ""
+
+
+def classify_loss(deal_id: str, loss_reason: str, loss_notes: str, competitor: str, profile_failures: list[str],
+                  rules: LossRules) -> tuple[int, str]:
+    """(loss type, the rule that fired, in words)."""
+    if deal_id in rules.overrides:
+        return rules.overrides[deal_id], "override in winloss.toml"
+    if profile_failures:
+        return 1, "profile: " + "; ".join(profile_failures)
+    for source, text in (("loss reason", loss_reason), ("loss notes", loss_notes)):
+        keyword = find_keyword(text, rules.wrong_fit)
+        if keyword:
+            return 1, f"{source} says {keyword!r}"
+    keyword = find_keyword(loss_reason, rules.no_decision)
+    if keyword:
+        return 3, f"loss reason says {keyword!r}"
+    if competitor.strip():
+        return 2, f"competitor recorded: {competitor.strip()}"
+    for source, text in (("loss reason", loss_reason), ("loss notes", loss_notes)):
+        keyword = find_keyword(text, rules.competitor)
+        if keyword:
+            return 2, f"{source} says {keyword!r}"
+    keyword = find_keyword(loss_notes, rules.no_decision)
+    if keyword:
+        return 3, f"loss notes say {keyword!r}"
+    return 3, "fallback: right fit and no competitor on record"

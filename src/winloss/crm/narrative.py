@@ -1,0 +1,271 @@
+"""Words and tables for the ICP update draft: every figure carries its n of N, every quote comes from quotes.csv."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from winloss.crm.evidence import pick_quotes
+from winloss.crm.loss_types import TYPE_NAMES
+from winloss.crm.segments import UNKNOWN
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+
+SMALL = 5  # groups smaller than this are called out as anecdotal
+
+
+def nofn(n: int, N: int) -> str:
+    return f"{n} of {N}" + (f" ({100 * n / N:.0f}%)" if N else "")
+
+
+def _closed(a: "CrmAnalysis") -> pd.DataFrame:
+    return a.deals[a.deals["excluded"] == ""]
+
+
+def scope(a: "CrmAnalysis") -> dict:
+    deals = a.deals
+    closed = _closed(a)
+    dates = sorted(d for d in closed["close_date"] if d is not None and not pd.isna(d))
+    excluded = deals[deals["excluded"] != ""]["excluded"].value_counts().sort_index()
+    cohorts = a.accounts["cohort"].value_counts()
+    return {
+        "rows": len(deals), "closed": len(closed), "won": int((closed["outcome"] == "won").sum()),
+        "lost": int((closed["outcome"] == "lost").sum()),
+        "excluded": [{"reason": k, "n": int(v)} for k, v in excluded.items()],
+        "date_range": f"{dates[0].isoformat()} to {dates[-1].isoformat()}" if dates else "",
+        "won_accounts": len(a.accounts),
+        "cohorts": {c: int(cohorts.get(c, 0)) for c in ("best", "average", "problematic")},
+        "no_cohort": int((a.accounts["cohort"] == "").sum()),
+        "interviews_joined": a.evidence.get("joined", 0), "interviews": a.evidence.get("interviews", 0),
+        "failed_joins": [{"interview_id": j.interview_id, "note": j.note} for j in a.joins if not j.deal_id],
+    }
+
+
+def criteria_rows(a: "CrmAnalysis") -> list[dict]:
+    rows = []
+    for c in a.criteria:
+        rows.append({"kind": c.kind, "label": c.label, "weight": c.weight,
+                     "evidence": f"{nofn(c.n, c.N)} {c.group} vs {nofn(c.n_other, c.N_other)} {c.other}",
+                     "deals": f"{c.deals_won} won / {c.deals_lost} lost",
+                     "win_rate": nofn(c.deals_won, c.deals_won + c.deals_lost),
+                     "quotes": a.evidence.get("criterion_quotes", {}).get(c.label, [])})
+    return rows
+
+
+def loss_types(a: "CrmAnalysis") -> dict:
+    lost = _closed(a)[_closed(a)["outcome"] == "lost"]
+    N = len(lost)
+    types = []
+    for t, name in TYPE_NAMES.items():
+        group = lost[lost["loss_type"] == t]
+        rules = group["loss_rule"].map(lambda r: r.split(":")[0] if r.startswith(("profile", "competitor", "fallback"))
+                                       else r).value_counts()
+        types.append({"type": t, "name": name, "n": len(group), "N": N, "text": nofn(len(group), N),
+                      "rules": [{"rule": k, "n": int(v)} for k, v in sorted(rules.items(), key=lambda kv: (-kv[1],
+                                                                                                   kv[0]))]})
+    competitors = []
+    comp = lost[lost["competitor"].str.strip() != ""]
+    for name, group in comp.groupby(comp["competitor"].str.strip(), sort=True):
+        reasons = group["loss_reason"].replace("", "(none)").value_counts()
+        competitors.append({"competitor": name, "n": len(group), "text": nofn(len(group), N),
+                            "right_fit": nofn(int((group["fit"] == "fit").sum()), len(group)),
+                            "reasons": ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
+                                                                              key=lambda kv: (-kv[1], kv[0])))})
+    return {"N": N, "types": types, "competitors": sorted(competitors, key=lambda c: (-c["n"], c["competitor"]))}
+
+
+def theme_shares(statements: pd.DataFrame, themes: pd.DataFrame, cohort: str) -> list[dict]:
+    """Themes by share of the cohort's interviews (n of N)."""
+    ids = sorted(set(statements.loc[statements["cohort"] == cohort, "interview_id"]))
+    themed = statements[(statements["cohort"] == cohort) & (statements["theme_id"].fillna("") != "")]
+    per_theme = themed.groupby("theme_id")["interview_id"].nunique()
+    labels = dict(zip(themes["theme_id"], themes["label"]))
+    rows = [{"theme_id": t, "label": labels.get(t, t), "n": int(n), "N": len(ids), "text": nofn(int(n), len(ids))}
+            for t, n in per_theme.items()]
+    return sorted(rows, key=lambda r: (-r["n"], r["theme_id"]))
+
+
+def firmographics(a: "CrmAnalysis") -> list[dict]:
+    out = []
+    for dim in a.dims:
+        rows = a.segments[a.segments["key"] == dim.key]
+        out.append({"dimension": dim.label, "rows": [{
+            "value": r.value, "won": nofn(int(r.won), int(r.deals)) if r.deals else "0 of 0",
+            "best": int(r.best), "problematic": int(r.problematic),
+            "retention": nofn(int(r.retained), int(r.known)) if r.known else "n/a",
+            "p_win": float(r.p_win), "q_win": float(r.q_win), "p_best": float(r.p_best), "q_best": float(r.q_best),
+            "small": int(r.deals) < SMALL} for r in rows.itertuples()]})
+    return out
+
+
+def notable_segments(a: "CrmAnalysis", q_max: float = 0.1) -> list[dict]:
+    """Segments whose win rate or best-vs-problematic mix differs from the rest beyond chance (BH q <= q_max)."""
+    seg = a.segments[a.segments["value"] != UNKNOWN]
+    closed = _closed(a)
+    overall = float((closed["outcome"] == "won").mean())
+    rows = []
+    for r in seg.itertuples():
+        if r.q_win <= q_max:
+            direction = "higher" if r.win_rate > overall else "lower"
+            rows.append({"q": r.q_win, "text": f"{r.dimension} {r.value}: won {nofn(r.won, r.deals)} of its closed "
+                                               f"deals, {direction} than the {overall * 100:.0f}% overall "
+                                               f"(Fisher p {r.p_win:.3g}, BH q {r.q_win:.3g})"})
+        if r.q_best <= q_max:
+            rows.append({"q": r.q_best, "text": f"{r.dimension} {r.value}: {r.best} best and {r.problematic} "
+                                                f"problematic customers (Fisher p {r.p_best:.3g}, "
+                                                f"BH q {r.q_best:.3g})"})
+    return sorted(rows, key=lambda r: (r["q"], r["text"]))
+
+
+def critical_text(a: "CrmAnalysis") -> str:
+    c = a.critical
+    comp, best, prob = c["lost_to_competitor"], c["best_customers"], c["problematic_customers"]
+    lead = {"yes": "Yes.", "no": "No.", "partly": "Partly.", "cannot tell": "Cannot tell from this data."}[c["answer"]]
+    if not comp["N"] or not best["N"]:
+        return f"{lead} There are {comp['N']} deals lost to a competitor and {best['N']} best customers to compare."
+    text = (f"{lead} {nofn(comp['n'], comp['N'])} deals lost to a competitor match the best-customer profile, "
+            f"against {nofn(best['n'], best['N'])} best customers and {nofn(prob['n'], prob['N'])} problematic "
+            f"customers (Fisher exact p {c['p_value']:.3g} lost-to-competitor vs best). Mean ICP score "
+            f"{comp['mean_score']:.0f} vs {best['mean_score']:.0f} for best customers.")
+    if c["by_competitor"]:
+        text += " By competitor: " + "; ".join(f"{b['competitor']} {nofn(b['n_fit'], b['N'])} right fit"
+                                               for b in c["by_competitor"]) + "."
+    if c["answer"] == "yes":
+        text += " These are winnable deals: the fix is in why we lose them, not in whom we target."
+    elif c["answer"] == "no":
+        text += " Most competitive losses were not our customers to win: tighten qualification before competing."
+    return text
+
+
+def summary(a: "CrmAnalysis") -> str:
+    """The 60-second version for leadership, one paragraph."""
+    s, lt, bt = scope(a), loss_types(a), a.backtest
+    primary = [c for c in a.criteria if c.kind == "primary"]
+    secondary = [c for c in a.criteria if c.kind == "secondary"]
+    negative = [c for c in a.criteria if c.kind == "negative"]
+    parts = [f"From {s['closed']} closed deals ({s['won']} won, {s['lost']} lost"
+             + (f", {s['date_range']}" if s["date_range"] else "") + f") and {s['interviews_joined']} joined "
+             f"interviews, our best customers are "
+             + (" and ".join(c.label for c in primary) if primary else "not yet separable on any single attribute")
+             + "."]
+    if primary:
+        parts.append(" ".join(f"{c.label}: {nofn(c.n, c.N)} {c.group} vs {nofn(c.n_other, c.N_other)} {c.other}."
+                              for c in primary))
+    if secondary:
+        parts.append("Strong but not required: " + "; ".join(c.label for c in secondary) + ".")
+    if negative:
+        parts.append("Disqualify or deprioritise: " + "; ".join(c.label for c in negative) + ".")
+    t = {x["type"]: x for x in lt["types"]}
+    if lt["N"]:
+        parts.append(f"Of {lt['N']} losses, {t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
+                     f"and {t[3]['n']} right-fit with no decision.")
+    parts.append("Do competitive losses look like our best customers? " + critical_text(a).split(" These")[0]
+                 .split(" Most")[0])
+    if bt.get("wins"):
+        parts.append(f"The proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} historical wins at "
+                     f"{a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses below "
+                     f"{a.rules.band_b}.")
+    return " ".join(parts)
+
+
+def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
+    """Three to five findings, each with its n of N and one verbatim quote."""
+    ev = a.evidence
+    out = []
+    lost_by_type = ev["themes_by_loss_type"]
+    type2 = TYPE_NAMES[2]
+    type2_themes = [r["theme_id"] for r in lost_by_type if any(c["group"] == type2 and c["n"] for c in r["cells"])]
+    comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"]
+    out.append({"text": "Deals lost to competitors look like our best customers? " + critical_text(a),
+                "quotes": pick_quotes(quotes, comp_ids, type2_themes or None)})
+    for c in [c for c in a.criteria if c.kind == "primary"][:2]:
+        out.append({"text": f"{c.label} is present in {nofn(c.n, c.N)} {c.group} and "
+                            f"{nofn(c.n_other, c.N_other)} {c.other}.",
+                    "quotes": ev["criterion_quotes"].get(c.label, [])[:1]})
+    lt = loss_types(a)
+    if lt["N"]:
+        top = max(lt["types"], key=lambda t: (t["n"], -t["type"]))
+        ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"
+               and _loss_type(a, j.deal_id) == top["type"]]
+        out.append({"text": f"{top['name']} is the most common loss: {top['text']} closed-lost deals.",
+                    "quotes": pick_quotes(quotes, ids)})
+    churn = theme_shares(statements, themes, "churned")
+    if churn:
+        t = churn[0]
+        ids = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
+        out.append({"text": f"Churned customers most often raised \"{t['label']}\": {t['text']} churn interviews.",
+                    "quotes": pick_quotes(quotes, ids, [t["theme_id"]])})
+    return out
+
+
+def _loss_type(a: "CrmAnalysis", deal_id: str) -> int:
+    row = a.deals[(a.deals["deal_id"] == deal_id) & (a.deals["excluded"] == "")]
+    return int(row["loss_type"].iloc[0]) if len(row) and not pd.isna(row["loss_type"].iloc[0]) else 0
+
+
+def actions(a: "CrmAnalysis") -> list[str]:
+    out = []
+    positive = [c for c in a.criteria if c.kind != "negative"]
+    negative = [c for c in a.criteria if c.kind == "negative"]
+    if a.criteria:
+        out.append("CRM scoring: add an ICP score field computed from the scorecard ("
+                   + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria)
+                   + f"); route A ({a.rules.band_a}+) deals to full sales cycles, review B, deprioritise C.")
+    if positive:
+        out.append("Outbound targeting: build account lists on " + " and ".join(c.label for c in positive
+                                                                                 if c.kind == "primary")
+                   .strip() + (" first" if any(c.kind == "primary" for c in positive) else "") + ".")
+    closed = _closed(a)
+    for dim in a.dims:
+        unknown = int((a.values[dim.key] == UNKNOWN).sum())
+        if unknown and any(c.key == dim.key for c in a.criteria):
+            out.append(f"Qualification fields: {dim.label} is empty on {nofn(unknown, len(closed))} closed deals; "
+                       f"make it required at qualification, the scorecard depends on it.")
+    if negative:
+        out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
+    top2 = [r for r in a.evidence["themes_by_loss_type"]
+            if any(c["group"] == TYPE_NAMES[2] and c["n"] for c in r["cells"])][:2]
+    if top2:
+        out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{r['label']}\"" for r in top2)
+                   + ", the themes buyers we lost to competitors raised most.")
+    return out
+
+
+def context(a: "CrmAnalysis") -> dict:
+    st, th, qu = a.statements, a.themes, a.quotes
+    win_themes = theme_shares(st, th, "won")[:5]
+    won_ids = sorted(set(st.loc[st["cohort"] == "won", "interview_id"]))
+    for t in win_themes:
+        t["quotes"] = pick_quotes(qu, won_ids, [t["theme_id"]])
+    churn_themes = theme_shares(st, th, "churned")[:5]
+    churn_ids = sorted(set(st.loc[st["cohort"] == "churned", "interview_id"]))
+    for t in churn_themes:
+        t["quotes"] = pick_quotes(qu, churn_ids, [t["theme_id"]])
+    churned = a.accounts[a.accounts["retention_status"] == "churned"]
+    known = a.accounts[a.accounts["retention_status"] != ""]
+    churn_hits = [{"label": c.label, "text": nofn(int(churned[c.key].isin(c.values).sum()), len(churned))}
+                  for c in a.criteria if c.kind == "negative"]
+    bt = a.backtest
+    return {
+        "usable": True, "scope": scope(a), "summary": summary(a), "headlines": headlines(a, st, th, qu),
+        "win_themes": win_themes, "churn_themes": churn_themes,
+        "churn": {"text": nofn(len(churned), len(known)), "negatives": churn_hits},
+        "loss": loss_types(a), "critical": critical_text(a),
+        "themes_by_loss_type": a.evidence["themes_by_loss_type"][:8],
+        "loss_type_groups": a.evidence["loss_type_groups"],
+        "themes_by_competitor": a.evidence["themes_by_competitor"][:8],
+        "competitor_groups": a.evidence["competitor_groups"],
+        "rep_vs_buyer": a.evidence["rep_vs_buyer"],
+        "disagreements": [r for r in a.evidence["rep_vs_buyer"] if r["status"] == "disagree"],
+        "firmographics": firmographics(a), "notable": notable_segments(a),
+        "criteria": criteria_rows(a),
+        "bands": {"a": a.rules.band_a, "b": a.rules.band_b},
+        "backtest": {**bt, "wins_text": nofn(bt["wins_at_or_above_a"], bt["wins"]),
+                     "losses_text": nofn(bt["losses_below_b"], bt["losses"]),
+                     "bands": [{**b, "text": nofn(b["won"], b["deals"])} for b in bt["bands"]]},
+        "changes": a.changes, "current_name": a.current_name,
+        "notes": a.notes, "problems": [str(p) for p in a.problems],
+        "small": {k: v for k, v in scope(a)["cohorts"].items() if v < SMALL},
+        "actions": actions(a),
+    }

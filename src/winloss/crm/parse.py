@@ -1,0 +1,116 @@
+"""Pure parsers for the values found in CRM exports: stages, numbers, employee counts, dates."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+WON_STAGES = {"closed won", "closedwon", "won", "closed won won", "closed/won", "signed", "closed - won"}
+LOST_STAGES = {"closed lost", "closedlost", "lost", "closed/lost", "closed - lost", "closed no decision",
+               "closed disqualified"}
+# Open pipeline stages of the default Salesforce and HubSpot pipelines: not closed, so outside the analysis.
+OPEN_STAGES = {"prospecting", "qualification", "needs analysis", "value proposition", "id decision makers",
+               "perception analysis", "proposal price quote", "negotiation review", "appointmentscheduled",
+               "appointment scheduled", "qualifiedtobuy", "qualified to buy", "presentationscheduled",
+               "presentation scheduled", "decisionmakerboughtin", "decision maker bought in", "contractsent",
+               "contract sent", "discovery", "demo", "proposal", "negotiation", "open"}
+
+
+def stage_key(value: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
+
+
+def classify_stage(value: str, extra: dict[str, list[str]] | None = None) -> str:
+    """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome."""
+    key = stage_key(value)
+    extra = extra or {}
+    for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
+        names = {stage_key(s) for s in builtin} | {stage_key(s) for s in extra.get(outcome, [])}
+        if key in names:
+            return outcome
+    return "unknown"
+
+
+_SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+
+
+def parse_number(value: str) -> float | None:
+    """'$1,200,000', '1.2M', '45 000', '12.5%' -> float; '' -> None; anything else raises ValueError."""
+    text = value.strip().replace("\u00a0", "").replace(" ", "")
+    if not text:
+        return None
+    text = re.sub(r"^[A-Z]{3}|[$€£]|[A-Z]{3}$|%$", "", text)
+    match = re.fullmatch(r"([-+]?\d[\d,]*(?:\.\d+)?)(k|m|mm|b|bn)?", text, flags=re.IGNORECASE)
+    if not match:
+        raise ValueError(f"not a number: {value!r}")
+    number = float(match.group(1).replace(",", ""))
+    return number * _SUFFIX[match.group(2).lower()] if match.group(2) else number
+
+
+def parse_employees(value: str) -> float | None:
+    """Employee counts as exported: '1,200', '51-200' (a range: its midpoint), '10000+' (its lower bound)."""
+    text = value.strip().replace(",", "")
+    range_match = re.fullmatch(r"(\d+)\s*(?:-|–|to)\s*(\d+)", text)
+    if range_match:
+        low, high = int(range_match.group(1)), int(range_match.group(2))
+        return (low + high) / 2
+    plus = re.fullmatch(r"(\d+)\s*\+", text)
+    if plus:
+        return float(plus.group(1))
+    number = parse_number(value)
+    if number is not None and number < 0:
+        raise ValueError(f"negative employee count: {value!r}")
+    return number
+
+
+_NUMERIC_DATE = re.compile(r"^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})(?:[ T].*)?$")
+_TEXT_FORMATS = ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d-%b-%y")
+
+
+def day_first(values: list[str], default: bool = False) -> bool:
+    """Decide once per column whether numeric dates are day-first: 13/04/2025 proves it, 04/13/2025 disproves it;
+    dotted dates (31.01.2025) are European. Deciding per column keeps 03/04 from meaning two things in one file."""
+    for value in values:
+        match = _NUMERIC_DATE.match(value.strip())
+        if not match or len(match.group(1)) == 4:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            return True
+        if second > 12 >= first:
+            return False
+    if any("." in v and _NUMERIC_DATE.match(v.strip()) for v in values):
+        return True
+    return default
+
+
+def parse_date(value: str, dayfirst: bool) -> date | None:
+    """ISO (with or without time), 2025/01/31, numeric day/month in the column's order, '31 Jan 2025', 'Jan 31, 2025',
+    Excel serial numbers. '' -> None; anything else raises ValueError."""
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    match = _NUMERIC_DATE.match(text)
+    if match:
+        a, b, c = (int(g) for g in match.groups())
+        if len(match.group(1)) == 4:
+            year, month, day = a, b, c
+        else:
+            day, month = (a, b) if dayfirst else (b, a)
+            year = c + 2000 if c < 100 else c
+        try:
+            return date(year, month, day)
+        except ValueError as exc:
+            raise ValueError(f"not a date: {value!r} ({exc})") from None
+    if re.fullmatch(r"\d{5}(\.\d+)?", text):  # Excel serial day number, counted from 1899-12-30
+        return date.fromordinal(date(1899, 12, 30).toordinal() + int(float(text)))
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", text)
+    for fmt in _TEXT_FORMATS:
+        try:
+            return datetime.strptime(cleaned, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {value!r}")
