@@ -1,0 +1,238 @@
+"""ensure_transcripts: every recording in the study gets a WebVTT transcript, transcribing only what is new."""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from winloss.audio import decode
+from winloss.audio.cache import TranscriptCache, bytes_sha256, cache_key
+from winloss.audio.diarize import Diarization, Piece, diarize
+from winloss.audio.settings import AudioSettings
+from winloss.audio.speakers import build_turns, label_voices
+from winloss.audio.transcribe import ModelUnavailable, Segment, load_model, model_id, transcribe
+from winloss.models import Interview, Problem
+from winloss.transcripts import write_vtt
+
+BLEED_DB = 6.0  # speech on one channel that is this much louder on the other is the other party leaking in
+
+
+@dataclass
+class TranscriptionBatch:
+    paths: dict[str, Path] = field(default_factory=dict)  # interview_id -> the .vtt to parse instead
+    problems: list[Problem] = field(default_factory=list)
+    summary: dict = field(default_factory=dict)
+
+
+def transcript_path(study_dir: Path, interview: Interview, taken: set[Path]) -> Path:
+    """STUDY/transcripts/<recording stem>.vtt; two recordings with one stem get the interview id added."""
+    path = study_dir / "transcripts" / f"{interview.file.stem}.vtt"
+    if path in taken:
+        path = path.with_name(f"{interview.file.stem}.{interview.interview_id}.vtt")
+    taken.add(path)
+    return path
+
+
+def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: AudioSettings | None = None,
+                       progress: bool = True, console: Console | None = None) -> TranscriptionBatch:
+    study_dir = Path(study_dir)
+    settings = settings or AudioSettings()
+    console = console or Console(stderr=True)
+    batch = TranscriptionBatch()
+    recordings = [i for i in interviews if decode.is_recording(i.file)]
+    files: dict[str, dict] = {}
+    warnings: list[str] = []
+    if not recordings:
+        batch.summary = {"recordings": 0}
+        return batch
+
+    cache = TranscriptCache(study_dir / ".winloss" / "transcripts.json")
+    if cache.warning:
+        warnings.append(cache.warning)
+    model_name = model_id(settings)
+    taken: set[Path] = set()
+    todo: list[tuple[Interview, Path, str, decode.Probe]] = []
+    ready: list[tuple[Interview, Path, str]] = []
+    for interview in recordings:
+        vtt = transcript_path(study_dir, interview, taken)
+        rel = vtt.relative_to(study_dir).as_posix()
+        if vtt.exists() and bytes_sha256(vtt.read_bytes()) != cache.written.get(rel):
+            # A person wrote or corrected this file: it wins over any transcription.
+            batch.paths[interview.interview_id] = vtt
+            files[interview.interview_id] = {"file": _rel(study_dir, interview.file), "status": "kept hand-edited transcript",
+                                             "transcript": rel}
+            continue
+        try:
+            if not interview.file.is_file():
+                raise decode.AudioError("recording not found")
+            info = decode.probe(interview.file)
+            key = cache_key(decode.file_sha256(interview.file), model_name, settings.output_key())
+        except decode.AudioError as exc:
+            batch.problems.append(Problem(str(interview.file), str(exc), interview.interview_id))
+            continue
+        if key in cache.entries:
+            ready.append((interview, vtt, key))
+        else:
+            todo.append((interview, vtt, key, info))
+
+    wall = 0.0
+    transcribed_seconds = 0.0
+    if todo:
+        t0 = time.perf_counter()
+        transcribed_seconds = _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, console)
+        wall = time.perf_counter() - t0
+        ready += [(i, v, k) for i, v, k, _ in todo if k in cache.entries]
+
+    fresh = {k for _, _, k, _ in todo}
+    for interview, vtt, key in sorted(ready, key=lambda r: r[0].interview_id):
+        entry = cache.entries[key]
+        labelling = label_voices(cache.pieces(key), interview.interviewers, entry["meta"].get("channel_voice"))
+        turns = build_turns(cache.pieces(key), labelling.names)
+        rel = vtt.relative_to(study_dir).as_posix()
+        cache.written[rel] = _write_if_changed(turns, vtt)
+        batch.paths[interview.interview_id] = vtt
+        meta = entry["meta"]
+        file_warnings = list(meta.get("warnings", [])) + ([labelling.warning] if labelling.warning else [])
+        files[interview.interview_id] = {
+            "file": _rel(study_dir, interview.file), "transcript": rel,
+            "status": "transcribed" if key in fresh else "cached",
+            "duration_s": meta["duration_s"], "layout": meta["layout"], "speakers": meta["speakers"],
+            "split_confidence": meta["confidence"], "interviewer": labelling.names.get(labelling.interviewer, ""),
+            "interviewer_method": labelling.method, "warnings": file_warnings,
+        }
+        warnings += [f"{interview.interview_id}: speaker split: {w}" for w in file_warnings]
+    cache.save()
+
+    audio_seconds = sum(f.get("duration_s", 0.0) for f in files.values())
+    batch.summary = {
+        "recordings": len(recordings),
+        "transcribed": sum(1 for f in files.values() if f["status"] == "transcribed"),
+        "cache_hits": sum(1 for f in files.values() if f["status"] == "cached"),
+        "kept_hand_edited": sum(1 for f in files.values() if f["status"].startswith("kept")),
+        "failed": len(batch.problems),
+        "audio_seconds": round(audio_seconds, 1), "audio_hours": round(audio_seconds / 3600, 3),
+        "transcribed_audio_seconds": round(transcribed_seconds, 1), "transcribe_wall_s": round(wall, 2),
+        "speed_x_realtime": round(transcribed_seconds / wall, 2) if wall else None,
+        "model": model_name, "settings": settings.output_key(), "files": dict(sorted(files.items())),
+        "warnings": warnings,
+    }
+    if progress:
+        console.print(summary_line(batch.summary))
+    return batch
+
+
+def summary_line(summary: dict) -> str:
+    line = (f"audio: {summary['recordings']} recordings, {summary['audio_hours']:.2f} h; "
+            f"transcribed {summary['transcribed']}")
+    if summary["transcribed"]:
+        line += (f" ({summary['transcribed_audio_seconds'] / 3600:.2f} h in {summary['transcribe_wall_s']:.0f} s, "
+                 f"{summary['speed_x_realtime']:.1f}x real time)")
+    line += f", {summary['cache_hits']} from cache, {summary['kept_hand_edited']} hand-edited kept"
+    return line + (f", {summary['failed']} failed" if summary["failed"] else "")
+
+
+def _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, console) -> float:
+    try:
+        model = load_model(settings)
+    except ModelUnavailable as exc:
+        batch.problems += [Problem(str(i.file), str(exc), i.interview_id) for i, *_ in todo]
+        return 0.0
+    total = sum(info.duration for *_, info in todo) or float(len(todo))
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+               TextColumn("{task.completed:.0f}/{task.total:.0f} s audio"))
+    done_seconds = 0.0
+    with Progress(*columns, console=console, disable=not progress) as bar:
+        overall = bar.add_task(f"transcribing {len(todo)} recordings", total=total)
+        for interview, _vtt, key, info in todo:
+            if key in cache.entries:  # the same recording listed twice
+                continue
+            task = bar.add_task(f"  {interview.file.name}", total=info.duration or 1.0)
+            base = bar.tasks[overall].completed
+
+            def advance(seconds: float, task=task, base=base):
+                bar.update(task, completed=seconds)
+                bar.update(overall, completed=base + seconds)
+
+            t0 = time.perf_counter()
+            try:
+                audio = decode.load(interview.file, info)
+                dia = transcribe_audio(model, audio, settings, advance)
+            except decode.AudioError as exc:
+                batch.problems.append(Problem(str(interview.file), str(exc), interview.interview_id))
+                continue
+            finally:
+                bar.update(task, visible=False)
+            bar.update(overall, completed=base + (info.duration or 1.0))
+            channel_voice = {"left": 0, "right": 1}.get(settings.interviewer_channel) if audio.layout == "stereo-split" else None
+            cache.put(key, dia.pieces, {"duration_s": round(audio.duration, 2), "layout": audio.layout,
+                                    "speakers": dia.n_speakers, "confidence": dia.confidence,
+                                    "warnings": dia.warnings, "channel_voice": channel_voice,
+                                    "diarization": dia.params, "file": _rel(study_dir, interview.file)})
+            cache.save()
+            done_seconds += audio.duration
+    return done_seconds
+
+
+def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advance=None) -> Diarization:
+    """Transcribe and attribute one decoded recording: split by channel, or diarize the single channel."""
+    n = len(audio.channels)
+    segments_per_channel: list[list[Segment]] = []
+    for c, channel in enumerate(audio.channels):
+        report = (lambda t, c=c: advance((c * audio.duration + t) / n)) if advance else None
+        segments_per_channel.append(transcribe(model, channel, settings, report))
+    if not any(segments_per_channel):
+        raise decode.AudioError("no speech found in the recording")
+    if audio.layout == "stereo-split":
+        return split_by_channel(audio, segments_per_channel)
+    if not settings.diarize:
+        from winloss.audio.diarize import pieces_from_segments
+
+        pieces = pieces_from_segments(segments_per_channel[0])
+        return Diarization(pieces, 1, 1.0, ["diarization is off: one speaker"], {"method": "off"})
+    return diarize(audio.channels[0], segments_per_channel[0], settings.max_speakers)
+
+
+def split_by_channel(audio: decode.Audio, segments_per_channel: list[list[Segment]]) -> Diarization:
+    """One party per channel: a channel's segments are that party's, unless they are the other party's bleed."""
+    pieces, dropped = [], 0
+    for c, segments in enumerate(segments_per_channel):
+        for seg in segments:
+            lo, hi = int(seg.start * decode.RATE), max(int(seg.end * decode.RATE), int(seg.start * decode.RATE) + 1)
+            own, other = (_db(audio.channels[c][lo:hi]), _db(audio.channels[1 - c][lo:hi]))
+            if other - own > BLEED_DB:
+                dropped += 1
+                continue
+            pieces.append(Piece(seg.start, seg.end, seg.text, c))
+    pieces.sort(key=lambda p: (p.start, p.speaker))
+    voices = len({p.speaker for p in pieces})
+    warns = [f"{dropped} segments dropped as cross-talk from the other channel"] if dropped else []
+    return Diarization(pieces, voices, 1.0, warns, {"method": "channels"})
+
+
+def _db(x: np.ndarray) -> float:
+    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12)) if x.size else -120.0
+
+
+def _write_if_changed(turns, vtt: Path) -> str:
+    """Write the transcript unless the same bytes are there already; return the sha256 of what is on disk."""
+    vtt.parent.mkdir(parents=True, exist_ok=True)
+    tmp = vtt.with_name(vtt.name + ".tmp")
+    write_vtt(turns, tmp)
+    data = tmp.read_bytes()
+    if vtt.exists() and vtt.read_bytes() == data:
+        tmp.unlink()
+    else:
+        os.replace(tmp, vtt)
+    return bytes_sha256(data)
+
+
+def _rel(study_dir: Path, path: Path) -> str:
+    try:
+        return Path(path).resolve().relative_to(study_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path)
