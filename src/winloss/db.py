@@ -243,7 +243,7 @@ def connect(path: Path) -> sqlite3.Connection:
 
 
 def meta(conn: sqlite3.Connection) -> dict[str, str]:
-    return {row["key"]: row["value"] for row in conn.execute("SELECT key, value FROM meta")}
+    return dict(tuple(row) for row in conn.execute("SELECT key, value FROM meta"))
 
 
 def load_vectors(conn: sqlite3.Connection) -> np.ndarray:
