@@ -30,8 +30,15 @@ def main() -> None:
 @click.option("--seed", type=int, help="Random seed for the theme engine [0].")
 @click.option("--min-theme-size", type=click.IntRange(min=2), help="Smallest theme, in statements.")
 @click.option("--model", "embedding_model", help="sentence-transformers model name or path [bundled all-MiniLM-L6-v2].")
+@click.option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 "
+                                     "[$WINLOSS_LLM_BASE_URL; OpenAI when only a key is set].")
+@click.option("--llm-model", help="LLM model name; no model, no LLM [$WINLOSS_LLM_MODEL].")
+@click.option("--no-llm", is_flag=True, help="Do not use an LLM even if one is configured.")
+@click.option("--no-redact", is_flag=True, help="Send text to the LLM without PII redaction.")
+@click.option("--dry-run", is_flag=True, help="Count the LLM calls and tokens the run would spend; send nothing.")
 def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int | None,
-        embedding_model: str | None) -> None:
+        embedding_model: str | None, llm_base_url: str | None, llm_model: str | None, no_llm: bool,
+        no_redact: bool, dry_run: bool) -> None:
     """Analyse the interviews of STUDY and write the report and tables."""
     from .config import ConfigError
     from .pipeline import run as run_pipeline
@@ -39,7 +46,8 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
 
     overrides = {"seed": seed, "min_theme_size": min_theme_size, "embedding_model": embedding_model}
     try:
-        result = run_pipeline(study, out_dir, overrides, log=echo_err)
+        llm = {"base_url": llm_base_url, "model": "" if no_llm else llm_model, "redact": False if no_redact else None}
+        result = run_pipeline(study, out_dir, overrides, log=echo_err, llm_flags=llm, dry_run=dry_run)
     except (StudyError, ConfigError) as exc:
         echo_err(f"error: {exc}")
         sys.exit(2)

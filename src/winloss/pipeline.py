@@ -53,7 +53,7 @@ def default_out_dir(study_dir: Path) -> Path:
 
 
 def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = None, log=print,
-        embedder=None) -> RunResult:
+        embedder=None, llm_flags: dict | None = None, dry_run: bool = False) -> RunResult:
     """Run the whole study. `embedder` lets a caller that already loaded a model (a benchmark, a test) share it."""
     study_dir = Path(study_dir)
     out_dir = Path(out_dir) if out_dir else default_out_dir(study_dir)
@@ -98,6 +98,16 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         theme_labels = label_themes([s.text for s in statements], labels, vectors)
         theme_labels = keep_labels(book, theme_labels, assignment.params.get("new_themes", []))
     theme_ids = {k: theme_id(k) for k in sorted(theme_labels)}
+    with timer.stage("llm_labels"):
+        from .llm import steps as llm_steps
+
+        # Off (no client, no traffic) unless an LLM is configured; a codebook's existing themes keep their labels.
+        llm = llm_steps.open_session(settings.llm, llm_flags, settings.cache_path(),
+                                     llm_steps.speakers_of(transcripts, interviews, settings.interviewer_names),
+                                     [i.company for i in interviews if i.company], dry_run=dry_run)
+        theme_labels = llm_steps.improve_labels(llm, [s.text for s in statements], vectors, labels, theme_labels,
+                                                theme_ids, None if book is None else
+                                                set(assignment.params.get("new_themes", [])))
 
     with timer.stage("counts"):
         cohort_sizes = {c: sum(1 for i in analysed if i.cohort == c) for c in COHORTS}
@@ -119,6 +129,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
             heatmap(cohorts_df, dict(zip(themes_df["theme_id"], themes_df["label"])), order, out_dir / chart)
         context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
                                  cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
+        context = llm_steps.annotate_report(context, llm)
         write_csv(statements_df, out_dir / "statements.csv")
         write_csv(themes_df, out_dir / "themes.csv")
         write_csv(cohorts_df, out_dir / "theme_cohorts.csv")
@@ -143,13 +154,15 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     record = {
         "winloss": __version__, "versions": versions(), "study": str(study_dir),
         "settings": settings.to_record(), "seed": settings.seed, "embedding_model": embedder.model_id,
-        "theme_engine": assignment.params, "counts": counts,
+        "theme_engine": assignment.params, "counts": counts, "llm": llm.record(),
         "warnings": warnings, "problems": [str(p) for p in problems],
         "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
                     "embeddings_computed": getattr(embedder, "computed", None)},
     }
     (out_dir / "run.json").write_text(json.dumps(record, indent=2, sort_keys=False, default=str) + "\n",
                                       encoding="utf-8")
+    if dry_run:
+        log(llm.dry_run_line())
     return RunResult(out_dir, problems, warnings, counts, 1 if problems else 0)
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, fields, replace
 
+from winloss.config import ConfigError
+
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 RESPONSE_FORMATS = ("json_schema", "json_object", "none")
 
 
-class LlmConfigError(ValueError):
-    pass
+class LlmConfigError(ConfigError):
+    """A bad [llm] setting: like any settings error, the run stops before doing anything (exit 2)."""
 
 
 @dataclass(frozen=True)

@@ -71,9 +71,23 @@ class LlmSession:
     def report(self) -> dict:
         """For the report: one line per task saying what the LLM wrote and what fell back."""
         return {"enabled": self.active, "model": self.settings.model, "endpoint": self.settings.endpoint,
-                "uses": [{"task": u.task, "status": u.status, "from_llm": u.from_llm, "fell_back": u.fell_back,
-                          "items": u.items} for u in self.uses],
-                "merges": [dataclasses.asdict(m) for m in self.merges]}
+                "uses": [use_text(u) for u in self.uses], "merges": [dataclasses.asdict(m) for m in self.merges]}
+
+
+TASK_NAMES = {"labels": "theme labels", "merges": "duplicate-theme review", "loss_notes": "loss-note types",
+              "summary": "executive summary and headlines"}
+
+
+def use_text(use: LlmUse) -> str:
+    """'theme labels: 12 of 14 from the LLM, 2 offline (invalid or failed)' and the like."""
+    name = TASK_NAMES.get(use.task, use.task)
+    if use.status == "llm":
+        return f"{name} from the LLM"
+    if use.status == "partial":
+        return f"{name}: {use.from_llm} of {use.items} from the LLM, {use.fell_back} offline (invalid or failed)"
+    if use.status == "none":
+        return f"{name}: nothing to do"
+    return f"{name}: offline (the LLM's answer failed a check or the endpoint failed)"
 
 
 def open_session(table: dict | None, flags: dict | None, cache_dir: Path | None, speakers: Iterable[str] = (),
@@ -96,8 +110,11 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
     """LLM labels for the themes in `eligible` (all when None; a codebook's existing themes keep theme labels), and
     merge suggestions for review. Returns theme_labels with the labels replaced; descriptions stay on the session."""
     ids = {k: tid for k, tid in theme_ids.items() if eligible is None or tid in eligible}
-    if not ids or session.client is None:
+    if session.client is None:
         session.uses.append(LlmUse("labels", items=len(ids), fell_back=len(ids), notes=["no LLM configured"]))
+        return theme_labels
+    if not ids:
+        session.uses.append(LlmUse("labels"))
         return theme_labels
     session.themes = theme_inputs(texts, vectors, labels, ids, {k: theme_labels[k].keywords for k in ids},
                                   {k: theme_labels[k].label for k in ids})

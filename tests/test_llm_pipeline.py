@@ -1,0 +1,112 @@
+"""`winloss run` with and without an LLM, against a real local OpenAI-protocol server, on the demo study."""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import pytest
+from conftest import DEMO
+
+from llm_server import LlmServer, error, reply, schema_name
+from winloss.pipeline import run
+from winloss.study import load_interviews
+from winloss.transcripts import parse_transcript
+
+LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WINLOSS_LLM_BASE_URL", "WINLOSS_LLM_MODEL")
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from winloss.embedding import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture
+def study(tmp_path):
+    path = tmp_path / "demo"
+    shutil.copytree(DEMO, path, ignore=shutil.ignore_patterns("codebook*"))
+    return path
+
+
+@pytest.fixture
+def server(monkeypatch):
+    for name in LLM_ENV:
+        monkeypatch.delenv(name, raising=False)
+    srv = LlmServer().start()
+
+    def respond(body):
+        name = schema_name(body)
+        if name == "theme_label":
+            tid = re.search(r"Theme (T\d+)\.", body["messages"][1]["content"]).group(1)
+            return reply({"label": f"Specific issue number {int(tid[1:])}",
+                          "description": f"Customers describe issue {int(tid[1:])}."})
+        return reply({"theme_merges": {"merges": []}, "loss_notes": {"deals": []},
+                      "summary": {"executive_summary": [], "headline_findings": []}}[name])
+
+    srv.responder = respond
+    yield srv
+    srv.stop()
+
+
+def speaker_names(study) -> set[str]:
+    interviews, _ = load_interviews(study)
+    return {turn.speaker for i in interviews for turn in parse_transcript(i.file).turns}
+
+
+def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder, tmp_path):
+    flags = {"base_url": server.base_url, "model": "test-model"}
+    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    assert result.exit_code == 0
+    n_themes = result.counts["themes"]
+    themes = (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8")
+    assert themes.count("Specific issue number") == n_themes
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Customers describe issue 1." in report and "theme labels from the LLM" in report
+    record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
+    assert record["enabled"] and record["settings"]["api_key"] is None
+    assert [u["status"] for u in record["uses"]] == ["llm", "llm"]
+    sent = len(server.requests)
+    assert sent == n_themes + 1  # one label per theme and one duplicate review
+    # with redaction on (the default), no speaker name or part of one leaves the machine
+    raw = "\n".join(r["raw"] for r in server.requests)
+    for name in speaker_names(study):
+        for part in [name] + name.split():
+            if len(part) >= 3 and part[0].isupper():
+                assert not re.search(rf"(?<!\w){re.escape(part)}(?!\w)", raw), part
+    rerun = run(study, tmp_path / "out2", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    assert len(server.requests) == sent and rerun.exit_code == 0
+    assert (tmp_path / "out2" / "themes.csv").read_text(encoding="utf-8") == themes
+
+
+def test_no_llm_configured_sends_nothing(study, server, embedder, tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # a key alone, even with the openai base URL variable set,
+    monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)  # must not switch the LLM on
+    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder)
+    assert result.exit_code == 0 and server.requests == []
+    record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
+    assert not record["enabled"] and record["uses"][0]["status"] == "off"
+    assert "Specific issue" not in (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8")
+
+
+def test_dry_run_counts_calls_and_sends_nothing(study, server, embedder, tmp_path):
+    lines = []
+    run(study, tmp_path / "out", log=lines.append, embedder=embedder, dry_run=True,
+        llm_flags={"base_url": server.base_url, "model": "test-model"})
+    assert server.requests == []
+    n_themes = len((tmp_path / "out" / "themes.csv").read_text(encoding="utf-8").splitlines()) - 1
+    match = re.search(r"LLM dry run: (\d+) call\(s\), about (\d+) tokens", lines[-1])
+    assert match and int(match.group(1)) == n_themes + 1 and int(match.group(2)) > 1000
+
+
+def test_a_failing_endpoint_never_fails_the_run(study, server, embedder, tmp_path):
+    server.responder = lambda body: error(500)
+    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder,
+                 llm_flags={"base_url": server.base_url, "model": "test-model", "max_retries": 1})
+    assert result.exit_code == 0
+    assert len(server.requests) <= 2 * 4 * 2  # concurrency 4, then the endpoint is given up on
+    record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
+    assert [u["status"] for u in record["uses"]] == ["fallback", "fallback"]
+    report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "theme labels: offline" in report
