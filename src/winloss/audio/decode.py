@@ -132,5 +132,7 @@ def stereo_layout(left: np.ndarray, right: np.ndarray) -> str:
 
 
 def _short(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    # FFmpeg errors carry the file name, which the Problem already gives: keep only the reason.
+    text = getattr(exc, "strerror", None) or str(exc).strip()
+    text = text.splitlines()[0] if text else type(exc).__name__
     return text[:160]

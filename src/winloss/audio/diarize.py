@@ -75,9 +75,9 @@ def voice_encoder():
 def embed_pieces(audio: np.ndarray, pieces: list[Piece]) -> np.ndarray:
     """One L2-normalised d-vector per piece: Resemblyzer's embed_utterance, batched over all pieces."""
     import torch
-    from resemblyzer.audio import wav_to_mel_spectrogram
 
     encoder = voice_encoder()
+    from resemblyzer.audio import wav_to_mel_spectrogram  # after voice_encoder(), which silences its import
     mels, owner = [], []
     for i, piece in enumerate(pieces):
         centre, half = (piece.start + piece.end) / 2, max(piece.end - piece.start, MIN_WINDOW_S) / 2
