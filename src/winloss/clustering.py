@@ -12,7 +12,7 @@ import numpy as np
 
 from winloss.models import Statement
 
-DEFAULT_MIN_SIZE = 5
+DEFAULT_MIN_SIZE = 8  # statements; see docs/themes.md for why
 
 
 @dataclass
@@ -99,11 +99,16 @@ def _merge_similar(x: np.ndarray, labels: np.ndarray, threshold: float) -> tuple
 
 
 def _dissolve_single_group(labels: np.ndarray, groups: np.ndarray, min_groups: int) -> tuple[np.ndarray, int]:
+    """A theme voiced in fewer than `min_groups` interviews is one person's repeated remark: unassign it."""
+    return _dissolve_small(labels, groups, 1, min_groups)
+
+
+def _dissolve_small(labels: np.ndarray, groups: np.ndarray, min_size: int, min_groups: int) -> tuple[np.ndarray, int]:
     labels = labels.copy()
     dissolved = 0
     for t in [t for t in np.unique(labels) if t >= 0]:
         members = labels == t
-        if len(set(groups[members].tolist())) < min_groups:
+        if members.sum() < min_size or len(set(groups[members].tolist())) < min_groups:
             labels[members] = -1
             dissolved += 1
     return labels, dissolved
@@ -113,12 +118,10 @@ def _assign_outliers(x: np.ndarray, labels: np.ndarray, threshold: float) -> tup
     """An unassigned row joins the theme whose centroid is most similar, if that similarity >= threshold."""
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
     out = labels.copy()
-    if k == 0:
+    idx = np.flatnonzero(labels < 0)
+    if k == 0 or idx.size == 0:
         return out, 0
     c = _centroids(x, labels, k)
-    idx = np.flatnonzero(labels < 0)
-    if idx.size == 0:
-        return out, 0
     sim = x[idx] @ c.T
     best = np.argmax(sim, axis=1)
     ok = sim[np.arange(idx.size), best] >= threshold
@@ -126,10 +129,83 @@ def _assign_outliers(x: np.ndarray, labels: np.ndarray, threshold: float) -> tup
     return out, int(ok.sum())
 
 
+def _neighbours(x: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's k most similar other rows (cosine) and their similarities, most similar first.
+
+    Computed in row chunks so 20,000 statements never need a 20,000 x 20,000 matrix. Rows are already in
+    canonical order, so ties are broken the same way whatever order the caller's rows came in.
+    """
+    n = len(x)
+    k = min(k, n - 1)
+    idx = np.empty((n, k), dtype=np.int64)
+    sims = np.empty((n, k), dtype=np.float64)
+    for lo in range(0, n, chunk):
+        block = x[lo : lo + chunk] @ x.T
+        rows = np.arange(block.shape[0])
+        block[rows, lo + rows] = -np.inf
+        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        vals = np.take_along_axis(block, part, axis=1)
+        order = np.lexsort((part, -vals), axis=1)
+        idx[lo : lo + chunk] = np.take_along_axis(part, order, axis=1)
+        sims[lo : lo + chunk] = np.take_along_axis(vals, order, axis=1)
+    return idx, sims
+
+
+def _smooth(x: np.ndarray, idx: np.ndarray, iterations: int) -> np.ndarray:
+    """Replace each vector by the mean of itself and its neighbours, a few times.
+
+    This is a deterministic stand-in for what UMAP's neighbour graph does for BERTopic: dense groups of
+    paraphrases contract, the space between them empties, and HDBSCAN can see them.
+    """
+    z = x.astype(np.float64)
+    full = np.concatenate([np.arange(len(x))[:, None], idx], axis=1)
+    for _ in range(iterations):
+        z = z[full].mean(axis=1)
+        z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-12)
+    return z
+
+
+def _reduce(z: np.ndarray, dims: int) -> np.ndarray:
+    """PCA by a full SVD: deterministic (no random solver) and it lets HDBSCAN's trees work in few dimensions."""
+    dims = min(dims, z.shape[0] - 1, z.shape[1])
+    centred = z - z.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    return u[:, :dims] * s[:dims]
+
+
+def _propagate(labels: np.ndarray, idx: np.ndarray, sims: np.ndarray, iterations: int) -> np.ndarray:
+    """Each row takes the theme most of its neighbours (weighted by similarity, itself included) belong to.
+
+    Fixes HDBSCAN's ragged borders and gives leftovers between two themes to the one their neighbours chose.
+    Unassigned neighbours vote for "unassigned", so a statement among other strays stays unassigned.
+    """
+    n = len(labels)
+    k = int(labels.max()) + 1
+    w = np.maximum(sims, 0.0)
+    rows = np.arange(n)
+    for _ in range(iterations):
+        votes = np.zeros((n, k + 1))
+        votes[rows, labels + 1] += 1.0
+        for j in range(idx.shape[1]):
+            np.add.at(votes, (rows, labels[idx[:, j]] + 1), w[:, j])
+        new = np.argmax(votes, axis=1) - 1  # argmax takes the first maximum: ties go to "unassigned" or lower id
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    return labels
+
+
 def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = DEFAULT_MIN_SIZE, seed: int = 0,
-                keys: Sequence[str] | None = None, min_groups: int = 2, merge_threshold: float = 0.9,
-                assign_threshold: float = 0.5) -> ThemeAssignment:
-    """Group rows into themes without being told how many. Unclear rows stay -1."""
+                keys: Sequence[str] | None = None, min_groups: int = 2, neighbours: int | None = None,
+                smooth_iterations: int = 3, dims: int = 20, min_samples: int | None = None, merge_threshold: float = 0.9,
+                assign_threshold: float = 0.5, propagate_iterations: int = 10) -> ThemeAssignment:
+    """Group rows into themes without being told how many; rows that fit no theme stay -1.
+
+    Steps (docs/themes.md): neighbour smoothing -> PCA -> HDBSCAN (min_cluster_size = min_size) -> dissolve
+    themes from fewer than `min_groups` interviews -> merge near-duplicate themes -> unassigned rows join the
+    nearest theme above `assign_threshold` -> neighbour-vote refinement. Nothing is random: `seed` is recorded
+    but cannot change the result.
+    """
     import hdbscan
 
     vectors = np.asarray(vectors, dtype=np.float32)
@@ -137,30 +213,45 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     groups_arr = np.asarray([str(g) for g in groups], dtype=object)
     if len(groups_arr) != n or (keys is not None and len(keys) != n):
         raise ValueError(f"find_themes: {n} vectors but {len(groups_arr)} groups / {len(keys or [])} keys")
+    min_size = max(int(min_size), 2)
+    k_nn = int(neighbours) if neighbours is not None else int(np.clip(min_size, 3, 15))
+    min_samples_ = int(min_samples) if min_samples is not None else max(1, min_size // 3)
     params: dict = {
-        "method": "hdbscan", "min_size": int(min_size), "seed": int(seed), "min_groups": int(min_groups),
-        "merge_threshold": merge_threshold, "assign_threshold": assign_threshold, "n_rows": n,
+        "method": "knn-smoothing + pca + hdbscan + merge + neighbour-vote", "min_size": min_size, "seed": int(seed),
+        "min_groups": int(min_groups), "neighbours": k_nn, "smooth_iterations": int(smooth_iterations),
+        "dims": int(dims), "min_samples": min_samples_, "merge_threshold": merge_threshold, "assign_threshold": assign_threshold,
+        "n_rows": n,
     }
-    if n < 2 * max(int(min_size), 2):
+    if n < 2 * min_size:
         params["reason"] = (f"{n} statements are too few for themes of at least {min_size} statements "
-                            f"(need at least {2 * max(int(min_size), 2)})")
+                            f"(need at least {2 * min_size}; lower --min-theme-size or add interviews)")
+        params.update(n_themes=0, n_unassigned=n)
         return ThemeAssignment(labels=np.full(n, -1, dtype=np.int64), params=params)
 
     order = _canonical_order(vectors, keys)
     x = _normalise(vectors[order])
     g = groups_arr[order]
 
-    clusterer = hdbscan.HDBSCAN(min_cluster_size=int(min_size), metric="euclidean",
-                                cluster_selection_method="eom", core_dist_n_jobs=1)
-    labels = clusterer.fit_predict(x).astype(np.int64)
+    idx, sims = _neighbours(x, k_nn)
+    z = _reduce(_smooth(x, idx, smooth_iterations), dims)
+    clusterer = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min_samples_, cluster_selection_method="eom",
+                                core_dist_n_jobs=1)
+    labels = clusterer.fit_predict(z).astype(np.int64)
     params["hdbscan_themes"] = int(labels.max()) + 1
+    params["hdbscan_unassigned"] = int((labels < 0).sum())
     labels, dissolved = _dissolve_single_group(labels, g, min_groups)
     labels, merges = _merge_similar(x, labels, merge_threshold)
     labels, joined = _assign_outliers(x, labels, assign_threshold)
+    if (labels >= 0).any():
+        labels = _propagate(labels, idx, sims, propagate_iterations)
+        # the vote can shrink a theme below the size or interview count it needs: those rows are unassigned
+        labels, dissolved_after = _dissolve_small(labels, g, min_size, min_groups)
+        dissolved += dissolved_after
     labels = _renumber(labels)
-    params.update(dissolved_single_group=dissolved, merged=merges, outliers_joined=joined)
+    params.update(dissolved=dissolved, merged=merges, outliers_joined=joined)
     if not (labels >= 0).any():
-        params["reason"] = "no group of similar statements from at least 2 interviews was found"
+        params["reason"] = (f"no group of at least {min_size} similar statements from at least {min_groups} "
+                            "interviews was found")
 
     result = np.full(n, -1, dtype=np.int64)
     result[order] = labels

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from themes_data import planted_rows
+from winloss.clustering import find_themes, statement_vectors
+from winloss.embedding import Embedder
+from winloss.models import Statement
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    rows = planted_rows()
+    embedder = Embedder(cache_dir=tmp_path_factory.mktemp("emb"))
+    texts = [r[0] for r in rows]
+    return texts, [r[1] for r in rows], [r[2] for r in rows], embedder.encode(texts), embedder
+
+
+def test_thirty_statements_find_the_planted_themes(planted):
+    texts, truth, groups, x, _ = planted
+    a = find_themes(x, groups=groups, min_size=4, seed=0, keys=texts)
+    assert "reason" not in a.params
+    assert a.n_themes >= 3
+    assert (a.labels < 0).mean() <= 0.2
+    assert adjusted_rand_score(truth, a.labels) >= 0.5
+
+
+def test_shuffled_rows_give_identical_themes_and_ids(planted):
+    texts, _, groups, x, _ = planted
+    base = find_themes(x, groups=groups, min_size=4, seed=0, keys=texts)
+    perm = np.random.default_rng(7).permutation(len(texts))
+    shuffled = find_themes(x[perm], groups=[groups[i] for i in perm], min_size=4, seed=0,
+                           keys=[texts[i] for i in perm])
+    assert np.array_equal(shuffled.labels, base.labels[perm])
+    assert shuffled.params == base.params
+
+
+def test_seed_barely_changes_the_themes(planted):
+    texts, _, groups, x, _ = planted
+    runs = [find_themes(x, groups=groups, min_size=4, seed=s, keys=texts).labels for s in (0, 1, 2)]
+    assert adjusted_rand_score(runs[0], runs[1]) >= 0.95 and adjusted_rand_score(runs[0], runs[2]) >= 0.95
+
+
+def test_five_statements_give_an_empty_assignment_with_a_reason(planted):
+    texts, _, groups, x, _ = planted
+    a = find_themes(x[:5], groups=groups[:5], min_size=5, seed=0, keys=texts[:5])
+    assert (a.labels == -1).all() and a.labels.shape == (5,)
+    assert "too few" in a.params["reason"]
+
+
+def test_zero_statements_do_not_crash():
+    a = find_themes(np.zeros((0, 384), dtype=np.float32), groups=[], min_size=5, seed=0)
+    assert a.labels.shape == (0,) and a.params["reason"]
+
+
+def test_one_interviews_repeated_remarks_are_not_a_theme(planted):
+    texts, _, groups, x, embedder = planted
+    repeated = [f"Our office dog Biscuit {verb} every morning in the lobby." for verb in
+                ("barks", "howls", "sleeps", "plays", "eats", "naps", "runs")]
+    allx = np.vstack([x, embedder.encode(repeated)])
+    a = find_themes(allx, groups=groups + ["I99"] * len(repeated), min_size=4, seed=0, keys=texts + repeated)
+    dog = a.labels[len(texts):]
+    themed = [t for t in set(dog.tolist()) if t >= 0]
+    for t in themed:  # if the remarks joined a theme, it is one made of other interviews too
+        assert len({g for g, lab in zip(groups + ["I99"] * 7, a.labels) if lab == t}) >= 2
+    assert (dog == -1).sum() >= 4
+
+
+def test_near_duplicate_themes_are_merged():
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 64))
+    pts, groups = [], []
+    # two tight blobs almost on top of each other (cosine of centres ~0.99) plus one far away
+    centres = [base[0], base[0] + 0.1 * base[1], base[2]]
+    for c, centre in enumerate(centres):
+        for i in range(12):
+            pts.append(centre + 0.02 * rng.normal(size=64))
+            groups.append(f"I{i}")
+    a = find_themes(np.array(pts, dtype=np.float32), groups=groups, min_size=5, seed=0,
+                    keys=[f"r{i:03d}" for i in range(len(pts))])
+    assert a.n_themes == 2
+    assert len(set(a.labels[:24].tolist())) == 1
+
+
+def test_statement_vectors_use_context_but_stay_normalised(planted):
+    _, _, _, _, embedder = planted
+    s = [Statement("S1", "I1", "lost", "C", None, None, "It dragged on for months.",
+                   "Yeah. It dragged on for months.", 0, "How did the onboarding go?"),
+         Statement("S2", "I1", "lost", "C", None, None, "It dragged on for months.",
+                   "It dragged on for months.", 1, "")]
+    v = statement_vectors(embedder, s)
+    assert v.shape == (2, 384) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+    onboarding = embedder.encode(["Onboarding took too long."])[0]
+    assert v[0] @ onboarding > v[1] @ onboarding  # the question moves the statement towards its subject
