@@ -49,7 +49,7 @@ def test_transcribes_real_speech_with_the_bundled_model(tmp_path):
     text = " ".join(t.text for t in parse_transcript(vtt).turns)
     reference = "And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country."
     assert wer(reference, text) <= 0.05
-    assert batch.summary["transcribed"] == 1 and batch.summary["audio_seconds"] == pytest.approx(11.0, abs=0.1)
+    assert batch.summary["run"]["transcribed"] == 1 and batch.summary["audio_seconds"] == pytest.approx(11.0, abs=0.1)
 
 
 def test_stereo_call_is_split_by_channel(tmp_path):
@@ -107,7 +107,7 @@ def test_cache_rerun_transcribes_nothing_and_keeps_hand_edits(two_voice_run, tmp
     mtime = vtt.stat().st_mtime_ns
 
     again = ensure_transcripts(study, [interview("int-1", FIXTURES / "two_voices.ogg")], SETTINGS, progress=False)
-    assert again.summary["transcribed"] == 0 and again.summary["cache_hits"] == 1
+    assert again.summary["run"]["transcribed"] == 0 and again.summary["run"]["cache_hits"] == 1
     assert vtt.read_bytes() == written and vtt.stat().st_mtime_ns == mtime
 
     # The same audio under another name is the same recording; a new recording is the only work.
@@ -115,8 +115,8 @@ def test_cache_rerun_transcribes_nothing_and_keeps_hand_edits(two_voice_run, tmp
     shutil.copy(FIXTURES / "two_voices.ogg", copy)
     more = ensure_transcripts(study, [interview("int-1", FIXTURES / "two_voices.ogg"), interview("int-2", copy),
                                       interview("int-3", JFK)], SETTINGS, progress=False)
-    assert more.summary["transcribed"] == 1 and more.summary["cache_hits"] == 2
-    assert more.summary["files"]["int-3"]["status"] == "transcribed"
+    assert more.summary["run"]["transcribed"] == 1 and more.summary["run"]["cache_hits"] == 2
+    assert more.summary["run"]["status"]["int-3"] == "transcribed"
 
     # A hand correction is never overwritten; a deleted transcript comes back from the cache.
     edited = written.replace(b"Our road tool", b"Our old tool")
@@ -125,8 +125,8 @@ def test_cache_rerun_transcribes_nothing_and_keeps_hand_edits(two_voice_run, tmp
     last = ensure_transcripts(study, [interview("int-1", FIXTURES / "two_voices.ogg"), interview("int-2", copy)],
                               SETTINGS, progress=False)
     assert vtt.read_bytes() == edited
-    assert last.summary["files"]["int-1"]["status"] == "kept hand-edited transcript"
-    assert last.summary["transcribed"] == 0 and (study / "transcripts" / "renamed.vtt").exists()
+    assert last.summary["run"]["status"]["int-1"] == "kept hand-edited transcript"
+    assert last.summary["run"]["transcribed"] == 0 and (study / "transcripts" / "renamed.vtt").exists()
 
 
 def _wav_with_unknown_codec(path: Path) -> None:
@@ -170,7 +170,7 @@ def test_bad_audio_gets_one_clear_problem_each_and_the_batch_continues(tmp_path)
         where, message = messages[name]
         assert where.endswith(name) and expected in message and "\n" not in message, (name, message)
         assert str(rec) not in message  # the path is said once, in `where`
-    assert batch.summary["failed"] == len(bad) and batch.summary["transcribed"] == 1
+    assert batch.summary["failed"] == len(bad) and batch.summary["run"]["transcribed"] == 1
 
 
 def test_settings_from_toml_table_reject_unknown_keys_and_bad_values():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +13,9 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 from winloss.audio import decode
 from winloss.audio.cache import TranscriptCache, bytes_sha256, cache_key
 from winloss.audio.diarize import Diarization, Piece, diarize
+from winloss.audio.formats import is_recording
 from winloss.audio.settings import AudioSettings
-from winloss.audio.speakers import build_turns, label_voices
+from winloss.audio.speakers import INTERVIEWER, build_turns, label_voices
 from winloss.audio.transcribe import ModelUnavailable, Segment, load_model, model_id, transcribe
 from winloss.models import Interview, Problem
 from winloss.transcripts import write_vtt
@@ -44,11 +45,12 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
     settings = settings or AudioSettings()
     console = console or Console(stderr=True)
     batch = TranscriptionBatch()
-    recordings = [i for i in interviews if decode.is_recording(i.file)]
-    files: dict[str, dict] = {}
+    recordings = [i for i in interviews if is_recording(i.file)]
+    files: dict[str, dict] = {}  # what the transcripts are: the same on every run over the same inputs
+    status: dict[str, str] = {}  # what this run did: transcribed, cached, kept
     warnings: list[str] = []
     if not recordings:
-        batch.summary = {"recordings": 0}
+        batch.summary = {"recordings": 0, "warnings": [], "run": {}}
         return batch
 
     cache = TranscriptCache(study_dir / ".winloss" / "transcripts.json")
@@ -64,8 +66,9 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         if vtt.exists() and bytes_sha256(vtt.read_bytes()) != cache.written.get(rel):
             # A person wrote or corrected this file: it wins over any transcription.
             batch.paths[interview.interview_id] = vtt
-            files[interview.interview_id] = {"file": _rel(study_dir, interview.file), "status": "kept hand-edited transcript",
-                                             "transcript": rel}
+            files[interview.interview_id] = {"file": _rel(study_dir, interview.file), "transcript": rel,
+                                             "source": "hand-edited"}
+            status[interview.interview_id] = "kept hand-edited transcript"
             continue
         try:
             if not interview.file.is_file():
@@ -99,40 +102,57 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         meta = entry["meta"]
         file_warnings = list(meta.get("warnings", [])) + ([labelling.warning] if labelling.warning else [])
         files[interview.interview_id] = {
-            "file": _rel(study_dir, interview.file), "transcript": rel,
-            "status": "transcribed" if key in fresh else "cached",
+            "file": _rel(study_dir, interview.file), "transcript": rel, "source": "audio",
             "duration_s": meta["duration_s"], "layout": meta["layout"], "speakers": meta["speakers"],
             "split_confidence": meta["confidence"], "interviewer": labelling.names.get(labelling.interviewer, ""),
             "interviewer_method": labelling.method, "warnings": file_warnings,
         }
+        status[interview.interview_id] = "transcribed" if key in fresh else "cached"
         warnings += [f"{interview.interview_id}: speaker split: {w}" for w in file_warnings]
     cache.save()
 
     audio_seconds = sum(f.get("duration_s", 0.0) for f in files.values())
+    done = list(status.values())
+    audio_seconds = sum(f.get("duration_s", 0.0) for f in files.values())
     batch.summary = {
-        "recordings": len(recordings),
-        "transcribed": sum(1 for f in files.values() if f["status"] == "transcribed"),
-        "cache_hits": sum(1 for f in files.values() if f["status"] == "cached"),
-        "kept_hand_edited": sum(1 for f in files.values() if f["status"].startswith("kept")),
-        "failed": len(batch.problems),
+        "recordings": len(recordings), "failed": len(batch.problems),
         "audio_seconds": round(audio_seconds, 1), "audio_hours": round(audio_seconds / 3600, 3),
-        "transcribed_audio_seconds": round(transcribed_seconds, 1), "transcribe_wall_s": round(wall, 2),
-        "speed_x_realtime": round(transcribed_seconds / wall, 2) if wall else None,
         "model": model_name, "settings": settings.output_key(), "files": dict(sorted(files.items())),
         "warnings": warnings,
+        # Everything below changes from run to run (a rerun transcribes nothing): timings, not results.
+        "run": {
+            "transcribed": done.count("transcribed"), "cache_hits": done.count("cached"),
+            "kept_hand_edited": done.count("kept hand-edited transcript"),
+            "transcribed_audio_seconds": round(transcribed_seconds, 1), "transcribe_wall_s": round(wall, 2),
+            "speed_x_realtime": round(transcribed_seconds / wall, 2) if wall else None,
+            "status": dict(sorted(status.items())),
+        },
     }
     if progress:
         console.print(summary_line(batch.summary))
     return batch
 
 
+def transcribed_interviews(interviews: list[Interview], batch: TranscriptionBatch) -> list[Interview]:
+    """The interviews with each recording replaced by its transcript, for the transcript pipeline.
+
+    Without a manifest name the interviewer's voice is labelled "Interviewer", so role detection is told
+    that label; a hand-edited file without it falls back to the question heuristic as any transcript does.
+    """
+    out = []
+    for interview in interviews:
+        vtt = batch.paths.get(interview.interview_id)
+        out.append(replace(interview, file=vtt, interviewers=interview.interviewers or (INTERVIEWER,)) if vtt else interview)
+    return out
+
+
 def summary_line(summary: dict) -> str:
-    line = (f"audio: {summary['recordings']} recordings, {summary['audio_hours']:.2f} h; "
-            f"transcribed {summary['transcribed']}")
-    if summary["transcribed"]:
-        line += (f" ({summary['transcribed_audio_seconds'] / 3600:.2f} h in {summary['transcribe_wall_s']:.0f} s, "
-                 f"{summary['speed_x_realtime']:.1f}x real time)")
-    line += f", {summary['cache_hits']} from cache, {summary['kept_hand_edited']} hand-edited kept"
+    run = summary["run"]
+    line = f"audio: {summary['recordings']} recordings, {summary['audio_hours']:.2f} h; transcribed {run['transcribed']}"
+    if run["transcribed"]:
+        line += (f" ({run['transcribed_audio_seconds'] / 3600:.2f} h in {run['transcribe_wall_s']:.0f} s, "
+                 f"{run['speed_x_realtime']:.1f}x real time)")
+    line += f", {run['cache_hits']} from cache, {run['kept_hand_edited']} hand-edited kept"
     return line + (f", {summary['failed']} failed" if summary["failed"] else "")
 
 

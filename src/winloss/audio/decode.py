@@ -14,9 +14,6 @@ import numpy as np
 from faster_whisper.audio import decode_audio
 
 RATE = 16000
-RECORDING_EXTENSIONS = frozenset(
-    {".wav", ".flac", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".webm", ".mp4", ".mov", ".mkv", ".wma"}
-)
 SILENCE_DBFS = -50.0  # a recording whose loudest sample stays below this has nothing to transcribe
 SEPARATE_DB = 10.0  # a frame belongs to one channel when it is this much louder than the other
 SEPARATE_SHARE = 0.6  # ...and a stereo file is "one party per channel" when most speech frames are like that
@@ -24,10 +21,6 @@ SEPARATE_SHARE = 0.6  # ...and a stereo file is "one party per channel" when mos
 
 class AudioError(Exception):
     """A recording that cannot be transcribed; the message is one line for the user."""
-
-
-def is_recording(path: Path) -> bool:
-    return path.suffix.lower() in RECORDING_EXTENSIONS
 
 
 def file_sha256(path: Path) -> str:
