@@ -1,7 +1,7 @@
 """Hybrid quote search over winloss.db: keyword (FTS5 BM25) and meaning (embedding cosine), fused.
 
-Fusion is a convex combination of the cosine similarity and the BM25 score scaled by the best BM25 score among
-the matches (Bruch et al. 2023, "An Analysis of Fusion Functions for Hybrid Retrieval", found it more robust than
+Fusion is a convex combination of the cosine similarity and the BM25 score scaled by its ceiling for the query
+(Bruch et al. 2023, "An Analysis of Fusion Functions for Hybrid Retrieval", found it more robust than
 reciprocal-rank fusion). Everything but the FTS5 query runs on in-memory numpy arrays, so a query on 20,000
 statements takes milliseconds once the index is open.
 """
@@ -21,9 +21,9 @@ SEMANTIC_WEIGHT = 0.7  # the rest goes to the keyword score
 KEYWORD_CANDIDATES = 2000  # BM25 matches considered per query
 # Words that carry no meaning for BM25's OR query; removed unless nothing else is left.
 STOP_WORDS = frozenset(
-    "a an and are as at be but by did do does for from had has have he her i if in is it its me my no not of on "
-    "or our so that the their them then there they this to too us was we were what when which who why will with "
-    "you your".split()
+    "a about all also am an and any are as at be been but by can could did do does for from had has have he her "
+    "how i if in into is it its just me more my no not of on or our out so than that the their them then there "
+    "they this to too up us very was we were what when which who why will with would you your".split()
 )
 
 
@@ -52,15 +52,19 @@ class Hit:
         return asdict(self)
 
 
-def fts_query(query: str) -> str:
-    """User text -> an FTS5 query: "quoted phrases" stay phrases, other words are OR-ed, stop words dropped."""
+def query_terms(query: str) -> list[str]:
+    """"Quoted phrases" stay phrases, other words are single terms; stop words are dropped unless nothing is left."""
     phrases = re.findall(r'"([^"]+)"', query)
     rest = re.sub(r'"[^"]*"', " ", query)
     words = re.findall(r"\w+", rest.lower())
     content = [w for w in words if w not in STOP_WORDS] or words
     terms = [" ".join(re.findall(r"\w+", p)) for p in phrases] + content
-    # Every term is double-quoted so FTS5 syntax characters (AND, NEAR, *, -) in the query stay plain text.
-    return " OR ".join(f'"{t}"' for t in dict.fromkeys(terms) if t)
+    return [t for t in dict.fromkeys(terms) if t]
+
+
+def fts_query(query: str) -> str:
+    """User text -> an FTS5 query: its terms OR-ed, each double-quoted so FTS5 syntax (AND, NEAR, *, -) stays text."""
+    return " OR ".join(f'"{t}"' for t in query_terms(query))
 
 
 class SearchIndex:
@@ -129,22 +133,35 @@ class SearchIndex:
         return keep
 
     def keyword_scores(self, query: str) -> np.ndarray:
-        """BM25 per statement scaled so the best match is 1; 0 for statements without a match."""
+        """BM25 per statement over the most it could be (every query term present); 0 without a match.
+
+        Scaling by the best score among the matches would give a statement with one common query word the same
+        weight as one with all of them; scaling by the query's own ceiling keeps "how much of the query is here".
+        """
         scores = np.zeros(len(self.rows), dtype=np.float32)
-        expression = fts_query(query)
-        if not expression:
+        terms = query_terms(query)
+        if not terms:
             return scores
         matches = self.conn.execute(
             "SELECT rowid, -bm25(statements_fts) FROM statements_fts WHERE statements_fts MATCH ? "
             "ORDER BY rank LIMIT ?",
-            (expression, KEYWORD_CANDIDATES),
+            (fts_query(query), KEYWORD_CANDIDATES),
         ).fetchall()
         if matches:
             ids = np.array([m[0] for m in matches]) - 1
             values = np.array([m[1] for m in matches], dtype=np.float32)
-            best = values.max()
-            scores[ids] = values / best if best > 0 else 1.0
+            scores[ids] = np.clip(values / self._bm25_ceiling(terms), 0.0, 1.0)
         return scores
+
+    def _bm25_ceiling(self, terms: list[str]) -> float:
+        """Sum over the terms of FTS5's idf times BM25's saturation limit k1 + 1 (k1 = 1.2, FTS5's default)."""
+        n = len(self.rows)
+        total = 0.0
+        for term in terms:
+            df = self.conn.execute("SELECT count(*) FROM statements_fts WHERE statements_fts MATCH ?",
+                                   (f'"{term}"',)).fetchone()[0]
+            total += max(np.log((n - df + 0.5) / (df + 0.5)), 1e-6) * 2.2
+        return total or 1.0
 
     def search(
         self,
