@@ -34,11 +34,11 @@ def transcript(n: int, themes: list[str], extra: list[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_study(root: Path, n_interviews: int = 12, added: int = 0) -> Path:
-    """n_interviews planted interviews; `added` more that also talk about security reviews."""
+def write_study(root: Path, n_interviews: int = 12, added: int = 0, topics: list[str] | None = None) -> Path:
+    """n_interviews planted interviews (on `topics`, default all); `added` more that also talk about security."""
     (root / "transcripts").mkdir(parents=True, exist_ok=True)
     rows = ["interview_id,cohort,file,interviewer,company"]
-    themes = list(PLANTED)
+    themes = topics or list(PLANTED)
     for n in range(n_interviews + added):
         iid = f"R{n + 1:02d}"
         extra = SECURITY[n % 4: n % 4 + 2] if n >= n_interviews else []

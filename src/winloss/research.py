@@ -1,0 +1,35 @@
+"""The report's research sections: theme shares as bars, themes new to the codebook, quarter over quarter."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from winloss.charts import share_bars
+from winloss.compare import CompareError, compare, current_quarter, load_quarter
+
+SHARE_CHART = "theme_shares.png"
+
+
+def report_sections(study_dir: Path, out_dir: Path, previous: str | None, statements_df: pd.DataFrame,
+                    themes_df: pd.DataFrame, cohorts_df: pd.DataFrame, text_vectors: np.ndarray, model_id: str,
+                    order: list[str], new_themes: list[str], warnings: list[str]) -> dict:
+    """Context for templates/_research.md.j2 (under the key "research"); draws OUT/theme_shares.png."""
+    labels = dict(zip(themes_df["theme_id"], themes_df["label"]))
+    chart = None
+    if order and not cohorts_df.empty:
+        share_bars(cohorts_df, labels, order, Path(out_dir) / SHARE_CHART)
+        chart = SHARE_CHART
+    comparison = None
+    if previous:
+        folder = Path(previous).expanduser()
+        folder = folder if folder.is_absolute() else Path(study_dir) / folder
+        try:
+            cohorts = list(dict.fromkeys(cohorts_df["cohort"])) if not cohorts_df.empty else []
+            comparison = compare(load_quarter(folder), current_quarter(statements_df, themes_df, cohorts_df,
+                                                                       text_vectors, model_id), previous, cohorts)
+        except CompareError as exc:
+            warnings.append(f"quarter over quarter skipped: {exc}")
+    return {"share_chart": chart, "new_themes": [{"id": t, "label": labels.get(t, t)} for t in new_themes],
+            "compare": comparison}
