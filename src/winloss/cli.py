@@ -63,6 +63,22 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
     sys.exit(result.exit_code)
 
 
+@main.command()
+@click.argument("study", type=click.Path(path_type=Path))
+@click.option("--whisper-model", "model", help="faster-whisper model name or local folder [bundled tiny.en].")
+@click.option("--language", help="Spoken language code, '' to detect [en].")
+@click.option("--beam-size", type=click.IntRange(min=1), help="Beam size [5].")
+@click.option("--threads", type=click.IntRange(min=0), help="CPU threads, 0 = all cores [0].")
+@click.option("--max-speakers", type=click.IntRange(min=1), help="Most voices to find in a mono recording [3].")
+@click.option("--no-diarize", is_flag=True, default=None, help="Do not split a mono recording by voice.")
+@click.option("--interviewer-channel", type=click.Choice(["left", "right"]), help="Interviewer's side of call recordings.")
+def transcribe(study: Path, no_diarize: bool | None, **options) -> None:
+    """Transcribe the recordings of STUDY to STUDY/transcripts/*.vtt; only what is new. Settings: [audio] in winloss.toml."""
+    from .audio.command import transcribe_command
+
+    sys.exit(transcribe_command(study, {**options, "diarize": False if no_diarize else None}, echo_err))
+
+
 from .cli_research import export, search, themes  # noqa: E402  (research commands, issue 7)
 
 main.add_command(search)

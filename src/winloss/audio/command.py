@@ -1,0 +1,33 @@
+"""`winloss transcribe STUDY`: only the audio stage, with the same settings `winloss run` uses."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from winloss.audio.settings import AudioSettings
+
+
+def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]) -> int:
+    """Exit code: 0 all recordings have transcripts, 1 some failed (named), 2 nothing could run."""
+    from winloss.audio.batch import ensure_transcripts
+    from winloss.config import ConfigError, load_settings
+    from winloss.study import StudyError, load_interviews
+
+    try:
+        settings = load_settings(study)
+        table = {**settings.audio, **{k: v for k, v in overrides.items() if v is not None}}
+        audio_settings = AudioSettings.from_mapping(table)
+        interviews, _manifest_problems = load_interviews(study)  # `winloss run` reports those
+    except (StudyError, ConfigError, ValueError) as exc:
+        echo(f"error: {exc}")
+        return 2
+    batch = ensure_transcripts(study, interviews, audio_settings)
+    if not batch.summary["recordings"]:
+        echo("no recordings in interviews.csv; nothing to transcribe")
+    for warning in batch.summary["warnings"]:
+        echo(f"warning: {warning}")
+    for problem in batch.problems:
+        echo(f"skipped: {problem}")
+    if batch.problems:
+        echo(f"{len(batch.problems)} recording(s) failed; the others have transcripts (exit 1)")
+    return 1 if batch.problems else 0
