@@ -130,6 +130,13 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
                                  cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
         context = llm_steps.annotate_report(context, llm)
+        from .research import report_sections
+
+        # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
+        text_vectors = embedder.encode([s.text for s in statements])
+        context["research"] = report_sections(study_dir, out_dir, settings.previous, statements_df, themes_df,
+                                              cohorts_df, text_vectors, embedder.model_id, order,
+                                              assignment.params.get("new_themes", []), warnings)
         write_csv(statements_df, out_dir / "statements.csv")
         write_csv(themes_df, out_dir / "themes.csv")
         write_csv(cohorts_df, out_dir / "theme_cohorts.csv")
@@ -139,8 +146,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         from .db import write_database
 
         # Search compares a query with what was said, so the index holds the statement text's own embedding.
-        write_database(out_dir, analysed, statements_df, themes_df, cohorts_df,
-                       embedder.encode([s.text for s in statements]), embedder.model_id, None,
+        write_database(out_dir, analysed, statements_df, themes_df, cohorts_df, text_vectors, embedder.model_id, None,
                        new_themes=assignment.params.get("new_themes"))
         update_codebook(study_dir, book, statements_df, themes_df, theme_labels, vectors)
 
