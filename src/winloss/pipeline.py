@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .config import Settings, load_settings
+from .audio import AudioSettings, is_recording
+from .config import ConfigError, Settings, load_settings
 from .models import COHORTS, Interview, Problem, Statement, Transcript
 from .quotes import select_quotes
 from .report import heatmap, render
@@ -22,8 +23,6 @@ from .stats import separation, theme_cohorts, theme_sort_key
 from .statements import extract_statements
 from .study import StudyError, load_interviews
 from .transcripts import TranscriptError, parse_transcript
-
-AUDIO_SUFFIXES = {".wav", ".flac", ".mp3", ".m4a", ".ogg", ".opus", ".webm", ".mp4"}
 
 
 @dataclass
@@ -64,6 +63,21 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         settings = load_settings(study_dir, overrides)
         interviews, problems = load_interviews(study_dir)
     interviews.sort(key=lambda i: i.interview_id)  # manifest row order must not change anything
+
+    audio_summary: dict = {}
+    with timer.stage("transcribe"):
+        try:
+            audio_settings = AudioSettings.from_mapping(settings.audio)
+        except ValueError as exc:
+            raise ConfigError(f"{study_dir / 'winloss.toml'}: {exc}") from exc
+        if any(is_recording(i.file) for i in interviews):  # recordings -> STUDY/transcripts/*.vtt (issue 4)
+            from .audio import ensure_transcripts, transcribed_interviews
+
+            audio = ensure_transcripts(study_dir, interviews, audio_settings)
+            interviews = transcribed_interviews(interviews, audio)
+            problems += audio.problems
+            warnings += audio.summary["warnings"]
+            audio_summary = audio.summary
 
     with timer.stage("read"):
         transcripts, statements = read_interviews(interviews, settings, problems, warnings)
@@ -161,8 +175,10 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         "winloss": __version__, "versions": versions(), "study": str(study_dir),
         "settings": settings.to_record(), "seed": settings.seed, "embedding_model": embedder.model_id,
         "theme_engine": assignment.params, "counts": counts, "llm": llm.record(),
+        "audio": {k: v for k, v in audio_summary.items() if k != "run"},
         "warnings": warnings, "problems": [str(p) for p in problems],
         "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
+                    "audio": audio_summary.get("run", {}),
                     "embeddings_computed": getattr(embedder, "computed", None)},
     }
     (out_dir / "run.json").write_text(json.dumps(record, indent=2, sort_keys=False, default=str) + "\n",
@@ -179,9 +195,8 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
     statements: list[Statement] = []
     for interview in interviews:
         where = str(interview.file)
-        if interview.file.suffix.lower() in AUDIO_SUFFIXES:
-            problems.append(Problem(where, "recordings need the audio stage, which is not available", interview.interview_id))
-            continue
+        if is_recording(interview.file):
+            continue  # a recording the audio stage could not transcribe: it has reported why
         try:
             transcript = parse_transcript(interview.file)
         except TranscriptError as exc:
