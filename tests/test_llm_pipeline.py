@@ -75,9 +75,31 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
         for part in [name] + name.split():
             if len(part) >= 3 and part[0].isupper():
                 assert not re.search(rf"(?<!\w){re.escape(part)}(?!\w)", raw), part
-    rerun = run(study, tmp_path / "out2", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    # a fresh copy of the study (no codebook from the first run): the answers come from the cache
+    fresh = tmp_path / "fresh"
+    shutil.copytree(DEMO, fresh, ignore=shutil.ignore_patterns("codebook*"))
+    rerun = run(fresh, tmp_path / "out2", log=lambda *_: None, embedder=embedder, llm_flags=flags)
     assert len(server.requests) == sent and rerun.exit_code == 0
     assert (tmp_path / "out2" / "themes.csv").read_text(encoding="utf-8") == themes
+    # the study's codebook now holds the LLM labels: a rerun of the same study keeps them and asks nothing
+    again = run(study, tmp_path / "out3", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    assert len(server.requests) == sent and again.exit_code == 0
+    assert (tmp_path / "out3" / "themes.csv").read_text(encoding="utf-8").count("Specific issue number") == n_themes
+
+
+def test_a_codebook_with_offline_labels_is_relabelled_but_renamed_themes_are_kept(study, server, embedder,
+                                                                                   tmp_path):
+    run(study, tmp_path / "offline", log=lambda *_: None, embedder=embedder)  # writes a codebook, offline labels
+    book = (study / "codebook.toml").read_text(encoding="utf-8")
+    first_label = re.search(r'label = "([^"]+)"', book).group(1)
+    (study / "codebook.toml").write_text(book.replace(f'label = "{first_label}"', 'label = "Chosen by a person"', 1),
+                                         encoding="utf-8")
+    run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder,
+        llm_flags={"base_url": server.base_url, "model": "test-model"})
+    labels = [line.split(",")[1] for line in
+              (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert "Chosen by a person" in labels
+    assert sum(label.startswith("Specific issue number") for label in labels) == len(labels) - 1
 
 
 def test_no_llm_configured_sends_nothing(study, server, embedder, tmp_path, monkeypatch):

@@ -107,12 +107,21 @@ def speakers_of(transcripts: dict, interviews: Sequence, extra: Iterable[str] = 
 
 def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray,
                    theme_labels: dict, theme_ids: dict[int, str], eligible: set[str] | None = None) -> dict:
-    """LLM labels for the themes in `eligible` (all when None; a codebook's existing themes keep theme labels), and
-    merge suggestions for review. Returns theme_labels with the labels replaced; descriptions stay on the session."""
-    ids = {k: tid for k, tid in theme_ids.items() if eligible is None or tid in eligible}
+    """LLM labels for the themes in `eligible` (all when None: no codebook), and merge suggestions for review.
+    A codebook theme is relabelled only while its label is still this run's offline one: a label a person chose,
+    or an LLM chose on an earlier run, stays. Returns theme_labels with the labels replaced; descriptions stay on
+    the session."""
     if session.client is None:
-        session.uses.append(LlmUse("labels", items=len(ids), fell_back=len(ids), notes=["no LLM configured"]))
+        session.uses.append(LlmUse("labels", items=len(theme_ids), fell_back=len(theme_ids),
+                                   notes=["no LLM configured"]))
         return theme_labels
+    if eligible is not None:
+        from winloss.labeling import label_themes
+
+        fresh = label_themes(list(texts), labels, vectors)
+        eligible = set(eligible) | {tid for k, tid in theme_ids.items()
+                                    if k in fresh and fresh[k].label == theme_labels[k].label}
+    ids = {k: tid for k, tid in theme_ids.items() if eligible is None or tid in eligible}
     if not ids:
         session.uses.append(LlmUse("labels"))
         return theme_labels
