@@ -11,7 +11,8 @@ from research_study import SECURITY, run_study, write_study
 from winloss import codebook
 from winloss.cli import main
 
-OUTPUTS = ("statements.csv", "themes.csv", "theme_cohorts.csv", "quotes.csv", "report.md", "winloss.db")
+OUTPUTS = ("statements.csv", "themes.csv", "theme_cohorts.csv", "quotes.csv", "report.md", "winloss.db",
+           "theme_shares.png")
 
 
 @pytest.fixture

@@ -80,3 +80,28 @@ def test_crm_fields_and_bytes_are_deterministic(run_dir, tmp_path):
         int((statements["interview_id"] != "R02").sum())
     with pytest.raises(Exception, match="3 vectors for"):
         write_database(tmp_path / "a", interviews, statements, themes, cohorts, vectors[:3], "m")
+
+
+def test_exports(run_dir, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from winloss.cli import main
+
+    statements = pd.read_csv(run_dir / "statements.csv", keep_default_na=False)
+    for fmt in ("csv", "json", "xlsx"):
+        result = CliRunner().invoke(main, ["export", str(run_dir.parent / "study"), "--out", str(run_dir),
+                                           "--format", fmt, "--dest", str(tmp_path / fmt)])
+        assert result.exit_code == 0, result.output
+    evidence = pd.read_csv(tmp_path / "csv" / "evidence.csv", keep_default_na=False)
+    assert evidence["quote"].tolist() == statements["text"].tolist()
+    assert set(evidence.columns) >= {"interview_id", "cohort", "company", "competitor", "theme_id", "theme_label"}
+    data = __import__("json").loads((tmp_path / "json" / "winloss.json").read_text(encoding="utf-8"))
+    assert sorted(data) == ["evidence", "quotes", "theme_cohorts", "themes"]
+    assert [r["quote"] for r in data["evidence"]] == statements["text"].tolist()
+    book = load_workbook(tmp_path / "xlsx" / "winloss.xlsx", read_only=True)
+    assert book.sheetnames == ["evidence", "themes", "theme_cohorts", "quotes"]
+    assert book["evidence"].max_row == len(statements) + 1
+    first = (tmp_path / "xlsx" / "winloss.xlsx").read_bytes()
+    CliRunner().invoke(main, ["export", "x", "--out", str(run_dir), "--to", "xlsx", "--dest", str(tmp_path / "again")])
+    assert (tmp_path / "again" / "winloss.xlsx").read_bytes() == first
