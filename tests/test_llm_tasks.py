@@ -221,7 +221,8 @@ QUOTES = [{"theme_id": "T01", "cohort": "lost", "interview_id": "INT-003", "spea
           {"theme_id": "T02", "cohort": "lost", "interview_id": "INT-007", "speaker": "Marcus Obi",
            "quote": "It was simply more than we had budgeted for this year"}]
 GOOD = {"executive_summary": [
-    {"text": "Sync lag (T01) came up in 9 of 12 lost interviews against 2 of 10 won ones.", "cites": ["T01", "9 of 12"]},
+    {"text": "Sync lag (T01) came up in 9 of 12 lost interviews against 2 of 10 won ones.",
+     "cites": ["T01", "9 of 12"]},
     {"text": "The win rate over 120 deals was 42%.", "cites": ["0.4167"]}],
     "headline_findings": [
     {"text": "Lost buyers name sync lag 3.75 times as often as won buyers.", "cites": ["T01", "3.75"],

@@ -16,7 +16,7 @@ import pandas as pd
 from winloss.llm.client import LlmClient, make_client
 from winloss.llm.config import LlmSettings, resolve_llm_settings
 from winloss.llm.redact import Redactor
-from winloss.llm.tasks import (LOSS_TYPES, LlmUse, MergeSuggestion, Summary, ThemeInput, classify_loss_notes,
+from winloss.llm.tasks import (LlmUse, MergeSuggestion, Summary, ThemeInput, classify_loss_notes,
                                draft_summary, label_themes_llm, plan_calls, suggest_merges, theme_inputs)
 
 SUMMARY_KEYS = ("scope", "loss", "critical", "churn", "win_themes", "churn_themes", "themes_by_loss_type",
@@ -232,6 +232,3 @@ def annotate_report(context: dict, session: LlmSession) -> dict:
     context["llm"] = session.report() if session.settings.enabled and not session.dry_run else None
     return context
 
-
-__all__ = ["LlmSession", "open_session", "speakers_of", "improve_labels", "note_classifier", "improve_summary",
-           "annotate_report", "summary_inputs", "LOSS_TYPES"]
