@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pandas as pd
 from winloss.crm import narrative
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.evidence import (Join, join_interviews, pick_quotes, rep_vs_buyer, theme_crosstab,
-                                  themes_per_interview)
+                                  themes_by_lift, themes_per_interview)
 from winloss.crm.icp import (Criterion, IcpRules, backtest, band, current_criteria, derive_criteria, diff_icp,
                              fit_failures, load_current_icp, score_row)
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
@@ -162,8 +163,11 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
 
 
 def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.DataFrame, themes: pd.DataFrame,
-                quotes: pd.DataFrame, settings: dict | None) -> CrmAnalysis | None:
-    """None when STUDY/crm/deals.csv is absent. Bad rows become Problems; the analysis uses the rest."""
+                quotes: pd.DataFrame, settings: dict | None,
+                classify_notes: Callable[[list[tuple[str, str]]], dict[str, tuple[int, str]]] | None = None
+                ) -> CrmAnalysis | None:
+    """None when STUDY/crm/deals.csv is absent. Bad rows become Problems; the analysis uses the rest.
+    classify_notes: the LLM stage's loss-note reader (winloss.llm.steps.note_classifier); None: keyword rules."""
     study_dir = Path(study_dir)
     deals_path = study_dir / "crm" / "deals.csv"
     if not deals_path.exists():
@@ -198,16 +202,24 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals = deals.copy()
     deals["score"], deals["band"], deals["fit"] = math.nan, "", ""
     deals["loss_type"], deals["loss_rule"] = math.nan, ""
+    failures = {}
     for idx in closed.index:
         row = values.loc[idx].to_dict()
         score, _ = score_row(row, criteria)
-        failures = fit_failures(row, criteria)
-        deals.loc[idx, ["score", "band", "fit"]] = [score, band(score, icp_rules), "; ".join(failures) or "fit"]
-        if deals.loc[idx, "outcome"] == "lost":
-            d = deals.loc[idx]
-            kind, rule = classify_loss(d["deal_id"], d["loss_reason"], d["loss_notes"], d["competitor"], failures,
-                                       loss_rules)
-            deals.loc[idx, ["loss_type", "loss_rule"]] = [kind, rule]
+        failures[idx] = fit_failures(row, criteria)
+        deals.loc[idx, ["score", "band", "fit"]] = [score, band(score, icp_rules), "; ".join(failures[idx]) or "fit"]
+    lost_idx = [i for i in closed.index if deals.loc[i, "outcome"] == "lost"]
+    read = {}
+    if classify_notes is not None:
+        texts = [(str(deals.loc[i, "deal_id"]), " - ".join(t for t in (deals.loc[i, "loss_reason"],
+                                                                        deals.loc[i, "loss_notes"]) if t))
+                 for i in lost_idx if not failures[i]]
+        read = classify_notes([(d, t) for d, t in texts if t]) or {}
+    for idx in lost_idx:
+        d = deals.loc[idx]
+        kind, rule = classify_loss(d["deal_id"], d["loss_reason"], d["loss_notes"], d["competitor"], failures[idx],
+                                   loss_rules, read.get(str(d["deal_id"])))
+        deals.loc[idx, ["loss_type", "loss_rule"]] = [kind, rule]
     won_accounts["score"] = [score_row(r, criteria)[0] for r in won_accounts[[d.key for d in dims]].to_dict("records")]
     won_accounts["fit"] = ["fit" if not fit_failures(r, criteria) else "no"
                            for r in won_accounts[[d.key for d in dims]].to_dict("records")]
@@ -300,6 +312,7 @@ def interview_evidence(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.Data
     index_of = {d: i for i, d in zip(a.values.index, a.deals.loc[a.values.index, "deal_id"])}
     cohort_by_key = dict(zip(a.accounts["account_key"], a.accounts["cohort"]))
     crit_quotes = {}
+    won_themes, churn_themes = themes_by_lift(statements, ("won",)), themes_by_lift(statements, ("churned", "lost"))
     for c in a.criteria:
         ids = []
         for j in joined:
@@ -310,7 +323,8 @@ def interview_evidence(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.Data
                 ids.append(j.interview_id)
             elif c.kind == "negative" and j.cohort in ("churned", "lost"):
                 ids.append(j.interview_id)
-        crit_quotes[c.label] = pick_quotes(quotes, ids, None, limit=2)
+        crit_quotes[c.label] = pick_quotes(quotes, ids, churn_themes if c.kind == "negative" else won_themes,
+                                           limit=2)
     return {"per_interview": per_interview, "themes_by_loss_type": theme_crosstab(by_type, per_interview, themes),
             "loss_type_groups": {k: len(v) for k, v in by_type.items()},
             "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),

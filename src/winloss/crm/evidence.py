@@ -120,11 +120,27 @@ def theme_crosstab(groups: dict[str, list[str]], per_interview: dict[str, dict[s
     return sorted(rows, key=lambda r: (-r["total"], r["theme_id"]))
 
 
-def pick_quotes(quotes: pd.DataFrame, interview_ids, theme_ids=None, limit: int = 1) -> list[dict]:
+def themes_by_lift(statements: pd.DataFrame, cohorts: tuple[str, ...]) -> list[str]:
+    """Theme ids ordered by how much more often the cohorts' interviews raise them than the other interviews do:
+    the quotes that speak for a group come from the themes that set it apart."""
+    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    inside = statements["cohort"].isin(cohorts)
+    n_in = statements.loc[inside, "interview_id"].nunique()
+    n_out = statements.loc[~inside, "interview_id"].nunique()
+    lift = {}
+    for tid, group in themed.groupby("theme_id", sort=True):
+        has_in = group.loc[group["cohort"].isin(cohorts), "interview_id"].nunique()
+        has_out = group.loc[~group["cohort"].isin(cohorts), "interview_id"].nunique()
+        lift[tid] = (has_in / n_in if n_in else 0.0) - (has_out / n_out if n_out else 0.0)
+    return sorted(lift, key=lambda t: (-round(lift[t], 9), t))
+
+
+def pick_quotes(quotes: pd.DataFrame, interview_ids, theme_ids=None, limit: int = 1,
+                avoid: set[str] | None = None) -> list[dict]:
     """Verbatim quotes from quotes.csv for these interviews, preferring the given themes in order; one per
-    interview so the evidence spans accounts."""
+    interview so the evidence spans accounts; quotes in `avoid` (already shown nearby) are skipped."""
     ids = set(interview_ids)
-    rows = quotes[quotes["interview_id"].isin(ids)]
+    rows = quotes[quotes["interview_id"].isin(ids) & ~quotes["quote"].isin(avoid or set())]
     if theme_ids is not None:
         rank = {t: i for i, t in enumerate(theme_ids)}
         rows = rows[rows["theme_id"].isin(rank)]
@@ -152,28 +168,29 @@ def _seconds(value) -> float | None:
 
 def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], themes: pd.DataFrame,
                  statements: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
-    """For each interviewed lost or churned deal with a CRM loss reason: the reason's topics, the buyer's themes and
-    their topics, agreement, and a quote from the buyer. pairs: {interview_id, deal_id, account, reason}."""
+    """For each interviewed lost deal with a CRM loss reason: the reason's topics against what the buyer said.
+    The buyer's topics come from their themes' labels and keywords and from all their statements, so a remark the
+    theme engine left unassigned still counts. pairs: {interview_id, deal_id, account, reason}."""
     labels = dict(zip(themes["theme_id"], themes["label"]))
     keywords = dict(zip(themes["theme_id"], themes["keywords"].fillna("")))
-    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
     rows = []
     for pair in pairs:
         reason_topics = topics_of(pair["reason"])
         counts = per_interview.get(pair["interview_id"], {})
         ordered = sorted(counts, key=lambda t: (-counts[t], t))
-        buyer_topics: dict[str, list[str]] = {}
+        said = statements[statements["interview_id"] == pair["interview_id"]]
+        topic_counts: dict[str, int] = {}
+        for text in said["text"]:
+            for topic in topics_of(str(text)):
+                topic_counts[topic] = topic_counts.get(topic, 0) + 1
         for tid in ordered:
-            text = " ".join([labels[tid], keywords[tid].replace(";", " ")]
-                            + themed[(themed["interview_id"] == pair["interview_id"])
-                                     & (themed["theme_id"] == tid)]["text"].tolist())
-            for topic in topics_of(text):
-                buyer_topics.setdefault(topic, []).append(tid)
-        shared = [t for t in reason_topics if t in buyer_topics]
+            for topic in topics_of(labels[tid] + " " + keywords[tid].replace(";", " ")):
+                topic_counts[topic] = topic_counts.get(topic, 0) + counts[tid]
+        buyer_topics = sorted(topic_counts, key=lambda t: (-topic_counts[t], t))
+        shared = [t for t in reason_topics if t in topic_counts]
         status = "agree" if shared else "disagree" if reason_topics and buyer_topics else "cannot tell"
-        prefer = [t for t in ordered if not any(t in buyer_topics.get(r, []) for r in reason_topics)] + ordered
         rows.append({**pair, "reason_topics": reason_topics, "buyer_themes": [
             {"theme_id": t, "label": labels[t], "statements": counts[t]} for t in ordered[:4]],
-            "buyer_topics": sorted(buyer_topics), "status": status,
-            "quotes": pick_quotes(quotes, [pair["interview_id"]], prefer if status == "disagree" else ordered)})
+            "buyer_topics": buyer_topics[:4], "status": status,
+            "quotes": pick_quotes(quotes, [pair["interview_id"]], ordered)})
     return rows

@@ -165,8 +165,9 @@ def _drop_redundant(criteria: list[Criterion], deal_values: pd.DataFrame) -> lis
     """Correlated attributes (revenue follows headcount) would count one trait twice in the scorecard: keep the
     stronger criterion of each pair that agrees on nearly every closed deal."""
     strength = {"primary": 0, "secondary": 1}
+    # Ties keep the order of the dimensions (employees before revenue): sorted() is stable.
     ranked = sorted(criteria, key=lambda c: (c.kind == "negative", strength.get(c.kind, 0),
-                                             -abs(c.share - c.share_other), c.label))
+                                             -round(abs(c.share - c.share_other), 9)))
     kept: list[Criterion] = []
     for c in ranked:
         mine = deal_values[c.key].isin(c.values)

@@ -2,6 +2,7 @@
 
 1. override   [crm.loss_types.overrides] names the deal: that type.
 2. profile    the deal fails a primary ICP criterion or hits a negative one: Type 1 (wrong fit).
+   (LLM)      when the LLM stage is on, its reading of the loss reason and notes of a right-fit deal decides here.
 3. fit words  the loss reason or notes say it was not a fit ("not a fit", "too small", ...): Type 1.
 4. no-decision reason   the loss reason says budget, freeze, timing, no decision, ...: Type 3.
 5. competitor the Competitor column names one: Type 2 (right fit, lost to a competitor).
@@ -63,12 +64,14 @@ def find_keyword(text: str, keywords: tuple[str, ...]) -> str:
 
 
 def classify_loss(deal_id: str, loss_reason: str, loss_notes: str, competitor: str, profile_failures: list[str],
-                  rules: LossRules) -> tuple[int, str]:
-    """(loss type, the rule that fired, in words)."""
+                  rules: LossRules, llm: tuple[int, str] | None = None) -> tuple[int, str]:
+    """(loss type, the rule that fired, in words). `llm`: the LLM stage's (type, reason) for this deal, if any."""
     if deal_id in rules.overrides:
         return rules.overrides[deal_id], "override in winloss.toml"
     if profile_failures:
         return 1, "profile: " + "; ".join(profile_failures)
+    if llm is not None and llm[0] in TYPE_NAMES:
+        return llm
     for source, text in (("loss reason", loss_reason), ("loss notes", loss_notes)):
         keyword = find_keyword(text, rules.wrong_fit)
         if keyword:

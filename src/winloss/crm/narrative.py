@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from winloss.crm.evidence import pick_quotes
+from winloss.crm.evidence import pick_quotes, themes_by_lift
 from winloss.crm.loss_types import TYPE_NAMES
 from winloss.crm.segments import UNKNOWN
 
@@ -179,23 +179,26 @@ def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"]
     out.append({"text": "Deals lost to competitors look like our best customers? " + critical_text(a),
                 "quotes": pick_quotes(quotes, comp_ids, type2_themes or None)})
+    used = {q["quote"] for h in out for q in h["quotes"]}
     for c in [c for c in a.criteria if c.kind == "primary"][:2]:
+        fresh = [q for q in ev["criterion_quotes"].get(c.label, []) if q["quote"] not in used][:1]
+        used |= {q["quote"] for q in fresh}
         out.append({"text": f"{c.label} is present in {nofn(c.n, c.N)} {c.group} and "
-                            f"{nofn(c.n_other, c.N_other)} {c.other}.",
-                    "quotes": ev["criterion_quotes"].get(c.label, [])[:1]})
+                            f"{nofn(c.n_other, c.N_other)} {c.other}.", "quotes": fresh})
     lt = loss_types(a)
     if lt["N"]:
         top = max(lt["types"], key=lambda t: (t["n"], -t["type"]))
         ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"
                and _loss_type(a, j.deal_id) == top["type"]]
         out.append({"text": f"{top['name']} is the most common loss: {top['text']} closed-lost deals.",
-                    "quotes": pick_quotes(quotes, ids)})
+                    "quotes": pick_quotes(quotes, ids, themes_by_lift(statements, ("lost",)), avoid=used)})
+        used |= {q["quote"] for q in out[-1]["quotes"]}
     churn = theme_shares(statements, themes, "churned")
     if churn:
         t = churn[0]
         ids = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
         out.append({"text": f"Churned customers most often raised \"{t['label']}\": {t['text']} churn interviews.",
-                    "quotes": pick_quotes(quotes, ids, [t["theme_id"]])})
+                    "quotes": pick_quotes(quotes, ids, [t["theme_id"]], avoid=used)})
     return out
 
 

@@ -1,0 +1,182 @@
+"""Bad CRM input: every case gets a clear message naming the file and row, and no row is silently dropped."""
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from winloss.crm import analyse_crm
+from winloss.crm.load import load_deals
+from winloss.models import Interview
+
+HEADER = "Opportunity ID,Account ID,Account Name,Stage,Close Date,Employees,Industry,Competitor,Closed Lost Reason"
+EMPTY_STATEMENTS = pd.DataFrame(columns=["statement_id", "interview_id", "cohort", "speaker", "start", "end", "text",
+                                         "theme_id"])
+EMPTY_THEMES = pd.DataFrame(columns=["theme_id", "label", "keywords", "n_statements", "n_interviews"])
+EMPTY_QUOTES = pd.DataFrame(columns=["theme_id", "cohort", "interview_id", "speaker", "start", "end", "quote"])
+
+
+def good_rows(n=12):
+    """Enough closed deals of both outcomes for the analysis to run."""
+    rows = []
+    for i in range(n):
+        stage = "Closed Won" if i % 2 == 0 else "Closed Lost"
+        rows.append(f"D{i:02d},A{i:02d},Acme {i},{stage},2026-0{1 + i % 9}-1{i % 10},{100 + 50 * i},Software,,")
+    return rows
+
+
+def write_deals(tmp_path: Path, rows, header=HEADER) -> Path:
+    (tmp_path / "crm").mkdir(exist_ok=True)
+    (tmp_path / "crm" / "deals.csv").write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return tmp_path / "crm" / "deals.csv"
+
+
+def analyse(study: Path, interviews=(), settings=None):
+    return analyse_crm(study, list(interviews), EMPTY_STATEMENTS, EMPTY_THEMES, EMPTY_QUOTES, settings or {})
+
+
+def messages(problems):
+    return [str(p) for p in problems]
+
+
+def test_no_deals_file_means_no_crm_analysis(tmp_path):
+    assert analyse(tmp_path) is None
+
+
+def test_missing_stage_column_is_one_clear_problem(tmp_path):
+    write_deals(tmp_path, ["D1,A1,Acme,2026-01-01,100,Software,,"],
+                header="Opportunity ID,Account ID,Account Name,Close Date,Employees,Industry,Competitor,Reason")
+    result = analyse(tmp_path)
+    assert result is not None and not result.usable
+    assert len(result.problems) == 1
+    text = str(result.problems[0])
+    assert "deals.csv" in text and "no Stage column" in text and "[crm.columns] stage" in text
+    assert result.context()["usable"] is False
+
+
+def test_stage_column_named_in_winloss_toml(tmp_path):
+    write_deals(tmp_path, [r.replace("Closed Won", "Signed").replace("Closed Lost", "Dead") for r in good_rows()],
+                header=HEADER.replace("Stage", "Outcome"))
+    result = analyse(tmp_path, settings={"columns": {"stage": "Outcome"}, "stages": {"won": ["Signed"],
+                                                                                     "lost": ["Dead"]}})
+    assert result.usable and result.problems == []
+    assert result.backtest["wins"] == 6 and result.backtest["losses"] == 6
+
+
+def test_unknown_stage_values_are_named_and_kept(tmp_path):
+    rows = good_rows() + ["D90,A90,Beta,Pending legal,2026-02-02,300,Software,,",
+                          "D91,A91,Gamma,,2026-02-03,300,Software,,"]
+    write_deals(tmp_path, rows)
+    result = analyse(tmp_path)
+    text = messages(result.problems)
+    assert any("deals.csv row 14 (D90)" in m and "unknown stage 'Pending legal'" in m for m in text)
+    assert any("deals.csv row 15 (D91)" in m and "empty Stage" in m for m in text)
+    assert len(result.deals) == 14  # every row is still there, marked
+    excluded = dict(zip(result.deals["deal_id"], result.deals["excluded"]))
+    assert excluded["D90"] == "unknown stage" and excluded["D91"] == "no stage"
+
+
+def test_duplicate_ids_are_reported_with_both_rows(tmp_path):
+    rows = good_rows() + ["D03,A99,Copy Co,Closed Won,2026-03-03,250,Retail,,"]
+    write_deals(tmp_path, rows)
+    result = analyse(tmp_path)
+    dup = [m for m in messages(result.problems) if "duplicate" in m]
+    assert dup == ["deals.csv row 14 (D03): duplicate deal id D03 (first on row 5); this row is left out"]
+    assert len(result.deals) == 13
+    assert list(result.deals["excluded"]).count("duplicate id") == 1
+
+
+def test_non_numeric_employees_is_reported_and_the_deal_still_counts(tmp_path):
+    rows = good_rows() + ["D50,A50,Delta,Closed Won,2026-04-04,about fifty,Software,,"]
+    write_deals(tmp_path, rows)
+    result = analyse(tmp_path)
+    assert messages(result.problems) == [
+        "deals.csv row 14 (D50): Employees 'about fifty' is not a number; counted as unknown"]
+    row = result.deals[result.deals["deal_id"] == "D50"].iloc[0]
+    assert math.isnan(row["employees"]) and row["excluded"] == ""
+    assert result.backtest["wins"] == 7  # the deal is in the analysis, with an unknown employee band
+    seg = result.segments[(result.segments["key"] == "employees") & (result.segments["value"] == "(unknown)")]
+    assert int(seg["won"].iloc[0]) == 1
+
+
+def test_dates_in_several_formats_in_one_file(tmp_path):
+    rows = ["D1,A1,A,Closed Won,2026-03-15,100,X,,", "D2,A2,B,Closed Lost,3/16/2026,100,X,,",
+            "D3,A3,C,Closed Won,17 Mar 2026,100,X,,", "D4,A4,D,Closed Lost,\"March 18, 2026\",100,X,,",
+            "D5,A5,E,Closed Won,46103,100,X,,", "D6,A6,F,Closed Lost,next week,100,X,,"]
+    tables = load_deals(write_deals(tmp_path, rows), {})
+    dates = dict(zip(tables.deals["deal_id"], tables.deals["close_date"]))
+    assert [dates[f"D{i}"].isoformat() for i in range(1, 6)] == ["2026-03-15", "2026-03-16", "2026-03-17",
+                                                                  "2026-03-18", "2026-03-22"]
+    assert dates["D6"] is None
+    assert messages(tables.problems) == ["deals.csv row 7 (D6): Close Date: not a date: 'next week'; counted as "
+                                         "unknown"]
+
+
+def test_day_first_dates_are_detected_from_the_column(tmp_path):
+    rows = ["D1,A1,A,Closed Won,03/04/2026,100,X,,", "D2,A2,B,Closed Lost,25/04/2026,100,X,,"]
+    tables = load_deals(write_deals(tmp_path, rows), {})
+    assert [d.isoformat() for d in tables.deals["close_date"]] == ["2026-04-03", "2026-04-25"]
+
+
+def test_interview_deal_missing_from_crm_is_a_problem_and_account_join_is_tried(tmp_path):
+    write_deals(tmp_path, good_rows())
+    interviews = [
+        Interview("INT-1", "won", tmp_path / "a.txt", 2, account_id="", deal_id="D00"),
+        Interview("INT-2", "lost", tmp_path / "b.txt", 3, account_id="", deal_id="D77"),
+        Interview("INT-3", "lost", tmp_path / "c.txt", 4, account_id="A01", deal_id="D78"),
+        Interview("INT-4", "won", tmp_path / "d.txt", 5, company="ACME 2"),
+        Interview("INT-5", "won", tmp_path / "e.txt", 6, deal_id="D01"),
+    ]
+    result = analyse(tmp_path, interviews)
+    joins = {j.interview_id: (j.deal_id, j.method) for j in result.joins}
+    assert joins["INT-1"] == ("D00", "deal_id")
+    assert joins["INT-2"] == ("", "")
+    assert joins["INT-3"] == ("D01", "account_id")
+    assert joins["INT-4"] == ("D02", "company")
+    text = messages(result.problems)
+    assert ("interviews.csv row 3 (INT-2): deal_id D77 is not in crm/deals.csv; interview not joined to the CRM"
+            in text)
+    assert any(m.startswith("interviews.csv row 4 (INT-3): deal_id D78 is not in crm/deals.csv") and
+               "joined by account_id" in m for m in text)
+    assert any(m.startswith("interviews.csv row 6 (INT-5)") and "cohort won but deal D01 is Closed Lost" in m
+               for m in text)
+
+
+def test_accounts_without_a_won_deal_and_unknown_retention_are_reported(tmp_path):
+    write_deals(tmp_path, good_rows())
+    (tmp_path / "crm" / "accounts.csv").write_text(
+        "Account ID,Retention Status,Starting ARR,Current ARR,NPS\n"
+        "A00,Active,100,100,9\nA02,Paused,100,0,5\nZZ9,Active,100,100,9\nA04,Churned,100,0,n/a\n",
+        encoding="utf-8")
+    result = analyse(tmp_path)
+    text = messages(result.problems)
+    assert "accounts.csv row 3 (A02): unknown Retention Status 'Paused' (expected Active, Expanded, Contracted or " \
+           "Churned); derived from ARR where possible" in text
+    assert "accounts.csv row 4 (ZZ9): no Closed Won deal for this account in deals.csv; its customer-success data " \
+           "is not used" in text
+    assert "accounts.csv row 5 (A04): NPS 'n/a' is not a number; counted as unknown" in text
+    cohorts = dict(zip(result.accounts["account_key"], result.accounts["retention_status"]))
+    assert cohorts["id:A02"] == "churned"  # derived from Current ARR 0
+
+
+def test_only_one_outcome_is_a_clear_problem(tmp_path):
+    write_deals(tmp_path, [r for r in good_rows() if "Closed Won" in r])
+    result = analyse(tmp_path)
+    assert not result.usable
+    assert any("needs both Closed Won and Closed Lost" in m for m in messages(result.problems))
+
+
+def test_bad_rule_settings_fall_back_to_defaults_with_a_message(tmp_path):
+    write_deals(tmp_path, good_rows())
+    result = analyse(tmp_path, settings={"loss_types": {"overrides": {"D01": 7}}, "colour": 1})
+    text = messages(result.problems)
+    assert any("[crm.loss_types.overrides] types must be 1, 2 or 3" in m for m in text)
+    assert any("unknown keys colour" in m for m in text)
+    assert result.usable
+
+
+def test_non_utf8_export_is_read(tmp_path):
+    path = write_deals(tmp_path, good_rows())
+    path.write_bytes(path.read_text(encoding="utf-8").replace("Acme 1,", "Acmé 1,").encode("cp1252"))
+    tables = load_deals(path, {})
+    assert "Acmé 1" in set(tables.deals["account_name"])
+    assert tables.notes == ["deals.csv is not UTF-8; read as Windows-1252"]
