@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from research_study import shared_embedder
 
 from winloss.cli import main
-from winloss.db import DB_NAME, load_vectors, write_database
+from winloss.db import DB_NAME, crm_extra, load_vectors, write_database
 from winloss.search import STOP_WORDS, SearchError, SearchIndex, fts_query
 from winloss.study import load_interviews
 
@@ -66,17 +66,22 @@ def test_filters(index):
         search(index, "pricing", cohort="maybe")
 
 
-def test_competitor_filter(demo_run, tmp_path):
+def test_competitor_filter_with_the_demo_crm(demo_run, tmp_path):
+    from winloss.crm.analysis import analyse_crm
+
     out = demo_run.out_dir
-    interviews, _ = load_interviews(out.parent / "demo")
-    frames = [pd.read_csv(out / f, keep_default_na=False) for f in ("statements.csv", "themes.csv")]
-    cohorts = pd.read_csv(out / "theme_cohorts.csv")
+    study = out.parent / "demo"
+    interviews, _ = load_interviews(study)
+    frames = {f: pd.read_csv(out / f"{f}.csv", keep_default_na=False) for f in ("statements", "themes", "quotes")}
+    extra = crm_extra(analyse_crm(study, interviews, frames["statements"], frames["themes"], frames["quotes"], None))
+    to_clarion = {iid for iid, fields in extra.items() if fields["competitor"] == "Clarion"}
+    assert to_clarion and all(extra[i]["loss_type"] for i in to_clarion)
     vectors = load_vectors(sqlite3.connect(out / DB_NAME))
-    lost = sorted(i.interview_id for i in interviews if i.cohort == "lost")[:2]
-    extra = {iid: {"competitor": "Clarion", "loss_type": "competitor"} for iid in lost}
-    write_database(tmp_path, interviews, frames[0], frames[1], cohorts, vectors, index_model(out), extra)
-    hits = search(SearchIndex.open(tmp_path / DB_NAME), "forecast", competitor="clarion", limit=50)
-    assert hits and {h.interview_id for h in hits} <= set(lost) and {h.competitor for h in hits} == {"Clarion"}
+    write_database(tmp_path, interviews, frames["statements"], frames["themes"], pd.read_csv(out / "theme_cohorts.csv"),
+                   vectors, index_model(out), extra)
+    hits = search(SearchIndex.open(tmp_path / DB_NAME), "why we chose them", competitor="clarion", limit=50)
+    assert hits and {h.interview_id for h in hits} <= to_clarion and {h.competitor for h in hits} == {"Clarion"}
+    assert all(h.account == extra[h.interview_id]["account"] for h in hits)
 
 
 def index_model(out):
