@@ -133,6 +133,14 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     with timer.stage("quotes"):
         quotes, rejected = select_quotes(statements, labels, vectors, settings.quotes_per_theme, transcripts)
         quotes_df = quotes_table(quotes, theme_ids)
+    with timer.stage("crm"):
+        from .crm import analyse_crm
+
+        # CRM merge and ICP draft (issue 5): None without STUDY/crm/deals.csv; bad CRM rows become problems.
+        crm = analyse_crm(study_dir, analysed, statements_df, themes_df, quotes_df, settings.crm,
+                          llm_steps.note_classifier(llm))
+        if crm is not None:
+            problems += crm.problems
 
     with timer.stage("report"):
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -144,6 +152,9 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
                                  cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
         context = llm_steps.annotate_report(context, llm)
+        if crm is not None:
+            crm.write(out_dir)
+            context["crm"] = llm_steps.improve_summary(llm, crm.context(), quotes_df, themes_df)
         from .research import report_sections
 
         # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
