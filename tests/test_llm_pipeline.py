@@ -132,3 +132,25 @@ def test_a_failing_endpoint_never_fails_the_run(study, server, embedder, tmp_pat
     assert [u["status"] for u in record["uses"]] == ["fallback", "fallback"]
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "theme labels: offline" in report
+
+
+def test_cli_flags(study, server, tmp_path):
+    from click.testing import CliRunner
+
+    from winloss.cli import main
+
+    url = ["--llm-base-url", server.base_url, "--llm-model", "test-model"]
+    off = CliRunner().invoke(main, ["run", str(study), "--out", str(tmp_path / "a"), *url, "--no-llm"])
+    assert off.exit_code == 0, off.output
+    dry = CliRunner().invoke(main, ["run", str(study), "--out", str(tmp_path / "b"), *url, "--dry-run"])
+    assert dry.exit_code == 0 and re.search(r"LLM dry run: \d+ call\(s\)", dry.output), dry.output
+    assert server.requests == []
+    live = CliRunner().invoke(main, ["run", str(study), "--out", str(tmp_path / "c"), *url])
+    assert live.exit_code == 0 and len(server.requests) > 0
+    assert json.loads((tmp_path / "c" / "run.json").read_text())["llm"]["settings"]["redact"] is True
+    (study / "codebook.toml").unlink()  # so the themes are labelled again, now without redaction
+    sent = len(server.requests)
+    plain = CliRunner().invoke(main, ["run", str(study), "--out", str(tmp_path / "d"), *url, "--no-redact"])
+    assert plain.exit_code == 0 and len(server.requests) > sent
+    raw = "\n".join(r["raw"] for r in server.requests[sent:])
+    assert any(name in raw for name in speaker_names(study) if len(name) > 3)
