@@ -151,10 +151,10 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
             heatmap(cohorts_df, dict(zip(themes_df["theme_id"], themes_df["label"])), order, out_dir / chart)
         context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
                                  cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
-        context = llm_steps.annotate_report(context, llm)
         if crm is not None:
             crm.write(out_dir)
             context["crm"] = llm_steps.improve_summary(llm, crm.context(), quotes_df, themes_df)
+        context = llm_steps.annotate_report(context, llm)  # after the summary, so its status is reported too
         from .research import report_sections
 
         # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
