@@ -1,6 +1,7 @@
 """The demo study's synthetic CRM export (fixtures/make_demo_crm.py): the analysis recovers what was planted, the
 outputs are deterministic, and the ICP draft renders with verbatim quotes in the field's order."""
 import filecmp
+import json
 import re
 
 import pandas as pd
@@ -147,3 +148,15 @@ def test_draft_follows_the_fields_order_and_every_share_has_its_n(demo):
     assert "n of N" not in text  # no template placeholders left
     for share in re.findall(r"[^\n]{0,30}\(\d+%\)", text):
         assert re.search(r"\d+ of \d+[^(]*\(\d+%\)", share), share
+
+
+def test_winloss_run_writes_the_icp_draft(demo_run):
+    out = demo_run.out_dir
+    for name in ("icp.json", "loss_types.csv", "segments.csv"):
+        assert (out / name).stat().st_size > 0, name
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# ICP update draft")
+    assert "## Proposed ICP" in report and "| primary | Employees 201-1000 |" in report
+    icp = json.loads((out / "icp.json").read_text(encoding="utf-8"))
+    assert all(c["p_value"] > 0 for c in icp["criteria"])
+    assert icp["backtest"]["wins"] == 74

@@ -101,8 +101,8 @@ class CrmAnalysis:
 
 
 def _rounded(value):
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
+    if isinstance(value, float):  # four significant digits: shares stay readable, tiny p-values stay non-zero
+        return None if math.isnan(value) else float(f"{value:.4g}")
     if isinstance(value, dict):
         return {str(k): _rounded(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
