@@ -54,7 +54,7 @@ def test_filters(index):
     some = search(index, "security review", limit=1)[0]
     assert {h.interview_id for h in search(index, "pricing", interview=some.interview_id, limit=50)} == \
         {some.interview_id}
-    themed = [t for t in index.themes if (index._theme == t).sum() >= 3]
+    themed = [t for t in index.themes if (index.theme_ids == t).sum() >= 3]
     tid = themed[0]
     by_id = search(index, "pricing", theme=tid, limit=50)
     by_label = search(index, "pricing", theme=index.themes[tid].upper(), limit=50)

@@ -49,7 +49,8 @@ db_option = click.option("--db", "db_file", type=click.Path(path_type=Path), hel
 def search(query, study, out_dir, db_file, theme, cohort, competitor, interview, limit, as_json) -> None:
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
     from winloss.embedding import Embedder
-    from winloss.search import SearchError, SearchIndex, format_time
+    from winloss.report import fmt_time as format_time
+    from winloss.search import SearchError, SearchIndex
 
     try:
         index = SearchIndex.open(database_path(study, db_file, out_dir))
@@ -65,7 +66,7 @@ def search(query, study, out_dir, db_file, theme, cohort, competitor, interview,
         click.echo("no matching statements", err=True)
     for n, h in enumerate(hits, start=1):
         theme_text = f"{h.theme_id} {h.theme_label}" if h.theme_id else "unassigned"
-        click.echo(f"{n}. \"{h.quote}\"\n   {h.speaker}, {h.interview_id} ({h.cohort}) at {format_time(h.start)}"
+        click.echo(f"{n}. \"{h.quote}\"\n   {h.speaker}, {h.interview_id} ({h.cohort}), {format_time(h.start)}"
                    f" · {theme_text} · score {h.score:.3f}")
 
 
@@ -134,24 +135,27 @@ def pending_edits(study: Path) -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Quotes to show.")
 def themes_show(theme_id, study, out_dir, db_file, limit) -> None:
     """One theme: counts per cohort, keywords, its most typical quotes."""
-    from winloss.search import SearchError, SearchIndex, format_time
+    from winloss.report import fmt_time as format_time
+    from winloss.search import SearchError, SearchIndex
 
     try:
         index = SearchIndex.open(database_path(study, db_file, out_dir))
         tid = index.resolve_theme(theme_id)
     except (SearchError, DatabaseError) as exc:
         fail(str(exc))
+    if not tid:
+        fail("unassigned statements are not a theme; try `winloss search QUERY --theme unassigned`")
     conn = index.conn
     t = conn.execute("SELECT * FROM themes WHERE theme_id = ?", (tid,)).fetchone()
     click.echo(f"{t['theme_id']}  {t['label']}\n{t['n_statements']} statements in {t['n_interviews']} interviews; "
                f"keywords: {t['keywords']}")
     for r in conn.execute("SELECT * FROM theme_cohorts WHERE theme_id = ? ORDER BY cohort", (tid,)):
         click.echo(f"  {r['cohort']}: {r['interviews_with_theme']} of {r['interviews_in_cohort']} interviews")
-    members = index._theme == tid
+    members = index.theme_ids == tid
     centre = index.vectors[members].mean(axis=0)
     for i in sorted(members.nonzero()[0], key=lambda i: (-float(index.vectors[i] @ centre), i))[:limit]:
         row = index.rows[i]
-        click.echo(f"  > \"{row[7]}\"\n    {row[4]}, {row[2]} ({row[3]}) at {format_time(row[5])}")
+        click.echo(f"  > \"{row[7]}\"\n    {row[4]}, {row[2]} ({row[3]}), {format_time(row[5])}")
 
 
 def _edit(action):

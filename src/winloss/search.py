@@ -82,7 +82,7 @@ class SearchIndex:
         self.themes = {r["theme_id"]: r["label"] for r in conn.execute("SELECT theme_id, label FROM themes")}
         self._interview = np.array([r[2] for r in self.rows], dtype=object)
         self._cohort = np.array([r[3] for r in self.rows], dtype=object)
-        self._theme = np.array([r[8] or "" for r in self.rows], dtype=object)
+        self.theme_ids = np.array([r[8] or "" for r in self.rows], dtype=object)
         self._competitor = np.array([(r[11] or "").lower() for r in self.rows], dtype=object)
 
     @classmethod
@@ -120,7 +120,7 @@ class SearchIndex:
     def mask(self, theme=None, cohort=None, competitor=None, interview=None) -> np.ndarray:
         keep = np.ones(len(self.rows), dtype=bool)
         if theme is not None:
-            keep &= self._theme == self.resolve_theme(theme)
+            keep &= self.theme_ids == self.resolve_theme(theme)
         if cohort is not None:
             name = normalise_cohort(cohort)
             if name is None:
@@ -194,9 +194,3 @@ class SearchIndex:
             account=account, competitor=competitor,
         )
 
-
-def format_time(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    s = int(seconds)
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:02d}:{s % 60:02d}"
