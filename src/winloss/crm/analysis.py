@@ -12,7 +12,7 @@ import pandas as pd
 from winloss.crm import narrative
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.evidence import (Join, join_interviews, pick_quotes, rep_vs_buyer, theme_crosstab,
-                                  themes_by_lift, themes_per_interview)
+                                  cohort_ids, themes_by_lift, themes_per_interview)
 from winloss.crm.icp import (Criterion, IcpRules, backtest, band, current_criteria, derive_criteria, diff_icp,
                              fit_failures, load_current_icp, score_row)
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
@@ -307,24 +307,37 @@ def interview_evidence(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.Data
             pairs.append({"interview_id": j.interview_id, "deal_id": j.deal_id, "cohort": j.cohort,
                           "account": deal["account_name"], "reason": str(deal["loss_reason"]),
                           "notes": str(deal["loss_notes"]), "loss_type": int(deal["loss_type"])})
-    # Quotes for a criterion come from interviewed accounts that match it: won best (or not yet scored) customers
+    # Quotes for a criterion come from interviewed accounts that match it: won customers that are not problematic
     # for positive criteria, churned or lost accounts for negative ones.
     index_of = {d: i for i, d in zip(a.values.index, a.deals.loc[a.values.index, "deal_id"])}
     cohort_by_key = dict(zip(a.accounts["account_key"], a.accounts["cohort"]))
-    crit_quotes = {}
-    won_themes, churn_themes = themes_by_lift(statements, ("won",)), themes_by_lift(statements, ("churned", "lost"))
+    crit_quotes: dict[str, list[dict]] = {}
+    naming_quotes = {c.label: quotes["quote"].map(lambda q, c=c: any(
+        v.casefold() in str(q).casefold() for v in c.values if len(v) > 3 and not v[0].isdigit())).astype(bool)
+        for c in a.criteria}
+    won_themes = themes_by_lift(statements, cohort_ids(statements, "won"))
+    churn_themes = themes_by_lift(statements, cohort_ids(statements, "churned", "lost"))
     for c in a.criteria:
         ids = []
         for j in joined:
             if not c.matches(str(a.values.loc[index_of[j.deal_id], c.key])):
                 continue
             cohort = cohort_by_key.get(str(deals_by_id.loc[j.deal_id, "account_key"]), "")
-            if c.kind != "negative" and j.cohort == "won" and cohort in ("best", ""):
+            if c.kind != "negative" and j.cohort == "won" and cohort != "problematic":
                 ids.append(j.interview_id)
             elif c.kind == "negative" and j.cohort in ("churned", "lost"):
                 ids.append(j.interview_id)
-        crit_quotes[c.label] = pick_quotes(quotes, ids, churn_themes if c.kind == "negative" else won_themes,
-                                           limit=2)
+        # A quote naming the criterion's value ("Salesforce") first; a quote naming another criterion's value, or
+        # already shown for another criterion, only when nothing else is left.
+        themes_first = churn_themes if c.kind == "negative" else won_themes
+        shown = {q["quote"] for qs in crit_quotes.values() for q in qs}
+        naming = quotes[naming_quotes[c.label]]
+        others = set(quotes.loc[pd.concat([m for k, m in naming_quotes.items() if k != c.label], axis=1)
+                                .any(axis=1), "quote"]) if len(naming_quotes) > 1 else set()
+        picked = pick_quotes(naming, ids, themes_first, limit=2, avoid=shown)
+        picked += pick_quotes(quotes, [i for i in ids if i not in {q["interview_id"] for q in picked}],
+                              themes_first, limit=2 - len(picked), avoid=shown | others) if len(picked) < 2 else []
+        crit_quotes[c.label] = picked or pick_quotes(quotes, ids, themes_first, limit=2)
     return {"per_interview": per_interview, "themes_by_loss_type": theme_crosstab(by_type, per_interview, themes),
             "loss_type_groups": {k: len(v) for k, v in by_type.items()},
             "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),

@@ -120,19 +120,23 @@ def theme_crosstab(groups: dict[str, list[str]], per_interview: dict[str, dict[s
     return sorted(rows, key=lambda r: (-r["total"], r["theme_id"]))
 
 
-def themes_by_lift(statements: pd.DataFrame, cohorts: tuple[str, ...]) -> list[str]:
-    """Theme ids ordered by how much more often the cohorts' interviews raise them than the other interviews do:
-    the quotes that speak for a group come from the themes that set it apart."""
+def themes_by_lift(statements: pd.DataFrame, interview_ids) -> list[str]:
+    """Theme ids ordered by how much more often these interviews raise them than the other interviews do: the
+    quotes that speak for a group come from the themes that set it apart."""
+    inside_ids = set(interview_ids)
     themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
-    inside = statements["cohort"].isin(cohorts)
-    n_in = statements.loc[inside, "interview_id"].nunique()
-    n_out = statements.loc[~inside, "interview_id"].nunique()
+    n_in = len(inside_ids & set(statements["interview_id"]))
+    n_out = statements.loc[~statements["interview_id"].isin(inside_ids), "interview_id"].nunique()
     lift = {}
     for tid, group in themed.groupby("theme_id", sort=True):
-        has_in = group.loc[group["cohort"].isin(cohorts), "interview_id"].nunique()
-        has_out = group.loc[~group["cohort"].isin(cohorts), "interview_id"].nunique()
+        inside = group["interview_id"].isin(inside_ids)
+        has_in, has_out = group.loc[inside, "interview_id"].nunique(), group.loc[~inside, "interview_id"].nunique()
         lift[tid] = (has_in / n_in if n_in else 0.0) - (has_out / n_out if n_out else 0.0)
     return sorted(lift, key=lambda t: (-round(lift[t], 9), t))
+
+
+def cohort_ids(statements: pd.DataFrame, *cohorts: str) -> set[str]:
+    return set(statements.loc[statements["cohort"].isin(cohorts), "interview_id"])
 
 
 def pick_quotes(quotes: pd.DataFrame, interview_ids, theme_ids=None, limit: int = 1,
@@ -169,10 +173,9 @@ def _seconds(value) -> float | None:
 def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], themes: pd.DataFrame,
                  statements: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
     """For each interviewed lost deal with a CRM loss reason: the reason's topics against what the buyer said.
-    The buyer's topics come from their themes' labels and keywords and from all their statements, so a remark the
-    theme engine left unassigned still counts. pairs: {interview_id, deal_id, account, reason}."""
+    The buyer's topics come from their own statements, themed or not: a theme's keywords describe many interviews,
+    so they would credit a buyer with words they never said. pairs: {interview_id, deal_id, account, reason}."""
     labels = dict(zip(themes["theme_id"], themes["label"]))
-    keywords = dict(zip(themes["theme_id"], themes["keywords"].fillna("")))
     rows = []
     for pair in pairs:
         reason_topics = topics_of(pair["reason"])
@@ -183,14 +186,25 @@ def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], th
         for text in said["text"]:
             for topic in topics_of(str(text)):
                 topic_counts[topic] = topic_counts.get(topic, 0) + 1
-        for tid in ordered:
-            for topic in topics_of(labels[tid] + " " + keywords[tid].replace(";", " ")):
-                topic_counts[topic] = topic_counts.get(topic, 0) + counts[tid]
         buyer_topics = sorted(topic_counts, key=lambda t: (-topic_counts[t], t))
         shared = [t for t in reason_topics if t in topic_counts]
         status = "agree" if shared else "disagree" if reason_topics and buyer_topics else "cannot tell"
         rows.append({**pair, "reason_topics": reason_topics, "buyer_themes": [
             {"theme_id": t, "label": labels[t], "statements": counts[t]} for t in ordered[:4]],
             "buyer_topics": buyer_topics[:4], "status": status,
-            "quotes": pick_quotes(quotes, [pair["interview_id"]], ordered)})
+            "quotes": _buyer_quote(quotes, pair["interview_id"], [t for t in buyer_topics if t not in reason_topics],
+                                   ordered)})
     return rows
+
+
+def _buyer_quote(quotes: pd.DataFrame, interview_id: str, topics: list[str], themes: list[str]) -> list[dict]:
+    """The buyer's quote from quotes.csv that best shows what they talked about instead (most of those topics,
+    then theme order); none when no quote of theirs touches those topics, rather than an off-topic one."""
+    rank = {t: i for i, t in enumerate(themes)}
+    rows = quotes[quotes["interview_id"] == interview_id]
+    scored = [(len(set(topics_of(str(r.quote))) & set(topics)), -rank.get(r.theme_id, len(rank)), -r.Index, r.Index)
+              for r in rows.itertuples()]
+    best = max(scored, default=None)
+    if best is None or best[0] == 0:
+        return []
+    return pick_quotes(quotes.loc[[best[3]]], [interview_id])

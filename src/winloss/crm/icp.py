@@ -69,6 +69,7 @@ class Criterion:
     deals_lost: int = 0
     p_value: float = 1.0  # Fisher exact, reference group vs comparison group
     weight: int = 0
+    basis: str = "customers"  # "win rate" for negatives found in lost deals rather than in problematic customers
 
     @property
     def share(self) -> float:
@@ -157,7 +158,8 @@ def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort:
             chosen.append(_with(min(negative, key=lambda c: (-c.share_other, len(c.values), c.label)),
                                 kind="negative"))
         elif losing:
-            chosen.append(_with(min(losing, key=lambda c: (-c.deals_lost, len(c.values), c.label)), kind="negative"))
+            chosen.append(_with(min(losing, key=lambda c: (-c.deals_lost, len(c.values), c.label)), kind="negative",
+                                basis="win rate"))
     return _weigh(_drop_redundant(chosen, deal_values), rules)
 
 

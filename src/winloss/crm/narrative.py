@@ -43,10 +43,15 @@ def scope(a: "CrmAnalysis") -> dict:
 
 
 def criteria_rows(a: "CrmAnalysis") -> list[dict]:
+    closed = _closed(a)
+    overall = (int((closed["outcome"] == "won").sum()), len(closed))
     rows = []
     for c in a.criteria:
-        rows.append({"kind": c.kind, "label": c.label, "weight": c.weight,
-                     "evidence": f"{nofn(c.n, c.N)} {c.group} vs {nofn(c.n_other, c.N_other)} {c.other}",
+        evidence = f"{nofn(c.n, c.N)} {c.group} vs {nofn(c.n_other, c.N_other)} {c.other}"
+        if c.basis == "win rate":
+            evidence = (f"won {nofn(c.deals_won, c.deals_won + c.deals_lost)} closed deals vs "
+                        f"{nofn(overall[0], overall[1])} overall; {c.n} of {c.N} {c.group}")
+        rows.append({"kind": c.kind, "label": c.label, "weight": c.weight, "evidence": evidence,
                      "deals": f"{c.deals_won} won / {c.deals_lost} lost",
                      "win_rate": nofn(c.deals_won, c.deals_won + c.deals_lost),
                      "quotes": a.evidence.get("criterion_quotes", {}).get(c.label, [])})
@@ -76,14 +81,22 @@ def loss_types(a: "CrmAnalysis") -> dict:
 
 
 def theme_shares(statements: pd.DataFrame, themes: pd.DataFrame, cohort: str) -> list[dict]:
-    """Themes by share of the cohort's interviews (n of N)."""
-    ids = sorted(set(statements.loc[statements["cohort"] == cohort, "interview_id"]))
-    themed = statements[(statements["cohort"] == cohort) & (statements["theme_id"].fillna("") != "")]
-    per_theme = themed.groupby("theme_id")["interview_id"].nunique()
+    """Themes the cohort's interviews raise more often than the other interviews, widest gap first (n of N each):
+    a theme every interview raises says nothing about why this cohort is different."""
+    inside = statements["cohort"] == cohort
+    ids_in = set(statements.loc[inside, "interview_id"])
+    ids_out = set(statements.loc[~inside, "interview_id"])
+    themed = statements[statements["theme_id"].fillna("") != ""]
     labels = dict(zip(themes["theme_id"], themes["label"]))
-    rows = [{"theme_id": t, "label": labels.get(t, t), "n": int(n), "N": len(ids), "text": nofn(int(n), len(ids))}
-            for t, n in per_theme.items()]
-    return sorted(rows, key=lambda r: (-r["n"], r["theme_id"]))
+    rows = []
+    for tid, group in themed.groupby("theme_id", sort=True):
+        n = group.loc[group["cohort"] == cohort, "interview_id"].nunique()
+        n_out = group.loc[group["cohort"] != cohort, "interview_id"].nunique()
+        gap = (n / len(ids_in) if ids_in else 0.0) - (n_out / len(ids_out) if ids_out else 0.0)
+        if n and gap > 0:
+            rows.append({"theme_id": tid, "label": labels.get(tid, tid), "n": n, "N": len(ids_in), "gap": gap,
+                         "text": f"{nofn(n, len(ids_in))} {cohort} interviews vs {nofn(n_out, len(ids_out))} others"})
+    return sorted(rows, key=lambda r: (-round(r["gap"], 9), -r["n"], r["theme_id"]))
 
 
 def firmographics(a: "CrmAnalysis") -> list[dict]:
@@ -150,7 +163,7 @@ def summary(a: "CrmAnalysis") -> str:
              + (" and ".join(c.label for c in primary) if primary else "not yet separable on any single attribute")
              + "."]
     if primary:
-        parts.append(" ".join(f"{c.label}: {nofn(c.n, c.N)} {c.group} vs {nofn(c.n_other, c.N_other)} {c.other}."
+        parts.append(" ".join(f"{c.label}: {c.n} of {c.N} {c.group} vs {c.n_other} of {c.N_other} {c.other}."
                               for c in primary))
     if secondary:
         parts.append("Strong but not required: " + "; ".join(c.label for c in secondary) + ".")
@@ -160,8 +173,12 @@ def summary(a: "CrmAnalysis") -> str:
     if lt["N"]:
         parts.append(f"Of {lt['N']} losses, {t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
                      f"and {t[3]['n']} right-fit with no decision.")
-    parts.append("Do competitive losses look like our best customers? " + critical_text(a).split(" These")[0]
-                 .split(" Most")[0])
+    c = a.critical
+    comp = c["lost_to_competitor"]
+    if comp["N"]:
+        per = "; ".join(f"{b['competitor']} {b['n_fit']} of {b['N']}" for b in c["by_competitor"])
+        parts.append(f"Do competitive losses look like our best customers? {c['answer'].capitalize()}: "
+                     f"{nofn(comp['n'], comp['N'])} match the best-customer profile ({per}).")
     if bt.get("wins"):
         parts.append(f"The proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} historical wins at "
                      f"{a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses below "
@@ -173,12 +190,9 @@ def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
     """Three to five findings, each with its n of N and one verbatim quote."""
     ev = a.evidence
     out = []
-    lost_by_type = ev["themes_by_loss_type"]
-    type2 = TYPE_NAMES[2]
-    type2_themes = [r["theme_id"] for r in lost_by_type if any(c["group"] == type2 and c["n"] for c in r["cells"])]
-    comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"]
-    out.append({"text": "Deals lost to competitors look like our best customers? " + critical_text(a),
-                "quotes": pick_quotes(quotes, comp_ids, type2_themes or None)})
+    comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
+    out.append({"text": "Do deals lost to competitors look like our best customers? " + critical_text(a),
+                "quotes": pick_quotes(quotes, comp_ids, themes_by_lift(statements, comp_ids))})
     used = {q["quote"] for h in out for q in h["quotes"]}
     for c in [c for c in a.criteria if c.kind == "primary"][:2]:
         fresh = [q for q in ev["criterion_quotes"].get(c.label, []) if q["quote"] not in used][:1]
@@ -191,15 +205,20 @@ def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
         ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"
                and _loss_type(a, j.deal_id) == top["type"]]
         out.append({"text": f"{top['name']} is the most common loss: {top['text']} closed-lost deals.",
-                    "quotes": pick_quotes(quotes, ids, themes_by_lift(statements, ("lost",)), avoid=used)})
+                    "quotes": pick_quotes(quotes, ids, themes_by_lift(statements, ids), avoid=used)})
         used |= {q["quote"] for q in out[-1]["quotes"]}
     churn = theme_shares(statements, themes, "churned")
     if churn:
         t = churn[0]
         ids = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
-        out.append({"text": f"Churned customers most often raised \"{t['label']}\": {t['text']} churn interviews.",
+        out.append({"text": f"Churned customers stand out on \"{t['label']}\": {t['text']}.",
                     "quotes": pick_quotes(quotes, ids, [t["theme_id"]], avoid=used)})
     return out
+
+
+def _competitor(a: "CrmAnalysis", deal_id: str) -> str:
+    row = a.deals[(a.deals["deal_id"] == deal_id) & (a.deals["excluded"] == "")]
+    return str(row["competitor"].iloc[0]).strip() if len(row) else ""
 
 
 def _loss_type(a: "CrmAnalysis", deal_id: str) -> int:
@@ -227,11 +246,12 @@ def actions(a: "CrmAnalysis") -> list[str]:
                        f"make it required at qualification, the scorecard depends on it.")
     if negative:
         out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
-    top2 = [r for r in a.evidence["themes_by_loss_type"]
-            if any(c["group"] == TYPE_NAMES[2] and c["n"] for c in r["cells"])][:2]
+    comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
+    labels = dict(zip(a.themes["theme_id"], a.themes["label"])) if len(a.themes) else {}
+    top2 = themes_by_lift(a.statements, comp_ids)[:2] if comp_ids else []
     if top2:
-        out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{r['label']}\"" for r in top2)
-                   + ", the themes buyers we lost to competitors raised most.")
+        out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{labels[t]}\"" for t in top2)
+                   + f", the themes that set the {len(comp_ids)} interviewed competitive losses apart.")
     return out
 
 
