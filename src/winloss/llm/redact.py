@@ -91,7 +91,6 @@ class Mapping:
 class Redactor:
     def __init__(self, names: Iterable[str] = (), companies: Iterable[str] = (), enabled: bool = True):
         self.enabled = enabled
-        self.names, self.companies = list(names), list(companies)
         self._names = _alternation(name_terms(names))
         self._companies = _alternation(company_terms(companies))
 

@@ -45,12 +45,6 @@ class LlmSession:
         self.planned_calls += calls
         self.planned_tokens += tokens
 
-    def use_companies(self, companies: Iterable[str]) -> None:
-        """Add company names (from the CRM) to the redaction list when `redact_companies` is on."""
-        if self.client is not None and self.settings.redact_companies:
-            old = self.client.redactor
-            self.client.redactor = Redactor(old.names, list(old.companies) + list(companies), enabled=old.enabled)
-
     def dry_run_line(self) -> str:
         if self.client is None:
             return "LLM dry run: no LLM configured; nothing would be sent."
