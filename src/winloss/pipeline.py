@@ -168,11 +168,12 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         write_csv(quotes_df, out_dir / "quotes.csv")
         (out_dir / "report.md").write_text(render(context), encoding="utf-8")
     with timer.stage("index"):
-        from .db import write_database
+        from .db import crm_extra, write_database
 
         # Search compares a query with what was said, so the index holds the statement text's own embedding.
-        write_database(out_dir, analysed, statements_df, themes_df, cohorts_df, text_vectors, embedder.model_id, None,
-                       new_themes=assignment.params.get("new_themes"))
+        # crm_extra: each joined interview's account, competitor and loss type, for search filters.
+        write_database(out_dir, analysed, statements_df, themes_df, cohorts_df, text_vectors, embedder.model_id,
+                       crm_extra(crm), new_themes=assignment.params.get("new_themes"))
         update_codebook(study_dir, book, statements_df, themes_df, theme_labels, vectors)
 
     counts = {
