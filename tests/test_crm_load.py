@@ -180,3 +180,53 @@ def test_non_utf8_export_is_read(tmp_path):
     tables = load_deals(path, {})
     assert "Acmé 1" in set(tables.deals["account_name"])
     assert tables.notes == ["deals.csv is not UTF-8; read as Windows-1252"]
+
+
+def test_hubspot_export_with_internal_stage_names(tmp_path):
+    header = "Record ID,Deal Name,Deal Stage,Close Date,Create Date,Amount,Number of Employees,Original Source"
+    rows = ["101,Acme,closedwon,2026-01-05 10:00,2025-12-01 09:00,\"$12,000\",250,Referrals",
+            "102,Beta,closedlost,2026-01-06 10:00,2025-11-01 09:00,8000,40,Paid search",
+            "103,Gamma,appointmentscheduled,,2026-01-02 09:00,5000,60,Paid search"]
+    tables = load_deals(write_deals(tmp_path, rows, header), {})
+    assert tables.problems == []
+    deals = tables.deals.set_index("deal_id")
+    assert list(deals["outcome"]) == ["won", "lost", "open"]
+    assert deals.loc["101", "sales_cycle_days"] == 35 and deals.loc["101", "amount"] == 12000
+    assert tables.notes == ["1 open deals in deals.csv are not closed and stay out of the analysis"]
+
+
+def test_extra_columns_become_dimensions_and_free_text_is_named(tmp_path):
+    header = HEADER + ",Segment Tier,Comments"
+    rows = [r + f",{'Tier 1' if i % 3 else 'Tier 2'},note {i}" for i, r in enumerate(good_rows())]
+    write_deals(tmp_path, rows, header)
+    result = analyse(tmp_path)
+    assert "Segment Tier" in {d.label for d in result.dims}
+    tiers = result.segments[result.segments["dimension"] == "Segment Tier"]
+    assert list(tiers["value"]) == ["Tier 1", "Tier 2"] and tiers["deals"].sum() == 12
+    assert "column 'Comments' has 12 distinct values in 12 rows (free text or ids); not used as a dimension" \
+        in result.notes
+
+
+def test_a_bare_export_still_gives_a_draft_without_interviews(tmp_path):
+    write_deals(tmp_path, ["Closed Won", "Closed Lost", "Closed Won"], header="Stage")
+    result = analyse(tmp_path)
+    assert result.usable
+    assert messages(result.problems) == [f"{tmp_path / 'crm' / 'deals.csv'}: no deal id column (Opportunity ID, "
+                                         "Deal ID, Record ID); rows are identified as row-N, so interviews cannot "
+                                         "join by deal_id"]
+    context = result.context()
+    assert context["loss"]["types"][2]["n"] == 1  # the one loss: right fit by default, no competitor -> Type 3
+    result.write(tmp_path / "out")
+    assert (tmp_path / "out" / "loss_types.csv").read_text().splitlines()[1].startswith("row-3,,3,")
+
+
+def test_current_icp_in_yaml(tmp_path):
+    write_deals(tmp_path, good_rows())
+    (tmp_path / "icp_current.yaml").write_text("name: ours\ncriteria:\n  - dimension: Industry\n"
+                                               "    values: [Software]\n", encoding="utf-8")
+    result = analyse(tmp_path)
+    assert result.current_name == "ours"
+    assert result.changes and result.changes[-1]["current"] == "Industry: Software"
+    (tmp_path / "icp_current.yaml").write_text("criteria: [unclosed", encoding="utf-8")
+    assert any(m.startswith(f"{tmp_path / 'icp_current.yaml'}: cannot read the current ICP")
+               for m in messages(analyse(tmp_path).problems))

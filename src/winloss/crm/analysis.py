@@ -232,7 +232,8 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     analysis.critical = critical_question(closed, won_accounts, loss_rules)
     current, message = load_current_icp(study_dir)
     if message:
-        problems.append(Problem(str(study_dir / "icp_current.toml"), message))
+        where, _, why = message.partition(": ")
+        problems.append(Problem(str(study_dir / where), why))
     if current is not None:
         converted, messages = current_criteria(current, dims)
         notes += messages

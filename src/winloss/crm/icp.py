@@ -241,7 +241,8 @@ def backtest(scores: pd.Series, outcome: pd.Series, account_scores: pd.Series, c
 
 
 def load_current_icp(study_dir: Path) -> tuple[dict | None, str]:
-    """STUDY/icp_current.toml (or .yaml/.yml): {name, criteria: [{dimension, values | min/max, kind}]}."""
+    """STUDY/icp_current.toml (or .yaml/.yml): {name, criteria: [{dimension, values | min/max, kind}]}.
+    Returns (the table, '') or (None, 'path: why it cannot be read'); (None, '') when there is none."""
     for name in ("icp_current.toml", "icp_current.yaml", "icp_current.yml"):
         path = study_dir / name
         if not path.exists():
@@ -254,7 +255,7 @@ def load_current_icp(study_dir: Path) -> tuple[dict | None, str]:
 
             return yaml.safe_load(text), ""
         except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message
-            return None, f"{path}: cannot read the current ICP: {exc}"
+            return None, f"{path.name}: cannot read the current ICP: {exc}"
     return None, ""
 
 
