@@ -20,15 +20,16 @@ class Action:
     status: int = 200
     delay: float = 0.0  # seconds before answering
     headers: dict = field(default_factory=dict)
+    message: str = ""  # the error message, for a status other than 200
 
 
 def reply(content) -> Action:
     return Action(content=content if isinstance(content, str) else json.dumps(content))
 
 
-def error(status: int) -> Action:
+def error(status: int, message: str = "") -> Action:
     # retry-after-ms keeps the openai client's backoff short in tests
-    return Action(status=status, headers={"retry-after-ms": "10"})
+    return Action(status=status, headers={"retry-after-ms": "10"}, message=message or f"scripted {status}")
 
 
 def hang(seconds: float) -> Action:
@@ -60,7 +61,7 @@ class LlmServer:
                 if action.delay:
                     time.sleep(action.delay)
                 if action.status != 200:
-                    payload = {"error": {"message": f"scripted {action.status}", "type": "server_error"}}
+                    payload = {"error": {"message": action.message, "type": "server_error"}}
                 else:
                     payload = {
                         "id": f"chatcmpl-{len(server.requests)}", "object": "chat.completion", "created": 0,

@@ -181,6 +181,22 @@ def test_invalid_twice_falls_back_and_nothing_is_cached(server, tmp_path):
     assert len(server.requests) == 3
 
 
+def test_parameters_an_endpoint_rejects_are_dropped_once_and_for_all(server, tmp_path):
+    def picky(body):
+        if "temperature" in body:
+            return error(400, "Unsupported parameter: 'temperature' is not supported with this model.")
+        if body["response_format"]["type"] == "json_schema":
+            return error(400, "response_format json_schema is not supported")
+        return reply({"label": "Slow sync", "description": "d"})
+
+    server.responder = picky
+    client = client_for(server, tmp_path)
+    assert client.chat_json(MESSAGES, Pair, "pair").status == "ok"
+    assert client.chat_json([{"role": "user", "content": "another"}], Pair, "pair").status == "ok"
+    assert len(server.requests) == 3 + 1  # two 400s learn the endpoint, then each call is one request
+    assert client_for(server, tmp_path).chat_json(MESSAGES, Pair, "pair").status == "cached"
+
+
 def test_json_in_code_fences_is_accepted(server, tmp_path):
     server.script = [reply('```json\n{"label": "Slow sync", "description": "d"}\n```')]
     assert client_for(server, tmp_path, response_format="json_object").chat_json(MESSAGES, Pair, "p").status == "ok"

@@ -82,7 +82,7 @@ def _parse_json(content: str | None) -> Any:
 
 class LlmClient:
     def __init__(self, settings: LlmSettings, cache_dir: Path | None, redactor: Redactor | None = None):
-        from openai import OpenAI  # imported here so a run without an LLM never loads it
+        import openai  # imported here so a run without an LLM never loads it
 
         self.settings = settings
         self.cache_dir = Path(cache_dir) / "llm" if cache_dir else None
@@ -90,8 +90,10 @@ class LlmClient:
         self.stats = ClientStats()
         self._lock = threading.Lock()
         self._consecutive_failures = 0
+        self._unsupported: set[str] = set()  # request features this endpoint rejected: not sent again
         # base_url always explicit: the openai client would otherwise read OPENAI_BASE_URL behind our back.
-        self._openai = OpenAI(base_url=settings.endpoint, api_key=settings.api_key or "not-needed",
+        self._bad_request = openai.BadRequestError
+        self._openai = openai.OpenAI(base_url=settings.endpoint, api_key=settings.api_key or "not-needed",
                               timeout=settings.timeout, max_retries=settings.max_retries)
 
     # -- planning --------------------------------------------------------------------------------------------------
@@ -165,12 +167,22 @@ class LlmClient:
         with self._lock:
             if self._consecutive_failures >= self.settings.max_consecutive_failures:
                 return None, f"skipped: endpoint failed {self._consecutive_failures} times in a row"
-        kwargs: dict = {"model": self.settings.model, "messages": messages,
-                        "temperature": self.settings.temperature}
+        kwargs: dict = {"model": self.settings.model, "messages": messages}
+        if "temperature" not in self._unsupported:
+            kwargs["temperature"] = self.settings.temperature
         if response_format:
-            kwargs["response_format"] = response_format
+            kwargs["response_format"] = response_format if "json_schema" not in self._unsupported \
+                else {"type": "json_object"}
         try:
-            response = self._openai.chat.completions.create(**kwargs)
+            while True:
+                try:
+                    response = self._openai.chat.completions.create(**kwargs)
+                    break
+                except self._bad_request as exc:
+                    # Reasoning models refuse a temperature, older servers a JSON schema: drop what the endpoint
+                    # names and ask again (each at most once); the cache key keeps the settings, so reruns hit.
+                    if not self._drop_unsupported(str(exc), kwargs):
+                        raise
             content = response.choices[0].message.content
         except Exception as exc:  # an endpoint fails in more ways than openai's classes name; the run must go on
             with self._lock:
@@ -185,6 +197,21 @@ class LlmClient:
                 self.stats.prompt_tokens += usage.prompt_tokens or 0
                 self.stats.completion_tokens += usage.completion_tokens or 0
         return content, ""
+
+    def _drop_unsupported(self, message: str, kwargs: dict) -> bool:
+        lowered = message.lower()
+        if "temperature" in lowered and "temperature" in kwargs:
+            kwargs.pop("temperature")
+            feature = "temperature"
+        elif ("json_schema" in lowered or "response_format" in lowered) and \
+                kwargs.get("response_format", {}).get("type") == "json_schema":
+            kwargs["response_format"] = {"type": "json_object"}
+            feature = "json_schema"
+        else:
+            return False
+        with self._lock:
+            self._unsupported.add(feature)
+        return True
 
     @staticmethod
     def _validate(content: str | None, schema: type[BaseModel], mapping) -> Outcome:
