@@ -17,7 +17,7 @@ import numpy as np
 from winloss import db
 from winloss.study import normalise_cohort
 
-SEMANTIC_WEIGHT = 0.7  # the rest goes to the keyword score
+SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_search.py picks it
 KEYWORD_CANDIDATES = 2000  # BM25 matches considered per query
 # Words that carry no meaning for BM25's OR query; removed unless nothing else is left.
 STOP_WORDS = frozenset(
