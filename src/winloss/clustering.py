@@ -31,7 +31,7 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def statement_vectors(embedder, statements: list[Statement], *, turn_weight: float = 0.5,
-                      question_weight: float = 0.3) -> np.ndarray:
+                      question_weight: float = 0.6) -> np.ndarray:
     """The vectors that get clustered: the statement, nudged towards its turn and the question it answers.
 
     A spoken statement ("it dragged on for months") often means something only in its context; adding the
@@ -61,10 +61,16 @@ def _canonical_order(vectors: np.ndarray, keys: Sequence[str] | None) -> np.ndar
     return np.array(sorted(range(n), key=lambda i: (str(keys[i]), vectors[i].tobytes())), dtype=np.int64)
 
 
+def _membership(labels: np.ndarray, k: int):
+    """Sparse (k, n) 0/1 matrix: row t marks the members of theme t."""
+    from scipy import sparse
+
+    rows = np.flatnonzero(labels >= 0)
+    return sparse.csr_matrix((np.ones(rows.size), (labels[rows], rows)), shape=(k, len(labels)))
+
+
 def _centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    c = np.zeros((k, x.shape[1]), dtype=np.float64)
-    np.add.at(c, labels[labels >= 0], x[labels >= 0])
-    return _normalise(c)
+    return _normalise(np.asarray(_membership(labels, k) @ x.astype(np.float64)))
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:
@@ -143,7 +149,7 @@ def _neighbours(x: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, n
         block = x[lo : lo + chunk] @ x.T
         rows = np.arange(block.shape[0])
         block[rows, lo + rows] = -np.inf
-        part = np.argpartition(-block, k - 1, axis=1)[:, :k]
+        part = np.argpartition(block, -k, axis=1)[:, -k:]
         vals = np.take_along_axis(block, part, axis=1)
         order = np.lexsort((part, -vals), axis=1)
         idx[lo : lo + chunk] = np.take_along_axis(part, order, axis=1)
@@ -166,11 +172,15 @@ def _smooth(x: np.ndarray, idx: np.ndarray, iterations: int) -> np.ndarray:
 
 
 def _reduce(z: np.ndarray, dims: int) -> np.ndarray:
-    """PCA by a full SVD: deterministic (no random solver) and it lets HDBSCAN's trees work in few dimensions."""
+    """PCA from the eigenvectors of the covariance matrix: exact and deterministic (no randomised solver), and
+    cheap because the matrix is only d x d. Few dimensions let HDBSCAN's space trees work."""
     dims = min(dims, z.shape[0] - 1, z.shape[1])
     centred = z - z.mean(axis=0)
-    u, s, _ = np.linalg.svd(centred, full_matrices=False)
-    return u[:, :dims] * s[:dims]
+    _, vecs = np.linalg.eigh(centred.T @ centred)
+    top = vecs[:, ::-1][:, :dims]
+    # an eigenvector's sign is arbitrary; fix it so the projection is reproducible across LAPACK builds
+    top = top * np.where(top[np.argmax(np.abs(top), axis=0), np.arange(dims)] < 0, -1.0, 1.0)
+    return centred @ top
 
 
 def _propagate(labels: np.ndarray, idx: np.ndarray, sims: np.ndarray, iterations: int) -> np.ndarray:
@@ -179,15 +189,19 @@ def _propagate(labels: np.ndarray, idx: np.ndarray, sims: np.ndarray, iterations
     Fixes HDBSCAN's ragged borders and gives leftovers between two themes to the one their neighbours chose.
     Unassigned neighbours vote for "unassigned", so a statement among other strays stays unassigned.
     """
+    from scipy import sparse
+
     n = len(labels)
     k = int(labels.max()) + 1
-    w = np.maximum(sims, 0.0)
     rows = np.arange(n)
+    # row i: weight 1 on itself, its similarity on each neighbour
+    graph = sparse.csr_matrix(
+        (np.concatenate([np.ones(n), np.maximum(sims, 0.0).ravel()]),
+         (np.concatenate([rows, np.repeat(rows, idx.shape[1])]), np.concatenate([rows, idx.ravel()]))),
+        shape=(n, n))
     for _ in range(iterations):
-        votes = np.zeros((n, k + 1))
-        votes[rows, labels + 1] += 1.0
-        for j in range(idx.shape[1]):
-            np.add.at(votes, (rows, labels[idx[:, j]] + 1), w[:, j])
+        onehot = sparse.csr_matrix((np.ones(n), (rows, labels + 1)), shape=(n, k + 1))  # column 0: unassigned
+        votes = (graph @ onehot).toarray()
         new = np.argmax(votes, axis=1) - 1  # argmax takes the first maximum: ties go to "unassigned" or lower id
         if np.array_equal(new, labels):
             break
