@@ -191,7 +191,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         "warnings": warnings, "problems": [str(p) for p in problems],
         "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
                     "audio": audio_summary.get("run", {}),
-                    "embeddings_computed": getattr(embedder, "computed", None)},
+                    "embeddings_computed": getattr(embedder, "computed", None), "llm_requests": llm.requests()},
     }
     (out_dir / "run.json").write_text(json.dumps(record, indent=2, sort_keys=False, default=str) + "\n",
                                       encoding="utf-8")

@@ -52,15 +52,19 @@ class LlmSession:
                 f"{self.settings.endpoint} ({self.settings.model}); nothing was sent. Re-asks, if any, come on top.")
 
     def record(self) -> dict:
-        """For run.json: settings (no key), request counts, and per task whether the LLM was used or fell back."""
+        """For run.json: settings (no key) and per task whether the LLM was used or fell back. Request counts differ
+        between a first run and a cached rerun, so they live apart, in `requests()`, with the timings."""
         return {
             "enabled": self.settings.enabled, "dry_run": self.dry_run,
             "settings": self.settings.to_record(),
-            "stats": dataclasses.asdict(self.client.stats) if self.active else None,
             "planned": {"calls": self.planned_calls, "tokens": self.planned_tokens} if self.dry_run else None,
             "uses": [u.to_record() for u in self.uses],
             "merge_suggestions": [dataclasses.asdict(m) for m in self.merges],
         }
+
+    def requests(self) -> dict | None:
+        """Requests sent, cache hits, failures, re-asks and tokens of this run (None without an LLM)."""
+        return dataclasses.asdict(self.client.stats) if self.active else None
 
     def report(self) -> dict:
         """For the report: one line per task saying what the LLM wrote and what fell back."""
