@@ -20,6 +20,9 @@ SPOKEN_STOP_WORDS = {
     "um", "uh", "okay", "ok", "oh", "gonna", "wanna", "lot", "actually", "honestly", "basically", "thing",
     "things", "stuff", "pretty", "did", "does", "don", "didn", "doesn", "ve", "ll", "re", "im", "thats", "way",
     "want", "need", "said", "say", "guess", "right", "well", "maybe", "probably", "little", "bit", "able",
+    "ha", "haha", "hmm", "mm", "mhm", "yep", "yup", "nope", "gosh", "wow", "sorry", "sec", "sure", "thanks",
+    "thank", "cool", "great", "good", "nice", "totally", "definitely", "exactly", "literally", "ll", "isn", "wasn",
+    "weren", "couldn", "wouldn", "shouldn", "aren", "hasn", "haven", "let", "gotta", "kinda", "sorta",
 }
 
 
@@ -37,21 +40,30 @@ def _stop_words() -> list[str]:
     return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
 
 
-def c_tf_idf(docs: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Scores (n_docs, n_terms) and the terms: tf normalised per class, idf = log(1 + mean words per class / f)."""
+def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str]]:
+    """Scores (n_themes, n_terms) and the terms.
+
+    A phrase counts once per statement (speech repeats itself: "Tallyhub, Tallyhub was cheaper") and never spans
+    two statements; then BERTopic's c-TF-IDF: tf normalised per theme, idf = log(1 + mean words per theme / f).
+    """
+    from scipy import sparse
     from sklearn.feature_extraction.text import CountVectorizer
 
-    vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9']+\b",
-                          lowercase=True)
+    vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
+                          lowercase=True, binary=True)
+    rows = np.flatnonzero(theme_of_row >= 0)
     try:
-        counts = vec.fit_transform(docs).toarray().astype(np.float64)
+        per_statement = vec.fit_transform([texts[i] for i in rows])
     except ValueError:  # every word was a stop word
-        return np.zeros((len(docs), 0)), []
+        return np.zeros((n_themes, 0)), []
     terms = list(vec.get_feature_names_out())
+    keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])  # no "ha ha", "tallyhub tallyhub"
+    membership = sparse.csr_matrix((np.ones(rows.size), (theme_of_row[rows], np.arange(rows.size))),
+                                   shape=(n_themes, rows.size))
+    counts = np.asarray((membership @ per_statement).todense(), dtype=np.float64) * keep
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
-    avg_words = counts.sum() / max(len(docs), 1)
-    freq = counts.sum(axis=0)
-    idf = np.log(1.0 + avg_words / np.maximum(freq, 1.0))
+    avg_words = counts.sum() / max(n_themes, 1)
+    idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
     return tf * idf, terms
 
 
@@ -89,8 +101,9 @@ def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> d
     if not theme_ids:
         return {}
     x = np.asarray(vectors, dtype=np.float64)
-    docs = [" ".join(texts[i] for i in np.flatnonzero(labels == t)) for t in theme_ids]
-    scores, terms = c_tf_idf(docs)
+    position = {t: row for row, t in enumerate(theme_ids)}
+    theme_of_row = np.array([position.get(int(t), -1) for t in labels])
+    scores, terms = c_tf_idf(theme_of_row, texts, len(theme_ids))
 
     out: dict[int, ThemeLabel] = {}
     used: set[str] = set()
