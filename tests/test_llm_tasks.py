@@ -140,6 +140,10 @@ PII = ["Dana", "Ruiz", "marcus@obi-logistics.com", "415 555 0134", "https://wiki
 
 
 def test_no_email_phone_url_or_speaker_name_leaves_with_redaction_on(server, tmp_path):
+    draft = {"executive_summary": [{"text": "Seen in 99 of 4.", "cites": ["T01"]}],  # 99: rejected, so re-asked
+             "headline_findings": [{"text": "T01 matters.", "cites": ["T01"],
+                                    "quote": "[PERSON_1] kept chasing it, ring [PHONE_1]"}]}
+    server.responder = lambda body: reply(draft) if schema_name(body) == "summary" else label_responder(body)
     client = client_for(server, tmp_path)
     labels, _ = label_themes_llm(client, THEMES)
     suggest_merges(client, THEMES)
@@ -147,9 +151,11 @@ def test_no_email_phone_url_or_speaker_name_leaves_with_redaction_on(server, tmp
     draft_summary(client, {"themes": [{"theme_id": "T01", "lost": "3 of 4"}]},
                   [{"theme_id": "T01", "quote": "Dana Ruiz kept chasing it, ring 415 555 0134"}])
     raw = "\n".join(r["raw"] for r in server.requests)
-    assert len(server.requests) == 6
+    assert len(server.requests) == 7
     for secret in PII + ["Marcus", "Obi"]:
         assert secret not in raw, secret
+    reask = server.bodies("summary")[1]["messages"]
+    assert "[PERSON_1] kept chasing it, ring [PHONE_1]" in reask[2]["content"] and "99" in reask[3]["content"]
     assert labels["T01"].label == LABELS["T01"]
 
 
@@ -260,11 +266,21 @@ def test_a_valid_summary_is_used_with_quotes_mapped_back_and_sourced(server, tmp
     ({"headline_findings__1__text": "Pricing (T07) hurts."}, "unknown theme id"),
     ({"headline_findings__1__quote": " "}, "without a quote"),
 ])
-def test_a_summary_breaking_a_rule_falls_back_to_the_template(server, tmp_path, change, reason):
+def test_a_summary_breaking_a_rule_twice_falls_back_to_the_template(server, tmp_path, change, reason):
     server.responder = lambda body: reply(summary_with(**change))
     summary, use = draft_summary(client_for(server, tmp_path), TABLES, QUOTES)
-    assert summary is None and use.status == "fallback"
+    assert summary is None and use.status == "fallback" and len(server.requests) == 2
     assert any(reason in note for note in use.notes), use.notes
+    assert reason in server.requests[1]["body"]["messages"][-1]["content"]  # the re-ask says what was wrong
+
+
+def test_a_summary_fixed_on_the_second_draft_is_used(server, tmp_path):
+    server.script = [reply(summary_with(executive_summary__1__text="The win rate was 45%."))]
+    server.responder = lambda body: reply(GOOD)
+    summary, use = draft_summary(client_for(server, tmp_path), TABLES, QUOTES)
+    assert summary is not None and use.status == "llm" and len(server.requests) == 2
+    assert summary.executive_summary[1].text == GOOD["executive_summary"][1]["text"]
+    assert any("draft 1 rejected: number 45%" in note for note in use.notes)
 
 
 # -- statement selection -----------------------------------------------------------------------------------------------

@@ -397,6 +397,8 @@ class SummaryReply(BaseModel):
     headline_findings: list[FindingItem]
 
 
+SUMMARY_FIX = ("Your draft broke these rules:\n{problems}\nWrite the whole JSON again, following every rule: numbers "
+               "copied from the tables exactly, quotes copied character for character, a citation for every sentence.")
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.,])\d+(?:\.\d+)?%?")
 _THEME_ID = re.compile(r"\bT\d{2,}\b")
 _QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
@@ -489,18 +491,28 @@ def _summary_messages(tables: dict, quotes: Sequence[dict]) -> list[dict]:
 def draft_summary(client: LlmClient | None, tables: dict, quotes: Sequence[dict]) -> tuple[Summary | None, LlmUse]:
     """The executive summary and headline findings, or None (the template's section stays) when there is no LLM,
     the call fails, or any sentence breaks a rule: a number not in the tables, a quote that is not an exact substring
-    of a passed quote (each quote dict needs "quote"; "theme_id" is used for citations), a missing citation."""
+    of a passed quote (each quote dict needs "quote"; "theme_id" is used for citations), a missing citation. A draft
+    that breaks rules is sent back once with the list of what it broke; the second draft must pass every check."""
     if client is None:
         return None, _off("summary", 1)
     use = LlmUse("summary", items=1)
-    outcome = client.chat_json(_summary_messages(tables, quotes), SummaryReply, "summary")
-    if outcome.value is None:
-        use.note(outcome)
-        use.fell_back = 1
-        return None, use
-    problems = _summary_problems(outcome.value, tables, quotes)
-    if problems:
-        use.notes.extend(f"rejected: {p}" for p in problems[:10])
+    messages = _summary_messages(tables, quotes)
+    reply = None
+    for attempt in range(2):
+        outcome = client.chat_json(messages, SummaryReply, "summary")
+        if outcome.value is None:
+            use.note(outcome)
+            break
+        problems = _summary_problems(outcome.value, tables, quotes)
+        use.notes.extend(f"draft {attempt + 1} rejected: {p}" for p in problems[:10])
+        if not problems:
+            reply = outcome.value
+            break
+        # the client redacts the whole conversation again, so the draft goes back with placeholders, not names
+        messages = messages + [{"role": "assistant", "content": outcome.value.model_dump_json()},
+                               {"role": "user", "content": SUMMARY_FIX.format(
+                                   problems="\n".join(f"- {p}" for p in problems[:10]))}]
+    if reply is None:
         use.fell_back = 1
         return None, use
     quote_texts = [str(q.get("quote", "")) for q in quotes]
@@ -509,9 +521,9 @@ def draft_summary(client: LlmClient | None, tables: dict, quotes: Sequence[dict]
         return next((dict(q) for q, text in zip(quotes, quote_texts) if quote and quote in text), None)
 
     summary = Summary(
-        tuple(Sentence(s.text.strip(), tuple(s.cites)) for s in outcome.value.executive_summary),
+        tuple(Sentence(s.text.strip(), tuple(s.cites)) for s in reply.executive_summary),
         tuple(Finding(f.text.strip(), tuple(f.cites), f.quote if f.quote.strip() else "", source(f.quote))
-              for f in outcome.value.headline_findings))
+              for f in reply.headline_findings))
     use.from_llm = 1
     return summary, use
 
