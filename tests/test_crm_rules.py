@@ -8,8 +8,8 @@ from scipy.stats import fisher_exact
 
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.evidence import rep_vs_buyer, topics_of
-from winloss.crm.icp import (Criterion, IcpRules, backtest, current_criteria, derive_criteria, diff_icp,
-                             fit_failures, range_label, score_row)
+from winloss.crm.icp import (Criterion, IcpRules, assess, backtest, current_criteria, derive_criteria, diff_icp,
+                             range_label)
 from winloss.crm.loss_types import LossRules, classify_loss
 from winloss.crm.segments import EMPLOYEE_BANDS, UNKNOWN, Dimension, band_of, quartile_bands, segment_table
 
@@ -115,12 +115,12 @@ def test_criteria_recover_a_planted_profile_with_evidence_and_weights():
 def test_scorecard_fit_and_backtest():
     acc, cohort, deals, outcome = planted()
     criteria = derive_criteria([EMP, CRM], acc, cohort, deals, outcome, IcpRules())
-    assert score_row({"employees": "501-1000", "crm_platform": "Salesforce"}, criteria) == (
-        100, ["Employees 201-1000", "CRM platform: Salesforce"])
-    assert score_row({"employees": "11-50", "crm_platform": "HubSpot"}, criteria)[0] == 0  # clamped at 0
-    assert score_row({"employees": UNKNOWN, "crm_platform": "Salesforce"}, criteria)[0] == 40
-    assert fit_failures({"employees": UNKNOWN, "crm_platform": "Salesforce"}, criteria) == []
-    assert fit_failures({"employees": "11-50", "crm_platform": "Salesforce"}, criteria) == [
+    rows = pd.DataFrame({"employees": ["501-1000", "11-50", UNKNOWN, "11-50"],
+                         "crm_platform": ["Salesforce", "HubSpot", "Salesforce", "Salesforce"]})
+    scores, failures = assess(rows, criteria)
+    assert scores.tolist() == [100, 0, 40, 10]  # 0: 0 - 30 - 30 clamped; 10: 40 - 30; unknown earns nothing
+    assert failures[0] == [] and failures[2] == []
+    assert failures[3] == [
         "fails Employees 201-1000", "hits negative Employees 11-200"]
     scores = pd.Series([100, 100, 60, 0, 40, 100])
     result = backtest(scores, pd.Series(["won", "won", "won", "lost", "lost", "lost"]), pd.Series([100, 0]),

@@ -13,8 +13,8 @@ from winloss.crm import narrative
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.evidence import (Join, join_interviews, pick_quotes, rep_vs_buyer, theme_crosstab,
                                   cohort_ids, themes_by_lift, themes_per_interview)
-from winloss.crm.icp import (Criterion, IcpRules, backtest, band, current_criteria, derive_criteria, diff_icp,
-                             fit_failures, load_current_icp, score_row)
+from winloss.crm.icp import (Criterion, IcpRules, assess, backtest, band, current_criteria, derive_criteria,
+                             diff_icp, load_current_icp)
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
 from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
 from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table
@@ -142,9 +142,9 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     by_name = {account_key("", n): k for k, n in zip(won["account_key"], won["account_name"]) if n}
     ok = accounts[accounts["excluded"] == ""].copy()
     keys = []
+    won_keys = set(table["account_key"])
     for r in ok.itertuples():
-        key = r.account_key if r.account_key in set(table["account_key"]) else \
-            by_name.get(account_key("", r.account_name), "")
+        key = r.account_key if r.account_key in won_keys else by_name.get(account_key("", r.account_name), "")
         if not key:
             problems.append(Problem(f"accounts.csv row {r.row} ({r.account_id or r.account_name})",
                                     "no Closed Won deal for this account in deals.csv; its customer-success data "
@@ -200,29 +200,28 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules)
 
     deals = deals.copy()
-    deals["score"], deals["band"], deals["fit"] = math.nan, "", ""
-    deals["loss_type"], deals["loss_rule"] = math.nan, ""
-    failures = {}
-    for idx in closed.index:
-        row = values.loc[idx].to_dict()
-        score, _ = score_row(row, criteria)
-        failures[idx] = fit_failures(row, criteria)
-        deals.loc[idx, ["score", "band", "fit"]] = [score, band(score, icp_rules), "; ".join(failures[idx]) or "fit"]
-    lost_idx = [i for i in closed.index if deals.loc[i, "outcome"] == "lost"]
+    scores, failures = assess(values, criteria)
+    deals["score"] = scores.reindex(deals.index)
+    deals["band"] = [band(int(x), icp_rules) if x == x else "" for x in deals["score"]]
+    deals["fit"] = pd.Series(["; ".join(f) or "fit" for f in failures], index=values.index).reindex(deals.index,
+                                                                                                  fill_value="")
+    failed = dict(zip(values.index, failures))
+    lost = closed[closed["outcome"] == "lost"]
     read = {}
     if classify_notes is not None:
-        texts = [(str(deals.loc[i, "deal_id"]), " - ".join(t for t in (deals.loc[i, "loss_reason"],
-                                                                        deals.loc[i, "loss_notes"]) if t))
-                 for i in lost_idx if not failures[i]]
+        texts = [(str(d), " - ".join(t for t in (r, n) if t))
+                 for i, d, r, n in zip(lost.index, lost["deal_id"], lost["loss_reason"], lost["loss_notes"])
+                 if not failed[i]]
         read = classify_notes([(d, t) for d, t in texts if t]) or {}
-    for idx in lost_idx:
-        d = deals.loc[idx]
-        kind, rule = classify_loss(d["deal_id"], d["loss_reason"], d["loss_notes"], d["competitor"], failures[idx],
-                                   loss_rules, read.get(str(d["deal_id"])))
-        deals.loc[idx, ["loss_type", "loss_rule"]] = [kind, rule]
-    won_accounts["score"] = [score_row(r, criteria)[0] for r in won_accounts[[d.key for d in dims]].to_dict("records")]
-    won_accounts["fit"] = ["fit" if not fit_failures(r, criteria) else "no"
-                           for r in won_accounts[[d.key for d in dims]].to_dict("records")]
+    typed = [classify_loss(d, r, n, c, failed[i], loss_rules, read.get(str(d)))
+             for i, d, r, n, c in zip(lost.index, lost["deal_id"], lost["loss_reason"], lost["loss_notes"],
+                                      lost["competitor"])]
+    deals["loss_type"] = pd.Series([t for t, _ in typed], index=lost.index, dtype=float).reindex(deals.index)
+    deals["loss_rule"] = pd.Series([r for _, r in typed], index=lost.index, dtype=object).reindex(
+        deals.index, fill_value="")
+    account_scores, account_failures = assess(won_accounts, criteria)
+    won_accounts["score"] = account_scores
+    won_accounts["fit"] = ["no" if f else "fit" for f in account_failures]
     closed = deals.loc[closed.index]
     tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
                       icp_rules)

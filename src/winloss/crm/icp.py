@@ -201,22 +201,25 @@ def _weigh(criteria: list[Criterion], rules: IcpRules) -> list[Criterion]:
     return sorted(weighed, key=lambda c: (order[c.kind], -abs(c.weight), c.label))
 
 
-def score_row(values: dict, criteria: list[Criterion]) -> tuple[int, list[str]]:
-    """Points for one deal or account (0-100, clamped) and the criteria it met or hit."""
-    points, hits = 0, []
+def assess(values: pd.DataFrame, criteria: list[Criterion]) -> tuple[pd.Series, list[list[str]]]:
+    """Score every row (deal or account) on the scorecard and say why it does not match the best-customer profile.
+
+    score: the points of the criteria a row meets (negative ones subtract), clamped to 0-100; an unknown value
+    earns nothing. Failures: a primary criterion the row fails (known values only) or a negative one it hits; an
+    empty list means right fit."""
+    points = pd.Series(0, index=values.index, dtype=int)
+    messages: list[list[str]] = [[] for _ in range(len(values))]
     for c in criteria:
-        if c.matches(values[c.key]):
-            points += c.weight
-            hits.append(c.label)
-    return max(0, min(100, points)), hits
-
-
-def fit_failures(values: dict, criteria: list[Criterion]) -> list[str]:
-    """Why a deal does not match the best-customer profile: a primary criterion it fails (known values only) or a
-    negative criterion it hits. Empty: right fit."""
-    failed = [f"fails {c.label}" for c in criteria if c.kind == "primary" and c.matches(values[c.key]) is False]
-    hit = [f"hits negative {c.label}" for c in criteria if c.kind == "negative" and c.matches(values[c.key])]
-    return failed + hit
+        met = values[c.key].isin(c.values).to_numpy()
+        known = (values[c.key] != UNKNOWN).to_numpy()
+        points += met.astype(int) * c.weight
+        if c.kind == "primary":
+            for i in (known & ~met).nonzero()[0]:
+                messages[i].append(f"fails {c.label}")
+        elif c.kind == "negative":
+            for i in met.nonzero()[0]:
+                messages[i].append(f"hits negative {c.label}")
+    return points.clip(0, 100), messages  # criteria come primary first, so failures read before negatives
 
 
 def band(score: int, rules: IcpRules) -> str:
