@@ -3,7 +3,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from themes_data import planted_rows
-from winloss.clustering import find_themes, statement_vectors
+from winloss.clustering import DEFAULT_MIN_SIZE, find_themes, statement_vectors
 from winloss.embedding import Embedder
 from winloss.models import Statement
 
@@ -18,8 +18,9 @@ def planted(tmp_path_factory):
 
 def test_thirty_statements_find_the_planted_themes(planted):
     texts, truth, groups, x, _ = planted
-    a = find_themes(x, groups=groups, min_size=4, seed=0, keys=texts)
+    a = find_themes(x, groups=groups, min_size=DEFAULT_MIN_SIZE, seed=0, keys=texts)
     assert "reason" not in a.params
+    assert a.params["min_size_requested"] == DEFAULT_MIN_SIZE and a.params["min_size"] == 30 // 7  # small study
     assert a.n_themes >= 3
     assert (a.labels < 0).mean() <= 0.2
     assert adjusted_rand_score(truth, a.labels) >= 0.5

@@ -13,6 +13,8 @@ import numpy as np
 from winloss.models import Statement
 
 DEFAULT_MIN_SIZE = 8  # statements; see docs/themes.md for why
+SMALL_STUDY_RATIO = 7  # below 7 x min_size statements, the minimum theme size shrinks to n / 7 ...
+SMALL_STUDY_FLOOR = 3  # ... but never below 3 statements
 
 
 @dataclass
@@ -227,11 +229,16 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     groups_arr = np.asarray([str(g) for g in groups], dtype=object)
     if len(groups_arr) != n or (keys is not None and len(keys) != n):
         raise ValueError(f"find_themes: {n} vectors but {len(groups_arr)} groups / {len(keys or [])} keys")
-    min_size = max(int(min_size), 2)
+    requested = max(int(min_size), 2)
+    # A small study cannot have many themes of the usual size: scale the size down (never below 3) so 30
+    # statements can still show their 4-5 themes. Recorded in params, so the report can say so.
+    min_size = max(SMALL_STUDY_FLOOR, min(requested, n // SMALL_STUDY_RATIO)) if n < SMALL_STUDY_RATIO * requested \
+        else requested
     k_nn = int(neighbours) if neighbours is not None else int(np.clip(min_size, 3, 15))
     min_samples_ = int(min_samples) if min_samples is not None else max(1, min_size // 3)
     params: dict = {
-        "method": "knn-smoothing + pca + hdbscan + merge + neighbour-vote", "min_size": min_size, "seed": int(seed),
+        "method": "knn-smoothing + pca + hdbscan + merge + neighbour-vote", "min_size": min_size,
+        "min_size_requested": requested, "seed": int(seed),
         "min_groups": int(min_groups), "neighbours": k_nn, "smooth_iterations": int(smooth_iterations),
         "dims": int(dims), "min_samples": min_samples_, "merge_threshold": merge_threshold, "assign_threshold": assign_threshold,
         "n_rows": n,
