@@ -1,0 +1,201 @@
+"""Audio stage benchmark: WER, diarization error, stereo attribution, and speed against bare faster-whisper.
+
+All audio is real speech from ../shared/data (references from its SOURCE.txt files and README) plus the
+generated espeak interviews in fixtures/audio. Writes benchmarks/results/audio.json and prints the tables
+that docs/audio.md quotes. Usage: python benchmarks/bench_audio.py [--threads 2] [--rounds 2] [--model PATH]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import jiwer  # noqa: E402
+
+from winloss.audio import AudioSettings, ensure_transcripts  # noqa: E402
+from winloss.audio import decode  # noqa: E402
+from winloss.audio.batch import transcribe_audio  # noqa: E402
+from winloss.audio.metrics import diarization_error, read_rttm  # noqa: E402
+from winloss.audio.speakers import build_turns  # noqa: E402
+from winloss.audio.transcribe import load_model, model_id, whisper_options  # noqa: E402
+from winloss.models import Interview  # noqa: E402
+from winloss.transcripts import parse_transcript  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+FW, LH, PY = DATA / "faster_whisper_audio", DATA / "lhotse_speech_fixtures", DATA / "pyannote_sample_conversation"
+FIX = ROOT / "fixtures" / "audio"
+
+WER_SET = {  # file -> reference
+    "jfk.flac": (FW / "jfk.flac", "And so my fellow Americans, ask not what your country can do for you, "
+                                  "ask what you can do for your country."),
+    "librispeech-0000": (LH / "2412-153948-0000.flac",
+                         "IF THE READER WILL EXCUSE ME I WILL SAY NOTHING OF MY ANTECEDENTS NOR OF THE CIRCUMSTANCES "
+                         "WHICH LED ME TO LEAVE MY NATIVE COUNTRY THE NARRATIVE WOULD BE TEDIOUS TO HIM AND PAINFUL "
+                         "TO MYSELF"),
+    "librispeech-0001": (LH / "2412-153948-0001.flac",
+                         "It will be seen that I did not succeed in my design, and that however much I may have met "
+                         "with that was new and strange, I have been unable to reap any pecuniary advantage."),
+    "ami-ES2011a-40s": (LH / "ES2011a.Headset-0-40s-46s.wav", "I'M ABIGAIL CLAFLIN YOU CAN CALL ME ABBIE"),
+    "ljspeech-0020": (LH / "LJ002-0020.wav", "IN EIGHTEEN THIRTEEN"),
+    "ljspeech-0035": (LH / "LJ002-0035.wav", "EIGHT THE PRESS YARD"),
+}
+SPEED_SET = [p for p, _ in WER_SET.values()] + [PY / "sample.wav", FIX / "two_voices.ogg", FIX / "three_voices.ogg"]
+STEREO_REFS = ["HE BEGAN A CONFUSED COMPLAINT AGAINST THE WIZARD WHO HAD VANISHED BEHIND THE CURTAIN ON THE LEFT",
+               "THE HORIZON SEEMS EXTREMELY DISTANT"]
+
+_CLEAN = jiwer.Compose([jiwer.ToLowerCase(), jiwer.SubstituteWords({"1813": "eighteen thirteen", "8": "eight"}),
+                        jiwer.RemovePunctuation(), jiwer.RemoveMultipleSpaces(), jiwer.Strip(),
+                        jiwer.ReduceToListOfListOfWords()])
+
+
+def wer(ref: str, hyp: str) -> float:
+    return round(jiwer.wer(ref, hyp or "<empty>", reference_transform=_CLEAN, hypothesis_transform=_CLEAN), 4)
+
+
+def interviews(paths: list[Path]) -> list[Interview]:
+    return [Interview(f"a{n:02d}", "won", p.resolve(), n + 2) for n, p in enumerate(paths)]
+
+
+def run_pipeline(paths: list[Path], settings: AudioSettings) -> tuple[float, dict, Path]:
+    study = Path(tempfile.mkdtemp(prefix="bench-audio-"))
+    t0 = time.perf_counter()
+    batch = ensure_transcripts(study, interviews(paths), settings, progress=False)
+    wall = time.perf_counter() - t0
+    assert not batch.problems, batch.problems
+    return wall, batch.summary, study
+
+
+def run_bare(model, paths: list[Path], settings: AudioSettings) -> float:
+    """What a user would write with faster-whisper alone: same model, same options, the file paths."""
+    t0 = time.perf_counter()
+    for path in paths:
+        segments, _ = model.transcribe(str(path), **whisper_options(settings))
+        for _ in segments:
+            pass
+    return time.perf_counter() - t0
+
+
+def speed(model, settings: AudioSettings, rounds: int) -> dict:
+    audio_s = sum(decode.probe(p).duration for p in SPEED_SET)
+    no_dia = AudioSettings(**{**settings.__dict__, "diarize": False})
+    rows = []
+    for _ in range(rounds):  # interleaved, so drift on a shared machine hits both sides alike
+        bare = run_bare(model, SPEED_SET, settings)
+        full, summary, _ = run_pipeline(SPEED_SET, settings)
+        plain, _, _ = run_pipeline(SPEED_SET, no_dia)
+        bare2 = run_bare(model, SPEED_SET, settings)
+        rows.append({"bare_s": round(min(bare, bare2), 2), "pipeline_s": round(full, 2),
+                     "pipeline_no_diarize_s": round(plain, 2)})
+    bare = statistics.median(r["bare_s"] for r in rows)
+    full = statistics.median(r["pipeline_s"] for r in rows)
+    plain = statistics.median(r["pipeline_no_diarize_s"] for r in rows)
+    _, _, study = run_pipeline(SPEED_SET, settings)
+    t0 = time.perf_counter()
+    again = ensure_transcripts(study, interviews(SPEED_SET), settings, progress=False)
+    cached = time.perf_counter() - t0
+    assert again.summary["run"]["transcribed"] == 0
+    return {"files": len(SPEED_SET), "audio_s": round(audio_s, 1), "rounds": rows,
+            "bare_s": bare, "pipeline_s": full, "pipeline_no_diarize_s": plain,
+            "ratio_pipeline_over_bare": round(full / bare, 3),
+            "ratio_no_diarize_over_bare": round(plain / bare, 3),
+            "realtime_factor_bare": round(audio_s / bare, 1), "realtime_factor_pipeline": round(audio_s / full, 1),
+            "cached_rerun_s": round(cached, 2)}
+
+
+def wer_table(settings: AudioSettings) -> dict:
+    names = list(WER_SET)
+    _, summary, study = run_pipeline([WER_SET[n][0] for n in names], settings)
+    out = {}
+    for n, name in enumerate(names):
+        vtt = study / summary["files"][f"a{n:02d}"]["transcript"]
+        text = " ".join(t.text for t in parse_transcript(vtt).turns)
+        out[name] = {"wer": wer(WER_SET[name][1], text), "hypothesis": text}
+    words = sum(len(_CLEAN(WER_SET[n][1])[0]) for n in names)
+    out["_pooled"] = {"wer": round(sum(out[n]["wer"] * len(_CLEAN(WER_SET[n][1])[0]) for n in names) / words, 4)}
+    return out
+
+
+def der_table(model, settings: AudioSettings) -> dict:
+    cases = {"pyannote-sample (phone call, 2 speakers)": (PY / "sample.wav", read_rttm((PY / "sample.rttm").read_text()))}
+    for name in ("two_voices", "three_voices"):
+        truth = json.loads((FIX / f"{name}.json").read_text())["turns"]
+        cases[f"fixtures/audio/{name}.ogg"] = (FIX / f"{name}.ogg", [(t["start"], t["end"], t["speaker"]) for t in truth])
+    out = {}
+    for name, (path, reference) in cases.items():
+        audio = decode.load(path, decode.probe(path))
+        dia = transcribe_audio(model, audio, settings)
+        # Scored as written: the WebVTT cues, each one voice's speech up to a pause or a sentence end.
+        hyp = [(t.start, t.end, t.speaker) for t in build_turns(dia.pieces, {v: str(v) for v in range(9)})]
+        strict, collar = diarization_error(reference, hyp), diarization_error(reference, hyp, collar=0.25)
+        out[name] = {"der": strict.der, "der_collar_0.25": collar.der, "missed_s": collar.missed,
+                     "false_alarm_s": collar.false_alarm, "confusion_s": collar.confusion,
+                     "speakers_true": len({s for *_, s in reference}), "speakers_found": dia.n_speakers,
+                     "split_confidence": dia.confidence}
+    return out
+
+
+def stereo_table(model, settings: AudioSettings) -> dict:
+    path = FW / "stereo_diarization.wav"
+    audio = decode.load(path, decode.probe(path))
+    dia = transcribe_audio(model, audio, settings)
+    per_channel = {c: " ".join(p.text for p in dia.pieces if p.speaker == c) for c in (0, 1)}
+    own = [wer(STEREO_REFS[c], per_channel[c]) for c in (0, 1)]
+    crossed = [wer(STEREO_REFS[1 - c], per_channel[c]) for c in (0, 1)]
+    ref_words = [set(_CLEAN(r)[0]) for r in STEREO_REFS]
+    hyp_words = [_CLEAN(per_channel[c])[0] for c in (0, 1)]
+    right = sum(w in ref_words[c] and w not in ref_words[1 - c] for c in (0, 1) for w in hyp_words[c])
+    wrong = sum(w in ref_words[1 - c] and w not in ref_words[c] for c in (0, 1) for w in hyp_words[c])
+    return {"layout": audio.layout, "speakers": dia.n_speakers, "wer_left": own[0], "wer_right": own[1],
+            "wer_if_swapped": crossed, "words_attributed_right": right, "words_attributed_wrong": wrong,
+            "attribution_accuracy": round(right / max(right + wrong, 1), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--model", default="", help="faster-whisper model folder [bundled tiny.en]")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "audio.json")
+    args = parser.parse_args()
+    settings = AudioSettings(model=args.model, threads=args.threads)
+    model = load_model(settings)
+    # Warm both sides (model, VAD, Resemblyzer) so neither pays first-call costs inside the timings.
+    run_bare(model, [FW / "jfk.flac"], settings)
+    run_pipeline([FW / "jfk.flac"], settings)
+
+    result = {"model": model_id(settings), "settings": settings.output_key(), "threads": args.threads,
+              "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
+    result["wer"] = wer_table(settings)
+    result["der"] = der_table(model, settings)
+    result["stereo"] = stereo_table(model, settings)
+    result["speed"] = speed(model, settings, args.rounds)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+    print(f"model {result['model']}, {args.threads} threads")
+    print("| file | WER |\n|---|---|")
+    for name, row in result["wer"].items():
+        print(f"| {name} | {row['wer']:.1%} |")
+    print("\n| recording | DER | DER (0.25 s collar) | speakers true/found |\n|---|---|---|---|")
+    for name, row in result["der"].items():
+        print(f"| {name} | {row['der']:.1%} | {row['der_collar_0.25']:.1%} | {row['speakers_true']}/{row['speakers_found']} |")
+    s = result["stereo"]
+    print(f"\nstereo_diarization.wav: {s['layout']}, WER left {s['wer_left']:.1%}, right {s['wer_right']:.1%}, "
+          f"attribution accuracy {s['attribution_accuracy']:.1%} ({s['words_attributed_wrong']} words wrong)")
+    sp = result["speed"]
+    print(f"\nspeed on {sp['files']} files, {sp['audio_s']} s audio: bare {sp['bare_s']} s, pipeline {sp['pipeline_s']} s "
+          f"(ratio {sp['ratio_pipeline_over_bare']}), without diarization {sp['pipeline_no_diarize_s']} s "
+          f"(ratio {sp['ratio_no_diarize_over_bare']}); real time x{sp['realtime_factor_pipeline']} "
+          f"(bare x{sp['realtime_factor_bare']}); cached rerun {sp['cached_rerun_s']} s")
+
+
+if __name__ == "__main__":
+    main()
