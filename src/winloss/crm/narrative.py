@@ -239,11 +239,12 @@ def actions(a: "CrmAnalysis") -> list[str]:
                                                                                  if c.kind == "primary")
                    .strip() + (" first" if any(c.kind == "primary" for c in positive) else "") + ".")
     closed = _closed(a)
-    for dim in a.dims:
-        unknown = int((a.values[dim.key] == UNKNOWN).sum())
-        if unknown and any(c.key == dim.key for c in a.criteria):
-            out.append(f"Qualification fields: {dim.label} is empty on {nofn(unknown, len(closed))} closed deals; "
-                       f"make it required at qualification, the scorecard depends on it.")
+    used = [d for d in a.dims if any(c.key == d.key for c in a.criteria)]
+    if used:
+        empty = [f"{d.label} empty on {nofn(int((a.values[d.key] == UNKNOWN).sum()), len(closed))} closed deals"
+                 for d in used if (a.values[d.key] == UNKNOWN).any()]
+        out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification; "
+                   "the scorecard is computed from them" + (f" ({'; '.join(empty)})" if empty else "") + ".")
     if negative:
         out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
