@@ -147,7 +147,8 @@ def test_accounts_without_a_won_deal_and_unknown_retention_are_reported(tmp_path
         "Account ID,Retention Status,Starting ARR,Current ARR,NPS\n"
         "A00,Active,100,100,9\nA02,Paused,100,0,5\nZZ9,Active,100,100,9\nA04,Churned,100,0,n/a\n",
         encoding="utf-8")
-    result = analyse(tmp_path)
+    result = analyse(tmp_path, [Interview("INT-9", "churned", tmp_path / "x.txt", 2, account_id="A00")])
+    assert "INT-9 is a churn interview but accounts.csv says the account is active" in result.notes
     text = messages(result.problems)
     assert "accounts.csv row 3 (A02): unknown Retention Status 'Paused' (expected Active, Expanded, Contracted or " \
            "Churned); derived from ARR where possible" in text
@@ -167,8 +168,9 @@ def test_only_one_outcome_is_a_clear_problem(tmp_path):
 
 def test_bad_rule_settings_fall_back_to_defaults_with_a_message(tmp_path):
     write_deals(tmp_path, good_rows())
-    result = analyse(tmp_path, settings={"loss_types": {"overrides": {"D01": 7}}, "colour": 1})
+    result = analyse(tmp_path, settings={"loss_types": {"overrides": {"D01": 7}}, "colour": 1, "date_order": "ymd"})
     text = messages(result.problems)
+    assert any("date_order must be \"mdy\" or \"dmy\", got 'ymd'" in m for m in text)
     assert any("[crm.loss_types.overrides] types must be 1, 2 or 3" in m for m in text)
     assert any("unknown keys colour" in m for m in text)
     assert result.usable

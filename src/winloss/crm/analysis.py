@@ -111,6 +111,9 @@ def _rounded(value):
 
 
 def _rules(settings: dict, problems: list[Problem]) -> tuple[CohortRules, IcpRules, LossRules]:
+    if settings.get("date_order", "mdy") not in ("mdy", "dmy"):
+        problems.append(Problem("winloss.toml [crm]", f"date_order must be \"mdy\" or \"dmy\", got "
+                                                      f"{settings['date_order']!r}; \"mdy\" used"))
     unknown = set(settings) - SETTINGS_KEYS
     if unknown:
         problems.append(Problem("winloss.toml [crm]", f"unknown keys {', '.join(sorted(unknown))}; known: "
@@ -240,6 +243,12 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         analysis.current_name = str(current.get("name", "current ICP"))
     analysis.joins, join_problems = join_interviews(interviews, deals)
     problems += join_problems
+    status = dict(zip(won_accounts["account_key"], won_accounts["retention_status"]))
+    key_of = dict(zip(deals["deal_id"], deals["account_key"]))
+    for j in analysis.joins:
+        known = status.get(key_of.get(j.deal_id, ""), "") if j.cohort == "churned" else ""
+        if known and known != "churned":
+            notes.append(f"{j.interview_id} is a churn interview but accounts.csv says the account is {known}")
     analysis.statements, analysis.themes, analysis.quotes = statements, themes, quotes
     analysis.evidence = interview_evidence(analysis, statements, themes, quotes)
     return analysis
