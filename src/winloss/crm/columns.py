@@ -51,14 +51,6 @@ ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
                                   "support tickets month", "avg support tickets per month"),
 }
 
-LABELS = {
-    "deal_id": "Opportunity ID / Deal ID", "stage": "Stage / Deal Stage", "account_id": "Account ID",
-    "industry": "Industry", "employees": "Employees", "annual_revenue": "Annual revenue", "country": "Country",
-    "lead_source": "Lead source", "crm_platform": "CRM platform", "amount": "Amount",
-    "sales_cycle_days": "Sales cycle (days)", "retention_status": "Retention Status",
-}
-
-
 def normalise_header(name: str) -> str:
     """'NumberOfEmployees', 'Number of Employees' and 'number_of_employees' all become 'number of employees'."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name.strip())

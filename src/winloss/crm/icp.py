@@ -8,7 +8,6 @@ either, they compare won deals with lost deals instead, and say so. Thresholds a
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
