@@ -51,6 +51,7 @@ ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
                                   "support tickets month", "avg support tickets per month"),
 }
 
+
 def normalise_header(name: str) -> str:
     """'NumberOfEmployees', 'Number of Employees' and 'number_of_employees' all become 'number of employees'."""
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name.strip())
