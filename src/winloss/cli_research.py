@@ -50,12 +50,12 @@ def search(query, study, out_dir, db_file, theme, cohort, competitor, interview,
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
     from winloss.embedding import Embedder
     from winloss.report import fmt_time as format_time
-    from winloss.search import SearchError, SearchIndex
+    from winloss.search import SearchError, SearchIndex, encode_query
 
     try:
         index = SearchIndex.open(database_path(study, db_file, out_dir))
         embedder = embedder_for(index.model_id, Embedder)
-        hits = index.search(query, embedder.encode([query])[0], theme=theme, cohort=cohort,
+        hits = index.search(query, encode_query(embedder, query), theme=theme, cohort=cohort,
                             competitor=competitor, interview=interview, limit=limit)
     except (SearchError, DatabaseError) as exc:
         fail(str(exc))

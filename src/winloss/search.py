@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from winloss import db
 from winloss.study import normalise_cohort
@@ -177,10 +178,16 @@ class SearchIndex:
         if not query.strip():
             raise SearchError("empty query")
         keep = self.mask(theme=theme, cohort=cohort, competitor=competitor, interview=interview)
-        similarity = self.vectors @ np.asarray(query_vector, dtype=np.float32)
+        # One matrix-vector product is too small to gain from BLAS threads; on a busy machine their
+        # synchronisation made it three times slower.
+        with threadpool_limits(1, user_api="blas"):
+            similarity = self.vectors @ np.asarray(query_vector, dtype=np.float32)
         keyword = self.keyword_scores(query)
         score = SEMANTIC_WEIGHT * similarity + (1 - SEMANTIC_WEIGHT) * keyword
         candidates = np.flatnonzero(keep)
+        if candidates.size > limit:  # keep the top `limit` scores and everything tied with the last of them
+            kth = np.partition(score[candidates], candidates.size - limit)[candidates.size - limit]
+            candidates = candidates[score[candidates] >= kth]
         # Best score first, ties in statement order: stable and deterministic.
         order = candidates[np.lexsort((candidates, -score[candidates]))][:limit]
         return [self._hit(i, score[i], similarity[i], keyword[i]) for i in order]
@@ -194,3 +201,16 @@ class SearchIndex:
             account=account, competitor=competitor,
         )
 
+
+
+def encode_query(embedder, query: str) -> np.ndarray:
+    """The query's vector. One short text gains nothing from intra-op threads, and on a busy 2-core machine their
+    synchronisation took ~1 s per query against ~25 ms on one thread."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return embedder.encode([query])[0]
+    finally:
+        torch.set_num_threads(before)
