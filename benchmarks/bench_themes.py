@@ -198,6 +198,7 @@ def scale_timing() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="Banking77 only")
+    parser.add_argument("--scale-only", action="store_true", help="only the 10,000 statement timing")
     parser.add_argument("--no-bertopic", action="store_true", help="skip BERTopic")
     parser.add_argument("--out", type=Path, default=RESULTS / "bench_themes.json")
     args = parser.parse_args()
@@ -205,21 +206,27 @@ def main() -> None:
 
     embedder = Embedder()
     report: dict = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                "platform": platform.platform()},
+                                "platform": platform.platform(),
+                                # other work on a shared machine slows everything: say how busy it was
+                                "load_average_at_start": [round(v, 2) for v in os.getloadavg()]},
                     "versions": {p: metadata.version(p) for p in ("hdbscan", "sentence-transformers", "torch")},
                     "embedding_model": embedder.model_id, "results": []}
     if with_bertopic:
         report["versions"].update({p: metadata.version(p) for p in ("bertopic", "umap-learn")})
 
-    texts, truth = banking77()
-    x = embedder.encode(texts)
-    if with_bertopic:
-        warm_up_bertopic(x)
-    res = compare("banking77 test", texts, {"intent": truth}, x, 10, SEEDS, with_bertopic)
-    print_table(res)
-    report["results"].append(res)
+    if args.scale_only:
+        args.out = args.out.with_name("bench_themes_scale.json") if args.out == RESULTS / "bench_themes.json" \
+            else args.out
+    else:
+        texts, truth = banking77()
+        x = embedder.encode(texts)
+        if with_bertopic:
+            warm_up_bertopic(x)
+        res = compare("banking77 test", texts, {"intent": truth}, x, 10, SEEDS, with_bertopic)
+        print_table(res)
+        report["results"].append(res)
 
-    if not args.quick:
+    if not args.quick and not args.scale_only:
         texts, intents, domains = clinc150()
         x = embedder.encode(texts)
         for size in (10, 50):
@@ -235,6 +242,7 @@ def main() -> None:
                 print(f"| {method} | jaccard {m['mean_best_jaccard']} | themes {m['themes']} | "
                       f"unassigned {m['unassigned']} |")
             report["demo"] = demo
+    if not args.quick:
         scale = scale_timing()
         print(f"\n## 10,003 statements text -> themes + labels (model load excluded, {scale['torch_threads']} threads)")
         for run in ("cold", "rerun"):
