@@ -265,6 +265,33 @@ def _centres(vectors: np.ndarray, labels: np.ndarray, numbers: list[int]) -> dic
     return {n: _normalise(vectors[labels == n - 1].mean(axis=0)) for n in numbers if (labels == n - 1).any()}
 
 
+def _seed_texts(theme: Theme, texts: Sequence[str], keys: Sequence[str]) -> list[str]:
+    """Seeds given as statement ids stand for their statement's text."""
+    by_key = dict(zip(keys, texts))
+    return [by_key.get(s, s) for s in theme.seeds]
+
+
+def split_members(member_texts: Sequence[str], seeds: Sequence[str], embedder, rounds: int = 3) -> np.ndarray:
+    """True for the members that go to the theme split off by `seeds`.
+
+    Seeded 2-means on the texts' own embeddings, where the seeds live: the split-off centre starts at the seeds,
+    the parent's at the half of its members least like them; the seeds stay members of their side throughout.
+    """
+    own = embedder.encode(list(member_texts))
+    seed = embedder.encode(list(seeds))
+    affinity = (own @ seed.T).max(axis=1)
+    child = _normalise(seed.mean(axis=0))
+    rest = affinity <= np.median(affinity)
+    parent = _normalise(own[rest].mean(axis=0))
+    to_child = own @ child > own @ parent
+    for _ in range(rounds):
+        child = _normalise(np.vstack([seed, own[to_child]]).mean(axis=0))
+        if (~to_child).any():
+            parent = _normalise(own[~to_child].mean(axis=0))
+        to_child = own @ child > own @ parent
+    return to_child
+
+
 def _seed_vectors(theme: Theme, texts: Sequence[str], keys: Sequence[str], vectors: np.ndarray, embedder):
     """A seed that is a statement id or a statement's exact text uses that statement's vector, else it is embedded."""
     index = {k: i for i, k in enumerate(keys)} | {t: i for i, t in enumerate(texts)}
@@ -302,13 +329,9 @@ def apply_codebook(book: Codebook, texts: Sequence[str], keys: Sequence[str], ve
     for child in splits:
         parent = book.get(_resolve(book, child.split_from) or child.split_from)
         members = np.flatnonzero(labels == parent.number - 1)
-        seed = _seed_vectors(child, texts, keys, vectors, embedder)
-        parent_centre = _normalise(vectors[members].mean(axis=0)) if members.size else seed
-        for _ in range(2):  # two rounds of 2-means anchored on the seeds
-            to_child = vectors[members] @ seed > vectors[members] @ parent_centre
+        if members.size:
+            to_child = split_members([texts[i] for i in members], _seed_texts(child, texts, keys), embedder)
             labels[members] = np.where(to_child, child.number - 1, parent.number - 1)
-            if (~to_child).any():
-                parent_centre = _normalise(vectors[members[~to_child]].mean(axis=0))
         params.setdefault("split", {})[child.id] = int((labels == child.number - 1).sum())
 
     numbers = [t.number for t in book.active()]
