@@ -117,7 +117,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
 
         # Off (no client, no traffic) unless an LLM is configured; a codebook's existing themes keep their labels.
         llm = llm_steps.open_session(settings.llm, llm_flags, settings.cache_path(),
-                                     llm_steps.speakers_of(transcripts, interviews, settings.interviewer_names),
+                                     llm_steps.names_to_redact(transcripts, interviews, settings.interviewer_names),
                                      [i.company for i in interviews if i.company], dry_run=dry_run)
         theme_labels = llm_steps.improve_labels(llm, [s.text for s in statements], vectors, labels, theme_labels,
                                                 theme_ids, None if book is None else

@@ -4,14 +4,17 @@ Replaces emails, phone numbers, URLs, the speaker and interviewer names from the
 names with placeholders like [PERSON_1]. Numbering restarts for every request and follows the order of first
 appearance, so the same request redacts to the same text on every run (the response cache depends on it) and
 placeholders never reveal anything across requests. Names are matched case-sensitively on word boundaries: the full
-label ("Dana Ruiz") and each capitalised part ("Dana", "Ruiz"), so "Dana said" is caught too. Names the transcripts
-never use as speaker labels (a colleague mentioned in passing) are not known here and are not caught.
+label ("Dana Ruiz") and each capitalised part ("Dana", "Ruiz"), so "Dana said" is caught too. `person_names` adds the
+people the transcripts mention without being speakers, when their first name is a common one (US census list), and
+the lowercase forms that keyword lists use ("kevin left"). A surname alone, or a rare first name, that is never a
+speaker label is not caught.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"'\\]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -48,6 +51,41 @@ def name_terms(names: Iterable[str]) -> set[str]:
             if len(part) >= 2 and part[0].isupper() and not _GENERIC_SPEAKER.fullmatch(part):
                 terms.add(part)
     return terms
+
+
+MONTHS = {"january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"}
+
+
+@lru_cache(maxsize=1)
+def common_first_names() -> frozenset[str]:
+    """About 5,500 first names from the US census (the `names` package's lists), lowercase."""
+    import names
+
+    found = set()
+    for key in ("first:male", "first:female"):
+        with open(names.FILES[key], encoding="ascii") as handle:
+            found.update(line.split()[0].lower() for line in handle if line.strip())
+    return frozenset(n for n in found if len(n) >= 3)
+
+
+def person_names(speakers: Iterable[str], texts: Iterable[str]) -> set[str]:
+    """Everything to redact as a person: the speaker labels; capitalised words in the texts that are common first
+    names, unless the texts also use them as ordinary lowercase words ("may", "hope", "will") or they are months;
+    and the lowercase form of every such name part that the texts never use as an ordinary word, because keyword
+    lists and offline labels are lowercased ("kevin left")."""
+    lower: set[str] = set()
+    capitalised: set[str] = set()
+    for text in texts:
+        for word in re.findall(r"[^\W\d_]+", text):
+            (lower if word.islower() else capitalised).add(word)
+    first = common_first_names()
+    mentioned = {w for w in capitalised if w[0].isupper() and w[1:].islower() and w.lower() in first
+                 and w.lower() not in lower and w.lower() not in MONTHS}
+    out = {str(s) for s in speakers} | mentioned
+    parts = {p for p in name_terms(out) if " " not in p}
+    out |= {p.lower() for p in parts if len(p) >= 3 and p.lower() not in lower and p.lower() not in MONTHS}
+    return out
 
 
 def company_terms(companies: Iterable[str]) -> set[str]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from winloss.llm.client import LlmClient, make_client
 from winloss.llm.config import LlmSettings, resolve_llm_settings
-from winloss.llm.redact import Redactor
+from winloss.llm.redact import Redactor, person_names
 from winloss.llm.tasks import (LlmUse, MergeSuggestion, Summary, ThemeInput, classify_loss_notes,
                                draft_summary, label_themes_llm, plan_calls, suggest_merges, theme_inputs)
 
@@ -96,11 +96,12 @@ def open_session(table: dict | None, flags: dict | None, cache_dir: Path | None,
     return LlmSession(settings, make_client(settings, cache_dir, redactor), dry_run=dry_run)
 
 
-def speakers_of(transcripts: dict, interviews: Sequence, extra: Iterable[str] = ()) -> set[str]:
-    """Every speaker label of every transcript, and the interviewer names given in the manifest or settings."""
-    names = {turn.speaker for t in transcripts.values() for turn in t.turns if turn.speaker}
-    names |= {n for i in interviews for n in i.interviewers}
-    return names | set(extra)
+def names_to_redact(transcripts: dict, interviews: Sequence, extra: Iterable[str] = ()) -> set[str]:
+    """Every speaker label of every transcript, the interviewer names given in the manifest or settings, and the
+    people the transcripts mention (see redact.person_names)."""
+    speakers = {turn.speaker for t in transcripts.values() for turn in t.turns if turn.speaker}
+    speakers |= {n for i in interviews for n in i.interviewers} | set(extra)
+    return person_names(speakers, (turn.text for t in transcripts.values() for turn in t.turns))
 
 
 def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray,
