@@ -311,18 +311,18 @@ def apply_codebook(book: Codebook, texts: Sequence[str], keys: Sequence[str], ve
     fresh = np.zeros(n, dtype=bool)  # never seen, or its text changed
     was_unassigned = np.zeros(n, dtype=bool)
     orphan = np.zeros(n, dtype=bool)  # its theme was deleted
+    # Where each recorded theme's statements go now: -1 when the theme was deleted (or is unknown).
+    label_of = {t.id: (book.get(_resolve(book, t.id)).number - 1 if _resolve(book, t.id) else -1) for t in book.themes}
     for i, (key, text) in enumerate(zip(keys, texts)):
         seen = book.members.get(key)
         if seen is None or seen[1] != text_hash(text):
             fresh[i] = True
         elif not seen[0]:
             was_unassigned[i] = True
+        elif label_of.get(seen[0], -1) >= 0:
+            labels[i] = label_of[seen[0]]
         else:
-            target = _resolve(book, seen[0])
-            if target:
-                labels[i] = book.get(target).number - 1
-            else:
-                orphan[i] = True
+            orphan[i] = True
 
     params: dict = {"codebook": str(book.path), "themes_in_codebook": len(book.active())}
     splits = [t for t in book.active() if t.split_from]
