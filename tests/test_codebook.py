@@ -132,6 +132,9 @@ def test_adding_interviews_keeps_existing_ids(first_run):
     assert all(any(texts[s] in SECURITY for s in m2 if m2[s] == tid) for tid in new_ids)
     status = dict(sqlite3.connect(tmp / "run2" / "winloss.db").execute("SELECT theme_id, status FROM themes"))
     assert {t for t, v in status.items() if v == "new"} == set(new_ids)
+    report = (tmp / "run2" / "report.md").read_text(encoding="utf-8")
+    line = next(x for x in report.splitlines() if x.startswith("New themes this run"))
+    assert all(f"{tid} " in line for tid in new_ids) and "T01 " not in line
 
 
 def test_delete_and_pin(first_run):
