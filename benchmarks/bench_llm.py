@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # the local OpenAI-protocol server live
 from llm_server import LlmServer, reply, schema_name  # noqa: E402
 
 from winloss.embedding import Embedder  # noqa: E402
+from winloss.llm.steps import names_to_redact  # noqa: E402
 from winloss.pipeline import run  # noqa: E402
 from winloss.study import load_interviews  # noqa: E402
 from winloss.transcripts import parse_transcript  # noqa: E402
@@ -105,13 +106,20 @@ def main() -> None:
                     "stages_s": record["timings"]["stages_s"],
                     "uses": {u["task"]: u["status"] for u in record["llm"]["uses"]}}
             sent = server.requests[before:]
-            names = {turn.speaker for i in load_interviews(study)[0] for turn in parse_transcript(i.file).turns}
-            parts = {p for n in names for p in [n, *n.split()] if len(p) >= 3 and p[0].isupper()}
+            interviews = load_interviews(study)[0]
+            transcripts = {i.interview_id: parse_transcript(i.file) for i in interviews}
+            speakers = {turn.speaker for t in transcripts.values() for turn in t.turns}
+            parts = {p for n in speakers for p in [n, *n.split()] if len(p) >= 3 and p[0].isupper()}
+            parts |= {p.lower() for p in parts}
+            mentioned = names_to_redact(transcripts, interviews) - parts - speakers
             raw = "\n".join(r["raw"] for r in sent)
+
+            def found(terms):
+                return sorted(t for t in terms if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", raw))
+
             results["leaks"] = {
-                "speaker_name_parts_checked": len(parts),
-                "speaker_name_parts_sent": sorted(p for p in parts
-                                                  if re.search(rf"(?<!\w){re.escape(p)}(?!\w)", raw)),
+                "speaker_name_forms_checked": len(parts), "speaker_name_forms_sent": found(parts),
+                "mentioned_names_found": sorted(mentioned), "mentioned_names_sent": found(mentioned),
                 "emails_urls_phones_sent": sorted({m for p in PII_PATTERNS for m in p.findall(raw)}),
             }
             before = len(server.requests)
