@@ -81,6 +81,8 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
                                                                  "loss_notes": "llm", "summary": "llm"}
     assert "LLM reading of loss notes: budget freeze" in (tmp_path / "out" / "loss_types.csv").read_text()
     assert re.search(r"We analysed \d+ closed deals\. \[\d+\]", report)
+    headline = report.split("## Headline findings")[1].split("\n## ")[0]
+    assert "stands out. [T" in headline and "> —" in headline
     sent = len(server.requests)
     n_notes = next(u["items"] for u in record["uses"] if u["task"] == "loss_notes")
     # one label per theme, one duplicate review, loss notes 20 a call, one summary

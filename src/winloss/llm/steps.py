@@ -206,18 +206,27 @@ def improve_summary(session: LlmSession, crm_context: dict, quotes_df: pd.DataFr
         return crm_context
     summary, use = draft_summary(session.client, tables, quotes)
     session.uses.append(use)
-    return crm_context if summary is None else {**crm_context, **summary_context(summary)}
+    if summary is None:
+        return crm_context
+    # start times stay out of the prompt; provenance gets them back from quotes.csv
+    starts = {(r.interview_id, r.quote): None if pd.isna(r.start) else float(r.start) for r in quotes_df.itertuples()}
+    return {**crm_context, **summary_context(summary, starts)}
 
 
-def summary_context(summary: Summary) -> dict:
+def summary_context(summary: Summary, starts: dict[tuple[str, str], float | None]) -> dict:
     """The ICP template's fields: a one-paragraph summary and headlines with their quotes, citations shown."""
     def cited(text: str, cites: Sequence[str]) -> str:
         return f"{text} [{'; '.join(cites)}]" if cites else text
 
+    def quote(f) -> dict:
+        source = dict(f.quote_source or {})
+        start = starts.get((source.get("interview_id"), source.get("quote")))
+        return {**source, "quote": f.quote, "start": start}
+
     return {
         "summary": " ".join(cited(s.text, s.cites) for s in summary.executive_summary),
         "headlines": [{"text": cited(f.text, f.cites),
-                       "quotes": [{**(f.quote_source or {}), "quote": f.quote}] if f.quote else []}
+                       "quotes": [quote(f)] if f.quote else []}
                       for f in summary.headline_findings],
         "summary_source": "llm",
     }
