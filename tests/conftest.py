@@ -6,6 +6,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# A developer's configured LLM must never see test data: without a model the LLM stage is off (the LLM tests start
+# their own local server).
+for _name in ("WINLOSS_LLM_BASE_URL", "WINLOSS_LLM_MODEL"):
+    os.environ.pop(_name, None)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
