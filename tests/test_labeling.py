@@ -45,3 +45,9 @@ def test_two_themes_with_the_same_words_still_get_different_labels():
 
 def test_no_themes_no_labels():
     assert label_themes(["a b c"], np.array([-1]), np.ones((1, 3))) == {}
+
+
+def test_keywords_do_not_repeat_a_phrase_or_its_plural():
+    from winloss.labeling import _pick_phrases
+
+    assert _pick_phrases(["seat", "seats", "per seat", "reps", "price"], 3) == ["per seat", "reps", "price"]

@@ -40,8 +40,8 @@ def _stop_words() -> list[str]:
     return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
 
 
-def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str]]:
-    """Scores (n_themes, n_terms) and the terms.
+def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Scores (n_themes, n_terms), the terms, and in how many of each theme's statements each term occurs.
 
     A phrase counts once per statement (speech repeats itself: "Tallyhub, Tallyhub was cheaper") and never spans
     two statements; then BERTopic's c-TF-IDF: tf normalised per theme, idf = log(1 + mean words per theme / f).
@@ -55,7 +55,7 @@ def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple
     try:
         per_statement = vec.fit_transform([texts[i] for i in rows])
     except ValueError:  # every word was a stop word
-        return np.zeros((n_themes, 0)), []
+        return np.zeros((n_themes, 0)), [], np.zeros((n_themes, 0))
     terms = list(vec.get_feature_names_out())
     keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])  # no "ha ha", "tallyhub tallyhub"
     membership = sparse.csr_matrix((np.ones(rows.size), (theme_of_row[rows], np.arange(rows.size))),
@@ -64,17 +64,23 @@ def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     avg_words = counts.sum() / max(n_themes, 1)
     idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
-    return tf * idf, terms
+    return tf * idf, terms, counts
+
+
+def _stem(term: str) -> str:
+    """Crude plural folding, only to spot repeats: "seats" and "seat" are one keyword."""
+    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in term.split())
 
 
 def _pick_phrases(ranked: list[str], n: int) -> list[str]:
-    """Top phrases without repeats: a phrase inside a chosen one is skipped, one containing a chosen one replaces it."""
+    """Top phrases without repeats: a phrase inside a chosen one (or its plural) is skipped; a phrase containing a
+    chosen one replaces it."""
     chosen: list[str] = []
     for term in ranked:
-        padded = f" {term} "
-        if any(padded in f" {c} " for c in chosen):
+        padded = f" {_stem(term)} "
+        if any(padded in f" {_stem(c)} " for c in chosen):
             continue
-        inside = [c for c in chosen if f" {c} " in padded]
+        inside = [c for c in chosen if f" {_stem(c)} " in padded]
         if inside:
             at = chosen.index(inside[0])
             chosen = [c for c in chosen if c not in inside]
@@ -103,7 +109,7 @@ def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> d
     x = np.asarray(vectors, dtype=np.float64)
     position = {t: row for row, t in enumerate(theme_ids)}
     theme_of_row = np.array([position.get(int(t), -1) for t in labels])
-    scores, terms = c_tf_idf(theme_of_row, texts, len(theme_ids))
+    scores, terms, support = c_tf_idf(theme_of_row, texts, len(theme_ids))
 
     out: dict[int, ThemeLabel] = {}
     used: set[str] = set()
@@ -115,7 +121,9 @@ def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> d
         ranked: list[str] = []
         if terms:
             s = scores[row]
-            ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (-s[j], terms[j]))]
+            # a phrase said in two or more of the theme's statements beats one said once ("argues diego")
+            ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0),
+                                               key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
         keywords = _pick_phrases(ranked, N_KEYWORDS)
         label = _unique_label(keywords, texts[central[0]], used, t)
         used.add(label.lower())
