@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -19,8 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from winloss.llm.client import LlmClient, Outcome
 
 PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
-MIN_STATEMENTS = 8  # statements shown per theme for labelling (all of them when the theme is smaller)
-MAX_STATEMENTS = 12
+MAX_STATEMENTS = 12  # shown per theme for labelling: at least 8 whenever the theme has 8 different statements
 MAX_STATEMENT_CHARS = 500
 NOTES_PER_CALL = 20
 GENERIC_LABELS = {"other", "misc", "miscellaneous", "general", "general feedback", "feedback", "various", "theme",
@@ -35,22 +35,17 @@ def _data(value) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _environment(prompts_dir: Path) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(prompts_dir)), undefined=StrictUndefined, autoescape=False,
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(PROMPTS_DIR)), undefined=StrictUndefined, autoescape=False,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["data"] = _data
     return env
 
 
-_ENV: Environment | None = None
-
-
 def render(template: str, **context) -> list[dict]:
     """A prompt template's `system` and `user` blocks as chat messages."""
-    global _ENV
-    if _ENV is None:
-        _ENV = _environment(PROMPTS_DIR)
-    module = _ENV.get_template(template).make_module(vars=context)
+    module = _environment().get_template(template).make_module(vars=context)
     return [{"role": "system", "content": str(module.system).strip()},
             {"role": "user", "content": str(module.user).strip()}]
 
