@@ -104,7 +104,7 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
     first, second = (json.loads((tmp_path / d / "run.json").read_text()) for d in ("out", "out2"))
     assert first["llm"] == second["llm"]  # run.json's LLM record does not depend on the cache
     assert first["timings"]["llm_requests"]["requests"] == sent
-    assert second["timings"]["llm_requests"]["cache_hits"] == sent and second["timings"]["llm_requests"]["requests"] == 0
+    assert (second["timings"]["llm_requests"]["cache_hits"], second["timings"]["llm_requests"]["requests"]) == (sent, 0)
     # the study's codebook now holds the LLM labels: a rerun of the same study keeps them and asks nothing
     again = run(study, tmp_path / "out3", log=lambda *_: None, embedder=embedder, llm_flags=flags)
     assert len(server.requests) == sent and again.exit_code == 0
