@@ -93,3 +93,11 @@ def test_statement_vectors_use_context_but_stay_normalised(planted):
     assert v.shape == (2, 384) and np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
     onboarding = embedder.encode(["Onboarding took too long."])[0]
     assert v[0] @ onboarding > v[1] @ onboarding  # the question moves the statement towards its subject
+
+
+def test_a_study_with_one_theme_gets_one_theme(planted):
+    _, _, _, _, embedder = planted
+    texts = ["The price was too high for us."] * 12
+    x = embedder.encode(texts)
+    a = find_themes(x, groups=[f"I{i}" for i in range(12)], min_size=5, seed=0, keys=[f"S{i}" for i in range(12)])
+    assert a.n_themes == 1 and (a.labels == 0).all()

@@ -211,6 +211,19 @@ def _propagate(labels: np.ndarray, idx: np.ndarray, sims: np.ndarray, iterations
     return labels
 
 
+def _single_theme(x: np.ndarray, z: np.ndarray, min_size: int, min_samples: int, threshold: float) -> np.ndarray:
+    """HDBSCAN never returns the whole data set as one cluster unless asked; when it finds nothing, ask, and keep
+    the one theme only if its statements really are alike (mean cosine to their centroid >= threshold)."""
+    import hdbscan
+
+    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min_samples, allow_single_cluster=True,
+                             core_dist_n_jobs=1).fit_predict(z).astype(np.int64)
+    members = labels == 0
+    if members.sum() >= min_size and float((x[members] @ _centroids(x, labels, 1)[0]).mean()) >= threshold:
+        return labels
+    return np.full(len(x), -1, dtype=np.int64)
+
+
 def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = DEFAULT_MIN_SIZE, seed: int = 0,
                 keys: Sequence[str] | None = None, min_groups: int = 2, neighbours: int | None = None,
                 smooth_iterations: int = 3, dims: int = 20, min_samples: int | None = None, merge_threshold: float = 0.9,
@@ -258,6 +271,8 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     clusterer = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min_samples_, cluster_selection_method="eom",
                                 core_dist_n_jobs=1)
     labels = clusterer.fit_predict(z).astype(np.int64)
+    if labels.max() < 0:
+        labels = _single_theme(x, z, min_size, min_samples_, assign_threshold)
     params["hdbscan_themes"] = int(labels.max()) + 1
     params["hdbscan_unassigned"] = int((labels < 0).sum())
     labels, dissolved = _dissolve_single_group(labels, g, min_groups)
