@@ -28,4 +28,4 @@ bench: install
 	$(PY) benchmarks/bench_themes.py
 
 clean:
-	rm -rf $(VENV) reports/demo
+	rm -rf $(VENV) reports/demo fixtures/demo/codebook.*
