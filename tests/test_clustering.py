@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from themes_data import planted_rows
+from themes_data import PLANTED, planted_rows
 from winloss.clustering import DEFAULT_MIN_SIZE, find_themes, statement_vectors
 from winloss.embedding import Embedder
 from winloss.models import Statement
@@ -101,3 +101,22 @@ def test_a_study_with_one_theme_gets_one_theme(planted):
     x = embedder.encode(texts)
     a = find_themes(x, groups=[f"I{i}" for i in range(12)], min_size=5, seed=0, keys=[f"S{i}" for i in range(12)])
     assert a.n_themes == 1 and (a.labels == 0).all()
+
+
+def test_a_generic_follow_up_question_is_not_used_as_context(planted):
+    texts, _, groups, _, embedder = planted
+
+    def statements(question):
+        return [Statement(f"S{i}", groups[i], "lost", "C", None, None, t, t, i, question) for i, t in enumerate(texts)]
+
+    generic = statement_vectors(embedder, statements("Can you tell me more about that?"))
+    none = statement_vectors(embedder, statements(""))
+    assert np.allclose(generic, none)  # answers on every topic: the question says nothing about the topic
+    topical = statements("")
+    pricing = [i for i, t in enumerate(texts) if t in PLANTED["pricing"]]
+    for i in pricing:  # the same topical question before each pricing answer: its answers are alike, so it is used
+        s = topical[i]
+        topical[i] = Statement(s.statement_id, s.interview_id, s.cohort, s.speaker, None, None, s.text, s.turn_text,
+                               s.turn_index, "And what did you think of the price?")
+    v = statement_vectors(embedder, topical)
+    assert not np.allclose(v[pricing], none[pricing])

@@ -5,6 +5,7 @@ their keys before anything is computed, so the order of the input never changes 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -38,7 +39,8 @@ def statement_vectors(embedder, statements: list[Statement], *, turn_weight: flo
 
     A spoken statement ("it dragged on for months") often means something only in its context; adding the
     context's direction moves it towards statements about the same subject. Only placement changes: the
-    statement's own text stays the evidence.
+    statement's own text stays the evidence. A question that says nothing about the topic ("Can you tell me
+    more?") is left out, see `_informative_questions`.
     """
     if not statements:
         return np.zeros((0, 0), dtype=np.float32)
@@ -48,11 +50,42 @@ def statement_vectors(embedder, statements: list[Statement], *, turn_weight: flo
         turns = embedder.encode([s.turn_text or s.text for s in statements])
         mixed += turn_weight * turns
     if question_weight:
-        has_q = np.array([bool(s.question.strip()) for s in statements])
-        if has_q.any():
-            questions = embedder.encode([s.question if s.question.strip() else s.text for s in statements])
-            mixed += question_weight * questions * has_q[:, None]
+        use_q = _informative_questions(own, [s.question for s in statements], [s.interview_id for s in statements])
+        if use_q.any():
+            questions = embedder.encode([s.question if q else s.text for s, q in zip(statements, use_q)])
+            mixed += question_weight * questions * use_q[:, None]
     return _normalise(mixed)
+
+
+def _mean_pairwise_cosine(x: np.ndarray) -> float:
+    """Mean cosine over all pairs of distinct rows of unit vectors, from |sum|^2 = n + sum over pairs."""
+    n = len(x)
+    total = x.astype(np.float64).sum(axis=0)
+    return float((total @ total - n) / (n * n - n))
+
+
+def _informative_questions(own: np.ndarray, questions: list[str], groups: list[str],
+                           min_answers: int = 3, min_gain: float = 0.01) -> np.ndarray:
+    """Which rows' questions may be used as context.
+
+    A question asked again and again (in 2+ interviews, 3+ answers) whose answers are no more alike than any two
+    statements of the study ("Can you tell me more about that?", "What happened next?") carries no topic; used
+    as context it would pull unrelated answers together. Questions asked once cannot be judged and are kept.
+    """
+    keys = [" ".join(re.sub(r"[^a-z0-9 ]", " ", q.lower()).split()) for q in questions]
+    use = np.array([bool(k) for k in keys])
+    if len(own) < 2:
+        return use
+    background = _mean_pairwise_cosine(own)
+    rows: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        if k:
+            rows.setdefault(k, []).append(i)
+    for members in rows.values():
+        if len(members) >= min_answers and len({groups[i] for i in members}) >= 2:
+            if _mean_pairwise_cosine(own[members]) - background < min_gain:
+                use[members] = False
+    return use
 
 
 def _canonical_order(vectors: np.ndarray, keys: Sequence[str] | None) -> np.ndarray:
