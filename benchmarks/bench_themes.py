@@ -28,6 +28,7 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from winloss.clustering import find_themes, statement_vectors  # noqa: E402
 from winloss.embedding import Embedder  # noqa: E402
@@ -169,6 +170,39 @@ def demo_study(embedder, with_bertopic) -> dict | None:
     return out
 
 
+def interview_shaped_banking(embedder, with_bertopic, n: int = 3000) -> dict:
+    """Banking77 training utterances as answers in 60 interviews, each after a generic interviewer question
+    (benchmarks/bench_pipeline.py builds the study), cut into statements by winloss itself; the truth of a
+    statement is the intent of the utterance it was cut from."""
+    from bench_pipeline import build_study
+    from winloss.config import load_settings
+    from winloss.pipeline import read_interviews
+    from winloss.study import load_interviews
+
+    intent = {" ".join(t.split()): c for t, c in zip(*banking77("train"))}
+    with tempfile.TemporaryDirectory() as tmp:
+        study = Path(tmp) / "study"
+        build_study(study, n)
+        settings = load_settings(study, {})
+        interviews, problems = load_interviews(study)
+        _, statements = read_interviews(sorted(interviews, key=lambda i: i.interview_id), settings, problems, [])
+    truth = {"intent": [intent[" ".join(s.turn_text.split())] for s in statements]}
+    texts = [s.text for s in statements]
+    groups = [s.interview_id for s in statements]
+    out = {"data": f"banking77 train as interviews ({n} answers)", "n": len(statements), "min_size": 8,
+           "methods": {}}
+    for variant, x in (("context", statement_vectors(embedder, statements)), ("text only", embedder.encode(texts))):
+        t0 = time.perf_counter()
+        labels = find_themes(x, groups=groups, min_size=8, seed=0, keys=[s.statement_id for s in statements]).labels
+        out["methods"][f"winloss ({variant})"] = {"summary": scores(truth["intent"], labels)
+                                                  | {"wall_s": round(time.perf_counter() - t0, 2)}}
+        if with_bertopic:
+            labels, secs = run_bertopic(texts, x, 8, 0)
+            out["methods"][f"bertopic ({variant}, seed 0)"] = {"summary": scores(truth["intent"], labels)
+                                                               | {"wall_s": round(secs, 2)}}
+    return out
+
+
 # -- scale ------------------------------------------------------------------------------------------------------
 def scale_timing() -> dict:
     """10,003 Banking77 training utterances, text -> themes + labels, model load excluded; then a cached rerun."""
@@ -242,6 +276,9 @@ def main() -> None:
                 print(f"| {method} | jaccard {m['mean_best_jaccard']} | themes {m['themes']} | "
                       f"unassigned {m['unassigned']} |")
             report["demo"] = demo
+        res = interview_shaped_banking(embedder, with_bertopic)
+        print_table(res)
+        report["results"].append(res)
     if not args.quick:
         scale = scale_timing()
         print(f"\n## 10,003 statements text -> themes + labels (model load excluded, {scale['torch_threads']} threads)")
