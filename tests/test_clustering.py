@@ -36,6 +36,14 @@ def test_shuffled_rows_give_identical_themes_and_ids(planted):
     assert shuffled.params == base.params
 
 
+def test_shuffled_rows_without_keys_give_identical_themes(planted):
+    texts, _, groups, x, _ = planted
+    base = find_themes(x, groups=groups, min_size=4, seed=0)
+    perm = np.random.default_rng(3).permutation(len(texts))
+    shuffled = find_themes(x[perm], groups=[groups[i] for i in perm], min_size=4, seed=0)
+    assert np.array_equal(shuffled.labels, base.labels[perm])
+
+
 def test_seed_barely_changes_the_themes(planted):
     texts, _, groups, x, _ = planted
     runs = [find_themes(x, groups=groups, min_size=4, seed=s, keys=texts).labels for s in (0, 1, 2)]

@@ -88,12 +88,13 @@ def _informative_questions(own: np.ndarray, questions: list[str], groups: list[s
     return use
 
 
-def _canonical_order(vectors: np.ndarray, keys: Sequence[str] | None) -> np.ndarray:
-    """A permutation that sorts rows by key (then by vector bytes), independent of the input order."""
+def _canonical_order(vectors: np.ndarray, keys: Sequence[str] | None, groups: Sequence[str]) -> np.ndarray:
+    """A permutation that sorts rows by key, then group, then vector bytes: independent of the input order."""
     n = len(vectors)
     if keys is None:
         keys = [""] * n
-    return np.array(sorted(range(n), key=lambda i: (str(keys[i]), vectors[i].tobytes())), dtype=np.int64)
+    return np.array(sorted(range(n), key=lambda i: (str(keys[i]), str(groups[i]), vectors[i].tobytes())),
+                    dtype=np.int64)
 
 
 def _membership(labels: np.ndarray, k: int):
@@ -295,7 +296,7 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
         params.update(n_themes=0, n_unassigned=n)
         return ThemeAssignment(labels=np.full(n, -1, dtype=np.int64), params=params)
 
-    order = _canonical_order(vectors, keys)
+    order = _canonical_order(vectors, keys, groups_arr)
     x = _normalise(vectors[order])
     g = groups_arr[order]
 
