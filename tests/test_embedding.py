@@ -51,3 +51,11 @@ def test_model_by_local_path_matches_bundled_model(cache):
 
 def test_empty_input(cache):
     assert Embedder(cache_dir=cache).encode([]).shape == (0, 384)
+
+
+def test_a_model_that_cannot_be_loaded_gives_a_clear_error(cache, tmp_path):
+    from winloss.embedding import EmbeddingModelError
+
+    e = Embedder("no-such-org/no-such-model", cache_dir=cache)
+    with pytest.raises(EmbeddingModelError, match="no-such-org/no-such-model"):
+        e.encode(["A sentence that is not cached."])

@@ -14,6 +14,10 @@ import numpy as np
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 
 
+class EmbeddingModelError(RuntimeError):
+    """The chosen model cannot be loaded; the message names it and says what to do."""
+
+
 def default_cache_dir() -> Path:
     env = os.environ.get("WINLOSS_CACHE_DIR")
     if env:
@@ -78,7 +82,13 @@ class Embedder:
         if self._model is None:
             from sentence_transformers import SentenceTransformer
 
-            self._model = SentenceTransformer(self._source, device="cpu")
+            try:
+                self._model = SentenceTransformer(self._source, device="cpu")
+            except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+                raise EmbeddingModelError(
+                    f"cannot load embedding model {self._source!r} (offline: give a local folder or a model already "
+                    f"in the Hugging Face cache): {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                ) from exc
         return self._model
 
     # -- cache -------------------------------------------------------------------------------------------
