@@ -129,6 +129,16 @@ def test_cache_rerun_transcribes_nothing_and_keeps_hand_edits(two_voice_run, tmp
     assert last.summary["run"]["transcribed"] == 0 and (study / "transcripts" / "renamed.vtt").exists()
 
 
+def test_a_transcript_another_interview_uses_is_never_taken_over(tmp_path):
+    theirs = tmp_path / "transcripts" / "jfk.vtt"
+    theirs.parent.mkdir()
+    theirs.write_text("WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n<v Dana>Hello there?\n", encoding="utf-8")
+    batch = ensure_transcripts(tmp_path, [interview("typed", theirs), interview("rec", JFK)], SETTINGS, progress=False)
+    assert batch.paths["rec"] == tmp_path / "transcripts" / "jfk.rec.vtt"
+    assert "Hello there?" in theirs.read_text() and "country" in batch.paths["rec"].read_text()
+    assert "typed" not in batch.paths  # transcripts are the importer's business
+
+
 def _wav_with_unknown_codec(path: Path) -> None:
     data = b"\x01\x02" * 16000
     fmt = struct.pack("<HHIIHH", 0x7777, 1, 16000, 32000, 2, 16)

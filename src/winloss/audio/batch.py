@@ -31,8 +31,9 @@ class TranscriptionBatch:
 
 
 def transcript_path(study_dir: Path, interview: Interview, taken: set[Path]) -> Path:
-    """STUDY/transcripts/<recording stem>.vtt; two recordings with one stem get the interview id added."""
-    path = study_dir / "transcripts" / f"{interview.file.stem}.vtt"
+    """STUDY/transcripts/<recording stem>.vtt; a name already taken (another recording with that stem, or a
+    transcript another interview uses) gets the interview id added."""
+    path = (study_dir / "transcripts" / f"{interview.file.stem}.vtt").resolve()
     if path in taken:
         path = path.with_name(f"{interview.file.stem}.{interview.interview_id}.vtt")
     taken.add(path)
@@ -41,7 +42,7 @@ def transcript_path(study_dir: Path, interview: Interview, taken: set[Path]) -> 
 
 def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: AudioSettings | None = None,
                        progress: bool = True, console: Console | None = None) -> TranscriptionBatch:
-    study_dir = Path(study_dir)
+    study_dir = Path(study_dir).resolve()
     settings = settings or AudioSettings()
     console = console or Console(stderr=True)
     batch = TranscriptionBatch()
@@ -57,7 +58,7 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
     if cache.warning:
         warnings.append(cache.warning)
     model_name = model_id(settings)
-    taken: set[Path] = set()
+    taken = {Path(i.file).resolve() for i in interviews if not is_recording(i.file)}
     todo: list[tuple[Interview, Path, str, decode.Probe]] = []
     ready: list[tuple[Interview, Path, str]] = []
     for interview in recordings:
