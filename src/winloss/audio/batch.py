@@ -130,7 +130,7 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         },
     }
     if progress:
-        console.print(summary_line(batch.summary))
+        console.print(summary_line(batch.summary), soft_wrap=True, highlight=False)
     return batch
 
 

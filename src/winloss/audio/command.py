@@ -17,7 +17,7 @@ def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]
         settings = load_settings(study)
         table = {**settings.audio, **{k: v for k, v in overrides.items() if v is not None}}
         audio_settings = AudioSettings.from_mapping(table)
-        interviews, _manifest_problems = load_interviews(study)  # `winloss run` reports those
+        interviews, manifest_problems = load_interviews(study)  # a missing recording is one of these
     except (StudyError, ConfigError, ValueError) as exc:
         echo(f"error: {exc}")
         return 2
@@ -26,8 +26,9 @@ def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]
         echo("no recordings in interviews.csv; nothing to transcribe")
     for warning in batch.summary["warnings"]:
         echo(f"warning: {warning}")
-    for problem in batch.problems:
+    problems = manifest_problems + batch.problems
+    for problem in problems:
         echo(f"skipped: {problem}")
-    if batch.problems:
-        echo(f"{len(batch.problems)} recording(s) failed; the others have transcripts (exit 1)")
-    return 1 if batch.problems else 0
+    if problems:
+        echo(f"{len(problems)} input(s) failed; the other recordings have transcripts (exit 1)")
+    return 1 if problems else 0
