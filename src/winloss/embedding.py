@@ -67,8 +67,8 @@ class Embedder:
             name = DEFAULT_MODEL_NAME if path == _bundled_model_path().resolve() else path.name
             self.model_id = f"{name}@{_dir_fingerprint(path)}"
         else:
-            self._source = model
-            self.model_id = model
+            self._source = str(model)
+            self.model_id = str(model)
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
         self.computed = 0
