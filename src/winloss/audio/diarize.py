@@ -22,6 +22,7 @@ PAUSE_S = 0.5  # a silence this long between words may be a change of speaker
 RELIABLE_S = 1.0  # pieces shorter than this are placed, never used to find the speakers
 MIN_WINDOW_S = 1.0  # a short piece is embedded over at least this much audio around its centre
 SAME_VOICE = 0.86  # 2-voice centroids more similar than this are one voice (Resemblyzer cosine; telephone pairs reach 0.82)
+ALIKE_VOICES = 0.75  # above this a split is kept but reported unsure (two callers on a phone line: 0.80)
 MIN_SILHOUETTE = 0.08  # a split with less structure than this is not trusted
 BATCH = 64  # partial utterances per encoder call
 # Resemblyzer's 1.6 s partial utterances, per second of piece. Its default (1.3) overlaps them; the LSTM is the
@@ -103,7 +104,7 @@ def embed_pieces(audio: np.ndarray, pieces: list[Piece]) -> np.ndarray:
 
 
 def cluster(vectors: np.ndarray, weights: np.ndarray, max_speakers: int) -> tuple[np.ndarray, float]:
-    """Labels 0..k-1 for the reliable pieces (numbered by first appearance) and the split's silhouette."""
+    """Labels 0..k-1 for the reliable pieces and the split's silhouette; all zeros when one voice is likelier."""
     from scipy.cluster.hierarchy import fcluster, linkage
     from sklearn.metrics import silhouette_score
 
@@ -125,7 +126,7 @@ def cluster(vectors: np.ndarray, weights: np.ndarray, max_speakers: int) -> tupl
     sims = centroids @ centroids.T
     if np.max(sims[~np.eye(len(centroids), dtype=bool)]) > SAME_VOICE and len(centroids) == 2:
         return np.zeros(n, dtype=int), best_score
-    return _renumber(best), float(best_score)
+    return best, float(best_score)
 
 
 def _centroids(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -135,11 +136,6 @@ def _centroids(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> 
         c = (vectors[mask] * weights[mask, None]).sum(axis=0)
         rows.append(c / (np.linalg.norm(c) or 1.0))
     return np.asarray(rows)
-
-
-def _renumber(labels: np.ndarray) -> np.ndarray:
-    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
-    return np.array([order[x] for x in labels.tolist()], dtype=int)
 
 
 def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int) -> Diarization:
@@ -161,6 +157,8 @@ def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int) -> Di
         return Diarization(placed, 1, 1.0, [], params)
 
     centroids = _centroids(vectors[reliable], labels, durations[reliable])
+    alike = float(np.max((centroids @ centroids.T)[~np.eye(k, dtype=bool)]))
+    params["centroid_similarity"] = round(alike, 3)
     sims = vectors @ centroids.T
     order = np.argsort(-sims, axis=1)
     own = order[:, 0]
@@ -173,6 +171,8 @@ def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int) -> Di
     sure = durations[margin >= UNSURE_MARGIN].sum() / max(durations.sum(), 1e-9)
     found = len(first)
     warns = []
+    if alike > ALIKE_VOICES:
+        warns.append(f"two voices sound alike (similarity {alike:.2f}); who said what may be wrong")
     unsure = int(np.sum(margin < UNSURE_MARGIN))
     if unsure:
         warns.append(f"{unsure} of {len(pieces)} pieces could belong to either of two voices")
