@@ -91,6 +91,16 @@ def test_two_voice_fixture_is_diarized_and_the_interviewer_found(two_voice_run):
     assert "onboarding" in customer_text and "vendor" not in customer_text
 
 
+def test_phone_call_is_split_in_two_and_flagged_unsure(tmp_path):
+    folder = SHARED / "pyannote_sample_conversation"
+    batch = ensure_transcripts(tmp_path, [interview("call", folder / "sample.wav")], SETTINGS, progress=False)
+    turns = parse_transcript(batch.paths["call"]).turns
+    hypothesis = [(t.start, t.end, t.speaker) for t in turns]
+    result = diarization_error(read_rttm((folder / "sample.rttm").read_text()), hypothesis, collar=0.25)
+    assert batch.summary["files"]["call"]["speakers"] == 2 and result.der < 0.25
+    assert any("sound alike" in w for w in batch.summary["warnings"])  # Resemblyzer on telephone speech
+
+
 def test_manifest_name_labels_the_interviewer(tmp_path):
     batch = ensure_transcripts(tmp_path, [interview("int-1", FIXTURES / "two_voices_stereo.ogg", ("Dana Ruiz",))],
                                SETTINGS, progress=False)
