@@ -24,8 +24,15 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
+# Every benchmark, one after the other (about 20 minutes on 2 cores); figures land in benchmarks/results/.
 bench: install
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/bench_themes.py
+	$(PY) benchmarks/bench_pipeline.py
+	$(PY) benchmarks/bench_search.py
+	$(PY) benchmarks/bench_crm.py
+	$(PY) benchmarks/bench_llm.py
+	$(PY) benchmarks/bench_audio.py --threads 2 --rounds 3
 
 clean:
 	rm -rf $(VENV) reports/demo fixtures/demo/codebook.*
