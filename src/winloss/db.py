@@ -184,7 +184,8 @@ def write_database(
                 (
                     str(r["theme_id"]), _text(r.get("label")), _text(r.get("keywords")),
                     int(r.get("n_statements", 0)), int(r.get("n_interviews", 0)),
-                    "new" if str(r["theme_id"]) in new_themes else "",
+                    "new" if str(r["theme_id"]) in new_themes else
+                    "small talk" if r.get("kind") == "small talk" else "",
                 )
                 for r in themes_df.to_dict("records")
             ],

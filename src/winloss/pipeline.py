@@ -19,6 +19,7 @@ from .models import COHORTS, Interview, Problem, Statement, Transcript
 from .quotes import select_quotes
 from .report import heatmap, render
 from .roles import detect_roles
+from .smalltalk import small_talk_themes, without_themes
 from .stats import separation, theme_cohorts, theme_sort_key
 from .statements import extract_statements
 from .study import StudyError, load_interviews
@@ -133,34 +134,39 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     with timer.stage("quotes"):
         quotes, rejected = select_quotes(statements, labels, vectors, settings.quotes_per_theme, transcripts)
         quotes_df = quotes_table(quotes, theme_ids)
+        # Opening and closing chatter forms themes too; the tables keep them, findings never use them.
+        chatter = small_talk_themes(statements_df)
+        themes_df["kind"] = ["small talk" if t in chatter else "finding" for t in themes_df["theme_id"]]
+        f_statements, f_themes, f_cohorts, f_quotes = without_themes(statements_df, themes_df, cohorts_df,
+                                                                     quotes_df, chatter)
     with timer.stage("crm"):
         from .crm import analyse_crm
 
         # CRM merge and ICP draft (issue 5): None without STUDY/crm/deals.csv; bad CRM rows become problems.
-        crm = analyse_crm(study_dir, analysed, statements_df, themes_df, quotes_df, settings.crm,
+        crm = analyse_crm(study_dir, analysed, f_statements, f_themes, f_quotes, settings.crm,
                           llm_steps.note_classifier(llm))
         if crm is not None:
             problems += crm.problems
 
     with timer.stage("report"):
         out_dir.mkdir(parents=True, exist_ok=True)
-        order = theme_order(cohorts_df)
+        order = theme_order(f_cohorts)
         chart = None
         if order and len(cohort_sizes) > 0:
             chart = "heatmap.png"
-            heatmap(cohorts_df, dict(zip(themes_df["theme_id"], themes_df["label"])), order, out_dir / chart)
-        context = report_context(study_dir, analysed, statements_df, themes_df, cohorts_df, quotes_df, order,
+            heatmap(f_cohorts, dict(zip(f_themes["theme_id"], f_themes["label"])), order, out_dir / chart)
+        context = report_context(study_dir, analysed, statements_df, themes_df, f_cohorts, f_quotes, order,
                                  cohort_sizes, settings, embedder.model_id, rejected, warnings, problems, chart)
         if crm is not None:
             crm.write(out_dir)
-            context["crm"] = llm_steps.improve_summary(llm, crm.context(), quotes_df, themes_df)
+            context["crm"] = llm_steps.improve_summary(llm, crm.context(), f_quotes, f_themes)
         context = llm_steps.annotate_report(context, llm)  # after the summary, so its status is reported too
         from .research import report_sections
 
         # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
         text_vectors = embedder.encode([s.text for s in statements])
-        context["research"] = report_sections(study_dir, out_dir, settings.previous, statements_df, themes_df,
-                                              cohorts_df, text_vectors, embedder.model_id, order,
+        context["research"] = report_sections(study_dir, out_dir, settings.previous, f_statements, f_themes,
+                                              f_cohorts, text_vectors, embedder.model_id, order,
                                               assignment.params.get("new_themes", []), warnings)
         write_csv(statements_df, out_dir / "statements.csv")
         write_csv(themes_df, out_dir / "themes.csv")
@@ -280,6 +286,7 @@ def report_context(study_dir, interviews, statements_df, themes_df, cohorts_df, 
     dates = sorted(i.date for i in interviews if i.date)
     themes_by_id = themes_df.set_index("theme_id")
     n_unassigned = int((statements_df["theme_id"] == "").sum())
+    chatter = themes_df[themes_df["kind"] == "small talk"]
     themes = []
     for tid in order:
         rows = cohorts_df[cohorts_df["theme_id"] == tid]
@@ -301,7 +308,10 @@ def report_context(study_dir, interviews, statements_df, themes_df, cohorts_df, 
             "name": Path(study_dir).resolve().name, "n_interviews": len(interviews),
             "date_range": f"{dates[0]} to {dates[-1]}" if dates else "",
             "cohorts": [{"name": c, "n": n} for c, n in cohort_sizes.items()],
-            "n_statements": len(statements_df), "n_themes": len(themes_df), "n_unassigned": n_unassigned,
+            "n_statements": len(statements_df), "n_themes": len(themes_df) - len(chatter),
+            "n_unassigned": n_unassigned,
+            "small_talk": [{"id": r.theme_id, "label": r.label, "n_statements": int(r.n_statements)}
+                           for r in chatter.itertuples()],
             "share_unassigned": n_unassigned / len(statements_df) if len(statements_df) else 0.0,
         },
         "themes": themes, "heatmap": chart, "warnings": warnings, "problems": [str(p) for p in problems],

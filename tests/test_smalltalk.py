@@ -1,0 +1,37 @@
+import csv
+
+import pandas as pd
+
+from winloss.smalltalk import small_talk_themes
+
+
+def interview(iid, themes):
+    return [{"interview_id": iid, "statement_id": f"{iid}.{k:03d}", "theme_id": t} for k, t in enumerate(themes)]
+
+
+def test_a_theme_at_the_edges_of_long_interviews_is_small_talk():
+    rows = []
+    for iid in ("A", "B", "C"):
+        # 20 statements: chatter in the first two and the last one, the substance in between.
+        rows += interview(iid, ["hello", "hello"] + ["pricing"] * 8 + ["sync"] * 9 + ["hello"])
+    assert small_talk_themes(pd.DataFrame(rows)) == {"hello"}
+
+
+def test_short_interviews_have_no_edges_to_judge():
+    rows = interview("A", ["hello", "pricing", "sync"]) + interview("B", ["hello", "sync", "pricing"])
+    assert small_talk_themes(pd.DataFrame(rows)) == set()
+
+
+def test_demo_small_talk_never_reaches_the_findings(demo_run):
+    out = demo_run.out_dir
+    themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
+    chatter = set(themes.loc[themes["kind"] == "small talk", "theme_id"])
+    assert chatter, "the demo's opening and closing chatter should be recognised"
+    assert set(themes["kind"]) == {"finding", "small talk"}
+    report = (out / "report.md").read_text(encoding="utf-8")
+    with open(out / "quotes.csv", encoding="utf-8", newline="") as fh:
+        chatter_quotes = [r["quote"] for r in csv.DictReader(fh) if r["theme_id"] in chatter]
+    for tid in chatter:
+        assert f"| {tid} " not in report and f"({tid})" not in report
+    for quote in chatter_quotes:
+        assert f'"{quote}"' not in report
