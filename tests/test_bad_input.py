@@ -77,3 +77,11 @@ def test_bad_rows_and_files_are_named_and_the_rest_completes(make_study, tmp_pat
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["counts"]["interviews_analysed"] == 4 and len(run["problems"]) == 7
     assert run["counts"]["interviews_per_cohort"] == {"won": 2, "lost": 1, "churned": 1}
+
+
+def test_a_model_that_cannot_be_loaded_offline_exits_2(make_study, tmp_path):
+    study = make_study({"t/a.json": good_json()}, ["A,won,t/a.json,"])
+    result = CliRunner().invoke(main, ["run", str(study), "--out", str(tmp_path / "out"),
+                                       "--model", "no-such-org/no-such-model"])
+    assert result.exit_code == 2, result.output
+    assert "no-such-org/no-such-model" in result.output

@@ -41,6 +41,7 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
         no_redact: bool, dry_run: bool) -> None:
     """Analyse the interviews of STUDY and write the report and tables."""
     from .config import ConfigError
+    from .embedding import EmbeddingModelError
     from .pipeline import run as run_pipeline
     from .study import StudyError
 
@@ -48,7 +49,7 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
     try:
         llm = {"base_url": llm_base_url, "model": "" if no_llm else llm_model, "redact": False if no_redact else None}
         result = run_pipeline(study, out_dir, overrides, log=echo_err, llm_flags=llm, dry_run=dry_run)
-    except (StudyError, ConfigError) as exc:
+    except (StudyError, ConfigError, EmbeddingModelError) as exc:
         echo_err(f"error: {exc}")
         sys.exit(2)
     for warning in result.warnings:

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 DEFAULT_MIN_THEME_SIZE = 8
+LARGE_STUDY_STATEMENTS_PER_THEME = 250  # above 2,000 statements the default grows, keeping themes readable
 
 
 class ConfigError(Exception):
@@ -16,7 +17,7 @@ class ConfigError(Exception):
 @dataclass
 class Settings:
     seed: int = 0
-    min_theme_size: int = DEFAULT_MIN_THEME_SIZE
+    min_theme_size: int | None = None  # None: 8, or n_statements / 250 for large studies (see theme_size)
     embedding_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
     interviewer_names: list[str] = field(default_factory=list)
     quotes_per_theme: int = 3
@@ -34,6 +35,12 @@ class Settings:
         if env:
             return Path(env).expanduser()
         return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "winloss"
+
+    def theme_size(self, n_statements: int) -> int:
+        """The minimum theme size in force: the user's, else 8, growing with very large studies (docs/themes.md)."""
+        if self.min_theme_size is not None:
+            return self.min_theme_size
+        return max(DEFAULT_MIN_THEME_SIZE, n_statements // LARGE_STUDY_STATEMENTS_PER_THEME)
 
     def to_record(self) -> dict:
         return asdict(self)
@@ -58,6 +65,6 @@ def load_settings(study_dir: Path, overrides: dict | None = None) -> Settings:
     settings = Settings(**values)
     if isinstance(settings.interviewer_names, str):
         settings.interviewer_names = [settings.interviewer_names]
-    if settings.min_theme_size < 2:
+    if settings.min_theme_size is not None and settings.min_theme_size < 2:
         raise ConfigError(f"min_theme_size must be at least 2, got {settings.min_theme_size}")
     return settings

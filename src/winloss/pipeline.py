@@ -103,7 +103,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         assignment, book = find_themes_with_codebook(
             study_dir, [s.text for s in statements], [s.statement_id for s in statements],
             [s.interview_id for s in statements], vectors, embedder,
-            min_size=settings.min_theme_size, seed=settings.seed)
+            min_size=settings.theme_size(len(statements)), seed=settings.seed)
         labels = assignment.labels
         if assignment.params.get("reason"):
             warnings.append(str(assignment.params["reason"]))
@@ -315,7 +315,7 @@ def report_context(study_dir, interviews, statements_df, themes_df, cohorts_df, 
             "share_unassigned": n_unassigned / len(statements_df) if len(statements_df) else 0.0,
         },
         "themes": themes, "heatmap": chart, "warnings": warnings, "problems": [str(p) for p in problems],
-        "run": {"model": model_id, "seed": settings.seed, "min_theme_size": settings.min_theme_size,
+        "run": {"model": model_id, "seed": settings.seed, "min_theme_size": settings.theme_size(len(statements_df)),
                 "quotes_rejected": rejected},
     }
 

@@ -126,7 +126,8 @@ def extract_statements(interview_id: str, cohort: str, transcript: Transcript, r
     names = frozenset(w.lower() for t in transcript.turns for w in _WORD.findall(t.speaker))
     for index, turn in enumerate(transcript.turns):
         if turn.speaker in roles.interviewers:
-            question = turn.text
+            if "?" in turn.text or content_words(turn.text, names) >= 3:  # "Mm-hmm." is no question
+                question = turn.text
             continue
         if turn.speaker not in roles.customers:
             continue
