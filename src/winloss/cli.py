@@ -27,8 +27,8 @@ def main() -> None:
 @main.command()
 @click.argument("study", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [reports/<study name>].")
-@click.option("--seed", type=int, help="Random seed for the theme engine [0].")
-@click.option("--min-theme-size", type=click.IntRange(min=2), help="Smallest theme, in statements.")
+@click.option("--seed", type=int, help="Seed, recorded in run.json; the theme engine is deterministic [0].")
+@click.option("--min-theme-size", type=click.IntRange(min=2), help="Smallest theme, in statements [8; n/250 for large studies].")
 @click.option("--model", "embedding_model", help="sentence-transformers model name or path [bundled all-MiniLM-L6-v2].")
 @click.option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 "
                                      "[$WINLOSS_LLM_BASE_URL; OpenAI when only a key is set].")
