@@ -157,7 +157,7 @@ def demo_study(embedder, with_bertopic) -> dict | None:
 
     out = {"data": "fixtures/demo", "n_statements": len(statements), "n_interviews": len(set(groups)),
            "planted_themes": len(planted), "methods": {}}
-    size = settings.min_theme_size
+    size = settings.theme_size(len(statements))
     for variant, vec in (("context", statement_vectors(embedder, statements)),
                          ("text only", embedder.encode(texts))):
         t0 = time.perf_counter()

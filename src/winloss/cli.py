@@ -12,6 +12,9 @@ from . import __version__
 # Models ship inside packages; nothing may reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Model-loading progress bars are noise in a batch tool's output; winloss prints its own progress.
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
 def echo_err(message: str) -> None:
