@@ -324,6 +324,7 @@ def report_quotes(quotes_df: pd.DataFrame, tid: str, limit: int = 3) -> list[dic
     """The best quote of each cohort first, then the next best, so the reader sees every side."""
     rows = quotes_df[quotes_df["theme_id"] == tid]
     ranked = rows.assign(rank=rows.groupby("cohort").cumcount()).sort_values(["rank", "cohort"], kind="mergesort")
+    ranked = ranked.drop_duplicates("quote")  # the same words twice add nothing, whoever said them
     return [{"quote": r.quote, "interview_id": r.interview_id, "speaker": r.speaker, "cohort": r.cohort,
              "start": None if pd.isna(r.start) else float(r.start)} for r in ranked.head(limit).itertuples()]
 
