@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+STORE_EVERY = 1024  # texts embedded between two writes to the cache
 
 
 class EmbeddingModelError(RuntimeError):
@@ -139,15 +140,17 @@ class Embedder:
         keys = {t: _text_key(t) for t in unique}
         found = self._lookup([keys[t] for t in unique])
         missing = [t for t in unique if keys[t] not in found]
-        if missing:
+        # Stored chunk by chunk, so an interrupted run resumes where it stopped instead of starting over.
+        for i in range(0, len(missing), STORE_EVERY):
+            chunk = missing[i : i + STORE_EVERY]
             vecs = self.model.encode(
-                missing,
+                chunk,
                 batch_size=self.batch_size,
                 convert_to_numpy=True,
                 normalize_embeddings=True,
                 show_progress_bar=False,
             ).astype(np.float32)
-            new = [(keys[t], v) for t, v in zip(missing, vecs)]
+            new = [(keys[t], v) for t, v in zip(chunk, vecs)]
             self._store(new)
             found.update(new)
         self.computed += len(missing)
