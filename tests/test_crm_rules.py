@@ -109,7 +109,7 @@ def test_criteria_recover_a_planted_profile_with_evidence_and_weights():
     assert sum(c.weight for c in criteria if c.kind != "negative") == 100
     # weights follow the gap, doubled for primary: 0.9 vs 0.6 -> 60 and 40
     assert (emp.weight, sf.weight) == (60, 40)
-    assert all(c.weight == -30 for c in criteria if c.kind == "negative")
+    assert all(c.weight == -50 for c in criteria if c.kind == "negative")
 
 
 def test_scorecard_fit_and_backtest():
@@ -118,7 +118,7 @@ def test_scorecard_fit_and_backtest():
     rows = pd.DataFrame({"employees": ["501-1000", "11-50", UNKNOWN, "11-50"],
                          "crm_platform": ["Salesforce", "HubSpot", "Salesforce", "Salesforce"]})
     scores, failures = assess(rows, criteria)
-    assert scores.tolist() == [100, 0, 40, 10]  # 0: 0 - 30 - 30 clamped; 10: 40 - 30; unknown earns nothing
+    assert scores.tolist() == [100, 0, 40, 0]  # 0: 0 - 50 - 50 clamped; 0: 40 - 50 clamped; unknown earns nothing
     assert failures[0] == [] and failures[2] == []
     assert failures[3] == [
         "fails Employees 201-1000", "hits negative Employees 11-200"]

@@ -32,7 +32,8 @@ class IcpRules:
     negative_min_other: float = 0.3  # ... common among problematic ones
     negative_min_deals: int = 5  # or: at least this many closed deals ...
     negative_max_win_ratio: float = 0.5  # ... winning at most half the overall win rate
-    negative_points: int = 30
+    # 100 - 50 < band_b: a deal that hits a disqualifier can never be scored "pursue" or "qualify carefully".
+    negative_points: int = 50
     min_best: int = 3  # fewer best or problematic customers than this: compare won with lost deals instead
     min_problematic: int = 2
     band_a: int = 70
