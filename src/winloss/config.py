@@ -62,9 +62,28 @@ def load_settings(study_dir: Path, overrides: dict | None = None) -> Settings:
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
-    settings = Settings(**values)
-    if isinstance(settings.interviewer_names, str):
-        settings.interviewer_names = [settings.interviewer_names]
-    if settings.min_theme_size is not None and settings.min_theme_size < 2:
-        raise ConfigError(f"min_theme_size must be at least 2, got {settings.min_theme_size}")
-    return settings
+    if isinstance(values.get("interviewer_names"), str):
+        values["interviewer_names"] = [values["interviewer_names"]]
+    for key, value in values.items():
+        problem = _check(key, value)
+        if problem:
+            raise ConfigError(f"{path}: {key} {problem}, got {value!r}")
+    return Settings(**values)
+
+
+def _check(key: str, value) -> str:
+    """Why `value` can't be setting `key`, or '' when it can."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if key == "seed" and not whole:
+        return "must be a whole number"
+    if key == "min_theme_size" and not (whole and value >= 2):
+        return "must be a whole number of at least 2"
+    if key == "quotes_per_theme" and not (whole and value >= 1):
+        return "must be a whole number of at least 1"
+    if key == "interviewer_names" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return "must be a list of speaker labels"
+    if key in ("embedding_model", "cache_dir", "previous") and not isinstance(value, str):
+        return "must be a text"
+    if key in ("audio", "crm", "llm") and not isinstance(value, dict):
+        return f"must be a table ([{key}])"
+    return ""
