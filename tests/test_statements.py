@@ -76,3 +76,12 @@ def test_statement_timestamps_come_from_the_cue_that_holds_them():
     t = Transcript([Turn("Dana", "What went wrong?", 5.0, 9.0), turn])
     found = extract_statements("I1", "churned", t, RoleResult({"Dana"}, {"Lee"}, "manifest"))
     assert [(s.start, s.end) for s in found] == [(10.0, 14.0), (14.0, 20.0)]
+
+
+def test_an_interviewer_name_that_matches_no_speaker_is_reported():
+    t = transcript(("Sam Lee", "What happened?"), ("Ana", "We ran out of budget for the year."),
+                   ("Sam Lee", "Why then?"), ("Ana", "The freeze came in March."))
+    roles = detect_roles(t, {"Sam Le"})
+    assert roles.interviewers == {"Sam Lee"} and roles.method == "questions"
+    assert "interviewer Sam Le is not a speaker in this transcript" in roles.warning
+    assert detect_roles(t, {"sam lee"}).warning == ""

@@ -35,12 +35,18 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
         questions[turn.speaker] += _is_question(turn.text)
     stats = {"questions": dict(sorted(questions.items())), "words": dict(sorted(words.items()))}
 
+    unmatched = ""
+    if manifest_names and not _match(set(manifest_names), speakers):
+        # A typo in the interviewer column must not pass silently: the guess below may be wrong.
+        unmatched = (f"interviewer {', '.join(sorted(manifest_names))} is not a speaker in this transcript "
+                     f"(speakers: {', '.join(speakers)}); ")
     for method, names in (("manifest", manifest_names), ("config", config_names)):
         found = _match(set(names), speakers)
         if found:
             customers = set(speakers) - found
             warning = "" if customers else "every speaker is named as interviewer; no customer speech"
-            return RoleResult(found, customers, method, warning, stats)
+            return RoleResult(found, customers, method, unmatched + warning if warning else unmatched.rstrip("; "),
+                              stats)
 
     if len(speakers) == 1:
         return RoleResult(set(), set(speakers), "single-speaker",
@@ -57,4 +63,6 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
         warning = (f"{top} and {runner} ask a similar number of questions ({questions[top]} vs {questions[runner]}); "
                    f"guessed {top} as interviewer, roles could not be told apart reliably")
     customers = set(speakers) - {top}
+    if unmatched:
+        warning = unmatched + (warning or f"guessed {top} (asks the most questions) as interviewer")
     return RoleResult({top}, customers, "questions", warning, stats)
