@@ -58,7 +58,7 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
     for warning in result.warnings:
         echo_err(f"warning: {warning}")
     for problem in result.problems:
-        echo_err(f"skipped: {problem}")
+        echo_err(f"problem: {problem}")
     c = result.counts
     echo_err(f"{c['interviews_analysed']} interviews, {c['statements']} statements, {c['themes']} themes, "
              f"{c['unassigned']} unassigned -> {result.out_dir / 'report.md'}")
