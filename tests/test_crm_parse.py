@@ -128,3 +128,14 @@ def test_day_order_is_decided_once_per_column():
     assert day_first(["3/4/2026"], default=True) is True
     assert day_first(["03.04.2026"]) is True
     assert day_first(["2026-04-03"]) is False
+
+
+def test_dotted_dates_are_day_first_even_in_a_month_first_column():
+    assert parse_date("15.03.2026", False) == date(2026, 3, 15)
+    assert parse_date("03/15/2026", False) == date(2026, 3, 15)
+
+
+def test_a_fractional_headcount_is_refused_not_guessed():
+    with pytest.raises(ValueError, match="not a whole number of employees"):
+        parse_employees("1.200")
+    assert parse_employees("1,200") == 1200

@@ -59,6 +59,9 @@ def parse_employees(value: str) -> float | None:
     number = parse_number(value)
     if number is not None and number < 0:
         raise ValueError(f"negative employee count: {value!r}")
+    if number is not None and number != int(number):
+        # '1.200' is 1200 in much of Europe and 1.2 in the US: refuse to guess a headcount.
+        raise ValueError(f"not a whole number of employees: {value!r} (write it without separators, e.g. 1200)")
     return number
 
 
@@ -99,7 +102,8 @@ def parse_date(value: str, dayfirst: bool) -> date | None:
         if len(match.group(1)) == 4:
             year, month, day = a, b, c
         else:
-            day, month = (a, b) if dayfirst else (b, a)
+            # Dotted dates (31.01.2025) are European whatever the rest of the column does.
+            day, month = (a, b) if dayfirst or "." in text[: match.end(2)] else (b, a)
             year = c + 2000 if c < 100 else c
         try:
             return date(year, month, day)
