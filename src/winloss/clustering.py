@@ -34,17 +34,18 @@ def _normalise(x: np.ndarray) -> np.ndarray:
 
 
 def statement_vectors(embedder, statements: list[Statement], *, turn_weight: float = 0.5,
-                      question_weight: float = 0.6) -> np.ndarray:
+                      question_weight: float = 0.6, own: np.ndarray | None = None) -> np.ndarray:
     """The vectors that get clustered: the statement, nudged towards its turn and the question it answers.
 
     A spoken statement ("it dragged on for months") often means something only in its context; adding the
     context's direction moves it towards statements about the same subject. Only placement changes: the
     statement's own text stays the evidence. A question that says nothing about the topic ("Can you tell me
-    more?") is left out, see `_informative_questions`.
+    more?") is left out, see `_informative_questions`. `own`: the statements' own vectors, if the caller has them.
     """
     if not statements:
         return np.zeros((0, 0), dtype=np.float32)
-    own = embedder.encode([s.text for s in statements])
+    if own is None:
+        own = embedder.encode([s.text for s in statements])
     mixed = own.copy()
     if turn_weight:
         turns = embedder.encode([s.turn_text or s.text for s in statements])

@@ -95,7 +95,10 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
 
         if embedder is None:
             embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
-        vectors = statement_vectors(embedder, statements)
+        # Search and the research sections compare with what was said: the statements' own vectors, kept apart
+        # from the context-mixed ones that are clustered.
+        text_vectors = embedder.encode([s.text for s in statements])
+        vectors = statement_vectors(embedder, statements, own=text_vectors)
     with timer.stage("themes"):
         from .codebook import find_themes_with_codebook, keep_labels, update_codebook
 
@@ -164,7 +167,6 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         from .research import report_sections
 
         # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
-        text_vectors = embedder.encode([s.text for s in statements])
         context["research"] = report_sections(study_dir, out_dir, settings.previous, f_statements, f_themes,
                                               f_cohorts, text_vectors, embedder.model_id, order,
                                               assignment.params.get("new_themes", []), warnings)

@@ -9,7 +9,6 @@ from pathlib import Path
 from .models import Interview, Problem
 
 REQUIRED = ("interview_id", "cohort", "file")
-OPTIONAL = ("account_id", "deal_id", "date", "interviewer", "company")
 
 _COHORT_ALIASES = {
     "won": "won", "win": "won", "closed won": "won", "closedwon": "won", "won deal": "won",
