@@ -19,14 +19,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import jiwer  # noqa: E402
 
-from winloss.audio import AudioSettings, ensure_transcripts  # noqa: E402
-from winloss.audio import decode  # noqa: E402
+from winloss.audio import (  # noqa: E402
+    AudioSettings,
+    decode,  # noqa: E402
+    ensure_transcripts,
+)
 from winloss.audio.batch import transcribe_audio  # noqa: E402
 from winloss.audio.metrics import diarization_error, read_rttm  # noqa: E402
 from winloss.audio.speakers import build_turns  # noqa: E402
 from winloss.audio.transcribe import load_model, model_id, whisper_options  # noqa: E402
+from winloss.interviews.transcripts import parse_transcript  # noqa: E402
 from winloss.models import Interview  # noqa: E402
-from winloss.transcripts import parse_transcript  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"

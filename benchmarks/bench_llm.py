@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT / "tests"))  # the local OpenAI-protocol server live
 
 from llm_server import LlmServer, reply, schema_name  # noqa: E402
 
-from winloss.embedding import Embedder  # noqa: E402
+from winloss.interviews.study import load_interviews  # noqa: E402
+from winloss.interviews.transcripts import parse_transcript  # noqa: E402
 from winloss.llm.steps import names_to_redact  # noqa: E402
 from winloss.pipeline import run  # noqa: E402
-from winloss.study import load_interviews  # noqa: E402
-from winloss.transcripts import parse_transcript  # noqa: E402
+from winloss.themes.embedding import Embedder  # noqa: E402
 
 PII_PATTERNS = [re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"), re.compile(r"https?://\S+"),
                 re.compile(r"\+?\(?\d{3}\)?[ .-]\d{3}[ .-]\d{4}")]

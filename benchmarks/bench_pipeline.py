@@ -47,8 +47,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000)
     args = parser.parse_args()
 
-    from winloss.embedding import Embedder
     from winloss.pipeline import run
+    from winloss.themes.embedding import Embedder
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

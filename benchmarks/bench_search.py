@@ -29,11 +29,11 @@ DATA = ROOT.parent / "shared" / "data"
 N_STATEMENTS = 20_000
 PER_INTERVIEW = 100
 
-from winloss import search as search_module  # noqa: E402
-from winloss.db import write_database  # noqa: E402
-from winloss.embedding import Embedder  # noqa: E402
 from winloss.models import COHORTS, Interview  # noqa: E402
-from winloss.search import SearchIndex, encode_query  # noqa: E402
+from winloss.outputs import search as search_module  # noqa: E402
+from winloss.outputs.db import write_database  # noqa: E402
+from winloss.outputs.search import SearchIndex, encode_query  # noqa: E402
+from winloss.themes.embedding import Embedder  # noqa: E402
 
 
 def corpus() -> tuple[list[str], list[str]]:

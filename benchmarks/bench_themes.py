@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from winloss.clustering import find_themes, statement_vectors  # noqa: E402
-from winloss.embedding import Embedder  # noqa: E402
-from winloss.labeling import label_themes  # noqa: E402
+from winloss.themes.clustering import find_themes, statement_vectors  # noqa: E402
+from winloss.themes.embedding import Embedder  # noqa: E402
+from winloss.themes.labeling import label_themes  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -133,9 +133,9 @@ def demo_study(embedder, with_bertopic) -> dict | None:
     study = ROOT / "fixtures" / "demo"
     if not (study / "planted.json").exists():
         return None
-    from winloss.config import load_settings
+    from winloss.interviews.study import load_interviews
     from winloss.pipeline import read_interviews
-    from winloss.study import load_interviews
+    from winloss.settings import load_settings
 
     settings = load_settings(study, {})
     interviews, problems = load_interviews(study)
@@ -175,9 +175,10 @@ def interview_shaped_banking(embedder, with_bertopic, n: int = 3000) -> dict:
     (benchmarks/bench_pipeline.py builds the study), cut into statements by winloss itself; the truth of a
     statement is the intent of the utterance it was cut from."""
     from bench_pipeline import build_study
-    from winloss.config import load_settings
+
+    from winloss.interviews.study import load_interviews
     from winloss.pipeline import read_interviews
-    from winloss.study import load_interviews
+    from winloss.settings import load_settings
 
     intent = {" ".join(t.split()): c for t, c in zip(*banking77("train"))}
     with tempfile.TemporaryDirectory() as tmp:

@@ -51,7 +51,7 @@ def write_study(root: Path, n_interviews: int = 12, added: int = 0, topics: list
 @lru_cache(maxsize=1)
 def shared_embedder():
     """One loaded model for all research tests (the cache dir comes from conftest's per-session WINLOSS_CACHE_DIR)."""
-    from winloss.embedding import Embedder
+    from winloss.themes.embedding import Embedder
 
     return Embedder()
 

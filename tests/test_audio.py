@@ -12,8 +12,8 @@ import soundfile as sf
 
 from winloss.audio import AudioSettings, ensure_transcripts
 from winloss.audio.metrics import diarization_error, read_rttm
+from winloss.interviews.transcripts import parse_transcript
 from winloss.models import Interview
-from winloss.transcripts import parse_transcript
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

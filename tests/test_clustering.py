@@ -1,11 +1,11 @@
 import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
-
 from themes_data import PLANTED, planted_rows
-from winloss.clustering import DEFAULT_MIN_SIZE, find_themes, statement_vectors
-from winloss.embedding import Embedder
+
 from winloss.models import Statement
+from winloss.themes.clustering import DEFAULT_MIN_SIZE, find_themes, statement_vectors
+from winloss.themes.embedding import Embedder
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from research_study import SECURITY, run_study, write_study
 
-from winloss import codebook
 from winloss.cli import main
+from winloss.themes import codebook
 
 OUTPUTS = ("statements.csv", "themes.csv", "theme_cohorts.csv", "quotes.csv", "report.md", "winloss.db",
            "theme_shares.png")

@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 from research_study import run_study, write_study
 
-from winloss import codebook
-from winloss.compare import compare, load_quarter, match_themes
+from winloss.outputs.compare import compare, load_quarter, match_themes
+from winloss.themes import codebook
 
 
 def next_quarter(tmp_path, previous_out, carry_codebook: bool, **study):

@@ -9,8 +9,7 @@ import pytest
 from conftest import DEMO
 
 from winloss.crm import analyse_crm
-from winloss.study import load_interviews
-
+from winloss.interviews.study import load_interviews
 
 TEXT = ("theme_id", "interview_id", "statement_id", "cohort", "speaker", "text", "label", "keywords", "quote")
 
@@ -126,8 +125,8 @@ def test_every_quote_in_the_draft_is_from_quotes_csv(demo):
 
 def test_draft_follows_the_fields_order_and_every_share_has_its_n(demo):
     from winloss import pipeline
-    from winloss.config import load_settings
-    from winloss.report import render
+    from winloss.outputs.report import render
+    from winloss.settings import load_settings
 
     a, statements, themes, quotes, run = demo
     cohorts = pd.read_csv(run.out_dir / "theme_cohorts.csv", dtype={"theme_id": str})

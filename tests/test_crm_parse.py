@@ -3,8 +3,19 @@ from datetime import date
 
 import pytest
 
-from winloss.crm.columns import ACCOUNT_FIELDS, DEAL_FIELDS, normalise_header, resolve_columns
-from winloss.crm.parse import classify_stage, day_first, parse_date, parse_employees, parse_number
+from winloss.crm.columns import (
+    ACCOUNT_FIELDS,
+    DEAL_FIELDS,
+    normalise_header,
+    resolve_columns,
+)
+from winloss.crm.parse import (
+    classify_stage,
+    day_first,
+    parse_date,
+    parse_employees,
+    parse_number,
+)
 
 SALESFORCE = ["Opportunity ID", "Opportunity Name", "Account ID", "Account Name", "Stage", "Close Date",
               "Created Date", "Amount", "Closed Lost Reason", "Competitor", "Industry", "Employees",

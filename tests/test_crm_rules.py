@@ -8,10 +8,25 @@ from scipy.stats import fisher_exact
 
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.evidence import rep_vs_buyer, topics_of
-from winloss.crm.icp import (Criterion, IcpRules, assess, backtest, current_criteria, derive_criteria, diff_icp,
-                             range_label)
+from winloss.crm.icp import (
+    Criterion,
+    IcpRules,
+    assess,
+    backtest,
+    current_criteria,
+    derive_criteria,
+    diff_icp,
+    range_label,
+)
 from winloss.crm.loss_types import LossRules, classify_loss
-from winloss.crm.segments import EMPLOYEE_BANDS, UNKNOWN, Dimension, band_of, quartile_bands, segment_table
+from winloss.crm.segments import (
+    EMPLOYEE_BANDS,
+    UNKNOWN,
+    Dimension,
+    band_of,
+    quartile_bands,
+    segment_table,
+)
 
 EMP = Dimension("employees", "Employees", tuple(b for _, b in EMPLOYEE_BANDS), tuple(u for u, _ in EMPLOYEE_BANDS))
 CRM = Dimension("crm_platform", "CRM platform")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from research_study import run_study, write_study
 
-from winloss.db import DB_NAME, load_vectors, write_database
-from winloss.study import load_interviews
+from winloss.interviews.study import load_interviews
+from winloss.outputs.db import DB_NAME, load_vectors, write_database
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 

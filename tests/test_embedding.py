@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from winloss.embedding import Embedder
+from winloss.themes.embedding import Embedder
 
 TEXTS = ["The renewal price doubled.", "Onboarding took three months.", "The renewal price doubled.", "Support was slow."]
 
@@ -54,7 +54,7 @@ def test_empty_input(cache):
 
 
 def test_a_model_that_cannot_be_loaded_gives_a_clear_error(cache, tmp_path):
-    from winloss.embedding import EmbeddingModelError
+    from winloss.themes.embedding import EmbeddingModelError
 
     e = Embedder("no-such-org/no-such-model", cache_dir=cache)
     with pytest.raises(EmbeddingModelError, match="no-such-org/no-such-model"):

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
-
 from themes_data import planted_rows
-from winloss.embedding import Embedder
-from winloss.labeling import label_themes
+
+from winloss.themes.embedding import Embedder
+from winloss.themes.labeling import label_themes
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +48,6 @@ def test_no_themes_no_labels():
 
 
 def test_keywords_do_not_repeat_a_phrase_or_its_plural():
-    from winloss.labeling import _pick_phrases
+    from winloss.themes.labeling import _pick_phrases
 
     assert _pick_phrases(["seat", "seats", "per seat", "reps", "price"], 3) == ["per seat", "reps", "price"]

@@ -8,9 +8,9 @@ import threading
 import time
 
 import pytest
+from llm_server import LlmServer, error, hang, reply
 from pydantic import BaseModel, ConfigDict
 
-from llm_server import LlmServer, error, hang, reply
 from winloss.llm.client import LlmClient, make_client, strict_schema
 from winloss.llm.config import LlmConfigError, LlmSettings, resolve_llm_settings
 from winloss.llm.redact import Redactor, person_names, restore

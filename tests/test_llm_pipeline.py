@@ -7,18 +7,18 @@ import shutil
 
 import pytest
 from conftest import DEMO
-
 from llm_server import LlmServer, error, reply, schema_name
+
+from winloss.interviews.study import load_interviews
+from winloss.interviews.transcripts import parse_transcript
 from winloss.pipeline import run
-from winloss.study import load_interviews
-from winloss.transcripts import parse_transcript
 
 LLM_ENV = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "WINLOSS_LLM_BASE_URL", "WINLOSS_LLM_MODEL")
 
 
 @pytest.fixture(scope="module")
 def embedder():
-    from winloss.embedding import Embedder
+    from winloss.themes.embedding import Embedder
 
     return Embedder()
 

@@ -6,13 +6,20 @@ import re
 
 import numpy as np
 import pytest
-
 from llm_server import LlmServer, error, reply, schema_name
+
 from winloss.llm.client import make_client
 from winloss.llm.config import LlmSettings
 from winloss.llm.redact import Redactor
-from winloss.llm.tasks import (ThemeInput, classify_loss_notes, draft_summary, label_themes_llm, plan_calls,
-                               representative_statements, suggest_merges)
+from winloss.llm.tasks import (
+    ThemeInput,
+    classify_loss_notes,
+    draft_summary,
+    label_themes_llm,
+    plan_calls,
+    representative_statements,
+    suggest_merges,
+)
 
 SPEAKERS = ["Dana Ruiz", "Marcus Obi", "Interviewer"]
 THEMES = [

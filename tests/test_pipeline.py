@@ -5,11 +5,11 @@ import shutil
 
 from conftest import DEMO
 
+from winloss.interviews.roles import detect_roles
+from winloss.interviews.study import load_interviews
+from winloss.interviews.transcripts import parse_transcript
 from winloss.models import RoleResult
 from winloss.pipeline import run
-from winloss.roles import detect_roles
-from winloss.study import load_interviews
-from winloss.transcripts import parse_transcript
 
 OUTPUTS = ["statements.csv", "themes.csv", "theme_cohorts.csv", "quotes.csv", "report.md", "run.json"]
 

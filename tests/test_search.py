@@ -9,9 +9,9 @@ from click.testing import CliRunner
 from research_study import shared_embedder
 
 from winloss.cli import main
-from winloss.db import DB_NAME, crm_extra, load_vectors, write_database
-from winloss.search import STOP_WORDS, SearchError, SearchIndex, fts_query
-from winloss.study import load_interviews
+from winloss.interviews.study import load_interviews
+from winloss.outputs.db import DB_NAME, crm_extra, load_vectors, write_database
+from winloss.outputs.search import STOP_WORDS, SearchError, SearchIndex, fts_query
 
 
 @pytest.fixture(scope="module")

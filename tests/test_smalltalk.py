@@ -2,7 +2,7 @@ import csv
 
 import pandas as pd
 
-from winloss.smalltalk import small_talk_themes
+from winloss.themes.smalltalk import small_talk_themes
 
 
 def interview(iid, themes):

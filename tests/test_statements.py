@@ -1,6 +1,6 @@
+from winloss.interviews.roles import detect_roles
+from winloss.interviews.statements import extract_statements, split_turn
 from winloss.models import RoleResult, Transcript, Turn
-from winloss.roles import detect_roles
-from winloss.statements import extract_statements, split_turn
 
 
 def spans(text):

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
-from winloss.stats import benjamini_hochberg, theme_cohorts
+from winloss.themes.stats import benjamini_hochberg, theme_cohorts
 
 
 def test_counts_interviews_not_statements_and_matches_scipy():

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from winloss.transcripts import TranscriptError, parse_transcript, write_vtt
+from winloss.interviews.transcripts import TranscriptError, parse_transcript, write_vtt
 
 VTT = """WEBVTT
 

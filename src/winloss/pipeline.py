@@ -12,18 +12,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__
-from .audio import AudioSettings, is_recording
-from .config import ConfigError, Settings, load_settings
-from .models import COHORTS, Interview, Problem, Statement, Transcript
-from .quotes import select_quotes
-from .report import heatmap, render
-from .roles import detect_roles
-from .smalltalk import small_talk_themes, without_themes
-from .stats import separation, theme_cohorts, theme_sort_key
-from .statements import extract_statements
-from .study import StudyError, load_interviews
-from .transcripts import TranscriptError, parse_transcript
+from winloss import __version__
+from winloss.audio import AudioSettings, is_recording
+from winloss.interviews.roles import detect_roles
+from winloss.interviews.statements import extract_statements
+from winloss.interviews.study import StudyError, load_interviews
+from winloss.interviews.transcripts import TranscriptError, parse_transcript
+from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
+from winloss.outputs.report import heatmap, render
+from winloss.settings import ConfigError, Settings, load_settings
+from winloss.themes.quotes import select_quotes
+from winloss.themes.smalltalk import small_talk_themes, without_themes
+from winloss.themes.stats import separation, theme_cohorts, theme_sort_key
 
 
 @dataclass
@@ -72,7 +72,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         except ValueError as exc:
             raise ConfigError(f"{study_dir / 'winloss.toml'}: {exc}") from exc
         if any(is_recording(i.file) for i in interviews):  # recordings -> STUDY/transcripts/*.vtt (issue 4)
-            from .audio import ensure_transcripts, transcribed_interviews
+            from winloss.audio import ensure_transcripts, transcribed_interviews
 
             audio = ensure_transcripts(study_dir, interviews, audio_settings)
             interviews = transcribed_interviews(interviews, audio)
@@ -90,8 +90,8 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     log(f"{len(analysed)} interviews, {len(statements)} customer statements")
 
     with timer.stage("embed"):
-        from .clustering import statement_vectors
-        from .embedding import Embedder
+        from winloss.themes.clustering import statement_vectors
+        from winloss.themes.embedding import Embedder
 
         if embedder is None:
             embedder = Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
@@ -100,7 +100,11 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         text_vectors = embedder.encode([s.text for s in statements])
         vectors = statement_vectors(embedder, statements, own=text_vectors)
     with timer.stage("themes"):
-        from .codebook import find_themes_with_codebook, keep_labels, update_codebook
+        from winloss.themes.codebook import (
+            find_themes_with_codebook,
+            keep_labels,
+            update_codebook,
+        )
 
         # The study's codebook (if any) fixes existing themes; only statements that fit none form new ones.
         assignment, book = find_themes_with_codebook(
@@ -111,13 +115,13 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         if assignment.params.get("reason"):
             warnings.append(str(assignment.params["reason"]))
     with timer.stage("labels"):
-        from .labeling import label_themes
+        from winloss.themes.labeling import label_themes
 
         theme_labels = label_themes([s.text for s in statements], labels, vectors)
         theme_labels = keep_labels(book, theme_labels, assignment.params.get("new_themes", []))
     theme_ids = {k: theme_id(k) for k in sorted(theme_labels)}
     with timer.stage("llm_labels"):
-        from .llm import steps as llm_steps
+        from winloss.llm import steps as llm_steps
 
         # Off (no client, no traffic) unless an LLM is configured; a codebook's existing themes keep their labels.
         llm = llm_steps.open_session(settings.llm, llm_flags, settings.cache_path(),
@@ -143,7 +147,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         f_statements, f_themes, f_cohorts, f_quotes = without_themes(statements_df, themes_df, cohorts_df,
                                                                      quotes_df, chatter)
     with timer.stage("crm"):
-        from .crm import analyse_crm
+        from winloss.crm import analyse_crm
 
         # CRM merge and ICP draft (issue 5): None without STUDY/crm/deals.csv; bad CRM rows become problems.
         crm = analyse_crm(study_dir, analysed, f_statements, f_themes, f_quotes, settings.crm,
@@ -164,7 +168,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
             crm.write(out_dir)
             context["crm"] = llm_steps.improve_summary(llm, crm.context(), f_quotes, f_themes)
         context = llm_steps.annotate_report(context, llm)  # after the summary, so its status is reported too
-        from .research import report_sections
+        from winloss.outputs.research import report_sections
 
         # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
         context["research"] = report_sections(study_dir, out_dir, settings.previous, f_statements, f_themes,
@@ -176,7 +180,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         write_csv(quotes_df, out_dir / "quotes.csv")
         (out_dir / "report.md").write_text(render(context), encoding="utf-8")
     with timer.stage("index"):
-        from .db import crm_extra, write_database
+        from winloss.outputs.db import crm_extra, write_database
 
         # Search compares a query with what was said, so the index holds the statement text's own embedding.
         # crm_extra: each joined interview's account, competitor and loss type, for search filters.

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import numpy as np
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from winloss.audio import decode
 from winloss.audio.cache import TranscriptCache, bytes_sha256, cache_key
@@ -16,9 +22,15 @@ from winloss.audio.diarize import Diarization, Piece, diarize
 from winloss.audio.formats import is_recording
 from winloss.audio.settings import AudioSettings
 from winloss.audio.speakers import INTERVIEWER, build_turns, label_voices
-from winloss.audio.transcribe import ModelUnavailable, Segment, load_model, model_id, transcribe
+from winloss.audio.transcribe import (
+    ModelUnavailable,
+    Segment,
+    load_model,
+    model_id,
+    transcribe,
+)
+from winloss.interviews.transcripts import write_vtt
 from winloss.models import Interview, Problem
-from winloss.transcripts import write_vtt
 
 BLEED_DB = 6.0  # speech on one channel that is this much louder on the other is the other party leaking in
 

@@ -10,8 +10,8 @@ from winloss.audio.settings import AudioSettings
 def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]) -> int:
     """Exit code: 0 all recordings have transcripts, 1 some failed (named), 2 nothing could run."""
     from winloss.audio.batch import ensure_transcripts
-    from winloss.config import ConfigError, load_settings
-    from winloss.study import StudyError, load_interviews
+    from winloss.interviews.study import StudyError, load_interviews
+    from winloss.settings import ConfigError, load_settings
 
     try:
         settings = load_settings(study)

@@ -82,7 +82,9 @@ def embed_pieces(audio: np.ndarray, pieces: list[Piece]) -> np.ndarray:
     import torch
 
     encoder = voice_encoder()
-    from resemblyzer.audio import wav_to_mel_spectrogram  # after voice_encoder(), which silences its import
+    from resemblyzer.audio import (
+        wav_to_mel_spectrogram,  # after voice_encoder(), which silences its import
+    )
     mels, owner = [], []
     for i, piece in enumerate(pieces):
         centre, half = (piece.start + piece.end) / 2, max(piece.end - piece.start, MIN_WINDOW_S) / 2

@@ -2,7 +2,7 @@
 
 The interviewer is, in this order: the voice on `interviewer_channel` of a call recording; the voice
 that introduces itself with the manifest's interviewer name ("Hi, this is Dana"); the voice the
-transcript importer's own question heuristic picks (winloss.roles.detect_roles), so the label written
+transcript importer's own question heuristic picks (winloss.interviews.roles.detect_roles), so the label written
 here and the role the pipeline later reads agree.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 
 from winloss.audio.diarize import Piece
+from winloss.interviews.roles import detect_roles
 from winloss.models import Transcript, Turn
-from winloss.roles import detect_roles
 
 INTERVIEWER = "Interviewer"
 CUE_MAX_S = 20.0  # a cue longer than this is cut at the next sentence end, so quotes keep precise times

@@ -11,10 +11,27 @@ import pandas as pd
 
 from winloss.crm import narrative
 from winloss.crm.cohorts import CohortRules, score_accounts
-from winloss.crm.evidence import (Join, join_interviews, pick_quotes, rep_vs_buyer, theme_crosstab,
-                                  cohort_ids, themes_by_lift, themes_per_interview)
-from winloss.crm.icp import (Criterion, IcpRules, assess, backtest, band, current_criteria, derive_criteria,
-                             diff_icp, load_current_icp)
+from winloss.crm.evidence import (
+    Join,
+    cohort_ids,
+    join_interviews,
+    pick_quotes,
+    rep_vs_buyer,
+    theme_crosstab,
+    themes_by_lift,
+    themes_per_interview,
+)
+from winloss.crm.icp import (
+    Criterion,
+    IcpRules,
+    assess,
+    backtest,
+    band,
+    current_criteria,
+    derive_criteria,
+    diff_icp,
+    load_current_icp,
+)
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
 from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
 from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table

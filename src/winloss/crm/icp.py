@@ -16,7 +16,6 @@ import pandas as pd
 
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
 
-
 MAX_UNION = 3
 OVER = 1.5
 REDUNDANT = 0.9  # a criterion agreeing with a stronger one on this share of closed deals adds nothing

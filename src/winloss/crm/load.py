@@ -12,7 +12,13 @@ from pathlib import Path
 import pandas as pd
 
 from winloss.crm.columns import ACCOUNT_FIELDS, DEAL_FIELDS, ColumnMap, resolve_columns
-from winloss.crm.parse import classify_stage, day_first, parse_date, parse_employees, parse_number
+from winloss.crm.parse import (
+    classify_stage,
+    day_first,
+    parse_date,
+    parse_employees,
+    parse_number,
+)
 from winloss.models import Problem
 
 DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competitor", "loss_notes", "industry",

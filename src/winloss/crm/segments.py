@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from winloss.stats import benjamini_hochberg
+from winloss.themes.stats import benjamini_hochberg
 
 UNKNOWN = "(unknown)"
 # (upper bound inclusive, label); the last bound is open-ended.

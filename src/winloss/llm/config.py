@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import asdict, dataclass, fields, replace
 
-from winloss.config import ConfigError
+from winloss.settings import ConfigError
 
 OPENAI_BASE_URL = "https://api.openai.com/v1"
 RESPONSE_FORMATS = ("json_schema", "json_object", "none")

@@ -16,8 +16,18 @@ import pandas as pd
 from winloss.llm.client import LlmClient, make_client
 from winloss.llm.config import LlmSettings, resolve_llm_settings
 from winloss.llm.redact import Redactor, person_names
-from winloss.llm.tasks import (LlmUse, MergeSuggestion, Summary, ThemeInput, classify_loss_notes,
-                               draft_summary, label_themes_llm, plan_calls, suggest_merges, theme_inputs)
+from winloss.llm.tasks import (
+    LlmUse,
+    MergeSuggestion,
+    Summary,
+    ThemeInput,
+    classify_loss_notes,
+    draft_summary,
+    label_themes_llm,
+    plan_calls,
+    suggest_merges,
+    theme_inputs,
+)
 
 SUMMARY_KEYS = ("scope", "loss", "critical", "churn", "win_themes", "churn_themes", "themes_by_loss_type",
                 "themes_by_competitor", "criteria", "backtest", "notable")
@@ -115,7 +125,7 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
                                    notes=["no LLM configured"]))
         return theme_labels
     if eligible is not None:
-        from winloss.labeling import label_themes
+        from winloss.themes.labeling import label_themes
 
         fresh = label_themes(list(texts), labels, vectors)
         eligible = set(eligible) | {tid for k, tid in theme_ids.items()

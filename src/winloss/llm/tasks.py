@@ -11,15 +11,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict
 
 from winloss.llm.client import LlmClient, Outcome
 
-PROMPTS_DIR = Path(__file__).resolve().parents[3] / "prompts"
 MAX_STATEMENTS = 12  # shown per theme for labelling: at least 8 whenever the theme has 8 different statements
 MAX_STATEMENT_CHARS = 500
 NOTES_PER_CALL = 20
@@ -37,7 +35,7 @@ def _data(value) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(PROMPTS_DIR)), undefined=StrictUndefined, autoescape=False,
+    env = Environment(loader=PackageLoader("winloss", "prompts"), undefined=StrictUndefined, autoescape=False,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["data"] = _data
     return env

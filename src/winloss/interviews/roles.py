@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .models import RoleResult, Transcript
+from winloss.models import RoleResult, Transcript
 
 _QUESTION_START = re.compile(
     r"^(?:so,? |and,? |okay,? |ok,? |right,? |got it\.? )*(?:what|why|how|when|where|who|which|did|do|does|was|were|"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from winloss import db
+from winloss.outputs import db
 
 SAME_ID_SIMILARITY = 0.6  # a theme keeping its id must still be about the same thing
 MATCH_SIMILARITY = 0.8  # themes with different ids are paired only when clearly the same

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from winloss import db
-from winloss.study import normalise_cohort
+from winloss.interviews.study import normalise_cohort
+from winloss.outputs import db
 
 SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_search.py picks it
 KEYWORD_CANDIDATES = 2000  # BM25 matches considered per query

@@ -7,8 +7,6 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-TEMPLATES = Path(__file__).parent / "templates"
-
 
 def pct(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value * 100:.0f}%"
@@ -34,7 +32,10 @@ def fmt_time(seconds: float | None) -> str:
 
 
 def environment(extra_dirs: list[Path] | None = None) -> jinja2.Environment:
-    loader = jinja2.FileSystemLoader([str(p) for p in (extra_dirs or [])] + [str(TEMPLATES)])
+    # The package's own templates, loaded as package data so an installed wheel finds them; a folder given by the
+    # caller comes first, so a PMM's edited copy of a template wins.
+    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader([str(p) for p in (extra_dirs or [])]),
+                                  jinja2.PackageLoader("winloss", "templates")])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, autoescape=False)
     env.filters.update(pct=pct, fmt_p=fmt_p, fmt_lift=fmt_lift, fmt_time=fmt_time)

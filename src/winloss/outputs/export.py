@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from winloss import db
+from winloss.outputs import db
 
 EVIDENCE_SQL = """
 SELECT s.statement_id, s.interview_id, s.cohort, i.company, s.account, s.competitor, s.loss_type,

@@ -10,7 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from .models import Transcript, Turn
+from winloss.models import Transcript, Turn
 
 SUFFIXES = {".vtt": "vtt", ".srt": "srt", ".txt": "txt", ".text": "txt", ".md": "txt", ".json": "json"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .models import RoleResult, Statement, Transcript
+from winloss.models import RoleResult, Statement, Transcript
 
 MAX_WORDS = 45  # a statement longer than this is cut at a clause boundary
 SHORT_WORDS = 7  # a sentence this short leans on its neighbour and joins it

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from winloss import codebook
-from winloss.db import DB_NAME, DatabaseError
+from winloss.outputs.db import DB_NAME, DatabaseError
+from winloss.themes import codebook
 
 
 def fail(message: str) -> None:
@@ -48,9 +48,9 @@ db_option = click.option("--db", "db_file", type=click.Path(path_type=Path), hel
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of text.")
 def search(query, study, out_dir, db_file, theme, cohort, competitor, interview, limit, as_json) -> None:
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
-    from winloss.embedding import Embedder
-    from winloss.report import fmt_time as format_time
-    from winloss.search import SearchError, SearchIndex, encode_query
+    from winloss.outputs.report import fmt_time as format_time
+    from winloss.outputs.search import SearchError, SearchIndex, encode_query
+    from winloss.themes.embedding import Embedder
 
     try:
         index = SearchIndex.open(database_path(study, db_file, out_dir))
@@ -93,7 +93,7 @@ def themes() -> None:
 @db_option
 def themes_list(study, out_dir, db_file) -> None:
     """Themes of the last run with interviews per cohort and keywords."""
-    from winloss import db
+    from winloss.outputs import db
 
     try:
         conn = db.connect(database_path(study, db_file, out_dir))
@@ -135,8 +135,8 @@ def pending_edits(study: Path) -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Quotes to show.")
 def themes_show(theme_id, study, out_dir, db_file, limit) -> None:
     """One theme: counts per cohort, keywords, its most typical quotes."""
-    from winloss.report import fmt_time as format_time
-    from winloss.search import SearchError, SearchIndex
+    from winloss.outputs.report import fmt_time as format_time
+    from winloss.outputs.search import SearchError, SearchIndex
 
     try:
         index = SearchIndex.open(database_path(study, db_file, out_dir))
@@ -228,7 +228,7 @@ def themes_delete(theme_id, study) -> None:
 @click.option("--dest", type=click.Path(path_type=Path), help="Where to write [OUT/export/].")
 def export(study, out_dir, fmt, dest) -> None:
     """Export the last run's evidence (statements with themes and CRM fields), themes and counts."""
-    from winloss.export import ExportError, export_run
+    from winloss.outputs.export import ExportError, export_run
     from winloss.pipeline import default_out_dir
 
     out_dir = out_dir or default_out_dir(study)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from winloss.config import ConfigError
+from winloss.settings import ConfigError
 
 CODEBOOK = "codebook.toml"
 MEMBERS = "codebook.members.csv"
@@ -376,7 +376,7 @@ def apply_codebook(book: Codebook, texts: Sequence[str], keys: Sequence[str], ve
 def find_themes_with_codebook(study_dir: Path, texts: Sequence[str], keys: Sequence[str], groups: Sequence[str],
                               vectors: np.ndarray, embedder, *, min_size: int, seed: int):
     """The run's theme assignment honouring STUDY/codebook.toml; returns (ThemeAssignment, Codebook | None)."""
-    from winloss.clustering import ThemeAssignment, find_themes
+    from winloss.themes.clustering import ThemeAssignment, find_themes
 
     book = load(study_dir)
     if book is None:

@@ -6,7 +6,7 @@ import io
 import re
 from pathlib import Path
 
-from .models import Interview, Problem
+from winloss.models import Interview, Problem
 
 REQUIRED = ("interview_id", "cohort", "file")
 

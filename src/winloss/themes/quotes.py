@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import Statement, Transcript
+from winloss.models import Statement, Transcript
 
 MIN_QUOTE_WORDS = 6
 DIVERSITY = 0.3  # weight of "unlike the quotes already picked" against "central to the theme" (MMR)

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from winloss.charts import share_bars
-from winloss.compare import CompareError, compare, current_quarter, load_quarter
+from winloss.outputs.charts import share_bars
+from winloss.outputs.compare import CompareError, compare, current_quarter, load_quarter
 
 SHARE_CHART = "theme_shares.png"
 

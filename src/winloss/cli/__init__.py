@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from winloss import __version__
 
 # Models ship inside packages; nothing may reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -43,10 +43,10 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
         embedding_model: str | None, llm_base_url: str | None, llm_model: str | None, no_llm: bool,
         no_redact: bool, dry_run: bool) -> None:
     """Analyse the interviews of STUDY and write the report and tables."""
-    from .config import ConfigError
-    from .embedding import EmbeddingModelError
-    from .pipeline import run as run_pipeline
-    from .study import StudyError
+    from winloss.interviews.study import StudyError
+    from winloss.pipeline import run as run_pipeline
+    from winloss.settings import ConfigError
+    from winloss.themes.embedding import EmbeddingModelError
 
     overrides = {"seed": seed, "min_theme_size": min_theme_size, "embedding_model": embedding_model}
     try:
@@ -78,12 +78,12 @@ def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int
 @click.option("--interviewer-channel", type=click.Choice(["left", "right"]), help="Interviewer's side of call recordings.")
 def transcribe(study: Path, no_diarize: bool | None, **options) -> None:
     """Transcribe the recordings of STUDY to STUDY/transcripts/*.vtt; only what is new. Settings: [audio] in winloss.toml."""
-    from .audio.command import transcribe_command
+    from winloss.audio.command import transcribe_command
 
     sys.exit(transcribe_command(study, {**options, "diarize": False if no_diarize else None}, echo_err))
 
 
-from .cli_research import export, search, themes  # noqa: E402  (research commands, issue 7)
+from winloss.cli.research import export, search, themes  # noqa: E402  (research commands, issue 7)
 
 main.add_command(search)
 main.add_command(themes)
