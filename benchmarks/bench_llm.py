@@ -11,6 +11,7 @@ Writes benchmarks/results/llm.json.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -77,18 +78,20 @@ def main() -> None:
         server = LlmServer().start()
         server.responder = responder(latency)
         flags = {"base_url": server.base_url, "model": "bench-model"}
-        quiet = lambda *_: None  # noqa: E731
         try:
-            run(fresh_study(tmp, "warm"), tmp / "warm-out", log=quiet, embedder=embedder)  # embeddings cached
+            run(fresh_study(tmp, "warm"), tmp / "warm-out", embedder=embedder)  # embeddings cached
             t0 = time.perf_counter()
-            run(fresh_study(tmp, "offline"), tmp / "offline-out", log=quiet, embedder=embedder)
+            run(fresh_study(tmp, "offline"), tmp / "offline-out", embedder=embedder)
             results["offline"] = {
                 "wall_s": round(time.perf_counter() - t0, 2),
                 "stages_s": json.loads((tmp / "offline-out" / "run.json").read_text())["timings"]["stages_s"]}
 
             lines: list[str] = []
-            run(fresh_study(tmp, "dry"), tmp / "dry-out", log=lines.append, embedder=embedder, llm_flags=flags,
-                dry_run=True)
+            handler = logging.Handler()
+            handler.emit = lambda record: lines.append(record.getMessage())
+            logging.getLogger("winloss").addHandler(handler)
+            logging.getLogger("winloss").setLevel(logging.INFO)
+            run(fresh_study(tmp, "dry"), tmp / "dry-out", embedder=embedder, llm_flags=flags, dry_run=True)
             planned = re.search(r"(\d+) call\(s\), about (\d+) tokens", lines[-1])
             results["dry_run"] = {"calls": int(planned.group(1)), "est_tokens": int(planned.group(2)),
                                   "requests_sent": len(server.requests)}
@@ -98,7 +101,7 @@ def main() -> None:
                 before = len(server.requests)
                 t0 = time.perf_counter()
                 study = fresh_study(tmp, f"c{concurrency}")
-                run(study, tmp / f"c{concurrency}-out", log=quiet, embedder=embedder,
+                run(study, tmp / f"c{concurrency}-out", embedder=embedder,
                     llm_flags={**flags, "concurrency": concurrency})
                 record = json.loads((tmp / f"c{concurrency}-out" / "run.json").read_text())
                 results[f"llm_concurrency_{concurrency}"] = {
@@ -124,7 +127,7 @@ def main() -> None:
             }
             before = len(server.requests)
             t0 = time.perf_counter()
-            run(fresh_study(tmp, "rerun"), tmp / "rerun-out", log=quiet, embedder=embedder, llm_flags=flags)
+            run(fresh_study(tmp, "rerun"), tmp / "rerun-out", embedder=embedder, llm_flags=flags)
             results["cached_rerun"] = {
                 "wall_s": round(time.perf_counter() - t0, 2), "requests": len(server.requests) - before,
                 "stages_s": json.loads((tmp / "rerun-out" / "run.json").read_text())["timings"]["stages_s"]}

@@ -60,18 +60,18 @@ def main() -> None:
         load_s = time.perf_counter() - t0
 
         t0 = time.perf_counter()
-        first = run(tmp / "study", tmp / "out1", log=lambda *_: None, embedder=embedder)
+        first = run(tmp / "study", tmp / "out1", embedder=embedder)
         first_s = time.perf_counter() - t0
         t0 = time.perf_counter()
         rerun_embedder = Embedder(cache_dir=tmp / "cache" / "embeddings")
-        second = run(tmp / "study", tmp / "out2", log=lambda *_: None, embedder=rerun_embedder)
+        second = run(tmp / "study", tmp / "out2", embedder=rerun_embedder)
         second_s = time.perf_counter() - t0
         stages = json.loads((first.out_dir / "run.json").read_text())["timings"]["stages_s"]
         rerun_stages = json.loads((second.out_dir / "run.json").read_text())["timings"]["stages_s"]
 
     result = {
-        "statements": first.counts["statements"], "interviews": first.counts["interviews_analysed"],
-        "themes": first.counts["themes"], "unassigned": first.counts["unassigned"],
+        "statements": first.counts.statements, "interviews": first.counts.interviews_analysed,
+        "themes": first.counts.themes, "unassigned": first.counts.unassigned,
         "model_load_s": round(load_s, 2), "first_run_s": round(first_s, 2), "rerun_s": round(second_s, 2),
         "first_run_stages_s": stages, "rerun_stages_s": rerun_stages,
         "rerun_embeddings_computed": rerun_embedder.computed, "cpu_count": os.cpu_count(),

@@ -7,6 +7,7 @@ longer than the client's timeout.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -107,3 +108,26 @@ class LlmServer:
     def bodies(self, name: str | None = None) -> list[dict]:
         with self._lock:
             return [r["body"] for r in self.requests if name is None or schema_name(r["body"]) == name]
+
+
+def demo_responder(body):
+    """Answers every prompt winloss sends about the demo study with a reply that passes its checks."""
+    name = schema_name(body)
+    user = body["messages"][1]["content"]
+    blocks = [json.loads(b) for b in re.findall(r"<data>\n(.*?)\n</data>", user, re.DOTALL)]
+    if name == "theme_label":
+        tid = re.search(r"Theme (T\d+)\.", user).group(1)
+        return reply({"label": f"Specific issue number {int(tid[1:])}",
+                      "description": f"Customers describe issue {int(tid[1:])}."})
+    if name == "loss_notes":
+        return reply({"deals": [{"deal_id": d["deal_id"], "loss_type": 3, "reason": "budget freeze",
+                                 "competitor": ""} for d in blocks[0]]})
+    if name == "summary":  # a draft that passes every check: figures from the tables, a quote copied whole
+        tables, quotes = blocks
+        closed, quote = tables["scope"]["closed"], quotes[0]
+        return reply({"executive_summary": [{"text": f"We analysed {closed} closed deals.",
+                                             "cites": [str(closed)]}],
+                      "headline_findings": [{"text": f"Theme {quote['theme_id']} stands out.",
+                                             "cites": [quote["theme_id"]], "quote": quote["quote"]}]})
+    return reply({"merges": []})
+

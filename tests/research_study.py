@@ -59,4 +59,4 @@ def shared_embedder():
 def run_study(study: Path, out: Path):
     from winloss.pipeline import run
 
-    return run(study, out, {"min_theme_size": 5}, log=lambda *_: None, embedder=shared_embedder())
+    return run(study, out, {"min_theme_size": 5}, embedder=shared_embedder())

@@ -25,7 +25,7 @@ def test_run_on_recordings_keeps_only_customer_speech_and_reuses_transcripts(tmp
         f.write("REC-2,lost,recordings/call-b.ogg,,,,,\n")
         f.write("REC-3,won,recordings/broken.m4a,,,,,\n")
 
-    result = run(study, tmp_path / "out", log=lambda *_: None)
+    result = run(study, tmp_path / "out")
     assert result.exit_code == 1
     assert [(p.interview_id, Path(p.where).name) for p in result.problems] == [("REC-3", "broken.m4a")]
     rows = list(csv.DictReader(open(tmp_path / "out" / "statements.csv", encoding="utf-8")))

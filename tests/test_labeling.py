@@ -3,6 +3,7 @@ import pytest
 from themes_data import planted_rows
 
 from winloss.themes.embedding import Embedder
+from winloss.themes.ids import ids_of, theme_id
 from winloss.themes.labeling import label_themes
 
 
@@ -11,16 +12,16 @@ def planted(tmp_path_factory):
     rows = planted_rows()
     texts = [r[0] for r in rows]
     names = sorted({r[1] for r in rows})
-    labels = np.array([names.index(r[1]) for r in rows])
+    labels = ids_of([names.index(r[1]) for r in rows])
     return texts, labels, names, Embedder(cache_dir=tmp_path_factory.mktemp("emb")).encode(texts)
 
 
 def test_labels_are_unique_and_name_the_theme(planted):
     texts, labels, names, x = planted
     out = label_themes(texts, labels, x)
-    assert sorted(out) == list(range(len(names)))
+    assert sorted(out) == [theme_id(k + 1) for k in range(len(names))]
     assert len({t.label.lower() for t in out.values()}) == len(out)
-    pricing = out[names.index("pricing")]
+    pricing = out[theme_id(names.index("pricing") + 1)]
     assert any(w in pricing.label for w in ("price", "pricing", "cost", "renewal", "expensive"))
     assert pricing.keywords and pricing.example
 
@@ -37,14 +38,14 @@ def test_central_lists_the_theme_rows_most_central_first(planted):
 
 def test_two_themes_with_the_same_words_still_get_different_labels():
     texts = ["pricing too high"] * 5 + ["pricing too high"] * 5 + ["support slow"] * 5
-    labels = np.array([0] * 5 + [1] * 5 + [2] * 5)
+    labels = ids_of([0] * 5 + [1] * 5 + [2] * 5)
     x = np.eye(15, dtype=np.float32)
     out = label_themes(texts, labels, x)
     assert len({t.label for t in out.values()}) == 3
 
 
 def test_no_themes_no_labels():
-    assert label_themes(["a b c"], np.array([-1]), np.ones((1, 3))) == {}
+    assert label_themes(["a b c"], ids_of([-1]), np.ones((1, 3))) == {}
 
 
 def test_keywords_do_not_repeat_a_phrase_or_its_plural():

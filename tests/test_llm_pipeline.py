@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 
 import pytest
 from conftest import DEMO
-from llm_server import LlmServer, error, reply, schema_name
+from llm_server import LlmServer, demo_responder, error
 
 from winloss.interviews.study import load_interviews
 from winloss.interviews.transcripts import parse_transcript
@@ -36,27 +37,7 @@ def server(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     srv = LlmServer().start()
 
-    def respond(body):
-        name = schema_name(body)
-        user = body["messages"][1]["content"]
-        blocks = [json.loads(b) for b in re.findall(r"<data>\n(.*?)\n</data>", user, re.DOTALL)]
-        if name == "theme_label":
-            tid = re.search(r"Theme (T\d+)\.", user).group(1)
-            return reply({"label": f"Specific issue number {int(tid[1:])}",
-                          "description": f"Customers describe issue {int(tid[1:])}."})
-        if name == "loss_notes":
-            return reply({"deals": [{"deal_id": d["deal_id"], "loss_type": 3, "reason": "budget freeze",
-                                     "competitor": ""} for d in blocks[0]]})
-        if name == "summary":  # a draft that passes every check: figures from the tables, a quote copied whole
-            tables, quotes = blocks
-            closed, quote = tables["scope"]["closed"], quotes[0]
-            return reply({"executive_summary": [{"text": f"We analysed {closed} closed deals.",
-                                                 "cites": [str(closed)]}],
-                          "headline_findings": [{"text": f"Theme {quote['theme_id']} stands out.",
-                                                 "cites": [quote["theme_id"]], "quote": quote["quote"]}]})
-        return reply({"merges": []})
-
-    srv.responder = respond
+    srv.responder = demo_responder
     yield srv
     srv.stop()
 
@@ -68,9 +49,9 @@ def speaker_names(study) -> set[str]:
 
 def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder, tmp_path):
     flags = {"base_url": server.base_url, "model": "test-model"}
-    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    result = run(study, tmp_path / "out", embedder=embedder, llm_flags=flags)
     assert result.exit_code == 0
-    n_themes = result.counts["themes"]
+    n_themes = result.counts.themes
     themes = (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8")
     assert themes.count("Specific issue number") == n_themes
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
@@ -98,7 +79,7 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
     # a fresh copy of the study (no codebook from the first run): the answers come from the cache
     fresh = tmp_path / "fresh"
     shutil.copytree(DEMO, fresh, ignore=shutil.ignore_patterns("codebook*"))
-    rerun = run(fresh, tmp_path / "out2", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    rerun = run(fresh, tmp_path / "out2", embedder=embedder, llm_flags=flags)
     assert len(server.requests) == sent and rerun.exit_code == 0
     assert (tmp_path / "out2" / "themes.csv").read_text(encoding="utf-8") == themes
     first, second = (json.loads((tmp_path / d / "run.json").read_text()) for d in ("out", "out2"))
@@ -106,19 +87,19 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
     assert first["timings"]["llm_requests"]["requests"] == sent
     assert (second["timings"]["llm_requests"]["cache_hits"], second["timings"]["llm_requests"]["requests"]) == (sent, 0)
     # the study's codebook now holds the LLM labels: a rerun of the same study keeps them and asks nothing
-    again = run(study, tmp_path / "out3", log=lambda *_: None, embedder=embedder, llm_flags=flags)
+    again = run(study, tmp_path / "out3", embedder=embedder, llm_flags=flags)
     assert len(server.requests) == sent and again.exit_code == 0
     assert (tmp_path / "out3" / "themes.csv").read_text(encoding="utf-8").count("Specific issue number") == n_themes
 
 
 def test_a_codebook_with_offline_labels_is_relabelled_but_renamed_themes_are_kept(study, server, embedder,
                                                                                    tmp_path):
-    run(study, tmp_path / "offline", log=lambda *_: None, embedder=embedder)  # writes a codebook, offline labels
+    run(study, tmp_path / "offline", embedder=embedder)  # writes a codebook, offline labels
     book = (study / "codebook.toml").read_text(encoding="utf-8")
     first_label = re.search(r'label = "([^"]+)"', book).group(1)
     (study / "codebook.toml").write_text(book.replace(f'label = "{first_label}"', 'label = "Chosen by a person"', 1),
                                          encoding="utf-8")
-    run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder,
+    run(study, tmp_path / "out", embedder=embedder,
         llm_flags={"base_url": server.base_url, "model": "test-model"})
     labels = [line.split(",")[1] for line in
               (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8").splitlines()[1:]]
@@ -129,26 +110,26 @@ def test_a_codebook_with_offline_labels_is_relabelled_but_renamed_themes_are_kep
 def test_no_llm_configured_sends_nothing(study, server, embedder, tmp_path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")  # a key alone, even with the openai base URL variable set,
     monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)  # must not switch the LLM on
-    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder)
+    result = run(study, tmp_path / "out", embedder=embedder)
     assert result.exit_code == 0 and server.requests == []
     record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
     assert not record["enabled"] and record["uses"][0]["status"] == "off"
     assert "Specific issue" not in (tmp_path / "out" / "themes.csv").read_text(encoding="utf-8")
 
 
-def test_dry_run_counts_calls_and_sends_nothing(study, server, embedder, tmp_path):
-    lines = []
-    run(study, tmp_path / "out", log=lines.append, embedder=embedder, dry_run=True,
-        llm_flags={"base_url": server.base_url, "model": "test-model"})
+def test_dry_run_counts_calls_and_sends_nothing(study, server, embedder, tmp_path, caplog):
+    with caplog.at_level(logging.INFO, logger="winloss"):
+        run(study, tmp_path / "out", embedder=embedder, dry_run=True,
+            llm_flags={"base_url": server.base_url, "model": "test-model"})
     assert server.requests == []
     n_themes = len((tmp_path / "out" / "themes.csv").read_text(encoding="utf-8").splitlines()) - 1
-    match = re.search(r"LLM dry run: (\d+) call\(s\), about (\d+) tokens", lines[-1])
+    match = re.search(r"LLM dry run: (\d+) call\(s\), about (\d+) tokens", caplog.messages[-1])
     assert match and int(match.group(1)) > n_themes + 1 and int(match.group(2)) > 1000
 
 
 def test_a_failing_endpoint_never_fails_the_run(study, server, embedder, tmp_path):
     server.responder = lambda body: error(500)
-    result = run(study, tmp_path / "out", log=lambda *_: None, embedder=embedder,
+    result = run(study, tmp_path / "out", embedder=embedder,
                  llm_flags={"base_url": server.base_url, "model": "test-model", "max_retries": 1})
     assert result.exit_code == 0
     assert len(server.requests) <= 2 * 4 * 2  # concurrency 4, then the endpoint is given up on

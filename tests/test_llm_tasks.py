@@ -11,10 +11,10 @@ from llm_server import LlmServer, error, reply, schema_name
 from winloss.llm.client import make_client
 from winloss.llm.config import LlmSettings
 from winloss.llm.redact import Redactor
+from winloss.llm.summary import draft_summary
 from winloss.llm.tasks import (
     ThemeInput,
     classify_loss_notes,
-    draft_summary,
     label_themes_llm,
     plan_calls,
     representative_statements,

@@ -38,7 +38,7 @@ def test_demo_run_writes_all_outputs(demo_run):
     run_json = json.loads((demo_run.out_dir / "run.json").read_text())
     assert run_json["counts"]["interviews_analysed"] == 30
     assert run_json["counts"]["interviews_per_cohort"] == {"won": 12, "lost": 10, "churned": 8}
-    assert run_json["seed"] == 0 and set(run_json["timings"]["stages_s"]) >= {"read", "embed", "themes", "report"}
+    assert "seed" not in run_json and set(run_json["timings"]["stages_s"]) >= {"read", "embed", "themes", "report"}
     assert run_json["counts"]["themes"] >= 5
     report = (demo_run.out_dir / "report.md").read_text()
     assert "12 won, 10 lost, 8 churned" in report and " of 12 (" in report and "heatmap.png" in report
@@ -70,7 +70,7 @@ def test_counts_are_interviews_not_statements(demo_run):
 def test_two_runs_are_byte_identical_except_timings(demo_run, tmp_path):
     study = tmp_path / "demo"
     shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
-    result = run(study, tmp_path / "again", log=lambda *_: None)
+    result = run(study, tmp_path / "again")
     for name in OUTPUTS[:-1] + ["heatmap.png"]:
         assert (result.out_dir / name).read_bytes() == (demo_run.out_dir / name).read_bytes(), name
     first, second = (json.loads((d / "run.json").read_text()) for d in (demo_run.out_dir, result.out_dir))
@@ -88,7 +88,9 @@ def test_interviewer_lines_never_become_evidence_when_both_sides_use_the_same_wo
             ("Ana", "Onboarding took four months for our team because the data mapping was a mess.")]
     files = {f"t/{i}.txt": "\n".join(f"{s}: {t}" for s, t in echo) for i in range(6)}
     study = make_study(files, [f"I{i},{'won' if i % 2 else 'lost'},t/{i}.txt," for i in range(6)])
-    result = run(study, tmp_path / "out", {"min_theme_size": 3}, log=lambda *_: None)
+    result = run(study, tmp_path / "out", {"min_theme_size": 3})
     got = rows(result.out_dir / "statements.csv")
     assert {s["speaker"] for s in got} == {"Ana"}
+    # no CRM export: the interview report, not the ICP draft
+    assert (result.out_dir / "report.md").read_text(encoding="utf-8").startswith("# Win/loss interview findings")
     assert not any(s["text"].startswith("So the") or s["text"].startswith("Why") for s in got)

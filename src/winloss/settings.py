@@ -1,40 +1,49 @@
-"""Settings: defaults, overridden by STUDY/winloss.toml, overridden by CLI flags."""
+"""Settings: defaults, overridden by STUDY/winloss.toml, overridden by CLI flags.
+
+One pydantic model for the whole file, sections included ([audio], [crm], [llm], [scale]), validated before any
+work: an unknown key or a value of the wrong type anywhere stops the run at once (exit 2) with the key named, so a
+typo never falls back to a default silently, and never surfaces half an hour into a run.
+"""
 from __future__ import annotations
 
+import json
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from winloss.audio.settings import AudioSettings
+from winloss.crm.settings import CrmSettings
+from winloss.errors import ConfigError
+from winloss.llm.config import LlmSettings
 
 DEFAULT_MIN_THEME_SIZE = 8
 LARGE_STUDY_STATEMENTS_PER_THEME = 250  # above 2,000 statements the default grows, keeping themes readable
+REMOVED = {"seed": "the theme engine uses no randomness, so a seed changed nothing; delete the line"}
 
 
-class ConfigError(Exception):
-    pass
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
-
-@dataclass
-class Settings:
-    seed: int = 0
-    min_theme_size: int | None = None  # None: 8, or n_statements / 250 for large studies (see theme_size)
+    min_theme_size: int | None = Field(None, ge=2)  # None: 8, or statements / 250 for large studies
     embedding_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
-    interviewer_names: list[str] = field(default_factory=list)
-    quotes_per_theme: int = 3
+    interviewer_names: list[str] = []
+    quotes_per_theme: int = Field(3, ge=1)
     cache_dir: str | None = None
-    # Tables owned by later stages, passed through untouched.
-    audio: dict = field(default_factory=dict)
-    crm: dict = field(default_factory=dict)
-    llm: dict = field(default_factory=dict)
     previous: str | None = None  # previous quarter's output folder, relative to the study
+    audio: AudioSettings = AudioSettings()
+    crm: CrmSettings = CrmSettings()
+    llm: LlmSettings = LlmSettings()
+
+    @field_validator("interviewer_names", mode="before")
+    @classmethod
+    def _one_name(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
 
     def cache_path(self) -> Path:
-        if self.cache_dir:
-            return Path(self.cache_dir).expanduser()
-        env = os.environ.get("WINLOSS_CACHE_DIR")
-        if env:
-            return Path(env).expanduser()
-        return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "winloss"
+        return cache_root(self.cache_dir)
 
     def theme_size(self, n_statements: int) -> int:
         """The minimum theme size in force: the user's, else 8, growing with very large studies (docs/themes.md)."""
@@ -43,47 +52,75 @@ class Settings:
         return max(DEFAULT_MIN_THEME_SIZE, n_statements // LARGE_STUDY_STATEMENTS_PER_THEME)
 
     def to_record(self) -> dict:
-        return asdict(self)
+        """For run.json: what was in force, secrets left out."""
+        record = self.model_dump(mode="json")
+        record["llm"] = self.llm.to_record()
+        return record
+
+
+def cache_root(configured: str | None = None) -> Path:
+    """The one place winloss keeps caches: the setting, else $WINLOSS_CACHE_DIR, else $XDG_CACHE_HOME/winloss."""
+    if configured:
+        return Path(configured).expanduser()
+    if os.environ.get("WINLOSS_CACHE_DIR"):
+        return Path(os.environ["WINLOSS_CACHE_DIR"]).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "winloss"
 
 
 def load_settings(study_dir: Path, overrides: dict | None = None) -> Settings:
-    """Read STUDY/winloss.toml (optional) and apply non-None CLI overrides."""
+    """Read STUDY/winloss.toml (optional), apply the CLI's non-None overrides, validate everything."""
+    path = Path(study_dir) / "winloss.toml"
     values: dict = {}
-    path = study_dir / "winloss.toml"
     if path.exists():
         try:
             values = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-    known = {f.name for f in fields(Settings)}
-    unknown = sorted(set(values) - known)
-    if unknown:
-        raise ConfigError(f"{path}: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    for key, why in REMOVED.items():
+        if key in values:
+            raise ConfigError(f"{path}: {key} is no longer a setting: {why}")
+    if isinstance(values.get("llm"), dict) and "api_key" in values["llm"]:
+        raise ConfigError(f"{path}: [llm] api_key: a key is never read from winloss.toml (studies get shared); "
+                          "put it in the environment variable that api_key_env names (default OPENAI_API_KEY)")
     for key, value in (overrides or {}).items():
-        if value is not None:
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            values[key] = {**values.get(key, {}), **{k: v for k, v in value.items() if v is not None}}
+        else:
             values[key] = value
-    if isinstance(values.get("interviewer_names"), str):
-        values["interviewer_names"] = [values["interviewer_names"]]
-    for key, value in values.items():
-        problem = _check(key, value)
-        if problem:
-            raise ConfigError(f"{path}: {key} {problem}, got {value!r}")
-    return Settings(**values)
+    try:
+        # Validated as JSON data, which is what a TOML file is: strict types (no "5" for 5), tables for the
+        # sections, arrays for lists and tuples.
+        return Settings.model_validate_json(json.dumps(values, default=str))
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: {describe(exc)}") from None
 
 
-def _check(key: str, value) -> str:
-    """Why `value` can't be setting `key`, or '' when it can."""
-    whole = isinstance(value, int) and not isinstance(value, bool)
-    if key == "seed" and not whole:
-        return "must be a whole number"
-    if key == "min_theme_size" and not (whole and value >= 2):
-        return "must be a whole number of at least 2"
-    if key == "quotes_per_theme" and not (whole and value >= 1):
-        return "must be a whole number of at least 1"
-    if key == "interviewer_names" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-        return "must be a list of speaker labels"
-    if key in ("embedding_model", "cache_dir", "previous") and not isinstance(value, str):
-        return "must be a text"
-    if key in ("audio", "crm", "llm") and not isinstance(value, dict):
-        return f"must be a table ([{key}])"
-    return ""
+def describe(exc: ValidationError) -> str:
+    """A pydantic error as one line a user can act on: the key as written in winloss.toml, what is wrong, the value."""
+    parts = []
+    for error in exc.errors():
+        loc = [str(x) for x in error["loc"] if not isinstance(x, int)]
+        key = ".".join(loc)
+        kind = error["type"]
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+            section = f"[{'.'.join(loc[:-1])}] " if len(loc) > 1 else ""
+            parts.append(f"unknown setting {section}{loc[-1]}" if loc else "unknown setting")
+            continue
+        parts.append(f"{key} {_plain(kind, error)}, got {error.get('input')!r}")
+    return "; ".join(parts)
+
+
+def _plain(kind: str, error: dict) -> str:
+    ctx = error.get("ctx") or {}
+    words = {
+        "int_type": "must be a whole number", "int_from_float": "must be a whole number",
+        "float_type": "must be a number", "string_type": "must be a text", "bool_type": "must be true or false",
+        "list_type": "must be a list", "tuple_type": "must be a list", "dict_type": "must be a table",
+        "model_type": "must be a table", "dataclass_type": "must be a table",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "greater_than": f"must be more than {ctx.get('gt')}", "less_than_equal": f"must be at most {ctx.get('le')}",
+        "literal_error": f"must be one of {ctx.get('expected')}",
+    }
+    return words.get(kind, error["msg"].lower())

@@ -4,8 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from winloss.audio.settings import AudioSettings
-
 
 def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]) -> int:
     """Exit code: 0 all recordings have transcripts, 1 some failed (named), 2 nothing could run."""
@@ -14,11 +12,9 @@ def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]
     from winloss.settings import ConfigError, load_settings
 
     try:
-        settings = load_settings(study)
-        table = {**settings.audio, **{k: v for k, v in overrides.items() if v is not None}}
-        audio_settings = AudioSettings.from_mapping(table)
+        audio_settings = load_settings(study, {"audio": overrides}).audio
         interviews, manifest_problems = load_interviews(study)  # a missing recording is one of these
-    except (StudyError, ConfigError, ValueError) as exc:
+    except (StudyError, ConfigError) as exc:
         echo(f"error: {exc}")
         return 2
     batch = ensure_transcripts(study, interviews, audio_settings)

@@ -1,42 +1,29 @@
-"""What shapes a transcript: one frozen data class, so it can be hashed into the cache key."""
+"""What shapes a transcript ([audio] in winloss.toml): one frozen, validated record, hashed into the cache key."""
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict
+from typing import Literal
+
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
+
+SECTION = ConfigDict(extra="forbid", strict=True)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class AudioSettings:
     model: str = ""  # faster-whisper model name ("small.en") or local CTranslate2 folder; "" = bundled tiny.en
     language: str = "en"  # "" lets whisper detect it (multilingual models only)
     compute_type: str = "int8"
     device: str = "cpu"
-    beam_size: int = 5
+    beam_size: int = Field(5, ge=1)
     vad: bool = True
     word_timestamps: bool = True  # lets a speaker change inside a whisper segment split it
-    threads: int = 0  # 0 = every core of this machine
+    threads: int = Field(0, ge=0)  # 0 = every core of this machine
     diarize: bool = True  # off: one speaker per channel, no voice clustering
-    max_speakers: int = 3
-    interviewer_channel: str = ""  # "left" or "right": the interviewer's side of every call recording
-
-    @classmethod
-    def from_mapping(cls, values: dict | None) -> "AudioSettings":
-        """The [audio] table of winloss.toml; unknown keys and bad values are errors naming the key."""
-        values = dict(values or {})
-        known = {f.name: f for f in fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ValueError(f"[audio]: unknown setting(s) {', '.join(unknown)}; known: {', '.join(known)}")
-        for name, value in values.items():
-            want = type(getattr(cls(), name))
-            if not isinstance(value, want) or (want is int and isinstance(value, bool)):
-                raise ValueError(f"[audio] {name}: expected {want.__name__}, got {value!r}")
-        settings = cls(**values)
-        if settings.interviewer_channel not in ("", "left", "right"):
-            raise ValueError(f"[audio] interviewer_channel: expected 'left' or 'right', got {settings.interviewer_channel!r}")
-        if settings.max_speakers < 1 or settings.beam_size < 1:
-            raise ValueError("[audio] max_speakers and beam_size must be at least 1")
-        return settings
+    max_speakers: int = Field(3, ge=1)
+    interviewer_channel: Literal["", "left", "right"] = ""  # the interviewer's side of every call recording
 
     def cpu_threads(self) -> int:
         return self.threads if self.threads > 0 else (os.cpu_count() or 1)

@@ -1,6 +1,12 @@
-"""Command line: `winloss run STUDY` and friends. Exit codes: 0 all good, 1 some inputs failed, 2 nothing could run."""
+"""Command line: `winloss run STUDY` and friends, thin over the library.
+
+Exit codes: 0 all good, 1 finished but some inputs failed (each named), 2 nothing could run. Every error the
+library raises is a `WinlossError`; the group turns it into one line on stderr and its exit code, so no command
+catches errors of its own.
+"""
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -8,6 +14,7 @@ from pathlib import Path
 import click
 
 from winloss import __version__
+from winloss.errors import WinlossError
 
 # Models ship inside packages; nothing may reach a model hub at run time.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -17,20 +24,46 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 
-def echo_err(message: str) -> None:
-    click.echo(message, err=True)
+class CommandError(click.ClickException):
+    """A message for the user on one line, with the exit code that says what happened."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except WinlossError as exc:
+            raise CommandError(str(exc), exc.exit_code) from exc
+
+
+def log_to_stderr(verbose: bool = False) -> None:
+    """winloss's progress and warnings as plain lines on stderr; libraries stay quiet unless asked."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("winloss")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="winloss")
-def main() -> None:
+@click.option("-v", "--verbose", is_flag=True, help="Say more about what each stage does.")
+def main(verbose: bool) -> None:
     """Turn win/loss/churn customer interviews into evidence: themes, honest counts, verbatim quotes."""
+    log_to_stderr(verbose)
 
 
 @main.command()
 @click.argument("study", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [reports/<study name>].")
-@click.option("--seed", type=int, help="Seed, recorded in run.json; the theme engine is deterministic [0].")
 @click.option("--min-theme-size", type=click.IntRange(min=2), help="Smallest theme, in statements [8; n/250 for large studies].")
 @click.option("--model", "embedding_model", help="sentence-transformers model name or path [bundled all-MiniLM-L6-v2].")
 @click.option("--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 "
@@ -39,31 +72,23 @@ def main() -> None:
 @click.option("--no-llm", is_flag=True, help="Do not use an LLM even if one is configured.")
 @click.option("--no-redact", is_flag=True, help="Send text to the LLM without PII redaction.")
 @click.option("--dry-run", is_flag=True, help="Count the LLM calls and tokens the run would spend; send nothing.")
-def run(study: Path, out_dir: Path | None, seed: int | None, min_theme_size: int | None,
-        embedding_model: str | None, llm_base_url: str | None, llm_model: str | None, no_llm: bool,
-        no_redact: bool, dry_run: bool) -> None:
+def run(study: Path, out_dir: Path | None, min_theme_size: int | None, embedding_model: str | None,
+        llm_base_url: str | None, llm_model: str | None, no_llm: bool, no_redact: bool, dry_run: bool) -> None:
     """Analyse the interviews of STUDY and write the report and tables."""
-    from winloss.interviews.study import StudyError
     from winloss.pipeline import run as run_pipeline
-    from winloss.settings import ConfigError
-    from winloss.themes.embedding import EmbeddingModelError
 
-    overrides = {"seed": seed, "min_theme_size": min_theme_size, "embedding_model": embedding_model}
-    try:
-        llm = {"base_url": llm_base_url, "model": "" if no_llm else llm_model, "redact": False if no_redact else None}
-        result = run_pipeline(study, out_dir, overrides, log=echo_err, llm_flags=llm, dry_run=dry_run)
-    except (StudyError, ConfigError, EmbeddingModelError) as exc:
-        echo_err(f"error: {exc}")
-        sys.exit(2)
+    overrides = {"min_theme_size": min_theme_size, "embedding_model": embedding_model}
+    llm = {"base_url": llm_base_url, "model": "" if no_llm else llm_model, "redact": False if no_redact else None}
+    result = run_pipeline(study, out_dir, overrides, llm_flags=llm, dry_run=dry_run)
     for warning in result.warnings:
-        echo_err(f"warning: {warning}")
+        click.echo(f"warning: {warning}", err=True)
     for problem in result.problems:
-        echo_err(f"problem: {problem}")
+        click.echo(f"problem: {problem}", err=True)
     c = result.counts
-    echo_err(f"{c['interviews_analysed']} interviews, {c['statements']} statements, {c['themes']} themes, "
-             f"{c['unassigned']} unassigned -> {result.out_dir / 'report.md'}")
+    click.echo(f"{c.interviews_analysed} interviews, {c.statements} statements, {c.themes} themes, "
+               f"{c.unassigned} unassigned -> {result.out_dir / 'report.md'}", err=True)
     if result.problems:
-        echo_err(f"{len(result.problems)} input(s) failed; the rest of the study was analysed (exit 1)")
+        click.echo(f"{len(result.problems)} input(s) failed; the rest of the study was analysed (exit 1)", err=True)
     sys.exit(result.exit_code)
 
 
@@ -80,10 +105,11 @@ def transcribe(study: Path, no_diarize: bool | None, **options) -> None:
     """Transcribe the recordings of STUDY to STUDY/transcripts/*.vtt; only what is new. Settings: [audio] in winloss.toml."""
     from winloss.audio.command import transcribe_command
 
-    sys.exit(transcribe_command(study, {**options, "diarize": False if no_diarize else None}, echo_err))
+    sys.exit(transcribe_command(study, {**options, "diarize": False if no_diarize else None},
+                                lambda line: click.echo(line, err=True)))
 
 
-from winloss.cli.research import export, search, themes  # noqa: E402  (research commands, issue 7)
+from winloss.cli.research import export, search, themes  # noqa: E402  (research commands)
 
 main.add_command(search)
 main.add_command(themes)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -11,9 +11,10 @@ from winloss.outputs.db import DB_NAME, DatabaseError
 from winloss.themes import codebook
 
 
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(2)
+def fail(message: str) -> NoReturn:
+    from winloss.cli import CommandError
+
+    raise CommandError(message)
 
 
 def database_path(study: Path | None, db_file: Path | None, out_dir: Path | None = None) -> Path:

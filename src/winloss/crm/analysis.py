@@ -35,9 +35,9 @@ from winloss.crm.icp import (
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
 from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
 from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table
+from winloss.crm.settings import CrmSettings
 from winloss.models import Interview, Problem
 
-SETTINGS_KEYS = {"columns", "account_columns", "stages", "date_order", "cohorts", "icp", "loss_types"}
 SEGMENT_COLUMNS = ["dimension", "value", "deals", "won", "lost", "win_rate", "p_win", "q_win", "accounts", "best",
                    "average", "problematic", "churned", "retained", "known", "retention", "p_best", "q_best"]
 
@@ -127,24 +127,6 @@ def _rounded(value):
     return value
 
 
-def _rules(settings: dict, problems: list[Problem]) -> tuple[CohortRules, IcpRules, LossRules]:
-    if settings.get("date_order", "mdy") not in ("mdy", "dmy"):
-        problems.append(Problem("winloss.toml [crm]", f"date_order must be \"mdy\" or \"dmy\", got "
-                                                      f"{settings['date_order']!r}; \"mdy\" used"))
-    unknown = set(settings) - SETTINGS_KEYS
-    if unknown:
-        problems.append(Problem("winloss.toml [crm]", f"unknown keys {', '.join(sorted(unknown))}; known: "
-                                                      f"{', '.join(sorted(SETTINGS_KEYS))}"))
-    built = []
-    for cls, key in ((CohortRules, "cohorts"), (IcpRules, "icp"), (LossRules, "loss_types")):
-        try:
-            built.append(cls.from_settings(settings.get(key)))
-        except (TypeError, ValueError) as exc:
-            problems.append(Problem("winloss.toml", f"{exc}; defaults used"))
-            built.append(cls())
-    return tuple(built)  # type: ignore[return-value]
-
-
 def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame | None,
                   rules: CohortRules, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
     """One row per won account: its latest won deal's dimension values, plus cohort from accounts.csv."""
@@ -183,7 +165,7 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
 
 
 def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.DataFrame, themes: pd.DataFrame,
-                quotes: pd.DataFrame, settings: dict | None,
+                quotes: pd.DataFrame, settings: CrmSettings | None,
                 classify_notes: Callable[[list[tuple[str, str]]], dict[str, tuple[int, str]]] | None = None
                 ) -> CrmAnalysis | None:
     """None when STUDY/crm/deals.csv is absent. Bad rows become Problems; the analysis uses the rest.
@@ -192,9 +174,9 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals_path = study_dir / "crm" / "deals.csv"
     if not deals_path.exists():
         return None
-    settings = dict(settings or {})
+    settings = settings or CrmSettings()
     problems: list[Problem] = []
-    cohort_rules, icp_rules, loss_rules = _rules(settings, problems)
+    cohort_rules, icp_rules, loss_rules = settings.cohorts, settings.icp, settings.loss_types
     tables: CrmTables = load_deals(deals_path, settings)
     problems += tables.problems
     notes = list(tables.notes)

@@ -11,30 +11,10 @@ A component whose input is missing scores 0. Every threshold can be overridden i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
 
 import pandas as pd
 
-
-@dataclass(frozen=True)
-class CohortRules:
-    retention_points: dict = field(default_factory=lambda: {"expanded": 2, "active": 1, "contracted": -1,
-                                                            "churned": -3})
-    promoter_nps: float = 9
-    detractor_nps: float = 6
-    fast_ttv_days: float = 30
-    slow_ttv_days: float = 90
-    heavy_tickets: float = 5
-    best_min: int = 3
-    problematic_max: int = -1
-
-    @classmethod
-    def from_settings(cls, table: dict | None) -> "CohortRules":
-        known = {f.name for f in fields(cls)}
-        unknown = set(table or {}) - known
-        if unknown:
-            raise ValueError(f"[crm.cohorts] unknown keys: {', '.join(sorted(unknown))}")
-        return cls(**(table or {}))
+from winloss.crm.settings import CohortRules
 
 
 def _nps_points(nps: float, hundred_scale: bool, rules: CohortRules) -> int:

@@ -9,46 +9,17 @@ from __future__ import annotations
 
 import math
 import tomllib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
+from winloss.crm.settings import IcpRules
 
 MAX_UNION = 3
 OVER = 1.5
 REDUNDANT = 0.9  # a criterion agreeing with a stronger one on this share of closed deals adds nothing
-
-
-@dataclass(frozen=True)
-class IcpRules:
-    primary_min_share: float = 0.8  # present in nearly all best customers ...
-    primary_max_other: float = 0.5  # ... and absent in most problematic ones
-    secondary_min_share: float = 0.5
-    secondary_min_gap: float = 0.25
-    negative_max_share: float = 0.1  # rare among best customers ...
-    negative_min_other: float = 0.3  # ... common among problematic ones
-    negative_min_deals: int = 5  # or: at least this many closed deals ...
-    negative_max_win_ratio: float = 0.5  # ... winning at most half the overall win rate
-    # 100 - 50 < band_b: a deal that hits a disqualifier can never be scored "pursue" or "qualify carefully".
-    negative_points: int = 50
-    min_best: int = 3  # fewer best or problematic customers than this: compare won with lost deals instead
-    min_problematic: int = 2
-    band_a: int = 70
-    band_b: int = 55
-    # Deal attributes describe the deal, not the customer: shown as segments, never used as ICP criteria.
-    exclude: tuple[str, ...] = ("amount", "sales_cycle_days")
-
-    @classmethod
-    def from_settings(cls, table: dict | None) -> "IcpRules":
-        unknown = set(table or {}) - {f.name for f in fields(cls)}
-        if unknown:
-            raise ValueError(f"[crm.icp] unknown keys: {', '.join(sorted(unknown))}")
-        table = dict(table or {})
-        if "exclude" in table:
-            table["exclude"] = tuple(table["exclude"])
-        return cls(**table)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from winloss.crm.parse import (
     parse_employees,
     parse_number,
 )
+from winloss.crm.settings import CrmSettings
 from winloss.models import Problem
 
 DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competitor", "loss_notes", "industry",
@@ -78,13 +79,13 @@ def _where(path: Path, row: int, ident: str = "") -> str:
     return f"{path.name} row {row}" + (f" ({ident})" if ident else "")
 
 
-def load_deals(path: Path, settings: dict) -> CrmTables:
+def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     problems: list[Problem] = []
     notes: list[str] = []
     header, rows = _read_csv(path, notes)
     if not header:
         return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False)
-    colmap = _columns(header, DEAL_FIELDS, settings.get("columns"), path, problems)
+    colmap = _columns(header, DEAL_FIELDS, settings.columns, path, problems)
     cols = colmap.fields
     if "stage" not in cols:
         problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
@@ -95,9 +96,9 @@ def load_deals(path: Path, settings: dict) -> CrmTables:
                                            "identified as row-N, so interviews cannot join by deal_id"))
     idx = {h: i for i, h in enumerate(header)}
     get = {f: (lambda r, i=idx[h]: r[i].strip() if i < len(r) else "") for f, h in cols.items()}
-    dates_first = {f: day_first([get[f](r) for r in rows], settings.get("date_order", "mdy") == "dmy")
+    dates_first = {f: day_first([get[f](r) for r in rows], settings.date_order == "dmy")
                    for f in ("close_date", "created_date") if f in cols}
-    stage_extra = settings.get("stages", {})
+    stage_extra = settings.stages
     records = []
     seen: dict[str, int] = {}
     for n, r in enumerate(rows, start=2):
@@ -177,12 +178,12 @@ def retention_from_arr(start: float, current: float) -> str:
     return "expanded" if current > start else "contracted" if current < start else "active"
 
 
-def load_accounts(path: Path, settings: dict, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
+def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
     header, rows = _read_csv(path, notes)
     if not header:
         problems.append(Problem(str(path), "empty file: no header row"))
         return None
-    colmap = _columns(header, ACCOUNT_FIELDS, settings.get("account_columns"), path, problems)
+    colmap = _columns(header, ACCOUNT_FIELDS, settings.account_columns, path, problems)
     cols = colmap.fields
     if "account_id" not in cols and "account_name" not in cols:
         problems.append(Problem(str(path), "no Account ID or Account Name column; customer-success data not used"))

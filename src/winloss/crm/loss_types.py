@@ -16,42 +16,8 @@ notes can later be classified by the LLM stage; these keyword rules are the offl
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: right fit, lost to a competitor",
-              3: "Type 3: right fit, no decision"}
-WRONG_FIT = ("not a fit", "no fit", "poor fit", "bad fit", "wrong fit", "too small", "too big", "not qualified",
-             "disqualified", "no need", "no use case", "not a priority use case", "out of scope",
-             "unsupported crm", "wrong crm", "not on salesforce")
-COMPETITOR = ("competitor", "went with", "chose", "selected", "lost to", "signed with", "switched to",
-              "picked", "bought")
-NO_DECISION = ("no decision", "budget", "freeze", "frozen", "timing", "postponed", "delayed", "on hold",
-               "went dark", "ghosted", "stalled", "status quo", "do nothing", "did nothing", "reorg", "re-org",
-               "priorities", "not now", "next year", "champion left", "layoffs", "acquired")
-
-
-@dataclass(frozen=True)
-class LossRules:
-    wrong_fit: tuple[str, ...] = WRONG_FIT
-    competitor: tuple[str, ...] = COMPETITOR
-    no_decision: tuple[str, ...] = NO_DECISION
-    overrides: dict = field(default_factory=dict)  # deal id -> 1, 2 or 3
-
-    @classmethod
-    def from_settings(cls, table: dict | None) -> "LossRules":
-        table = dict(table or {})
-        unknown = set(table) - {"wrong_fit", "competitor", "no_decision", "overrides"}
-        if unknown:
-            raise ValueError(f"[crm.loss_types] unknown keys: {', '.join(sorted(unknown))}")
-        for key in ("wrong_fit", "competitor", "no_decision"):
-            if key in table:
-                table[key] = tuple(str(k).lower() for k in table[key])
-        overrides = {str(k): int(v) for k, v in table.get("overrides", {}).items()}
-        bad = {k: v for k, v in overrides.items() if v not in TYPE_NAMES}
-        if bad:
-            raise ValueError(f"[crm.loss_types.overrides] types must be 1, 2 or 3: {bad}")
-        table["overrides"] = overrides
-        return cls(**table)
+from winloss.crm.settings import TYPE_NAMES, LossRules
 
 
 def find_keyword(text: str, keywords: tuple[str, ...]) -> str:

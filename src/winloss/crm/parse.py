@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from winloss.crm.settings import StageNames
+
 WON_STAGES = {"closed won", "closedwon", "won", "closed won won", "closed/won", "signed", "closed - won"}
 LOST_STAGES = {"closed lost", "closedlost", "lost", "closed/lost", "closed - lost", "closed no decision",
                "closed disqualified"}
@@ -19,12 +21,12 @@ def stage_key(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
 
 
-def classify_stage(value: str, extra: dict[str, list[str]] | None = None) -> str:
+def classify_stage(value: str, extra: StageNames | None = None) -> str:
     """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome."""
     key = stage_key(value)
-    extra = extra or {}
+    extra = extra or StageNames()
     for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
-        names = {stage_key(s) for s in builtin} | {stage_key(s) for s in extra.get(outcome, [])}
+        names = {stage_key(s) for s in builtin} | {stage_key(s) for s in getattr(extra, outcome)}
         if key in names:
             return outcome
     return "unknown"

@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+from winloss.errors import WinlossError
 from winloss.models import Interview, Problem
 
 REQUIRED = ("interview_id", "cohort", "file")
@@ -19,7 +20,7 @@ _COHORT_ALIASES = {
 }
 
 
-class StudyError(Exception):
+class StudyError(WinlossError):
     """The study cannot be run at all (exit code 2)."""
 
 

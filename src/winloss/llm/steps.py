@@ -14,15 +14,14 @@ import numpy as np
 import pandas as pd
 
 from winloss.llm.client import LlmClient, make_client
+from winloss.llm.common import LlmUse
 from winloss.llm.config import LlmSettings, resolve_llm_settings
 from winloss.llm.redact import Redactor, person_names
+from winloss.llm.summary import Summary, draft_summary
 from winloss.llm.tasks import (
-    LlmUse,
     MergeSuggestion,
-    Summary,
     ThemeInput,
     classify_loss_notes,
-    draft_summary,
     label_themes_llm,
     plan_calls,
     suggest_merges,
@@ -114,27 +113,27 @@ def names_to_redact(transcripts: dict, interviews: Sequence, extra: Iterable[str
     return person_names(speakers, (turn.text for t in transcripts.values() for turn in t.turns))
 
 
-def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray,
-                   theme_labels: dict, theme_ids: dict[int, str], eligible: set[str] | None = None) -> dict:
+def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, theme_of: np.ndarray,
+                   theme_labels: dict, eligible: set[str] | None = None) -> dict:
     """LLM labels for the themes in `eligible` (all when None: no codebook), and merge suggestions for review.
     A codebook theme is relabelled only while its label is still this run's offline one: a label a person chose,
     or an LLM chose on an earlier run, stays. Returns theme_labels with the labels replaced; descriptions stay on
     the session."""
     if session.client is None:
-        session.uses.append(LlmUse("labels", items=len(theme_ids), fell_back=len(theme_ids),
+        session.uses.append(LlmUse("labels", items=len(theme_labels), fell_back=len(theme_labels),
                                    notes=["no LLM configured"]))
         return theme_labels
     if eligible is not None:
         from winloss.themes.labeling import label_themes
 
-        fresh = label_themes(list(texts), labels, vectors)
-        eligible = set(eligible) | {tid for k, tid in theme_ids.items()
-                                    if k in fresh and fresh[k].label == theme_labels[k].label}
-    ids = {k: tid for k, tid in theme_ids.items() if eligible is None or tid in eligible}
+        fresh = label_themes(list(texts), theme_of, vectors)
+        eligible = set(eligible) | {tid for tid in theme_labels
+                                    if tid in fresh and fresh[tid].label == theme_labels[tid].label}
+    ids = [tid for tid in sorted(theme_labels) if eligible is None or tid in eligible]
     if not ids:
         session.uses.append(LlmUse("labels"))
         return theme_labels
-    session.themes = theme_inputs(texts, vectors, labels, ids, {k: theme_labels[k].keywords for k in ids},
+    session.themes = theme_inputs(texts, vectors, theme_of, ids, {k: theme_labels[k].keywords for k in ids},
                                   {k: theme_labels[k].label for k in ids})
     if session.dry_run:
         session.plan(themes=session.themes)
@@ -147,10 +146,9 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
                                        labels={tid: t.label for tid, t in texts_by_id.items()})
     session.uses.append(merge_use)
     session.merges = merges
-    by_key = {tid: k for k, tid in ids.items()}
     out = dict(theme_labels)
     for tid, text in texts_by_id.items():
-        out[by_key[tid]] = dataclasses.replace(theme_labels[by_key[tid]], label=text.label)
+        out[tid] = dataclasses.replace(theme_labels[tid], label=text.label)
     return out
 
 

@@ -1,4 +1,4 @@
-"""The four things winloss asks an LLM, each with its validation and its offline fallback.
+"""Three of the four things winloss asks an LLM (the summary is in summary.py), each with its validation and its offline fallback.
 
 Every function takes `client: LlmClient | None`; with None (no LLM configured) it returns the fallback at once and
 nothing is sent anywhere. Each returns its result and an `LlmUse` saying how much came from the LLM and what fell
@@ -6,79 +6,23 @@ back and why, for run.json and the report.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict
 
-from winloss.llm.client import LlmClient, Outcome
+from winloss.llm.client import LlmClient
+from winloss.llm.common import LlmUse, off_use, render
+from winloss.llm.summary import SummaryReply, summary_messages
+from winloss.themes.vectors import centre, mmr
 
 MAX_STATEMENTS = 12  # shown per theme for labelling: at least 8 whenever the theme has 8 different statements
 MAX_STATEMENT_CHARS = 500
 NOTES_PER_CALL = 20
 GENERIC_LABELS = {"other", "misc", "miscellaneous", "general", "general feedback", "feedback", "various", "theme",
                   "topic", "unknown", "n/a", "none", "customer feedback", "mixed feedback"}
-
-
-# -- prompts -----------------------------------------------------------------------------------------------------------
-def _data(value) -> str:
-    """Data for a <data> block: JSON, so quotes and newlines are escaped, and '<' '>' escaped so that no text can
-    close the block and pose as instructions."""
-    text = json.dumps(value, ensure_ascii=False, indent=1, sort_keys=True, default=str)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e")
-
-
-@lru_cache(maxsize=1)
-def _environment() -> Environment:
-    env = Environment(loader=PackageLoader("winloss", "prompts"), undefined=StrictUndefined, autoescape=False,
-                      trim_blocks=True, lstrip_blocks=True)
-    env.filters["data"] = _data
-    return env
-
-
-def render(template: str, **context) -> list[dict]:
-    """A prompt template's `system` and `user` blocks as chat messages."""
-    module = _environment().get_template(template).make_module(vars=context)
-    return [{"role": "system", "content": str(module.system).strip()},
-            {"role": "user", "content": str(module.user).strip()}]
-
-
-# -- record of use -----------------------------------------------------------------------------------------------------
-@dataclass
-class LlmUse:
-    task: str
-    items: int = 0
-    from_llm: int = 0
-    fell_back: int = 0
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """'off' (no LLM), 'llm' (all from the LLM), 'partial', or 'fallback' (none from the LLM)."""
-        if self.notes == ["no LLM configured"]:
-            return "off"
-        if not self.items:
-            return "none"
-        if self.from_llm and not self.fell_back:
-            return "llm"
-        return "partial" if self.from_llm else "fallback"
-
-    def note(self, outcome_or_text: Outcome | str, where: str = "") -> None:
-        text = outcome_or_text if isinstance(outcome_or_text, str) else \
-            f"{outcome_or_text.status}: {outcome_or_text.detail}"
-        self.notes.append(f"{where}: {text}" if where else text)
-
-    def to_record(self) -> dict:
-        return {**asdict(self), "status": self.status}
-
-
-def _off(task: str, items: int) -> LlmUse:
-    return LlmUse(task, items=items, fell_back=items, notes=["no LLM configured"])
 
 
 # -- 1. theme labels ---------------------------------------------------------------------------------------------------
@@ -116,27 +60,18 @@ def representative_statements(texts: Sequence[str], vectors: np.ndarray, members
     if not pool:
         return []
     sub = vectors[pool]
-    centre = sub.mean(axis=0)
-    centre /= np.linalg.norm(centre) or 1.0
-    relevance = sub @ centre
-    chosen = [int(np.argmax(relevance))]
-    while len(chosen) < min(k, len(pool)):
-        redundancy = (sub @ sub[chosen].T).max(axis=1)
-        score = (1 - diversity) * relevance - diversity * redundancy
-        score[chosen] = -np.inf
-        chosen.append(int(np.argmax(score)))
-    return [pool[c] for c in chosen]
+    return [pool[c] for c in mmr(sub, sub @ centre(sub), k, diversity)]
 
 
-def theme_inputs(texts: Sequence[str], vectors: np.ndarray, labels: np.ndarray, theme_ids: dict[int, str],
-                 keywords: dict[int, Sequence[str]], offline_labels: dict[int, str]) -> list[ThemeInput]:
-    """ThemeInputs from the engine's arrays: statements per theme picked by representative_statements."""
+def theme_inputs(texts: Sequence[str], vectors: np.ndarray, theme_of: np.ndarray, theme_ids: Sequence[str],
+                 keywords: dict[str, Sequence[str]], offline_labels: dict[str, str]) -> list[ThemeInput]:
+    """ThemeInputs for `theme_ids`: statements per theme picked by representative_statements."""
     out = []
-    for theme, theme_id in sorted(theme_ids.items(), key=lambda kv: kv[1]):
-        members = np.flatnonzero(labels == theme).tolist()
+    for theme_id in sorted(theme_ids):
+        members = np.flatnonzero(theme_of == theme_id).tolist()
         picked = representative_statements(texts, vectors, members)
-        out.append(ThemeInput(theme_id, tuple(keywords.get(theme, ())),
-                              tuple(texts[i][:MAX_STATEMENT_CHARS] for i in picked), offline_labels[theme]))
+        out.append(ThemeInput(theme_id, tuple(keywords.get(theme_id, ())),
+                              tuple(texts[i][:MAX_STATEMENT_CHARS] for i in picked), offline_labels[theme_id]))
     return out
 
 
@@ -168,7 +103,7 @@ def label_themes_llm(client: LlmClient | None, themes: Sequence[ThemeInput], res
     keeps its offline label."""
     offline = {t.theme_id: ThemeText(t.offline_label, "", "offline") for t in themes}
     if client is None:
-        return offline, _off("labels", len(themes))
+        return offline, off_use("labels", len(themes))
     use = LlmUse("labels", items=len(themes))
     by_id = {t.theme_id: t for t in themes}
 
@@ -261,7 +196,7 @@ def suggest_merges(client: LlmClient | None, themes: Sequence[ThemeInput],
     """Groups of themes the LLM says are the same, for a person to review (never applied automatically). Suggestions
     naming unknown ids, fewer than two ids, or an id already used by an earlier suggestion are dropped."""
     if client is None or len(themes) < 2:
-        return [], _off("merges", 1) if client is None else LlmUse("merges")
+        return [], off_use("merges", 1) if client is None else LlmUse("merges")
     use = LlmUse("merges", items=1)
     outcome = client.chat_json(_merge_messages(themes, labels), MergeReply, "theme_merges")
     if outcome.value is None:
@@ -323,7 +258,7 @@ def classify_loss_notes(client: LlmClient | None, notes: Sequence[tuple[str, str
     batches = _note_batches(notes)
     n_notes = sum(len(b) for b in batches)
     if client is None:
-        return {}, _off("loss_notes", n_notes)
+        return {}, off_use("loss_notes", n_notes)
     use = LlmUse("loss_notes", items=n_notes)
     out: dict[str, LossNoteClass] = {}
     for batch, outcome in zip(batches, client.map(lambda b: client.chat_json(_notes_messages(b), NotesReply,
@@ -347,180 +282,6 @@ def classify_loss_notes(client: LlmClient | None, notes: Sequence[tuple[str, str
     return out, use
 
 
-# -- 4. executive summary ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    cites: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Finding:
-    text: str
-    cites: tuple[str, ...]
-    quote: str  # "" or an exact substring of one of the quotes passed in
-    quote_source: dict | None  # the passed-in quote it comes from (theme, cohort, interview, speaker, ...)
-
-
-@dataclass(frozen=True)
-class Summary:
-    executive_summary: tuple[Sentence, ...]
-    headline_findings: tuple[Finding, ...]
-
-    def to_record(self) -> dict:
-        return asdict(self)
-
-
-class SentenceItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str
-    cites: list[str]
-
-
-class FindingItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    text: str
-    cites: list[str]
-    quote: str
-
-
-class SummaryReply(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    executive_summary: list[SentenceItem]
-    headline_findings: list[FindingItem]
-
-
-SUMMARY_FIX = ("Your draft broke these rules:\n{problems}\nWrite the whole JSON again, following every rule: numbers "
-               "copied from the tables exactly, quotes copied character for character, a citation for every sentence.")
-_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?:\.\d+)?%?|(?<![\w.,])\d+(?:\.\d+)?%?")
-_THEME_ID = re.compile(r"\bT\d{2,}\b")
-_QUOTED = re.compile(r"[\"“]([^\"”]{12,})[\"”]")
-
-
-def _numbers(text: str) -> list[tuple[float, int, bool]]:
-    """(value, decimals, is_percent) for each number written in text."""
-    out = []
-    for match in _NUMBER.finditer(text):
-        token = match.group(0)
-        percent = token.endswith("%")
-        digits = token.rstrip("%").replace(",", "")
-        decimals = len(digits.split(".")[1]) if "." in digits else 0
-        out.append((float(digits), decimals, percent))
-    return out
-
-
-def _table_values(tables) -> set[float]:
-    values: set[float] = set()
-
-    def walk(node):
-        if isinstance(node, bool) or node is None:
-            return
-        if isinstance(node, (int, float, np.integer, np.floating)):
-            if np.isfinite(node):
-                values.add(float(node))
-        elif isinstance(node, str):
-            values.update(v for v, _, _ in _numbers(node))  # "T03" is an id: _NUMBER skips digits after a letter
-        elif isinstance(node, dict):
-            for key, value in node.items():
-                if isinstance(key, str):
-                    walk(key)
-                walk(value)
-        elif isinstance(node, (list, tuple, set)):
-            for value in node:
-                walk(value)
-
-    walk(tables)
-    return values
-
-
-def _number_allowed(value: float, decimals: int, percent: bool, table: set[float]) -> bool:
-    """A written number is allowed when a table value displays as it: integers exactly, decimals rounded to the
-    places written, percentages as written or from a share (0.42 -> 42%)."""
-    for v in table:
-        candidates = [v] + ([v * 100] if percent and 0 <= v <= 1 else [])
-        for c in candidates:
-            if decimals == 0 and not percent:
-                if c == value:
-                    return True
-            elif round(c, decimals) == value:
-                return True
-    return False
-
-
-def _summary_problems(reply: SummaryReply, tables: dict, quotes: Sequence[dict]) -> list[str]:
-    table_numbers = _table_values(tables)
-    quote_texts = [str(q.get("quote", "")) for q in quotes]
-    known_ids = set(_THEME_ID.findall(json.dumps(tables, default=str))) | {str(q.get("theme_id", "")) for q in quotes}
-    problems = []
-    sentences = [(s.text, s.cites, "") for s in reply.executive_summary] + \
-                [(f.text, f.cites, f.quote) for f in reply.headline_findings]
-    if not reply.executive_summary or not reply.headline_findings:
-        problems.append("empty executive summary or no headline findings")
-    problems += [f"finding without a quote: {f.text[:60]!r}" for f in reply.headline_findings if not f.quote.strip()]
-    for text, cites, quote in sentences:
-        where = text[:60]
-        if not [c for c in cites if c.strip()]:
-            problems.append(f"sentence cites nothing: {where!r}")
-        for cite in cites:
-            if not (_THEME_ID.fullmatch(cite.strip()) and cite.strip() in known_ids) and not _numbers(cite):
-                problems.append(f"cite {cite!r} is neither a known theme id nor a figure")
-        for tid in _THEME_ID.findall(text + " " + " ".join(cites)):
-            if tid not in known_ids:
-                problems.append(f"unknown theme id {tid}")
-        unquoted = _QUOTED.sub(" ", text)  # numbers inside a verbatim quote are the customer's, checked below
-        for value, decimals, percent in _numbers(_THEME_ID.sub(" ", unquoted + " " + " ".join(cites))):
-            if not _number_allowed(value, decimals, percent, table_numbers):
-                problems.append(f"number {value:g}{'%' if percent else ''} is not in the tables: {where!r}")
-        for span in _QUOTED.findall(text) + ([quote] if quote.strip() else []):
-            if not any(span in q for q in quote_texts):
-                problems.append(f"quote not verbatim: {span[:60]!r}")
-    return problems
-
-
-def _summary_messages(tables: dict, quotes: Sequence[dict]) -> list[dict]:
-    return render("draft_summary.j2", tables=tables, quotes=[dict(q) for q in quotes])
-
-
-def draft_summary(client: LlmClient | None, tables: dict, quotes: Sequence[dict]) -> tuple[Summary | None, LlmUse]:
-    """The executive summary and headline findings, or None (the template's section stays) when there is no LLM,
-    the call fails, or any sentence breaks a rule: a number not in the tables, a quote that is not an exact substring
-    of a passed quote (each quote dict needs "quote"; "theme_id" is used for citations), a missing citation. A draft
-    that breaks rules is sent back once with the list of what it broke; the second draft must pass every check."""
-    if client is None:
-        return None, _off("summary", 1)
-    use = LlmUse("summary", items=1)
-    messages = _summary_messages(tables, quotes)
-    reply = None
-    for attempt in range(2):
-        outcome = client.chat_json(messages, SummaryReply, "summary")
-        if outcome.value is None:
-            use.note(outcome)
-            break
-        problems = _summary_problems(outcome.value, tables, quotes)
-        use.notes.extend(f"draft {attempt + 1} rejected: {p}" for p in problems[:10])
-        if not problems:
-            reply = outcome.value
-            break
-        # the client redacts the whole conversation again, so the draft goes back with placeholders, not names
-        messages = messages + [{"role": "assistant", "content": outcome.value.model_dump_json()},
-                               {"role": "user", "content": SUMMARY_FIX.format(
-                                   problems="\n".join(f"- {p}" for p in problems[:10]))}]
-    if reply is None:
-        use.fell_back = 1
-        return None, use
-    quote_texts = [str(q.get("quote", "")) for q in quotes]
-
-    def source(quote: str) -> dict | None:
-        return next((dict(q) for q, text in zip(quotes, quote_texts) if quote and quote in text), None)
-
-    summary = Summary(
-        tuple(Sentence(s.text.strip(), tuple(s.cites)) for s in reply.executive_summary),
-        tuple(Finding(f.text.strip(), tuple(f.cites), f.quote if f.quote.strip() else "", source(f.quote))
-              for f in reply.headline_findings))
-    use.from_llm = 1
-    return summary, use
-
-
 # -- dry run -----------------------------------------------------------------------------------------------------------
 def plan_calls(client: LlmClient | None, *, themes: Sequence[ThemeInput] = (), notes: Sequence[tuple[str, str]] = (),
                summary: tuple[dict, Sequence[dict]] | None = None, merges: bool = True) -> tuple[int, int]:
@@ -533,7 +294,7 @@ def plan_calls(client: LlmClient | None, *, themes: Sequence[ThemeInput] = (), n
         requests.append((_merge_messages(themes, None), MergeReply, "theme_merges"))
     requests += [(_notes_messages(b), NotesReply, "loss_notes") for b in _note_batches(notes)]
     if summary is not None:
-        requests.append((_summary_messages(*summary), SummaryReply, "summary"))
+        requests.append((summary_messages(*summary), SummaryReply, "summary"))
     calls = tokens = 0
     for messages, schema, name in requests:
         needed, estimate = client.needs_call(messages, schema, name)

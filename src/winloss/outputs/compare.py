@@ -14,13 +14,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from winloss.errors import WinlossError
 from winloss.outputs import db
+from winloss.themes.vectors import centres
 
 SAME_ID_SIMILARITY = 0.6  # a theme keeping its id must still be about the same thing
 MATCH_SIMILARITY = 0.8  # themes with different ids are paired only when clearly the same
 
 
-class CompareError(Exception):
+class CompareError(WinlossError):
     pass
 
 
@@ -39,15 +41,6 @@ class Comparison:
     rows: list[dict] = field(default_factory=list)  # per matched theme: label, ids, per cohort then and now
     new: list[dict] = field(default_factory=list)
     vanished: list[dict] = field(default_factory=list)
-
-
-def centres(vectors: np.ndarray, theme_ids: list[str]) -> dict[str, np.ndarray]:
-    ids = np.asarray(theme_ids, dtype=object)
-    out = {}
-    for tid in sorted({t for t in theme_ids if t}):
-        c = vectors[ids == tid].mean(axis=0)
-        out[tid] = c / (np.linalg.norm(c) or 1.0)
-    return out
 
 
 def load_quarter(out_dir: Path) -> Quarter:

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from winloss import __version__
+from winloss.errors import WinlossError
 from winloss.models import Interview
 
 DB_NAME = "winloss.db"
@@ -93,7 +94,7 @@ CREATE VIRTUAL TABLE statements_fts USING fts5(
 """
 
 
-class DatabaseError(Exception):
+class DatabaseError(WinlossError):
     pass
 
 

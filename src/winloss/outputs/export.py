@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from winloss.errors import WinlossError
 from winloss.outputs import db
 
 EVIDENCE_SQL = """
@@ -26,7 +27,7 @@ ORDER BY s.id
 FIXED_TIME = (2000, 1, 1, 0, 0, 0)
 
 
-class ExportError(Exception):
+class ExportError(WinlossError):
     pass
 
 

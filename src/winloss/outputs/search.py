@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from winloss.errors import WinlossError
 from winloss.interviews.study import normalise_cohort
 from winloss.outputs import db
 
@@ -28,7 +29,7 @@ STOP_WORDS = frozenset(
 )
 
 
-class SearchError(Exception):
+class SearchError(WinlossError):
     pass
 
 

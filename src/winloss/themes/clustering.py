@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from winloss.models import Statement
+from winloss.themes.vectors import unit
 
 DEFAULT_MIN_SIZE = 8  # statements; see docs/themes.md for why
 SMALL_STUDY_RATIO = 7  # below 7 x min_size statements, the minimum theme size shrinks to n / 7 ...
@@ -24,13 +25,13 @@ class ThemeAssignment:
     params: dict = field(default_factory=dict)  # everything that shaped the result, for run.json
 
     @property
+    def reason(self) -> str:
+        """Why no themes were found ('' when some were)."""
+        return str(self.params.get("reason", ""))
+
+    @property
     def n_themes(self) -> int:
         return int(self.labels.max()) + 1 if self.labels.size and self.labels.max() >= 0 else 0
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms > 0, norms, 1.0)).astype(np.float32)
 
 
 def statement_vectors(embedder, statements: list[Statement], *, turn_weight: float = 0.5,
@@ -55,7 +56,7 @@ def statement_vectors(embedder, statements: list[Statement], *, turn_weight: flo
         if use_q.any():
             questions = embedder.encode([s.question if q else s.text for s, q in zip(statements, use_q)])
             mixed += question_weight * questions * use_q[:, None]
-    return _normalise(mixed)
+    return unit(mixed)
 
 
 def _mean_pairwise_cosine(x: np.ndarray) -> float:
@@ -107,7 +108,8 @@ def _membership(labels: np.ndarray, k: int):
 
 
 def _centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
-    return _normalise(np.asarray(_membership(labels, k) @ x.astype(np.float64)))
+    """All k theme centres at once (a sparse product, not k masked means: merging calls this in a loop)."""
+    return unit(np.asarray(_membership(labels, k) @ x.astype(np.float64)))
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:
@@ -259,7 +261,7 @@ def _single_theme(x: np.ndarray, z: np.ndarray, min_size: int, min_samples: int,
     return np.full(len(x), -1, dtype=np.int64)
 
 
-def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = DEFAULT_MIN_SIZE, seed: int = 0,
+def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = DEFAULT_MIN_SIZE,
                 keys: Sequence[str] | None = None, min_groups: int = 2, neighbours: int | None = None,
                 smooth_iterations: int = 3, dims: int = 20, min_samples: int | None = None, merge_threshold: float = 0.9,
                 assign_threshold: float = 0.5, propagate_iterations: int = 10) -> ThemeAssignment:
@@ -267,8 +269,7 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
 
     Steps (docs/themes.md): neighbour smoothing -> PCA -> HDBSCAN (min_cluster_size = min_size) -> dissolve
     themes from fewer than `min_groups` interviews -> merge near-duplicate themes -> unassigned rows join the
-    nearest theme above `assign_threshold` -> neighbour-vote refinement. Nothing is random: `seed` is recorded
-    but cannot change the result.
+    nearest theme above `assign_threshold` -> neighbour-vote refinement. Nothing is random, so there is no seed.
     """
     import hdbscan
 
@@ -286,7 +287,7 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     min_samples_ = int(min_samples) if min_samples is not None else max(1, min_size // 3)
     params: dict = {
         "method": "knn-smoothing + pca + hdbscan + merge + neighbour-vote", "min_size": min_size,
-        "min_size_requested": requested, "seed": int(seed),
+        "min_size_requested": requested,
         "min_groups": int(min_groups), "neighbours": k_nn, "smooth_iterations": int(smooth_iterations),
         "dims": int(dims), "min_samples": min_samples_, "merge_threshold": merge_threshold, "assign_threshold": assign_threshold,
         "n_rows": n,
@@ -298,7 +299,7 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
         return ThemeAssignment(labels=np.full(n, -1, dtype=np.int64), params=params)
 
     order = _canonical_order(vectors, keys, groups_arr)
-    x = _normalise(vectors[order])
+    x = unit(vectors[order])
     g = groups_arr[order]
 
     idx, sims = _neighbours(x, k_nn)

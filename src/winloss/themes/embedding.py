@@ -11,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
+from winloss.errors import WinlossError
+
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 STORE_EVERY = 1024  # texts embedded between two writes to the cache
 
 
-class EmbeddingModelError(RuntimeError):
+class EmbeddingModelError(WinlossError):
     """The chosen model cannot be loaded; the message names it and says what to do."""
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from winloss.themes.ids import theme_sort_key
+
 N_KEYWORDS = 8
 LABEL_TERMS = 3
 EXAMPLE_CHARS = 120
@@ -100,21 +102,21 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
     return cut + "..."
 
 
-def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> dict[int, ThemeLabel]:
-    """One unique label per theme id >= 0."""
-    labels = np.asarray(labels)
-    theme_ids = sorted(int(t) for t in np.unique(labels) if t >= 0)
+def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) -> dict[str, ThemeLabel]:
+    """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned)."""
+    theme_of = np.asarray(theme_of, dtype=object)
+    theme_ids = sorted({str(t) for t in theme_of if t}, key=theme_sort_key)
     if not theme_ids:
         return {}
     x = np.asarray(vectors, dtype=np.float64)
     position = {t: row for row, t in enumerate(theme_ids)}
-    theme_of_row = np.array([position.get(int(t), -1) for t in labels])
+    theme_of_row = np.array([position.get(t, -1) for t in theme_of])
     scores, terms, support = c_tf_idf(theme_of_row, texts, len(theme_ids))
 
-    out: dict[int, ThemeLabel] = {}
+    out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
     for row, t in enumerate(theme_ids):
-        members = np.flatnonzero(labels == t)
+        members = np.flatnonzero(theme_of == t)
         centroid = x[members].mean(axis=0)
         sims = x[members] @ centroid
         central = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: (-sims[i], members[i]))]
@@ -131,13 +133,13 @@ def label_themes(texts: list[str], labels: np.ndarray, vectors: np.ndarray) -> d
     return out
 
 
-def _unique_label(keywords: list[str], example: str, used: set[str], theme: int) -> str:
+def _unique_label(keywords: list[str], example: str, used: set[str], theme: str) -> str:
     """The first LABEL_TERMS keyphrases; add more until no other theme has the same label."""
     if not keywords:
-        base = _shorten(example, 60) or f"theme {theme + 1}"
-        return base if base.lower() not in used else f"{base} ({theme + 1})"
+        base = _shorten(example, 60) or f"theme {theme}"
+        return base if base.lower() not in used else f"{base} ({theme})"
     for n in range(min(LABEL_TERMS, len(keywords)), len(keywords) + 1):
         candidate = ", ".join(keywords[:n])
         if candidate.lower() not in used:
             return candidate
-    return f"{', '.join(keywords[:LABEL_TERMS])} ({theme + 1})"
+    return f"{', '.join(keywords[:LABEL_TERMS])} ({theme})"

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from winloss.models import Statement, Transcript
+from winloss.themes.ids import theme_sort_key
+from winloss.themes.vectors import centre, mmr
 
 MIN_QUOTE_WORDS = 6
 DIVERSITY = 0.3  # weight of "unlike the quotes already picked" against "central to the theme" (MMR)
@@ -13,10 +15,28 @@ DIVERSITY = 0.3  # weight of "unlike the quotes already picked" against "central
 
 @dataclass(frozen=True)
 class Quote:
-    theme: int
+    """A verified verbatim quote: the one record every section of the report renders."""
+
+    theme: str
     cohort: str
     statement: Statement
     centrality: float
+
+    @property
+    def quote(self) -> str:
+        return self.statement.text
+
+    @property
+    def interview_id(self) -> str:
+        return self.statement.interview_id
+
+    @property
+    def speaker(self) -> str:
+        return self.statement.speaker
+
+    @property
+    def start(self) -> float | None:
+        return self.statement.start
 
 
 def verify(quote: str, statement: Statement, transcripts: dict[str, Transcript]) -> bool:
@@ -28,42 +48,33 @@ def verify(quote: str, statement: Statement, transcripts: dict[str, Transcript])
     return turn.speaker == statement.speaker and bool(quote) and quote in turn.text
 
 
-def select_quotes(statements: list[Statement], labels: np.ndarray, vectors: np.ndarray, per_cohort: int,
+def select_quotes(statements: list[Statement], theme_of: np.ndarray, vectors: np.ndarray, per_cohort: int,
                   transcripts: dict[str, Transcript]) -> tuple[list[Quote], int]:
     """Up to `per_cohort` quotes per theme and cohort, from different interviews; returns (quotes, n_rejected)."""
     quotes: list[Quote] = []
     rejected = 0
-    for theme in sorted(set(labels.tolist()) - {-1}):
-        members = np.flatnonzero(labels == theme)
-        centroid = vectors[members].mean(axis=0)
-        centroid /= np.linalg.norm(centroid) or 1.0
-        centrality = vectors[members] @ centroid
-        by_cohort: dict[str, list[int]] = {}
-        for pos, idx in enumerate(members):
-            by_cohort.setdefault(statements[idx].cohort, []).append(pos)
-        for cohort in sorted(by_cohort):
-            picked: list[int] = []
-            candidates = sorted(by_cohort[cohort], key=lambda p: (-centrality[p], statements[members[p]].statement_id))
-            long_enough = [p for p in candidates if len(statements[members[p]].text.split()) >= MIN_QUOTE_WORDS]
-            pool = long_enough or candidates
-            while pool and len(picked) < per_cohort:
-                used = {statements[members[p]].interview_id for p in picked}
-                fresh = [p for p in pool if statements[members[p]].interview_id not in used]
-                if not fresh:
-                    break  # one interview's remarks twice would overstate the evidence
-                best = max(fresh, key=lambda p: (_mmr(p, picked, members, vectors, centrality), -p))
-                pool.remove(best)
-                statement = statements[members[best]]
-                if not verify(statement.text, statement, transcripts):
-                    rejected += 1
-                    continue
-                picked.append(best)
-                quotes.append(Quote(theme, cohort, statement, float(centrality[best])))
+    for theme in sorted({t for t in theme_of if t}, key=theme_sort_key):
+        members = np.flatnonzero(theme_of == theme)
+        centrality = vectors[members] @ centre(vectors[members])
+        for cohort in sorted({statements[i].cohort for i in members}):
+            mine = [p for p, i in enumerate(members) if statements[i].cohort == cohort]
+            long_enough = [p for p in mine if len(statements[members[p]].text.split()) >= MIN_QUOTE_WORDS]
+            pool = long_enough or mine
+            said = [statements[members[p]] for p in pool]
+            failed: list[int] = []
+
+            def one_per_interview(j: int, chosen: list[int]) -> bool:
+                # one interview's remarks twice would overstate the evidence
+                return said[j].interview_id not in {said[c].interview_id for c in chosen}
+
+            def verbatim(j: int) -> bool:
+                ok = verify(said[j].text, said[j], transcripts)
+                if not ok:
+                    failed.append(j)
+                return ok
+
+            for j in mmr(vectors[members[pool]], centrality[pool], per_cohort, DIVERSITY, one_per_interview,
+                         verbatim):
+                quotes.append(Quote(theme, cohort, said[j], float(centrality[pool[j]])))
+            rejected += len(failed)
     return quotes, rejected
-
-
-def _mmr(p: int, picked: list[int], members: np.ndarray, vectors: np.ndarray, centrality: np.ndarray) -> float:
-    if not picked:
-        return float(centrality[p])
-    redundancy = max(float(vectors[members[p]] @ vectors[members[q]]) for q in picked)
-    return (1 - DIVERSITY) * float(centrality[p]) - DIVERSITY * redundancy

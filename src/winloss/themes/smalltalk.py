@@ -24,12 +24,3 @@ def small_talk_themes(statements: pd.DataFrame) -> set[str]:
     at_edge = long_enough & ((position < OPENING) | (position >= CLOSING))
     share = at_edge.groupby(statements["theme_id"]).mean()
     return {t for t, s in share.items() if t and s >= EDGE_SHARE}
-
-
-def without_themes(statements: pd.DataFrame, themes: pd.DataFrame, cohorts: pd.DataFrame, quotes: pd.DataFrame,
-                   drop: set[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The tables as the findings see them: the dropped themes' statements count as unassigned."""
-    statements = statements.assign(theme_id=statements["theme_id"].where(~statements["theme_id"].isin(drop), ""))
-    return (statements, themes[~themes["theme_id"].isin(drop)].reset_index(drop=True),
-            cohorts[~cohorts["theme_id"].isin(drop)].reset_index(drop=True),
-            quotes[~quotes["theme_id"].isin(drop)].reset_index(drop=True))

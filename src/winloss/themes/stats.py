@@ -7,6 +7,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
+from winloss.themes.ids import theme_sort_key
+
 SMALL_COHORT = 5  # fewer interviews than this in a cohort: flagged, shares are anecdotes
 
 
@@ -59,11 +61,6 @@ def theme_cohorts(presence: pd.DataFrame, cohort_sizes: dict[str, int]) -> pd.Da
                                         "lift", "p_value", "small_sample"])
     table.insert(7, "q_value", benjamini_hochberg(table["p_value"].tolist()))
     return table
-
-
-def theme_sort_key(theme_id: str) -> tuple[int, str]:
-    digits = "".join(ch for ch in str(theme_id) if ch.isdigit())
-    return (int(digits) if digits else 0, str(theme_id))
 
 
 def separation(table: pd.DataFrame) -> pd.Series:

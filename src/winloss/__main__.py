@@ -1,0 +1,4 @@
+"""`python -m winloss`: the command line."""
+from winloss.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""What the report template is given: plain data built from the run's typed results, nothing computed in jinja."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from winloss.models import Interview
+from winloss.outputs.tables import Tables
+from winloss.themes.ids import theme_sort_key
+from winloss.themes.quotes import Quote
+from winloss.themes.stats import separation
+
+
+def theme_order(cohorts: pd.DataFrame) -> list[str]:
+    """Themes that separate the cohorts most first: smallest q-value, then widest share gap, then id."""
+    if cohorts.empty:
+        return []
+    sep = separation(cohorts)
+    return sorted(sep.index, key=lambda t: (round(sep.loc[t, "q"], 12), -round(sep.loc[t, "gap"], 12),
+                                            theme_sort_key(t)))
+
+
+def report_quotes(quotes: list[Quote], tid: str, limit: int = 3) -> list[Quote]:
+    """The best quote of each cohort first, then the next best, so the reader sees every side; the same words
+    twice add nothing, whoever said them."""
+    mine = [q for q in quotes if q.theme == tid]
+    rank = {id(q): sum(1 for p in mine[:i] if p.cohort == q.cohort) for i, q in enumerate(mine)}
+    out: list[Quote] = []
+    for q in sorted(mine, key=lambda q: (rank[id(q)], q.cohort)):
+        if q.quote not in {p.quote for p in out}:
+            out.append(q)
+    return out[:limit]
+
+
+def report_context(study_dir: Path, interviews: list[Interview], tables: Tables, findings: Tables,
+                   quotes: list[Quote], order: list[str], cohort_sizes: dict[str, int], run: dict,
+                   warnings: list[str], problems: list, chart: str | None) -> dict:
+    dates = sorted(i.date for i in interviews if i.date)
+    themes_by_id = findings.themes.set_index("theme_id")
+    statements = tables.statements
+    n_unassigned = int((statements["theme_id"] == "").sum())
+    chatter = tables.themes[tables.themes["kind"] == "small talk"]
+    cards = []
+    for tid in order:
+        rows = findings.cohorts[findings.cohorts["theme_id"] == tid]
+        cohorts = [{"name": r.cohort, "n": int(r.interviews_with_theme), "N": int(r.interviews_in_cohort),
+                    "share": float(r.share), "lift": float(r.lift), "p": float(r.p_value), "q": float(r.q_value),
+                    "small": bool(r.small_sample)} for r in rows.itertuples()]
+        top = min(cohorts, key=lambda c: (c["q"], -c["share"], c["name"]))
+        contrast = (f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})"
+                    if top["q"] < 0.25 and top["lift"] > 1 else "no clear difference")
+        cards.append({
+            "id": tid, "label": themes_by_id.loc[tid, "label"],
+            "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],
+            "n_statements": int(themes_by_id.loc[tid, "n_statements"]),
+            "n_interviews": int(themes_by_id.loc[tid, "n_interviews"]),
+            "cohorts": cohorts, "contrast": contrast, "quotes": report_quotes(quotes, tid),
+        })
+    return {
+        "study": {
+            "name": Path(study_dir).resolve().name, "n_interviews": len(interviews),
+            "date_range": f"{dates[0]} to {dates[-1]}" if dates else "",
+            "cohorts": [{"name": c, "n": n} for c, n in cohort_sizes.items()],
+            "n_statements": len(statements), "n_themes": len(tables.themes) - len(chatter),
+            "n_unassigned": n_unassigned,
+            "small_talk": [{"id": r.theme_id, "label": r.label, "n_statements": int(r.n_statements)}
+                           for r in chatter.itertuples()],
+            "share_unassigned": n_unassigned / len(statements) if len(statements) else 0.0,
+        },
+        "themes": cards, "heatmap": chart, "warnings": warnings, "problems": [str(p) for p in problems],
+        "run": run,
+    }
