@@ -1,4 +1,5 @@
 """Bad CRM input: every case gets a clear message naming the file and row, and no row is silently dropped."""
+import json
 import math
 from pathlib import Path
 
@@ -6,13 +7,20 @@ import pandas as pd
 
 from winloss.crm import analyse_crm
 from winloss.crm.load import load_deals
+from winloss.crm.settings import CrmSettings
 from winloss.models import Interview
+from winloss.settings import Settings
 
 HEADER = "Opportunity ID,Account ID,Account Name,Stage,Close Date,Employees,Industry,Competitor,Closed Lost Reason"
 EMPTY_STATEMENTS = pd.DataFrame(columns=["statement_id", "interview_id", "cohort", "speaker", "start", "end", "text",
                                          "theme_id"])
 EMPTY_THEMES = pd.DataFrame(columns=["theme_id", "label", "keywords", "n_statements", "n_interviews"])
 EMPTY_QUOTES = pd.DataFrame(columns=["theme_id", "cohort", "interview_id", "speaker", "start", "end", "quote"])
+
+
+def crm_settings(table: dict) -> CrmSettings:
+    """[crm] as winloss.toml gives it, validated the way load_settings does."""
+    return Settings.model_validate_json(json.dumps({"crm": table})).crm
 
 
 def good_rows(n=12):
@@ -31,7 +39,7 @@ def write_deals(tmp_path: Path, rows, header=HEADER) -> Path:
 
 
 def analyse(study: Path, interviews=(), settings=None):
-    return analyse_crm(study, list(interviews), EMPTY_STATEMENTS, EMPTY_THEMES, EMPTY_QUOTES, settings or {})
+    return analyse_crm(study, list(interviews), EMPTY_STATEMENTS, EMPTY_THEMES, EMPTY_QUOTES, crm_settings(settings or {}))
 
 
 def messages(problems):
@@ -102,7 +110,7 @@ def test_dates_in_several_formats_in_one_file(tmp_path):
     rows = ["D1,A1,A,Closed Won,2026-03-15,100,X,,", "D2,A2,B,Closed Lost,3/16/2026,100,X,,",
             "D3,A3,C,Closed Won,17 Mar 2026,100,X,,", "D4,A4,D,Closed Lost,\"March 18, 2026\",100,X,,",
             "D5,A5,E,Closed Won,46103,100,X,,", "D6,A6,F,Closed Lost,next week,100,X,,"]
-    tables = load_deals(write_deals(tmp_path, rows), {})
+    tables = load_deals(write_deals(tmp_path, rows), CrmSettings())
     dates = dict(zip(tables.deals["deal_id"], tables.deals["close_date"]))
     assert [dates[f"D{i}"].isoformat() for i in range(1, 6)] == ["2026-03-15", "2026-03-16", "2026-03-17",
                                                                   "2026-03-18", "2026-03-22"]
@@ -113,7 +121,7 @@ def test_dates_in_several_formats_in_one_file(tmp_path):
 
 def test_day_first_dates_are_detected_from_the_column(tmp_path):
     rows = ["D1,A1,A,Closed Won,03/04/2026,100,X,,", "D2,A2,B,Closed Lost,25/04/2026,100,X,,"]
-    tables = load_deals(write_deals(tmp_path, rows), {})
+    tables = load_deals(write_deals(tmp_path, rows), CrmSettings())
     assert [d.isoformat() for d in tables.deals["close_date"]] == ["2026-04-03", "2026-04-25"]
 
 
@@ -166,20 +174,10 @@ def test_only_one_outcome_is_a_clear_problem(tmp_path):
     assert any("needs both Closed Won and Closed Lost" in m for m in messages(result.problems))
 
 
-def test_bad_rule_settings_fall_back_to_defaults_with_a_message(tmp_path):
-    write_deals(tmp_path, good_rows())
-    result = analyse(tmp_path, settings={"loss_types": {"overrides": {"D01": 7}}, "colour": 1, "date_order": "ymd"})
-    text = messages(result.problems)
-    assert any("date_order must be \"mdy\" or \"dmy\", got 'ymd'" in m for m in text)
-    assert any("[crm.loss_types.overrides] types must be 1, 2 or 3" in m for m in text)
-    assert any("unknown keys colour" in m for m in text)
-    assert result.usable
-
-
 def test_non_utf8_export_is_read(tmp_path):
     path = write_deals(tmp_path, good_rows())
     path.write_bytes(path.read_text(encoding="utf-8").replace("Acme 1,", "Acmé 1,").encode("cp1252"))
-    tables = load_deals(path, {})
+    tables = load_deals(path, CrmSettings())
     assert "Acmé 1" in set(tables.deals["account_name"])
     assert tables.notes == ["deals.csv is not UTF-8; read as Windows-1252"]
 
@@ -189,7 +187,7 @@ def test_hubspot_export_with_internal_stage_names(tmp_path):
     rows = ["101,Acme,closedwon,2026-01-05 10:00,2025-12-01 09:00,\"$12,000\",250,Referrals",
             "102,Beta,closedlost,2026-01-06 10:00,2025-11-01 09:00,8000,40,Paid search",
             "103,Gamma,appointmentscheduled,,2026-01-02 09:00,5000,60,Paid search"]
-    tables = load_deals(write_deals(tmp_path, rows, header), {})
+    tables = load_deals(write_deals(tmp_path, rows, header), CrmSettings())
     assert tables.problems == []
     deals = tables.deals.set_index("deal_id")
     assert list(deals["outcome"]) == ["won", "lost", "open"]

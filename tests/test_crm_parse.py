@@ -16,6 +16,7 @@ from winloss.crm.parse import (
     parse_employees,
     parse_number,
 )
+from winloss.crm.settings import StageNames
 
 SALESFORCE = ["Opportunity ID", "Opportunity Name", "Account ID", "Account Name", "Stage", "Close Date",
               "Created Date", "Amount", "Closed Lost Reason", "Competitor", "Industry", "Employees",
@@ -87,7 +88,7 @@ def test_stage_classification(value, expected):
 
 def test_stage_names_can_be_added_in_settings():
     assert classify_stage("Verbal yes") == "unknown"
-    assert classify_stage("Verbal yes", {"won": ["Verbal Yes"]}) == "won"
+    assert classify_stage("Verbal yes", StageNames(won=["Verbal Yes"])) == "won"
 
 
 @pytest.mark.parametrize("value,expected", [

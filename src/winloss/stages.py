@@ -3,14 +3,17 @@ them. Heavy libraries (torch, faster-whisper, hdbscan) are imported inside, so `
 error stay fast."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from winloss.audio import is_recording
-from winloss.interviews.study import Interview
-from winloss.models import Problem
-from winloss.outputs.tables import Tables, build_tables
+from winloss.models import Interview, Problem
 from winloss.settings import Settings
 from winloss.themes.themeset import ThemeSet
+
+if TYPE_CHECKING:
+    from winloss.outputs.tables import Tables
 
 
 def transcribe(study_dir, interviews: list[Interview], settings: Settings, problems: list[Problem],
@@ -84,6 +87,8 @@ def pick_quotes(themes: ThemeSet, reading, settings: Settings):
 
 
 def tables(themes: ThemeSet, quotes, cohort_sizes: dict[str, int]) -> Tables:
+    from winloss.outputs.tables import build_tables
+
     return build_tables(themes, quotes, cohort_sizes)
 
 

@@ -7,7 +7,6 @@ from typing import NoReturn
 
 import click
 
-from winloss.outputs.db import DB_NAME, DatabaseError
 from winloss.themes import codebook
 
 
@@ -19,6 +18,7 @@ def fail(message: str) -> NoReturn:
 
 def database_path(study: Path | None, db_file: Path | None, out_dir: Path | None = None) -> Path:
     """--db wins; else --out (or reports/<study name>)/winloss.db."""
+    from winloss.outputs.db import DB_NAME
     from winloss.pipeline import default_out_dir
 
     if db_file:
@@ -50,16 +50,13 @@ db_option = click.option("--db", "db_file", type=click.Path(path_type=Path), hel
 def search(query, study, out_dir, db_file, theme, cohort, competitor, interview, limit, as_json) -> None:
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
     from winloss.outputs.report import fmt_time as format_time
-    from winloss.outputs.search import SearchError, SearchIndex, encode_query
+    from winloss.outputs.search import SearchIndex, encode_query
     from winloss.themes.embedding import Embedder
 
-    try:
-        index = SearchIndex.open(database_path(study, db_file, out_dir))
-        embedder = embedder_for(index.model_id, Embedder)
-        hits = index.search(query, encode_query(embedder, query), theme=theme, cohort=cohort,
-                            competitor=competitor, interview=interview, limit=limit)
-    except (SearchError, DatabaseError) as exc:
-        fail(str(exc))
+    index = SearchIndex.open(database_path(study, db_file, out_dir))
+    embedder = embedder_for(index.model_id, Embedder)
+    hits = index.search(query, encode_query(embedder, query), theme=theme, cohort=cohort,
+                        competitor=competitor, interview=interview, limit=limit)
     if as_json:
         click.echo(json.dumps([h.to_dict() for h in hits], indent=2, ensure_ascii=False))
         return
@@ -79,6 +76,8 @@ def embedder_for(model_id: str, embedder_cls):
     source = model_id.split("@")[0]
     other = embedder_cls(source)
     if other.model_id != model_id:
+        from winloss.outputs.db import DatabaseError
+
         raise DatabaseError(f"the index was built with {model_id}, which is not available here; rerun the study")
     return other
 
@@ -96,10 +95,7 @@ def themes_list(study, out_dir, db_file) -> None:
     """Themes of the last run with interviews per cohort and keywords."""
     from winloss.outputs import db
 
-    try:
-        conn = db.connect(database_path(study, db_file, out_dir))
-    except DatabaseError as exc:
-        fail(str(exc))
+    conn = db.connect(database_path(study, db_file, out_dir))
     cohorts = {}
     for r in conn.execute("SELECT theme_id, cohort, interviews_with_theme, interviews_in_cohort FROM theme_cohorts"):
         cohorts.setdefault(r[0], []).append(f"{r[1]} {r[2]}/{r[3]}")
@@ -137,13 +133,10 @@ def pending_edits(study: Path) -> list[str]:
 def themes_show(theme_id, study, out_dir, db_file, limit) -> None:
     """One theme: counts per cohort, keywords, its most typical quotes."""
     from winloss.outputs.report import fmt_time as format_time
-    from winloss.outputs.search import SearchError, SearchIndex
+    from winloss.outputs.search import SearchIndex
 
-    try:
-        index = SearchIndex.open(database_path(study, db_file, out_dir))
-        tid = index.resolve_theme(theme_id)
-    except (SearchError, DatabaseError) as exc:
-        fail(str(exc))
+    index = SearchIndex.open(database_path(study, db_file, out_dir))
+    tid = index.resolve_theme(theme_id)
     if not tid:
         fail("unassigned statements are not a theme; try `winloss search QUERY --theme unassigned`")
     conn = index.conn
@@ -152,18 +145,8 @@ def themes_show(theme_id, study, out_dir, db_file, limit) -> None:
                f"keywords: {t['keywords']}")
     for r in conn.execute("SELECT * FROM theme_cohorts WHERE theme_id = ? ORDER BY cohort", (tid,)):
         click.echo(f"  {r['cohort']}: {r['interviews_with_theme']} of {r['interviews_in_cohort']} interviews")
-    members = index.theme_ids == tid
-    centre = index.vectors[members].mean(axis=0)
-    for i in sorted(members.nonzero()[0], key=lambda i: (-float(index.vectors[i] @ centre), i))[:limit]:
-        row = index.rows[i]
-        click.echo(f"  > \"{row[7]}\"\n    {row[4]}, {row[2]} ({row[3]}), {format_time(row[5])}")
-
-
-def _edit(action):
-    try:
-        return action()
-    except codebook.CodebookError as exc:
-        fail(str(exc))
+    for h in index.typical(tid, limit):
+        click.echo(f"  > \"{h.quote}\"\n    {h.speaker}, {h.interview_id} ({h.cohort}), {format_time(h.start)}")
 
 
 study_required = click.option("--study", type=click.Path(path_type=Path, exists=True, file_okay=False),
@@ -177,7 +160,7 @@ NEXT_RUN = "takes effect on the next `winloss run`"
 @study_required
 def themes_rename(theme_id, label, study) -> None:
     """Give THEME_ID a new label."""
-    t = _edit(lambda: codebook.rename(study, theme_id, label))
+    t = codebook.rename(study, theme_id, label)
     click.echo(f"{t.id} is now {t.label!r} ({NEXT_RUN})")
 
 
@@ -186,7 +169,7 @@ def themes_rename(theme_id, label, study) -> None:
 @study_required
 def themes_merge(theme_ids, study) -> None:
     """Merge themes: the first id absorbs the others."""
-    t = _edit(lambda: codebook.merge(study, theme_ids))
+    t = codebook.merge(study, theme_ids)
     click.echo(f"{', '.join(theme_ids[1:])} merge into {t.id} {t.label!r} ({NEXT_RUN})")
 
 
@@ -198,7 +181,7 @@ def themes_merge(theme_ids, study) -> None:
 @click.option("--label", help="Label of the new theme.")
 def themes_split(theme_id, study, seeds, label) -> None:
     """Split off the statements of THEME_ID that are like the seed examples into a new theme."""
-    t = _edit(lambda: codebook.split(study, theme_id, seeds, label))
+    t = codebook.split(study, theme_id, seeds, label)
     click.echo(f"{t.id} {t.label!r} splits from {t.split_from} ({NEXT_RUN})")
 
 
@@ -208,7 +191,7 @@ def themes_split(theme_id, study, seeds, label) -> None:
 @click.option("--off", is_flag=True, help="Unpin.")
 def themes_pin(theme_id, study, off) -> None:
     """Keep THEME_ID and its examples even when no statement fits it."""
-    t = _edit(lambda: codebook.set_flag(study, theme_id, pinned=not off))
+    t = codebook.set_flag(study, theme_id, pinned=not off)
     click.echo(f"{t.id} {'unpinned' if off else 'pinned'} ({NEXT_RUN})")
 
 
@@ -217,7 +200,7 @@ def themes_pin(theme_id, study, off) -> None:
 @study_required
 def themes_delete(theme_id, study) -> None:
     """Drop THEME_ID: its statements join another theme they fit, or stay unassigned."""
-    t = _edit(lambda: codebook.set_flag(study, theme_id, deleted=True))
+    t = codebook.set_flag(study, theme_id, deleted=True)
     click.echo(f"{t.id} deleted ({NEXT_RUN})")
 
 
@@ -229,13 +212,10 @@ def themes_delete(theme_id, study) -> None:
 @click.option("--dest", type=click.Path(path_type=Path), help="Where to write [OUT/export/].")
 def export(study, out_dir, fmt, dest) -> None:
     """Export the last run's evidence (statements with themes and CRM fields), themes and counts."""
-    from winloss.outputs.export import ExportError, export_run
+    from winloss.outputs.export import export_run
     from winloss.pipeline import default_out_dir
 
     out_dir = out_dir or default_out_dir(study)
-    try:
-        paths = export_run(out_dir, fmt, dest)
-    except (ExportError, DatabaseError) as exc:
-        fail(str(exc))
+    paths = export_run(out_dir, fmt, dest)
     for path in paths:
         click.echo(str(path))

@@ -1,4 +1,12 @@
-"""CRM merge and the ICP update draft (issue 5): `analyse_crm` is the stage's entry point."""
-from winloss.crm.analysis import CrmAnalysis, analyse_crm
+"""CRM merge and the ICP update draft: `analyse_crm` is the stage's entry point.
 
-__all__ = ["CrmAnalysis", "analyse_crm"]
+Importing the package is cheap (the settings schema lives in crm/settings.py); pandas and scipy load with the
+analysis."""
+
+
+def __getattr__(name: str):
+    if name in ("CrmAnalysis", "analyse_crm"):
+        from winloss.crm import analysis
+
+        return getattr(analysis, name)
+    raise AttributeError(f"module 'winloss.crm' has no attribute {name!r}")

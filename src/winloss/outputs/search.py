@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from winloss.errors import WinlossError
 from winloss.interviews.study import normalise_cohort
 from winloss.outputs import db
+from winloss.themes.vectors import centre
 
 SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_search.py picks it
 KEYWORD_CANDIDATES = 2000  # BM25 matches considered per query
@@ -192,6 +193,15 @@ class SearchIndex:
         # Best score first, ties in statement order: stable and deterministic.
         order = candidates[np.lexsort((candidates, -score[candidates]))][:limit]
         return [self._hit(i, score[i], similarity[i], keyword[i]) for i in order]
+
+    def typical(self, theme_id: str, limit: int = 5) -> list[Hit]:
+        """A theme's most typical statements: closest to its centre first (score = that similarity)."""
+        members = np.flatnonzero(self.theme_ids == theme_id)
+        if not members.size:
+            return []
+        similarity = self.vectors[members] @ centre(self.vectors[members])
+        order = np.lexsort((members, -similarity))[:limit]
+        return [self._hit(members[j], similarity[j], similarity[j], 0.0) for j in order]
 
     def _hit(self, i: int, score: float, similarity: float, keyword: float) -> Hit:
         _, sid, iid, cohort, speaker, start, end, text, tid, label, account, competitor = self.rows[i]
