@@ -71,18 +71,23 @@ def test_json_list_with_string_times(tmp_path):
     ("bad.vtt", "hello there\n", "WEBVTT"),
     ("bad.json", "{not json", "invalid JSON"),
     ("shape.json", '{"a": 1}', "expected a list"),
-    ("prose.txt", "just some prose with no speakers\n", "Name: text"),
 ])
 def test_bad_transcripts_raise_clear_errors(tmp_path, name, content, message):
     with pytest.raises(TranscriptError, match=message):
         parse_transcript(write(tmp_path, name, content))
 
 
-def test_non_utf8_transcript(tmp_path):
+def test_cp1252_transcript_is_decoded_with_a_warning_naming_the_encoding(tmp_path):
     path = tmp_path / "latin.txt"
-    path.write_bytes("Dana: Qué tal?\nAna: Très bien.\n".encode("latin-1"))
-    with pytest.raises(TranscriptError, match="not UTF-8"):
-        parse_transcript(path)
+    path.write_bytes("Dana: Qué tal?\nAna: Très bien.\n".encode("cp1252"))
+    t = parse_transcript(path)
+    assert [(x.speaker, x.text) for x in t.turns] == [("Dana", "Qué tal?"), ("Ana", "Très bien.")]
+    assert any("cp1252" in w for w in t.warnings)
+
+
+def test_prose_without_speakers_imports_speakerless(tmp_path):
+    t = parse_transcript(write(tmp_path, "prose.txt", "just some prose with no speakers\nand a second line\n"))
+    assert [(x.speaker, x.text) for x in t.turns] == [("Speaker", "just some prose with no speakers and a second line")]
 
 
 def test_write_vtt_round_trips(tmp_path):

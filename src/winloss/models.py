@@ -31,7 +31,8 @@ class Turn:
 class Transcript:
     turns: list[Turn]
     source: Path | None = None
-    format: str = ""  # vtt, srt, txt, json
+    format: str = ""  # the reader that read it: vtt, srt, txt, markdown, json, table; docx/txt for a Word file
+    warnings: list[str] = field(default_factory=list)  # e.g. a legacy encoding guessed, no speaker labels
 
 
 @dataclass(frozen=True)

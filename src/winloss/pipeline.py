@@ -142,15 +142,25 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
     """Parse each transcript and cut its customer speech into statements; a bad file is a Problem, not a crash."""
     transcripts: dict[str, Transcript] = {}
     statements: list[Statement] = []
+    users: dict[Path, list[str]] = {}  # several interviews may share a file: a problem with it names them all
+    for interview in interviews:
+        users.setdefault(interview.file, []).append(interview.interview_id)
+    parsed: dict[Path, Transcript | TranscriptError] = {}
     for interview in interviews:
         where = str(interview.file)
         if is_recording(interview.file):
             continue  # a recording the audio stage could not transcribe: it has reported why
-        try:
-            transcript = parse_transcript(interview.file)
-        except TranscriptError as exc:
-            problems.append(Problem(where, str(exc), interview.interview_id))
+        if interview.file not in parsed:
+            try:
+                parsed[interview.file] = parse_transcript(interview.file)
+            except TranscriptError as exc:
+                parsed[interview.file] = exc
+                ids = ", ".join(users[interview.file])
+                problems.append(Problem(f"{ids} ({where})", str(exc), ids))
+        transcript = parsed[interview.file]
+        if isinstance(transcript, TranscriptError):
             continue
+        warnings.extend(f"{interview.interview_id}: {w}" for w in transcript.warnings)
         roles = detect_roles(transcript, set(interview.interviewers), set(settings.interviewer_names))
         if roles.warning:
             warnings.append(f"{interview.interview_id}: {roles.warning}")

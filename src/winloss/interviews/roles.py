@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from winloss.interviews.readers.common import UNKNOWN_SPEAKER
 from winloss.models import RoleResult, Transcript
 
 _QUESTION_START = re.compile(
@@ -48,6 +49,10 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
             return RoleResult(found, customers, method, unmatched + warning if warning else unmatched.rstrip("; "),
                               stats)
 
+    if speakers == [UNKNOWN_SPEAKER]:
+        return RoleResult(set(), set(speakers), "speakerless",
+                          unmatched + "no speaker labels in this transcript: interviewer and customer cannot be told "
+                          "apart, so all its speech is treated as customer speech", stats)
     if len(speakers) == 1:
         return RoleResult(set(), set(speakers), "single-speaker",
                           f"only one speaker ({speakers[0]}); treated as customer, roles could not be told apart", stats)

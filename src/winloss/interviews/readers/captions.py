@@ -1,0 +1,97 @@
+"""Caption files: WebVTT (Zoom, Teams, Meet, whisper) and SubRip SRT (Otter, Rev, Descript, whisper).
+
+Who speaks comes from a voice tag (`<v Dana Ruiz>`, Teams closes it with `</v>`), a `Name: text` payload (Zoom,
+Otter) or whisperX's `[SPEAKER_00]: text`; a cue without one continues the speaker before it. Cue ids (numbers,
+Teams' GUIDs), NOTE/STYLE/REGION blocks and cue settings are not speech.
+"""
+from __future__ import annotations
+
+import re
+
+from winloss.interviews.readers.common import (
+    TIME,
+    UNKNOWN_SPEAKER,
+    Cue,
+    ReaderError,
+    clean,
+    join,
+    learn_labels,
+    seconds,
+)
+from winloss.models import Turn
+
+_TIMING = re.compile(rf"^\s*({TIME})\s*-->\s*({TIME})")
+_ANY_TIMING = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}", re.MULTILINE)
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]+)>", re.IGNORECASE)
+_PREFIX = re.compile(r"^\s*\[?([^:\]\n]{1,60}?)\]?\s*:\s+(\S.*)$")
+
+
+def _blocks(text: str) -> list[list[str]]:
+    return [b.splitlines() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")) if b.strip()]
+
+
+def _timed_blocks(text: str, strict: bool) -> list[tuple[float, float, list[str]]]:
+    """(start, end, payload lines) of each cue; blocks with no timing line are skipped, or refused when strict."""
+    out = []
+    for lines in _blocks(text):
+        idx = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
+        if idx is None:
+            if strict:
+                raise ReaderError(f"not SRT: block without a timing line: {lines[0][:60]!r}")
+            continue  # WEBVTT header, NOTE, STYLE, REGION blocks
+        m = _TIMING.match(lines[idx])
+        out.append((seconds(m.group(1)), seconds(m.group(2)), lines[idx + 1:]))
+    return out
+
+
+def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
+    """Cues of one file: voice tags first, then `Name: text` prefixes the file repeats (see learn_labels)."""
+    raw: list[tuple[str | None, str, float, float]] = []
+    for start, end, lines in blocks:
+        speaker = None
+        parts: list[str] = []
+        for line in lines:
+            voice = _VOICE.search(line)
+            if voice:
+                if speaker is not None and voice.group(1).strip() != speaker and parts:
+                    raw.append((speaker, clean(" ".join(parts)), start, end))
+                    parts = []
+                speaker = voice.group(1).strip()
+            parts.append(line)
+        raw.append((speaker, clean(" ".join(parts)), start, end))
+    prefixes = [m.group(1).strip() for s, body, *_ in raw if s is None and (m := _PREFIX.match(body))]
+    labels = learn_labels(prefixes)
+    cues, current = [], UNKNOWN_SPEAKER
+    for speaker, body, start, end in raw:
+        if speaker is None:
+            m = _PREFIX.match(body)
+            if m and m.group(1).strip() in labels:
+                speaker, body = m.group(1).strip(), m.group(2)
+            else:
+                speaker = current  # a cue without a name continues the speaker before it
+        current = speaker
+        cues.append(Cue(speaker, body, start, end))
+    return cues
+
+
+def read_vtt(text: str) -> list[Turn]:
+    if not text.lstrip("\ufeff").lstrip().startswith("WEBVTT"):
+        raise ReaderError("not WebVTT: the first line must be 'WEBVTT'")
+    return join(_payload_cues(_timed_blocks(text, strict=False)))
+
+
+def read_srt(text: str) -> list[Turn]:
+    return join(_payload_cues(_timed_blocks(text, strict=True)))
+
+
+def sniff_vtt(text: str) -> float:
+    return 1.0 if text.lstrip("\ufeff").lstrip().startswith("WEBVTT") else 0.0
+
+
+def sniff_srt(text: str) -> float:
+    head = text.lstrip("\ufeff").lstrip()[:400]
+    lines = head.splitlines()
+    if len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1]):
+        return 0.95
+    return 0.6 if _ANY_TIMING.search(head) and not head.startswith("WEBVTT") else 0.0
+

@@ -1,0 +1,147 @@
+"""What every reader shares: the cue record, timestamps, cleaning speech, joining cues into turns, speaker labels.
+
+A reader turns its format into `Cue`s (speaker, cleaned speech, start, end); `join` makes the turns. Cleaning is the
+one place where markup leaves the speech, so every statement cut from a turn is a substring of what was said.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from winloss.models import Turn
+
+UNKNOWN_SPEAKER = "Speaker"  # the label of speech whose source names no speaker
+
+
+class ReaderError(ValueError):
+    """The content is not (or not a well-formed) file of this reader's format; the message says why."""
+
+
+@dataclass(frozen=True)
+class Cue:
+    speaker: str
+    text: str
+    start: float | None = None
+    end: float | None = None
+
+
+# h:mm:ss(.fff), mm:ss(.fff); any number of fraction digits (Teams writes 7), comma or dot.
+TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
+_TIME_PARTS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d+))?")
+
+
+def seconds(value: str) -> float:
+    """'01:02:03.5' / '2:03' / '00:00:01,000' -> seconds; raises ValueError for anything else."""
+    m = _TIME_PARTS.fullmatch(value.strip())
+    if not m:
+        raise ValueError(f"not a timestamp: {value!r}")
+    h, mi, s, frac = m.groups()
+    return int(h or 0) * 3600 + int(mi) * 60 + int(s) + (int(frac[:3].ljust(3, "0")) / 1000 if frac else 0.0)
+
+
+def number_seconds(value, scale: float = 1.0) -> float | None:
+    """A JSON/CSV time: a number (times `scale`, e.g. 0.001 for milliseconds), a numeric string or a timestamp."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return round(float(value) * scale, 3)
+    text = str(value).strip()
+    try:
+        return round(float(text) * scale, 3)
+    except ValueError:
+        return seconds(text)
+
+
+_TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
+_ANNOTATION_WORDS = (r"inaudible|unintelligible|indiscernible|crosstalk|cross-talk|overlapping|overlap|laughs?|"
+                     r"laughter|laughing|chuckles?|sighs?|coughs?|coughing|clears throat|pause|silence|music|noise|"
+                     r"background noise|applause|foreign|no audio|audio cuts out|blank_audio|blank audio|phone rings?")
+# [inaudible], [crosstalk 00:01:02], (pause 0.28), (laughs): transcriber notes, not speech.
+_ANNOTATION = re.compile(rf"[\[(]\s*(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]|/(?:unintelligible|inaudible)/",
+                         re.IGNORECASE)
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
+_MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def clean(text: str) -> str:
+    """Speech only: tags, markdown emphasis, links (their words kept) and transcriber annotations removed, HTML
+    entities decoded, whitespace collapsed."""
+    text = _TAG.sub("", text)
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_EMPHASIS.sub(r"\2", text)
+    text = _MD_ESCAPE.sub(r"\1", text)
+    text = html.unescape(text)
+    text = _ANNOTATION.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def join(cues: list[Cue]) -> list[Turn]:
+    """Consecutive cues of one speaker become one turn (joined by a space); each keeps its offset and times."""
+    turns: list[Turn] = []
+    pending: list[Cue] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        offsets, pos = [], 0
+        for cue in pending:
+            offsets.append((pos, cue.start, cue.end))
+            pos += len(cue.text) + 1
+        turns.append(Turn(speaker=pending[0].speaker, text=" ".join(c.text for c in pending), start=pending[0].start,
+                          end=pending[-1].end, cues=tuple(offsets)))
+        pending.clear()
+
+    for cue in cues:
+        if not cue.text:
+            continue
+        if pending and pending[-1].speaker != cue.speaker:
+            flush()
+        pending.append(cue)
+    flush()
+    return turns
+
+
+def fill_ends(cues: list[Cue]) -> list[Cue]:
+    """Formats that stamp only where a turn starts: a cue ends where the next stamped one starts."""
+    out = []
+    for i, cue in enumerate(cues):
+        end = cue.end
+        if end is None and cue.start is not None:
+            end = next((c.start for c in cues[i + 1:] if c.start is not None), None)
+        out.append(Cue(cue.speaker, cue.text, cue.start, end))
+    return out
+
+
+# A speaker label as people are named: letters of any script, digits, spaces, apostrophes, dots, hyphens,
+# brackets for company or pronouns, '+' and '/' of phone numbers and pronouns. No sentence punctuation.
+LABEL = r"[^\W_\d][\w.'’\- ]{0,38}?(?:\s*[(\[][^)\]\n]{1,30}[)\]])?|[A-Za-z]+_\d+|\+?[\d ()\-]{7,20}"
+_LABEL_RE = re.compile(rf"(?:{LABEL})")
+
+
+def plausible_label(label: str) -> bool:
+    label = label.strip()
+    if not label or len(label) > 60 or not _LABEL_RE.fullmatch(label):
+        return False
+    return len(label.split()) <= 6
+
+
+_GENERIC_LABEL = re.compile(r"(?:speaker|spk|spkr|participant|guest|host|interviewer|customer)[ _]?\w{1,3}|[A-Z]+_\d+", re.IGNORECASE)
+
+
+def learn_labels(candidates: list[str]) -> set[str]:
+    """The labels of a file are the candidates it repeats: a speaker speaks more than once, while a content line
+    such as 'Price: they were 20% cheaper.' is a one-off. A one-off still counts when it looks like a full name
+    ('Owen Pryce', 'Speaker 3'), and when nothing repeats (a two-line file) every candidate does."""
+    counts = Counter(c for c in candidates if plausible_label(c))
+    repeated = {label for label, n in counts.items() if n >= 2}
+    if not repeated:
+        return set(counts)
+    return repeated | {label for label in counts if _GENERIC_LABEL.fullmatch(label) or _full_name(label)}
+
+
+def _full_name(label: str) -> bool:
+    words = label.split()
+    return len(words) >= 2 and all(w[:1].isupper() for w in words)

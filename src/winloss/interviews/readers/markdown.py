@@ -1,0 +1,35 @@
+"""Markdown transcripts: `**Name** [0:00] text`, `**Name:** text`, `### Name (00:01)` headings, and Fathom's
+`[@0:04](https://fathom.video/...) \\- **Name**` line followed by the paragraph.
+
+The markup of a line's head is taken off (links keep their words, `\\-` escapes are undone, `@0:04` is a time), then
+the lines read as a text transcript; markup inside speech is removed by common.clean.
+"""
+from __future__ import annotations
+
+import re
+
+from winloss.interviews.readers.common import TIME, clean
+from winloss.interviews.readers.text import body_lines, read_lines
+from winloss.models import Turn
+
+_HEADING_OR_BULLET = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+(?=\*\*|\[))")
+_FATHOM = re.compile(rf"^\[@?{TIME}\]\([^)]*\)", re.MULTILINE)
+_BOLD_HEAD = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+)?\*\*[^*\n]{1,60}\*\*", re.MULTILINE)
+
+
+def _unmark(line: str) -> str:
+    line = _HEADING_OR_BULLET.sub("", line)
+    if line.startswith("---") and not line.strip("-"):
+        return ""  # a horizontal rule
+    return clean(line)
+
+
+def read_markdown(text: str) -> list[Turn]:
+    return read_lines([u for u in (_unmark(line) for line in body_lines(text)) if u])
+
+
+def sniff_markdown(text: str) -> float:
+    head = text[:20000]
+    if _FATHOM.search(head):
+        return 0.9
+    return 0.8 if len(_BOLD_HEAD.findall(head)) >= 2 else 0.0

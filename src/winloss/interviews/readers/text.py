@@ -1,0 +1,146 @@
+"""Plain-text transcripts, in the styles meeting tools write:
+
+- `Name: text` (Zoom chat-style, Notepad), optionally `[00:01:02] Name: text`
+- Otter: `Name  0:03` on its own line, then the paragraph
+- Rev: `Speaker 1 (00:01):` then the paragraph, or `Name: (00:01) text`
+- Google Meet / Gemini: a title and date header, `00:05:00` section lines, `Name: text`, the "Transcription ended
+  after ..." footer
+- whisper / whisperX `.txt`: lines of speech without speakers (or `[SPEAKER_00]: text`), and whisper's console form
+  `[00:00.000 --> 00:04.000] text`
+
+A line opens a turn only when its label is one the file repeats (common.learn_labels); any other line continues the
+turn above, so `Price: they were 20% cheaper.` stays speech. Lines before the first turn are a header.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from winloss.interviews.readers.common import (
+    TIME,
+    UNKNOWN_SPEAKER,
+    Cue,
+    ReaderError,
+    clean,
+    fill_ends,
+    join,
+    learn_labels,
+    seconds,
+)
+from winloss.models import Turn
+
+_TS = rf"[\[(]?@?(?P<ts>{TIME})[\])]?"
+_RANGE = re.compile(rf"^\[({TIME})\s*-->\s*({TIME})\]\s*(.*)$")
+_STAMP_ONLY = re.compile(rf"^{_TS}$")
+_LEADING_STAMP = re.compile(rf"^{_TS}\s*[-–—|]?\s+(?P<rest>.*)$")
+# Name: text / Name (00:01): text / Name: (00:01) text / [SPEAKER_00]: text
+_INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})[\])])?\s*[:：](?:\s+|$)"
+                     rf"(?:[\[(](?P<ts2>{TIME})[\])]\s*)?(?P<rest>.*)$")
+# Name [0:00] text (markdown exports write no colon)
+_STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?)\s+[\[(](?P<ts>{TIME})[\])]\s*[-–—]?\s*(?P<rest>.*)$")
+# Otter's `Name  0:03`, `Name - 00:01:02`; Fathom's (after markdown) `0:04 - Name`
+_NAME_THEN_STAMP = re.compile(rf"^(?P<label>[^\n]{{1,60}}?)\s*[-–—|]?\s+{_TS}$")
+_STAMP_THEN_NAME = re.compile(rf"^{_TS}\s*[-–—|]\s*(?P<label>[^\n]{{1,60}}?)$")
+_FOOTER = re.compile(r"^(?:transcription ended after\b|this editable transcript was computer generated)", re.IGNORECASE)
+
+
+@dataclass
+class _Line:
+    label: str | None  # a candidate speaker label; it opens a turn only if the file repeats it
+    rest: str  # the speech after the label
+    start: float | None
+    end: float | None
+    plain: str  # the line as speech when the label is not one: only a leading timestamp removed
+    stamp_only: bool = False
+
+
+def _strip_stamp(line: str) -> tuple[float | None, float | None, str]:
+    m = _RANGE.match(line)
+    if m:
+        return seconds(m.group(1)), seconds(m.group(2)), m.group(3)
+    m = _LEADING_STAMP.match(line)
+    if m:
+        return seconds(m.group("ts")), None, m.group("rest")
+    return None, None, line
+
+
+def _parse_line(line: str) -> _Line:
+    m = _STAMP_ONLY.match(line)
+    if m:
+        return _Line(None, "", seconds(m.group("ts")), None, "", stamp_only=True)
+    m = _STAMP_THEN_NAME.match(line)
+    if m:
+        return _Line(m.group("label").strip(), "", seconds(m.group("ts")), None, line)
+    start, end, body = _strip_stamp(line)
+    for pattern in (_INLINE, _STAMPED_NAME, _NAME_THEN_STAMP):
+        m = pattern.match(body)
+        if m:
+            found = m.groupdict()
+            ts = found.get("ts") or found.get("ts2")
+            return _Line(m.group("label").strip(), found.get("rest") or "",
+                         start if start is not None else (seconds(ts) if ts else None), end, body)
+    return _Line(None, body, start, end, body)
+
+
+def body_lines(text: str) -> list[str]:
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.strip().lstrip("\ufeff")
+        if _FOOTER.match(line):
+            break  # Meet's footer: nothing after it is speech
+        if line:
+            lines.append(line)
+    return lines
+
+
+def read_lines(lines: list[str]) -> list[Turn]:
+    """Turns from the stripped, non-empty lines of a text transcript (also what .docx and markdown come to)."""
+    parsed = [_parse_line(line) for line in lines]
+    labels = learn_labels([p.label for p in parsed if p.label])
+    if not labels:
+        return _speakerless(parsed)
+    cues: list[list] = []
+    section: float | None = None  # Meet's `00:05:00` lines stamp the turns that follow
+    for p in parsed:
+        if p.stamp_only:
+            section = p.start
+            continue
+        if p.label in labels:
+            start = p.start if p.start is not None else section
+            cues.append([p.label, clean(p.rest), start, p.end])
+        elif cues:
+            cues[-1][1] = f"{cues[-1][1]} {clean(p.plain)}".strip()
+        # else: a header line before the first turn (title, date, attendees)
+    return join(_ends([Cue(*c) for c in cues]))
+
+
+def _ends(cues: list[Cue]) -> list[Cue]:
+    """A turn stamped only where it starts ends where the next differently stamped turn starts."""
+    out = []
+    for i, cue in enumerate(cues):
+        end = cue.end
+        if end is None and cue.start is not None:
+            end = next((c.start for c in cues[i + 1:] if c.start is not None and c.start > cue.start), None)
+        out.append(Cue(cue.speaker, cue.text, cue.start, end))
+    return out
+
+
+def _speakerless(parsed: list[_Line]) -> list[Turn]:
+    cues = [Cue(UNKNOWN_SPEAKER, clean(p.plain), p.start, p.end) for p in parsed if not p.stamp_only]
+    return join(fill_ends(cues))
+
+
+def read_text(text: str) -> list[Turn]:
+    lines = body_lines(text)
+    if not lines:
+        raise ReaderError("no text lines")
+    return read_lines(lines)
+
+
+def sniff_text(text: str) -> float:
+    """Any text could be a plain transcript: a low score that other readers beat, higher when labels repeat."""
+    head = body_lines(text[:20000])[:200]
+    if not head:
+        return 0.0
+    labels = learn_labels([p.label for p in map(_parse_line, head) if p.label])
+    return 0.5 if labels else 0.2
