@@ -21,9 +21,13 @@ def _is_question(text: str) -> bool:
     return "?" in text or (len(text.split()) <= 25 and bool(_QUESTION_START.match(text.strip())))
 
 
+_AFFIX = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")  # "Dana Ruiz (Northwind)", "Ana (she/her)"
+
+
 def _match(named: set[str], speakers: list[str]) -> set[str]:
+    """Speakers the manifest or config names; a label's bracketed company or pronouns need not be typed."""
     wanted = {n.strip().casefold() for n in named if n.strip()}
-    return {s for s in speakers if s.casefold() in wanted}
+    return {s for s in speakers if s.casefold() in wanted or _AFFIX.sub("", s).casefold() in wanted}
 
 
 def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), config_names: set[str] | list = ()

@@ -44,7 +44,8 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     except NotText:
         raise _unsupported(data, path) from None
     warnings = [] if decoded.is_unicode else [
-        f"{path.name} is not Unicode; decoded as {decoded.encoding}: check accents and quotes in its quotes"]
+        f"{path.name} is not Unicode: decoded as {decoded.encoding} (a guess from its bytes); if accents or quote "
+        "marks look wrong in its quotes, save it as UTF-8"]
     return decoded.text, "", warnings
 
 
