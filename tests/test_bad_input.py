@@ -65,18 +65,18 @@ def test_bad_rows_and_files_are_named_and_the_rest_completes(make_study, tmp_pat
         "interviews.csv row 6: duplicate interview_id 'G1' (first on row 3)",
         "interviews.csv row 7: unknown cohort 'pending' for X1",
         "interviews.csv row 8: file not found: t/missing.srt (interview X2)",
-        "empty.vtt: empty transcript",
-        "broken.json: invalid JSON",
-        "latin.txt: not UTF-8",
+        "empty.vtt (interview X3): empty transcript",
+        "broken.json (interview X4): json: invalid JSON",
+        "X5: latin.txt is not Unicode: decoded as cp1252",  # a warning: the file is read
         "silent.json: no customer speech found",
     ]
     for line in expected:
         assert line in output, line
     statements = (tmp_path / "out" / "statements.csv").read_text(encoding="utf-8")
-    assert {"G0", "G1", "G2", "G3"} == {line.split(",")[1] for line in statements.splitlines()[1:]}
+    assert {"G0", "G1", "G2", "G3", "X5"} == {line.split(",")[1] for line in statements.splitlines()[1:]}
     run = json.loads((tmp_path / "out" / "run.json").read_text())
-    assert run["counts"]["interviews_analysed"] == 4 and len(run["problems"]) == 7
-    assert run["counts"]["interviews_per_cohort"] == {"won": 2, "lost": 1, "churned": 1}
+    assert run["counts"]["interviews_analysed"] == 5 and len(run["problems"]) == 6
+    assert run["counts"]["interviews_per_cohort"] == {"won": 2, "lost": 1, "churned": 2}
 
 
 def test_a_model_that_cannot_be_loaded_offline_exits_2(make_study, tmp_path):

@@ -155,8 +155,9 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
                 parsed[interview.file] = parse_transcript(interview.file)
             except TranscriptError as exc:
                 parsed[interview.file] = exc
-                ids = ", ".join(users[interview.file])
-                problems.append(Problem(f"{ids} ({where})", str(exc), ids))
+                ids = users[interview.file]
+                named = f"interview{'s' if len(ids) > 1 else ''} {', '.join(ids)}"
+                problems.append(Problem(f"{where} ({named})", str(exc), ", ".join(ids)))
         transcript = parsed[interview.file]
         if isinstance(transcript, TranscriptError):
             continue

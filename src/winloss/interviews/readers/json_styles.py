@@ -25,7 +25,7 @@ from winloss.interviews.readers.common import (
 )
 from winloss.models import Turn
 
-_PUNCT = re.compile(r"^[^\w\s]+$")
+_CLOSING_PUNCT = re.compile(r"^[.,!?;:%…)\]}”’'\"]+$")  # attaches to the word before; a dash does not
 
 
 def _load(text: str) -> Any:
@@ -45,7 +45,7 @@ def _words(words: list, key: str = "text") -> str:
         token = str(w.get(key) if w.get(key) is not None else w.get("word") or w.get("value") or "").strip()
         if not token:
             continue
-        out += token if (_PUNCT.match(token) and out) or not out else f" {token}"
+        out += token if (_CLOSING_PUNCT.match(token) and out) or not out else f" {token}"
     return out
 
 

@@ -37,7 +37,7 @@ _LEADING_STAMP = re.compile(rf"^{_TS}\s*[-–—|]?\s+(?P<rest>.*)$")
 _INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})[\])])?\s*[:：](?:\s+|$)"
                      rf"(?:[\[(](?P<ts2>{TIME})[\])]\s*)?(?P<rest>.*)$")
 # Name [0:00] text (markdown exports write no colon)
-_STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?)\s+[\[(](?P<ts>{TIME})[\])]\s*[-–—]?\s*(?P<rest>.*)$")
+_STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?(?:\s*\([^)\n]{{1,30}}\))?)\s+[\[(](?P<ts>{TIME})[\])]\s*(?P<rest>.*)$")
 # Otter's `Name  0:03`, `Name - 00:01:02`; Fathom's (after markdown) `0:04 - Name`
 _NAME_THEN_STAMP = re.compile(rf"^(?P<label>[^\n]{{1,60}}?)\s*[-–—|]?\s+{_TS}$")
 _STAMP_THEN_NAME = re.compile(rf"^{_TS}\s*[-–—|]\s*(?P<label>[^\n]{{1,60}}?)$")

@@ -1,0 +1,168 @@
+"""Each reader on the export fixtures in fixtures/imports (modelled on real exports; sources in docs/imports.md)."""
+import re
+from pathlib import Path
+
+import pytest
+
+from winloss.interviews.readers import READERS, choose
+from winloss.interviews.readers.common import learn_labels
+from winloss.interviews.transcripts import TranscriptError, parse_transcript
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "imports" / "transcripts"
+
+# file -> (reader, speakers, timed: every turn has a start)
+EXPECTED = {
+    "amberscript.json": ("json", {"Dana Ruiz", "Steve Nakamura"}, True),
+    "assemblyai.json": ("json", {"Speaker A", "Speaker B"}, True),
+    "coraal.txt": ("table", {"int_dana", "DCB_cust_01"}, True),
+    "deepgram.json": ("json", {"Speaker 0", "Speaker 1"}, True),
+    "descript.csv": ("table", {"Sam Okafor", "Gloria Stein"}, True),
+    "descript.srt": ("srt", {"Andre Morris", "Dana Ruiz"}, True),
+    "descript.txt": ("txt", {"Priya Nair", "Dana Ruiz"}, True),
+    "excel.csv": ("table", {"Dana Ruiz", "Julia Novak"}, True),
+    "fathom.md": ("markdown", {"Dana Ruiz (Northwind)", "Elliot Shaw"}, True),
+    "gemini.docx": ("docx/txt", {"Dana Ruiz", "Nina Alvarez"}, True),
+    "gong.json": ("json", {"Dana Ruiz", "Carla Jimenez"}, True),
+    "intl.txt": ("txt", {"Dana Ruiz", "田中 美咲", "+1 415 555 0134"}, False),
+    "legacy.txt": ("txt", {"Dana Ruiz", "Luis Ortega"}, False),
+    "meet.txt": ("txt", {"Dana Ruiz", "Ben Kowalski"}, True),
+    "notepad.txt": ("txt", {"Dana Ruiz", "José Álvarez"}, False),
+    "notes.md": ("markdown", {"Dana Ruiz", "Jen Alvarez", "Marcus Bell"}, True),
+    "otter.srt": ("srt", {"Sam Okafor", "Tom Haskell"}, True),
+    "otter.txt": ("txt", {"Maria de la Cruz", "Dana Ruiz"}, True),
+    "rev.json": ("json", {"Dana Ruiz", "Nina Alvarez"}, True),
+    "rev.srt": ("srt", {"Speaker 1", "Speaker 2"}, True),
+    "rev.txt": ("txt", {"Speaker 1", "Speaker 2"}, True),
+    "rev_inline.txt": ("txt", {"Dana Ruiz", "Kelly Brennan"}, True),
+    "teams.docx": ("docx/txt", {"Sam Okafor", "Hannah Ritter"}, True),
+    "teams.json": ("json", {"Dana Ruiz", "Samira Haddad"}, True),
+    "teams.vtt": ("vtt", {"Dana Ruiz (Northwind)", "Ana Sofia Ribeiro (she/her)"}, True),
+    "tldv.txt": ("txt", {"Dana Ruiz", "Megan Cho"}, True),
+    "whisper.json": ("json", {"Speaker"}, True),
+    "whisper.srt": ("srt", {"Speaker"}, True),
+    "whisper.tsv": ("table", {"Speaker"}, True),
+    "whisper.txt": ("txt", {"Speaker"}, False),
+    "whisperx.json": ("json", {"SPEAKER_00", "SPEAKER_01"}, True),
+    "whisperx.vtt": ("vtt", {"SPEAKER_00", "SPEAKER_01"}, True),
+    "zoom.vtt": ("vtt", {"Dana Ruiz", "latha sriram", "John's iPhone"}, True),
+}
+# What must never be left in speech: timestamps, cue arrows, tags, markdown, links, entities, annotations.
+_NOT_SPEECH = re.compile(r"\d{1,2}:\d{2}|-->|<[a-z/]|\*\*|\]\(|https?://|&[a-z]+;|&#\d+;|\[inaudible|\[crosstalk|"
+                         r"\(pause|\(laughs|/unintelligible/|^\W|\\-", re.I)
+
+
+def test_every_fixture_is_expected():
+    assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_fixture_imports_with_its_speakers_timestamps_and_clean_speech(name):
+    reader, speakers, timed = EXPECTED[name]
+    t = parse_transcript(FIXTURES / name)
+    assert t.format == reader
+    assert {turn.speaker for turn in t.turns} == speakers
+    assert all((turn.start is not None) == timed for turn in t.turns)
+    for turn in t.turns:
+        assert not _NOT_SPEECH.search(turn.text), (name, turn.text)
+        assert not any(turn.text.startswith(f"{s}:") for s in speakers), (name, turn.text)
+
+
+def turns(name):
+    return [(t.speaker, t.text) for t in parse_transcript(FIXTURES / name).turns]
+
+
+def test_content_line_with_a_colon_is_speech_not_a_speaker():
+    jose = [text for speaker, text in turns("notepad.txt") if speaker == "José Álvarez"]
+    assert any("Helio came in with a bundle, forecasting plus conversation intelligence, for less than we paid you. "
+               "Price: they were 20% cheaper for the same seats" in text for text in jose)
+    assert jose[-1].startswith("Note: the renewal notice")
+
+
+def test_annotations_are_dropped_and_the_rest_kept_verbatim():
+    rev = dict(turns("rev.txt")[3:4])
+    assert rev["Speaker 2"] == ("Security review, mostly. Our infosec team asked for a SOC 2 Type II report and "
+                                "you only had the Type I at the time.")
+    coraal = turns("coraal.txt")[1][1]
+    assert coraal.startswith("It went well, better than we expected. The reps actually opened the app")
+
+
+def test_markdown_links_keep_their_words_and_entities_are_decoded():
+    elliot = [text for speaker, text in turns("fathom.md") if speaker == "Elliot Shaw"][-1]
+    assert "Also your reference call with Lumen Ledger was convincing." in elliot
+    assert elliot.endswith("the mobile app is read-only & my reps want to update deals from the car.")
+    assert turns("notes.md")[1] == ("Jen Alvarez", "We forecast in a shared workbook. It took my managers most of "
+                                                   "Friday.")
+
+
+def test_meet_header_sections_and_footer():
+    t = parse_transcript(FIXTURES / "meet.txt")
+    assert t.turns[0].text.startswith("Thanks Ben.")
+    assert [turn.start for turn in t.turns] == [0.0] * 4 + [60.0] * 2
+    assert "editable transcript" not in t.turns[-1].text and "Transcription ended" not in t.turns[-1].text
+
+
+def test_teams_vtt_guid_ids_multiline_cues_and_entities():
+    t = parse_transcript(FIXTURES / "teams.vtt")
+    assert t.turns[1].text == "Happy to. We have about twenty minutes before my next call."
+    assert t.turns[3].text.endswith("That's the kind of thing you remember at renewal time.")
+    assert t.turns[3].time_at(t.turns[3].text.index("That's")) == (26.87, 33.4)
+
+
+def test_millisecond_formats_are_scaled_to_seconds():
+    for name, first in (("assemblyai.json", (0.25, 2.48)), ("gong.json", (0.46, 6.9)), ("whisper.tsv", (0.0, 35.2))):
+        turn = parse_transcript(FIXTURES / name).turns[0]
+        assert (turn.start, turn.end) == first, name
+
+
+def test_word_lists_are_joined_with_punctuation_attached():
+    assert turns("amberscript.json")[1][1] == ("Field technicians log their visits offline, and your app was the "
+                                              "only one that synced when they got signal back.")
+    assert turns("rev.json")[1][1] == "The payments data never synced with our billing system. We reconciled by " \
+                                      "hand every month."
+
+
+def test_encodings_utf16_and_cp1252():
+    assert turns("tldv.txt")[0] == ("Megan Cho", "Can you hear me? My headset is being weird.")
+    legacy = parse_transcript(FIXTURES / "legacy.txt")
+    assert "“property roll-up”" in legacy.turns[3].text
+    assert any("cp1252" in w for w in legacy.warnings)
+    assert parse_transcript(FIXTURES / "excel.csv").warnings == []  # UTF-8 with a BOM is Unicode
+
+
+def test_format_is_detected_from_content_not_extension(tmp_path):
+    vtt_as_txt = tmp_path / "zoom_export.txt"
+    vtt_as_txt.write_bytes((FIXTURES / "zoom.vtt").read_bytes())
+    assert parse_transcript(vtt_as_txt).format == "vtt"
+    json_as_txt = tmp_path / "gong.txt"
+    json_as_txt.write_bytes((FIXTURES / "gong.json").read_bytes())
+    assert parse_transcript(json_as_txt).format == "json"
+    assert choose("Line\tSpkr\tStTime\tContent\tEnTime\n1\ta\t0.1\thi\t0.5\n", ".txt").name == "table"
+
+
+def test_learned_labels_need_repeats_unless_nothing_repeats():
+    assert learn_labels(["Dana", "Lee", "Dana", "Price", "Lee"]) == {"Dana", "Lee"}
+    assert learn_labels(["Dana", "Lee", "Dana", "Owen Pryce", "Speaker 3"]) == {"Dana", "Owen Pryce", "Speaker 3"}
+    assert learn_labels(["Dana", "Ana"]) == {"Dana", "Ana"}
+    assert learn_labels(["Dana", "Dana", "this sentence is far too long to be anybody's name really"]) == {"Dana"}
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("cut.json", b'{"segments": [{"start": 0.0, "end": 2.5, "text": "We chose', "invalid JSON"),
+    ("report.docx", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "a PDF document"),
+    ("empty.csv", b"", "empty transcript"),
+    ("header.csv", b"Speaker,Start Time,End Time,Text\r\n", "header only"),
+    ("scan.txt", bytes(range(256)) * 8, "unsupported format"),
+])
+def test_bad_files_raise_one_clear_error(tmp_path, name, data, message):
+    path = tmp_path / name
+    path.write_bytes(data)
+    with pytest.raises(TranscriptError, match=message) as exc:
+        parse_transcript(path)
+    if "unsupported" in str(exc.value) or "PDF" in str(exc.value):
+        assert ".vtt" in str(exc.value) and ".docx" in str(exc.value)  # says what is supported
+
+
+def test_every_reader_is_documented():
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "imports.md").read_text(encoding="utf-8")
+    for reader in READERS:
+        assert f"`{reader.name}`" in doc
