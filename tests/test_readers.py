@@ -48,7 +48,7 @@ EXPECTED = {
 }
 # What must never be left in speech: timestamps, cue arrows, tags, markdown, links, entities, annotations.
 _NOT_SPEECH = re.compile(r"\d{1,2}:\d{2}|-->|<[a-z/]|\*\*|\]\(|https?://|&[a-z]+;|&#\d+;|\[inaudible|\[crosstalk|"
-                         r"\(pause|\(laughs|/unintelligible/|^\W|\\-", re.I)
+                         r"\(pause|\(laughs|/unintelligible/|^\W|\\-", re.IGNORECASE)
 
 
 def test_every_fixture_is_expected():
@@ -90,8 +90,8 @@ def test_markdown_links_keep_their_words_and_entities_are_decoded():
     elliot = [text for speaker, text in turns("fathom.md") if speaker == "Elliot Shaw"][-1]
     assert "Also your reference call with Lumen Ledger was convincing." in elliot
     assert elliot.endswith("the mobile app is read-only & my reps want to update deals from the car.")
-    assert turns("notes.md")[1] == ("Jen Alvarez", "We forecast in a shared workbook. It took my managers most of "
-                                                   "Friday.")
+    jen = "We forecast in a shared workbook. It took my managers most of Friday."
+    assert turns("notes.md")[1] == ("Jen Alvarez", jen)
 
 
 def test_meet_header_sections_and_footer():

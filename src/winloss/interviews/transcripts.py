@@ -44,8 +44,8 @@ def _decode(data: bytes, path: Path) -> tuple[str, str, list[str]]:
     except NotText:
         raise _unsupported(data, path) from None
     warnings = [] if decoded.is_unicode else [
-        f"{path.name} is not Unicode: decoded as {decoded.encoding} (a guess from its bytes); if accents or quote "
-        "marks look wrong in its quotes, save it as UTF-8"]
+        (f"{path.name} is not Unicode: decoded as {decoded.encoding} (a guess from its bytes); if accents or quote "
+         "marks look wrong in its quotes, save it as UTF-8")]
     return decoded.text, "", warnings
 
 
@@ -74,7 +74,7 @@ def reader_names() -> list[str]:
 
 
 def _stamp(seconds: float) -> str:
-    ms = int(round(seconds * 1000))
+    ms = round(seconds * 1000)
     h, rest = divmod(ms, 3_600_000)
     m, rest = divmod(rest, 60_000)
     s, ms = divmod(rest, 1000)
