@@ -16,7 +16,7 @@ SPEAKERLESS = {"IMP-27", "IMP-28", "IMP-29", "IMP-30"}
 
 def test_every_format_imports_into_one_study_with_verbatim_timed_statements():
     interviews, problems = load_interviews(IMPORTS)
-    assert problems == [] and len(interviews) == 33
+    assert problems == [] and len(interviews) == 34
     problems, warnings = [], []
     transcripts, statements = read_interviews(interviews, Settings(), problems, warnings)
     assert problems == []

@@ -22,6 +22,7 @@ EXPECTED = {
     "excel.csv": ("table", {"Dana Ruiz", "Julia Novak"}, True),
     "fathom.md": ("markdown", {"Dana Ruiz (Northwind)", "Elliot Shaw"}, True),
     "gemini.docx": ("docx/txt", {"Dana Ruiz", "Nina Alvarez"}, True),
+    "gemini.md": ("markdown", {"Dana Ruiz", "Rachel Kim"}, True),
     "gong.json": ("json", {"Dana Ruiz", "Carla Jimenez"}, True),
     "intl.txt": ("txt", {"Dana Ruiz", "田中 美咲", "+1 415 555 0134"}, False),
     "legacy.txt": ("txt", {"Dana Ruiz", "Luis Ortega"}, False),
@@ -99,6 +100,9 @@ def test_meet_header_sections_and_footer():
     assert t.turns[0].text.startswith("Thanks Ben.")
     assert [turn.start for turn in t.turns] == [0.0] * 4 + [60.0] * 2
     assert "editable transcript" not in t.turns[-1].text and "Transcription ended" not in t.turns[-1].text
+    gemini = parse_transcript(FIXTURES / "gemini.md")  # Gemini's markdown: `### 00:01:10` sections, `**Name:**`
+    assert [turn.start for turn in gemini.turns] == [4.0] * 4 + [70.0] * 2
+    assert gemini.turns[-1].text == "Pricing by lab rather than by seat. My finance lead asks every quarter."
 
 
 def test_teams_vtt_guid_ids_multiline_cues_and_entities():

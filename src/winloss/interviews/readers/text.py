@@ -41,7 +41,9 @@ _STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?(?:\s*\([^)\n]{{1,30}
 # Otter's `Name  0:03`, `Name - 00:01:02`; Fathom's (after markdown) `0:04 - Name`
 _NAME_THEN_STAMP = re.compile(rf"^(?P<label>[^\n]{{1,60}}?)\s*[-–—|]?\s+{_TS}$")
 _STAMP_THEN_NAME = re.compile(rf"^{_TS}\s*[-–—|]\s*(?P<label>[^\n]{{1,60}}?)$")
-_FOOTER = re.compile(r"^(?:transcription ended after\b|this editable transcript was computer generated)", re.IGNORECASE)
+# Meet's footer, also as a markdown heading (`### Transcription ended after 00:49:58`) in Gemini's exports
+_FOOTER = re.compile(r"^[#*_\s]*(?:transcription ended after\b|this editable transcript was computer generated)",
+                     re.IGNORECASE)
 
 
 @dataclass
