@@ -30,7 +30,7 @@ EXPECTED = {
     "notepad.txt": ("txt", {"Dana Ruiz", "José Álvarez"}, False),
     "notes.md": ("markdown", {"Dana Ruiz", "Jen Alvarez", "Marcus Bell"}, True),
     "otter.srt": ("srt", {"Sam Okafor", "Tom Haskell"}, True),
-    "otter.txt": ("txt", {"Maria de la Cruz", "Dana Ruiz"}, True),
+    "otter.txt": ("txt", {"Maria de la Cruz", "Dana Ruiz", "Pete"}, True),  # Pete speaks once
     "rev.json": ("json", {"Dana Ruiz", "Nina Alvarez"}, True),
     "rev.srt": ("srt", {"Speaker 1", "Speaker 2"}, True),
     "rev.txt": ("txt", {"Speaker 1", "Speaker 2"}, True),
@@ -93,6 +93,12 @@ def test_markdown_links_keep_their_words_and_entities_are_decoded():
     assert elliot.endswith("the mobile app is read-only & my reps want to update deals from the car.")
     jen = "We forecast in a shared workbook. It took my managers most of Friday."
     assert turns("notes.md")[1] == ("Jen Alvarez", jen)
+
+
+def test_otter_headings_and_footer():
+    t = turns("otter.txt")
+    assert t[-1] == ("Pete", "Just to add, finance signs off on the forecast now, which never happened before.")
+    assert "otter.ai" not in t[-2][1]
 
 
 def test_meet_header_sections_and_footer():

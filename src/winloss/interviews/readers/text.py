@@ -25,6 +25,7 @@ from winloss.interviews.readers.common import (
     fill_ends,
     join,
     learn_labels,
+    plausible_label,
     seconds,
 )
 from winloss.models import Turn
@@ -41,9 +42,10 @@ _STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?(?:\s*\([^)\n]{{1,30}
 # Otter's `Name  0:03`, `Name - 00:01:02`; Fathom's (after markdown) `0:04 - Name`
 _NAME_THEN_STAMP = re.compile(rf"^(?P<label>[^\n]{{1,60}}?)\s*[-–—|]?\s+{_TS}$")
 _STAMP_THEN_NAME = re.compile(rf"^{_TS}\s*[-–—|]\s*(?P<label>[^\n]{{1,60}}?)$")
-# Meet's footer, also as a markdown heading (`### Transcription ended after 00:49:58`) in Gemini's exports
-_FOOTER = re.compile(r"^[#*_\s]*(?:transcription ended after\b|this editable transcript was computer generated)",
-                     re.IGNORECASE)
+# Meet's footer, also as a markdown heading (`### Transcription ended after 00:49:58`) in Gemini's exports, and
+# Otter's closing `Transcribed by https://otter.ai` line
+_FOOTER = re.compile(r"^[#*_\s]*(?:transcription ended after\b|this editable transcript was computer generated|"
+                     r"transcribed by https?://otter\.ai)", re.IGNORECASE)
 
 
 @dataclass
@@ -54,6 +56,7 @@ class _Line:
     end: float | None
     plain: str  # the line as speech when the label is not one: only a leading timestamp removed
     stamp_only: bool = False
+    heading: bool = False  # a whole line of name and time (Otter, Teams .docx), the speech on the lines below
 
 
 def _strip_stamp(line: str) -> tuple[float | None, float | None, str]:
@@ -72,7 +75,7 @@ def _parse_line(line: str) -> _Line:
         return _Line(None, "", seconds(m.group("ts")), None, "", stamp_only=True)
     m = _STAMP_THEN_NAME.match(line)
     if m:
-        return _Line(m.group("label").strip(), "", seconds(m.group("ts")), None, line)
+        return _Line(m.group("label").strip(), "", seconds(m.group("ts")), None, line, heading=True)
     start, end, body = _strip_stamp(line)
     for pattern in (_INLINE, _STAMPED_NAME, _NAME_THEN_STAMP):
         m = pattern.match(body)
@@ -80,7 +83,8 @@ def _parse_line(line: str) -> _Line:
             found = m.groupdict()
             ts = found.get("ts") or found.get("ts2")
             return _Line(m.group("label").strip(), found.get("rest") or "",
-                         start if start is not None else (seconds(ts) if ts else None), end, body)
+                         start if start is not None else (seconds(ts) if ts else None), end, body,
+                         heading=pattern is _NAME_THEN_STAMP)
     return _Line(None, body, start, end, body)
 
 
@@ -98,7 +102,7 @@ def body_lines(text: str) -> list[str]:
 def read_lines(lines: list[str]) -> list[Turn]:
     """Turns from the stripped, non-empty lines of a text transcript (also what .docx and markdown come to)."""
     parsed = [_parse_line(line) for line in lines]
-    labels = learn_labels([p.label for p in parsed if p.label])
+    labels = _labels(parsed)
     if not labels:
         return _speakerless(parsed)
     cues: list[list] = []
@@ -114,6 +118,15 @@ def read_lines(lines: list[str]) -> list[Turn]:
             cues[-1][1] = f"{cues[-1][1]} {clean(p.plain)}".strip()
         # else: a header line before the first turn (title, date, attendees)
     return join(_ends([Cue(*c) for c in cues]))
+
+
+def _labels(parsed: list[_Line]) -> set[str]:
+    """The file's repeated labels; in a file laid out as name-and-time headings (Otter), every such heading is one,
+    so a guest who speaks once is not folded into the turn above."""
+    labels = learn_labels([p.label for p in parsed if p.label])
+    if sum(p.heading and p.label in labels for p in parsed) >= 2:
+        labels |= {p.label for p in parsed if p.heading and plausible_label(p.label)}
+    return labels
 
 
 def _ends(cues: list[Cue]) -> list[Cue]:
