@@ -105,12 +105,13 @@ def join(cues: list[Cue]) -> list[Turn]:
 
 
 def fill_ends(cues: list[Cue]) -> list[Cue]:
-    """Formats that stamp only where a turn starts: a cue ends where the next stamped one starts."""
+    """Formats that stamp only where a turn starts: a cue ends where the next later-stamped one starts (Meet
+    stamps a whole section of turns with one time)."""
     out = []
     for i, cue in enumerate(cues):
         end = cue.end
         if end is None and cue.start is not None:
-            end = next((c.start for c in cues[i + 1:] if c.start is not None), None)
+            end = next((c.start for c in cues[i + 1:] if c.start is not None and c.start > cue.start), None)
         out.append(Cue(cue.speaker, cue.text, cue.start, end))
     return out
 

@@ -117,7 +117,7 @@ def read_lines(lines: list[str]) -> list[Turn]:
         elif cues:
             cues[-1][1] = f"{cues[-1][1]} {clean(p.plain)}".strip()
         # else: a header line before the first turn (title, date, attendees)
-    return join(_ends([Cue(*c) for c in cues]))
+    return join(fill_ends([Cue(*c) for c in cues]))
 
 
 def _labels(parsed: list[_Line]) -> set[str]:
@@ -127,17 +127,6 @@ def _labels(parsed: list[_Line]) -> set[str]:
     if sum(p.heading and p.label in labels for p in parsed) >= 2:
         labels |= {p.label for p in parsed if p.heading and plausible_label(p.label)}
     return labels
-
-
-def _ends(cues: list[Cue]) -> list[Cue]:
-    """A turn stamped only where it starts ends where the next differently stamped turn starts."""
-    out = []
-    for i, cue in enumerate(cues):
-        end = cue.end
-        if end is None and cue.start is not None:
-            end = next((c.start for c in cues[i + 1:] if c.start is not None and c.start > cue.start), None)
-        out.append(Cue(cue.speaker, cue.text, cue.start, end))
-    return out
 
 
 def _speakerless(parsed: list[_Line]) -> list[Turn]:
