@@ -10,7 +10,7 @@ import html
 from pathlib import Path
 
 from winloss.decoding import NotText, decode_bytes
-from winloss.interviews.readers import READERS, SUFFIXES, ReaderError, choose
+from winloss.interviews.readers import SUFFIXES, ReaderError, choose
 from winloss.interviews.readers.docx import docx_text, is_docx
 from winloss.models import Transcript, Turn
 
@@ -67,10 +67,6 @@ def parse_transcript(path: Path) -> Transcript:
         raise TranscriptError(f"no speech found in this {reader.name} transcript")
     fmt = f"{container}/{reader.name}" if container else reader.name
     return Transcript(turns=turns, source=path, format=fmt, warnings=warnings)
-
-
-def reader_names() -> list[str]:
-    return [r.name for r in READERS] + ["docx"]
 
 
 def _stamp(seconds: float) -> str:
