@@ -95,6 +95,19 @@ def test_markdown_links_keep_their_words_and_entities_are_decoded():
     assert turns("notes.md")[1] == ("Jen Alvarez", jen)
 
 
+def test_a_one_off_speaker_in_a_file_that_names_every_cue(tmp_path):
+    cues = [("Dana Ruiz", "Why did you pick Clarion?"), ("Lee Park", "Price, mostly."), ("Dana Ruiz", "Anything else?"),
+            ("Raj", "Their sync was live at a sister company."), ("Lee Park", "Right, IT trusted it.")]
+    path = tmp_path / "zoom.vtt"
+    path.write_text("WEBVTT\n\n" + "".join(f"{i}\n00:00:0{i}.000 --> 00:00:0{i}.900\n{n}: {t}\n\n"
+                                            for i, (n, t) in enumerate(cues, 1)), encoding="utf-8")
+    assert turns_of(path) == cues
+
+
+def turns_of(path):
+    return [(t.speaker, t.text) for t in parse_transcript(path).turns]
+
+
 def test_otter_headings_and_footer():
     t = turns("otter.txt")
     assert t[-1] == ("Pete", "Just to add, finance signs off on the forecast now, which never happened before.")
@@ -150,10 +163,20 @@ def test_format_is_detected_from_content_not_extension(tmp_path):
 
 
 def test_learned_labels_need_repeats_unless_nothing_repeats():
-    assert learn_labels(["Dana", "Lee", "Dana", "Price", "Lee"]) == {"Dana", "Lee"}
-    assert learn_labels(["Dana", "Lee", "Dana", "Owen Pryce", "Speaker 3"]) == {"Dana", "Owen Pryce", "Speaker 3"}
-    assert learn_labels(["Dana", "Ana"]) == {"Dana", "Ana"}
-    assert learn_labels(["Dana", "Dana", "this sentence is far too long to be anybody's name really"]) == {"Dana"}
+    assert learn_labels(["Dana", "Lee", "Dana", "Price", "Lee"], 9) == {"Dana", "Lee"}
+    assert learn_labels(["Dana", "Lee", "Dana", "Owen Pryce", "Speaker 3"], 5) == {"Dana", "Owen Pryce", "Speaker 3"}
+    assert learn_labels(["Dana", "Ana"], 2) == {"Dana", "Ana"}
+    assert learn_labels(["Dana", "Dana", "this sentence is far too long to be anybody's name really"], 3) == {"Dana"}
+    assert learn_labels(["So here is the thing"], 12) == set()  # one colon in a page of prose: no speakers
+
+
+def test_a_colon_in_speakerless_prose_loses_no_speech(tmp_path):
+    path = tmp_path / "lecture.txt"
+    path.write_text("Welcome back everyone.\nToday we cover pricing.\nSo here is the thing: buyers compare.\n"
+                    "Then they negotiate.\n", encoding="utf-8")
+    t = parse_transcript(path)
+    said = "Welcome back everyone. Today we cover pricing. So here is the thing: buyers compare. Then they negotiate."
+    assert [(x.speaker, x.text) for x in t.turns] == [("Speaker", said)]
 
 
 @pytest.mark.parametrize("name,data,message", [

@@ -16,6 +16,7 @@ from winloss.interviews.readers.common import (
     clean,
     join,
     learn_labels,
+    plausible_label,
     seconds,
 )
 from winloss.models import Turn
@@ -60,7 +61,11 @@ def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
             parts.append(line)
         raw.append((speaker, clean(" ".join(parts)), start, end))
     prefixes = [m.group(1).strip() for s, body, *_ in raw if s is None and (m := _PREFIX.match(body))]
-    labels = learn_labels(prefixes)
+    labels = learn_labels(prefixes, len(raw))
+    unvoiced = sum(s is None for s, *_ in raw)
+    if labels and sum(p in labels for p in prefixes) >= 0.8 * unvoiced:
+        # Zoom names the speaker of every cue: where nearly all cues are named, a one-off name is a speaker too.
+        labels |= {p for p in prefixes if plausible_label(p)}
     cues, current = [], UNKNOWN_SPEAKER
     for speaker, body, start, end in raw:
         if speaker is None:

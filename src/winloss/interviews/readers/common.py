@@ -132,14 +132,15 @@ def plausible_label(label: str) -> bool:
 _GENERIC_LABEL = re.compile(r"(?:speaker|spk|spkr|participant|guest|host|interviewer|customer)[ _]?\w{1,3}|[A-Z]+_\d+", re.IGNORECASE)
 
 
-def learn_labels(candidates: list[str]) -> set[str]:
-    """The labels of a file are the candidates it repeats: a speaker speaks more than once, while a content line
-    such as 'Price: they were 20% cheaper.' is a one-off. A one-off still counts when it looks like a full name
-    ('Owen Pryce', 'Speaker 3'), and when nothing repeats (a two-line file) every candidate does."""
+def learn_labels(candidates: list[str], lines: int) -> set[str]:
+    """The labels of a file (of `lines` lines or cues) are the candidates it repeats: a speaker speaks more than
+    once, while a content line such as 'Price: they were 20% cheaper.' is a one-off. A one-off still counts when it
+    looks like a full name ('Owen Pryce', 'Speaker 3'). When nothing repeats, the candidates are labels only if they
+    open most lines (a two-line file), not when one line of prose happens to hold a colon."""
     counts = Counter(c for c in candidates if plausible_label(c))
     repeated = {label for label, n in counts.items() if n >= 2}
     if not repeated:
-        return set(counts)
+        return set(counts) if 2 * sum(counts.values()) >= lines else set()
     return repeated | {label for label in counts if _GENERIC_LABEL.fullmatch(label) or _full_name(label)}
 
 

@@ -123,7 +123,7 @@ def read_lines(lines: list[str]) -> list[Turn]:
 def _labels(parsed: list[_Line]) -> set[str]:
     """The file's repeated labels; in a file laid out as name-and-time headings (Otter), every such heading is one,
     so a guest who speaks once is not folded into the turn above."""
-    labels = learn_labels([p.label for p in parsed if p.label])
+    labels = learn_labels([p.label for p in parsed if p.label], sum(not p.stamp_only for p in parsed))
     if sum(p.heading and p.label in labels for p in parsed) >= 2:
         labels |= {p.label for p in parsed if p.heading and plausible_label(p.label)}
     return labels
@@ -146,5 +146,4 @@ def sniff_text(text: str) -> float:
     head = body_lines(text[:20000])[:200]
     if not head:
         return 0.0
-    labels = learn_labels([p.label for p in map(_parse_line, head) if p.label])
-    return 0.5 if labels else 0.2
+    return 0.5 if _labels([_parse_line(line) for line in head]) else 0.2
