@@ -37,7 +37,7 @@ def main() -> None:
     interviews, _ = load_interviews(STUDY)
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
-        result = run(STUDY, Path(tmp) / "out", log=lambda *_: None)
+        result = run(STUDY, Path(tmp) / "out")
         wall = time.perf_counter() - t0
         with open(Path(tmp) / "out" / "statements.csv", encoding="utf-8") as f:
             statements = list(csv.DictReader(f))

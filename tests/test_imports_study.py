@@ -18,7 +18,8 @@ def test_every_format_imports_into_one_study_with_verbatim_timed_statements():
     interviews, problems = load_interviews(IMPORTS)
     assert problems == [] and len(interviews) == 34
     problems, warnings = [], []
-    transcripts, statements = read_interviews(interviews, Settings(), problems, warnings)
+    reading = read_interviews(interviews, Settings(), problems, warnings)
+    transcripts, statements = reading.transcripts, reading.statements
     assert problems == []
     assert set(transcripts) == {i.interview_id for i in interviews}
     by_interview = {}
