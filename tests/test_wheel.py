@@ -49,6 +49,12 @@ def test_every_import_is_a_declared_dependency():
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
 
 
+def clean_env() -> dict[str, str]:
+    """The environment without anything that would put the checkout or a configured LLM on the path."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "WINLOSS_LLM_BASE_URL",
+                                                              "WINLOSS_LLM_MODEL", "OPENAI_API_KEY")}
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """The wheel built from this checkout, installed without the source tree in a fresh virtualenv. Its
@@ -56,29 +62,27 @@ def installed(tmp_path_factory):
     there is not active): installing torch and friends again would take minutes and prove nothing more."""
     tmp = tmp_path_factory.mktemp("wheel")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(tmp / "dist"), str(ROOT)], check=True)
+                    str(tmp / "dist"), str(ROOT)], check=True, env=clean_env())
     wheel = next((tmp / "dist").glob("winloss-*.whl"))
     venv = tmp / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, env=clean_env())
     python = venv / "bin" / "python"
     site = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                               check=True, capture_output=True, text=True).stdout.strip())
+                               check=True, capture_output=True, text=True, env=clean_env()).stdout.strip())
     (site / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
-                    str(wheel)], check=True)
+                    str(wheel)], check=True, env=clean_env())
     return python
 
 
 def winloss(python: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "WINLOSS_LLM_BASE_URL",
-                                                            "WINLOSS_LLM_MODEL", "OPENAI_API_KEY")}
-    return subprocess.run([str(python), "-m", "winloss", *args], cwd=cwd, env=env, capture_output=True,
+    return subprocess.run([str(python), "-m", "winloss", *args], cwd=cwd, env=clean_env(), capture_output=True,
                           text=True, timeout=600)
 
 
 def test_the_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
     where = subprocess.run([str(installed), "-c", "import winloss, sys; print(winloss.__file__)"], cwd=tmp_path,
-                           capture_output=True, text=True, check=True).stdout.strip()
+                           capture_output=True, text=True, check=True, env=clean_env()).stdout.strip()
     assert str(ROOT / "src") not in where and "site-packages" in where
 
 
