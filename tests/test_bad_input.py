@@ -41,12 +41,12 @@ def test_a_study_that_cannot_run_exits_2(tmp_path, csv_text, message):
     assert message in output
 
 
-def test_non_utf8_manifest_exits_2(tmp_path):
+def test_non_utf8_manifest_is_read_and_its_rows_named(tmp_path):
     study = tmp_path / "study"
     study.mkdir()
     (study / "interviews.csv").write_bytes("interview_id,cohort,file\nI1,gewonnen é,a.json\n".encode("latin-1"))
     code, output = run_cli(study, tmp_path)
-    assert code == 2 and "not UTF-8" in output
+    assert code == 2 and "interviews.csv row 2: unknown cohort 'gewonnen é'" in output
 
 
 def test_bad_rows_and_files_are_named_and_the_rest_completes(make_study, tmp_path):

@@ -179,7 +179,7 @@ def test_non_utf8_export_is_read(tmp_path):
     path.write_bytes(path.read_text(encoding="utf-8").replace("Acme 1,", "Acmé 1,").encode("cp1252"))
     tables = load_deals(path, CrmSettings())
     assert "Acmé 1" in set(tables.deals["account_name"])
-    assert tables.notes == ["deals.csv is not UTF-8; read as Windows-1252"]
+    assert tables.notes == [] and tables.sources[0].encoding == "cp1252"  # run.json says so
 
 
 def test_hubspot_export_with_internal_stage_names(tmp_path):
@@ -192,7 +192,7 @@ def test_hubspot_export_with_internal_stage_names(tmp_path):
     deals = tables.deals.set_index("deal_id")
     assert list(deals["outcome"]) == ["won", "lost", "open"]
     assert deals.loc["101", "sales_cycle_days"] == 35 and deals.loc["101", "amount"] == 12000
-    assert tables.notes == ["1 open deals in deals.csv are not closed and stay out of the analysis"]
+    assert tables.notes == ["1 open deals in the CRM export are not closed and stay out of the analysis"]
 
 
 def test_extra_columns_become_dimensions_and_free_text_is_named(tmp_path):

@@ -14,7 +14,7 @@ from winloss import __version__
 from winloss.audio import is_recording
 from winloss.interviews.roles import detect_roles
 from winloss.interviews.statements import extract_statements
-from winloss.interviews.study import StudyError, load_interviews
+from winloss.interviews.study import StudyError, read_manifest
 from winloss.interviews.transcripts import TranscriptError, parse_transcript
 from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
 from winloss.settings import Settings, load_settings
@@ -85,7 +85,8 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     timer, warnings = Timer(), []
     with timer.stage("load"):
         settings = load_settings(study_dir, overrides)
-        interviews, problems = load_interviews(study_dir)
+        manifest = read_manifest(study_dir)
+        interviews, problems = manifest.interviews, manifest.problems
         interviews.sort(key=lambda i: i.interview_id)  # manifest row order must not change anything
     with timer.stage("transcribe"):
         interviews, audio = stages.transcribe(study_dir, interviews, settings, problems, warnings)
@@ -117,7 +118,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     with timer.stage("index"):
         stages.write_index(study_dir, out_dir, reading.interviews, tables, themes, embedder.model_id, crm, book)
     counts = Counts(
-        interviews_listed=len(interviews) + sum(p.where.startswith("interviews.csv") for p in problems),
+        interviews_listed=manifest.listed,
         interviews_analysed=len(reading.interviews), interviews_per_cohort=cohort_sizes,
         statements=len(reading.statements), themes=len(tables.themes), unassigned=themes.n_unassigned,
         quotes=len(tables.quotes), quotes_rejected=rejected, problems=len(problems))
@@ -126,6 +127,8 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         "settings": settings.to_record(), "embedding_model": embedder.model_id,
         "theme_engine": themes.engine, "counts": asdict(counts), "llm": llm.record(),
         "audio": {k: v for k, v in audio.items() if k != "run"},
+        # Which dialect, sheet and header row each spreadsheet was read with (winloss.tables).
+        "inputs": [s.record() for s in [manifest.source, *(crm.sources if crm is not None else [])]],
         "warnings": warnings, "problems": [str(p) for p in problems],
         "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
                     "audio": audio.get("run", {}),

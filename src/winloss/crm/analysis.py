@@ -37,6 +37,7 @@ from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_ke
 from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table
 from winloss.crm.settings import CrmSettings
 from winloss.models import Interview, Problem
+from winloss.tables import TableError, TableSource, find_table
 
 SEGMENT_COLUMNS = ["dimension", "value", "deals", "won", "lost", "win_rate", "p_win", "q_win", "accounts", "best",
                    "average", "problematic", "churned", "retained", "known", "retention", "p_best", "q_best"]
@@ -63,6 +64,7 @@ class CrmAnalysis:
     statements: pd.DataFrame = field(default_factory=pd.DataFrame)  # the interview tables, for the report
     themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    sources: list[TableSource] = field(default_factory=list)  # how crm/deals and crm/accounts were read
 
     def loss_table(self) -> pd.DataFrame:
         lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
@@ -171,8 +173,11 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     """None when STUDY/crm/deals.csv is absent. Bad rows become Problems; the analysis uses the rest.
     classify_notes: the LLM stage's loss-note reader (winloss.llm.steps.note_classifier); None: keyword rules."""
     study_dir = Path(study_dir)
-    deals_path = study_dir / "crm" / "deals.csv"
-    if not deals_path.exists():
+    try:
+        deals_path = find_table(study_dir / "crm", "deals")
+    except TableError as exc:
+        return CrmAnalysis(problems=[Problem(str(study_dir / "crm"), str(exc).removeprefix(f"{study_dir / 'crm'}: "))])
+    if deals_path is None:
         return None
     settings = settings or CrmSettings()
     problems: list[Problem] = []
@@ -180,11 +185,16 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     tables: CrmTables = load_deals(deals_path, settings)
     problems += tables.problems
     notes = list(tables.notes)
+    sources = list(tables.sources)
     if not tables.usable:
-        return CrmAnalysis(problems=problems, notes=notes)
+        return CrmAnalysis(problems=problems, notes=notes, sources=sources)
     deals = tables.deals
-    accounts_path = study_dir / "crm" / "accounts.csv"
-    accounts = load_accounts(accounts_path, settings, problems, notes) if accounts_path.exists() else None
+    try:
+        accounts_path = find_table(study_dir / "crm", "accounts")
+    except TableError as exc:
+        accounts_path = None
+        problems.append(Problem(str(study_dir / "crm"), str(exc).removeprefix(f"{study_dir / 'crm'}: ")))
+    accounts = load_accounts(accounts_path, settings, problems, notes, sources) if accounts_path else None
     if accounts is None:
         notes.append("no usable crm/accounts.csv: customer cohorts cannot be formed; criteria compare won with "
                      "lost deals")
@@ -192,7 +202,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     closed = deals[deals["excluded"] == ""]
     if closed.empty or closed["outcome"].nunique() < 2:
         problems.append(Problem(str(deals_path), "needs both Closed Won and Closed Lost deals; CRM analysis skipped"))
-        return CrmAnalysis(problems=problems, notes=notes, deals=deals)
+        return CrmAnalysis(problems=problems, notes=notes, deals=deals, sources=sources)
     dims, values, dim_notes = build_dimensions(closed, tables.extras)
     notes += dim_notes
     won_accounts = _won_accounts(closed, values, accounts, cohort_rules, problems, notes)
@@ -229,7 +239,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
                       icp_rules)
     analysis = CrmAnalysis(problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts,
                            dims=dims, values=values, segments=segments, criteria=criteria, rules=icp_rules,
-                           backtest=tested)
+                           backtest=tested, sources=sources)
     analysis.critical = critical_question(closed, won_accounts, loss_rules)
     current, message = load_current_icp(study_dir)
     if message:

@@ -1,26 +1,33 @@
-"""Read STUDY/crm/deals.csv and accounts.csv into canonical tables. Every row is kept: a row that cannot be used is
+"""Read STUDY/crm/deals and accounts (.csv, .tsv, .txt or .xlsx, see winloss.tables) into canonical tables. Every row is kept: a row that cannot be used is
 marked `excluded` with the reason and reported as a Problem, never dropped."""
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache, partial
 from pathlib import Path
 
 import pandas as pd
 
-from winloss.crm.columns import ACCOUNT_FIELDS, DEAL_FIELDS, ColumnMap, resolve_columns
+from winloss.crm.columns import (
+    ACCOUNT_FIELDS,
+    DEAL_FIELDS,
+    ColumnMap,
+    normalise_header,
+    resolve_columns,
+)
 from winloss.crm.parse import (
     classify_stage,
     day_first,
     parse_date,
     parse_employees,
     parse_number,
+    plain_number,
 )
 from winloss.crm.settings import CrmSettings
 from winloss.models import Problem
+from winloss.tables import Table, TableError, TableSource, read_table
 
 DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competitor", "loss_notes", "industry",
              "country", "lead_source", "crm_platform", "owner")
@@ -41,6 +48,7 @@ class CrmTables:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     usable: bool = True
+    sources: list[TableSource] = field(default_factory=list)  # how each file was read, for run.json
 
 
 def account_key(account_id: str, name: str) -> str:
@@ -51,21 +59,24 @@ def account_key(account_id: str, name: str) -> str:
     return "name:" + folded if folded else ""
 
 
-def _read_csv(path: Path, notes: list[str]) -> tuple[list[str], list[list[str]]]:
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Excel on Windows saves CSV as cp1252; reading it beats refusing the whole export.
-        text = raw.decode("cp1252", errors="replace")
-        notes.append(f"{path.name} is not UTF-8; read as Windows-1252")
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    rows = [r for r in rows if any(cell.strip() for cell in r)] if rows else []
-    if not rows:
-        return [], []
-    header = [h.strip() for h in rows[0]]
-    width = len(header)
-    return header, [(r + [""] * width)[:width] if len(r) <= width else r for r in rows[1:]]
+def _read(path: Path, known: dict, overrides: dict | None, sheet: str | None, notes: list[str]) -> Table:
+    """The export as a table of text: the header is the row naming the most known columns, so report title rows
+    above it are skipped. Raises TableError when the file is no table."""
+    names = {alias for aliases in known.values() for alias in aliases}
+    names |= {normalise_header(v) for v in (overrides or {}).values() if isinstance(v, str)}
+    table = read_table(path, lambda cells: sum(normalise_header(c) in names for c in cells), sheet)
+    source = table.source
+    # Excel on Windows saves CSV as Windows-1252: run.json records it like any dialect. Any other legacy code page
+    # is charset-normalizer's guess, which can be wrong, so the draft says so.
+    if source.format == "csv" and not source.encoding.startswith("utf") and source.encoding != "cp1252":
+        notes.append(f"{path.name} is not UTF-8; read as {source.encoding} (a guess: check names and accents)")
+    return table
+
+
+def sheet_for(settings: CrmSettings, role: str) -> str | None:
+    """[crm] sheet = "Report" names the sheet of every CRM workbook; sheet = {deals = "..", accounts = ".."} each."""
+    sheet = settings.sheet if isinstance(settings.sheet, str) else getattr(settings.sheet, role)
+    return sheet or None
 
 
 def _columns(header: list[str], known: dict, overrides: dict | None, path: Path,
@@ -80,28 +91,36 @@ def _where(path: Path, row: int, ident: str = "") -> str:
 
 
 def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
-    problems: list[Problem] = []
     notes: list[str] = []
-    header, rows = _read_csv(path, notes)
+    try:
+        table = _read(path, DEAL_FIELDS, settings.columns, sheet_for(settings, "deals"), notes)
+    except TableError as exc:
+        return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), str(exc).removeprefix(f"{path}: "))], notes,
+                         False)
+    problems: list[Problem] = list(table.problems)
+    header, rows, comma = table.header, table.rows, table.source.decimal_comma
     if not header:
-        return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False)
+        return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False,
+                         [table.source])
     colmap = _columns(header, DEAL_FIELDS, settings.columns, path, problems)
     cols = colmap.fields
     if "stage" not in cols:
         problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
                                            "winloss.toml: [crm.columns] stage = \"Your Column\""))
-        return CrmTables(pd.DataFrame(), None, list(colmap.extras), problems, notes, False)
+        return CrmTables(pd.DataFrame(), None, list(colmap.extras), problems, notes, False, [table.source])
     if "deal_id" not in cols:
         problems.append(Problem(str(path), "no deal id column (Opportunity ID, Deal ID, Record ID); rows are "
                                            "identified as row-N, so interviews cannot join by deal_id"))
     idx = {h: i for i, h in enumerate(header)}
-    get = {f: (lambda r, i=idx[h]: r[i].strip() if i < len(r) else "") for f, h in cols.items()}
-    dates_first = {f: day_first([get[f](r) for r in rows], settings.date_order == "dmy")
+    get = {f: (lambda r, i=idx[h]: r[i]) for f, h in cols.items()}  # rows come stripped and padded
+    dates_first = {f: day_first([get[f](r) for _, r in rows], settings.date_order == "dmy")
                    for f in ("close_date", "created_date") if f in cols}
-    stage_extra = settings.stages
+    # Exports repeat a handful of stages and a few hundred dates: each distinct value is parsed once.
+    outcome_of = cache(partial(classify_stage, extra=settings.stages))
+    date_of = {f: cache(partial(parse_date, dayfirst=first)) for f, first in dates_first.items()}
     records = []
     seen: dict[str, int] = {}
-    for n, r in enumerate(rows, start=2):
+    for n, r in rows:
         if len(r) > len(header):
             problems.append(Problem(_where(path, n), f"{len(r)} cells but {len(header)} columns; extra cells ignored"))
         rec: dict = {"row": n, "excluded": ""}
@@ -116,7 +135,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         rec["account_id"] = get["account_id"](r) if "account_id" in cols else ""
         rec["account_key"] = account_key(rec["account_id"], rec["account_name"]) or "deal:" + rec["deal_id"]
         rec["stage"] = get["stage"](r)
-        rec["outcome"] = classify_stage(rec["stage"], stage_extra) if rec["stage"] else "unknown"
+        rec["outcome"] = outcome_of(rec["stage"]) if rec["stage"] else "unknown"
         if not rec["stage"]:
             problems.append(Problem(where, "empty Stage; row left out of the analysis"))
             rec["excluded"] = "no stage"
@@ -136,13 +155,13 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
             rec[f] = None
             if f in cols:
                 try:
-                    rec[f] = parse_date(get[f](r), dates_first[f])
+                    rec[f] = date_of[f](get[f](r))
                 except ValueError as exc:
                     problems.append(Problem(where, f"{cols[f]}: {exc}; counted as unknown"))
         rec["employees"] = math.nan
         if "employees" in cols:
             try:
-                value = parse_employees(get["employees"](r))
+                value = parse_employees(get["employees"](r), comma)
                 rec["employees"] = math.nan if value is None else value
             except ValueError:
                 problems.append(Problem(where, f"{cols['employees']} {get['employees'](r)!r} is not a number; "
@@ -151,23 +170,24 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
             rec[f] = math.nan
             if f in cols:
                 try:
-                    value = parse_number(get[f](r))
+                    value = parse_number(get[f](r), comma)
                     rec[f] = math.nan if value is None else value
                 except ValueError:
                     problems.append(Problem(where, f"{cols[f]} {get[f](r)!r} is not a number; counted as unknown"))
         if math.isnan(rec["sales_cycle_days"]) and rec["close_date"] and rec["created_date"]:
             rec["sales_cycle_days"] = float((rec["close_date"] - rec["created_date"]).days)
         for h in colmap.extras:
-            rec["x:" + h] = r[idx[h]].strip()
+            rec["x:" + h] = plain_number(r[idx[h]]) if comma else r[idx[h]]
         records.append(rec)
     deals = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     if deals.empty:
         problems.append(Problem(str(path), "no data rows"))
-        return CrmTables(deals, None, list(colmap.extras), problems, notes, False)
+        return CrmTables(deals, None, list(colmap.extras), problems, notes, False, [table.source])
     open_n = int((deals["excluded"] == "open").sum())
     if open_n:
-        notes.append(f"{open_n} open deals in {path.name} are not closed and stay out of the analysis")
-    return CrmTables(deals, None, list(colmap.extras), problems, notes, True)
+        # No file name: the draft reads the same whichever format the export came in (deals.csv or .xlsx).
+        notes.append(f"{open_n} open deals in the CRM export are not closed and stay out of the analysis")
+    return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source])
 
 
 def retention_from_arr(start: float, current: float) -> str:
@@ -178,8 +198,18 @@ def retention_from_arr(start: float, current: float) -> str:
     return "expanded" if current > start else "contracted" if current < start else "active"
 
 
-def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], notes: list[str]) -> pd.DataFrame | None:
-    header, rows = _read_csv(path, notes)
+def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], notes: list[str],
+                  sources: list[TableSource] | None = None) -> pd.DataFrame | None:
+    """Customer-success data; `sources` (when given) gets how the file was read."""
+    try:
+        table = _read(path, ACCOUNT_FIELDS, settings.account_columns, sheet_for(settings, "accounts"), notes)
+    except TableError as exc:
+        problems.append(Problem(str(path), str(exc).removeprefix(f"{path}: ")))
+        return None
+    if sources is not None:
+        sources.append(table.source)
+    problems.extend(table.problems)
+    header, rows, comma = table.header, table.rows, table.source.decimal_comma
     if not header:
         problems.append(Problem(str(path), "empty file: no header row"))
         return None
@@ -191,8 +221,8 @@ def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], no
     idx = {h: i for i, h in enumerate(header)}
     records = []
     seen: dict[str, int] = {}
-    for n, r in enumerate(rows, start=2):
-        val = {f: r[idx[h]].strip() if idx[h] < len(r) else "" for f, h in cols.items()}
+    for n, r in rows:
+        val = {f: r[idx[h]] for f, h in cols.items()}
         rec: dict = {"row": n, "excluded": "", "account_id": val.get("account_id", ""),
                      "account_name": val.get("account_name", "")}
         rec["account_key"] = account_key(rec["account_id"], rec["account_name"])
@@ -210,7 +240,7 @@ def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], no
             rec[f] = math.nan
             if f in cols:
                 try:
-                    value = parse_number(val[f])
+                    value = parse_number(val[f], comma)
                     rec[f] = math.nan if value is None else value
                 except ValueError:
                     problems.append(Problem(where, f"{cols[f]} {val[f]!r} is not a number; counted as unknown"))

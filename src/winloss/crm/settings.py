@@ -94,6 +94,14 @@ class StageNames:
 
 
 @dataclass(frozen=True, config=SECTION)
+class SheetNames:
+    """[crm] sheet = { deals = "..", accounts = ".." }: the sheet of each CRM workbook (.xlsx)."""
+
+    deals: str = ""
+    accounts: str = ""
+
+
+@dataclass(frozen=True, config=SECTION)
 class CrmSettings:
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> the export's column
     account_columns: dict[str, str] = field(default_factory=dict)
@@ -102,3 +110,4 @@ class CrmSettings:
     cohorts: CohortRules = field(default_factory=CohortRules)
     icp: IcpRules = field(default_factory=IcpRules)
     loss_types: LossRules = field(default_factory=LossRules)
+    sheet: str | SheetNames = ""  # the sheet of every CRM .xlsx, or one per table; "": the first worksheet

@@ -1,15 +1,18 @@
 """Load and validate a study's interviews.csv."""
 from __future__ import annotations
 
-import csv
-import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+from winloss.crm.parse import day_first, parse_date
 from winloss.errors import WinlossError
 from winloss.models import Interview, Problem
+from winloss.tables import TableError, TableSource, find_table, read_table
 
 REQUIRED = ("interview_id", "cohort", "file")
+COLUMNS = {*REQUIRED, "account_id", "deal_id", "date", "interviewer", "company"}
 
 _COHORT_ALIASES = {
     "won": "won", "win": "won", "closed won": "won", "closedwon": "won", "won deal": "won",
@@ -29,39 +32,67 @@ def normalise_cohort(value: str) -> str | None:
     return _COHORT_ALIASES.get(key)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise StudyError(f"{path}: not UTF-8 (byte {exc.start}); save it as UTF-8 and rerun") from exc
+@dataclass
+class Manifest:
+    interviews: list[Interview]
+    problems: list[Problem]  # one per row that had to be skipped
+    source: TableSource  # how interviews.csv (or .tsv, .txt, .xlsx) was read
+    listed: int  # the rows it lists, read or not
+
+
+def _date_reader(values: list[str]) -> Callable[[str], str]:
+    """Interview dates as ISO whatever the spreadsheet wrote (07.07.2026, 7/7/2026, 7 Jul 2026), day or month first
+    decided once for the column, so the report's date range sorts; a value that is no date stays as written."""
+    dayfirst = day_first(values)
+
+    def iso(value: str) -> str:
+        try:
+            parsed = parse_date(value, dayfirst)
+        except ValueError:
+            return value
+        return parsed.isoformat() if parsed else value
+
+    return iso
+
+
+def _header_score(cells: list[str]) -> int:
+    return sum(c.strip().lower() in COLUMNS for c in cells)
 
 
 def load_interviews(study_dir: Path) -> tuple[list[Interview], list[Problem]]:
     """Return the valid interviews and one Problem per row that had to be skipped."""
+    manifest = read_manifest(study_dir)
+    return manifest.interviews, manifest.problems
+
+
+def read_manifest(study_dir: Path) -> Manifest:
     study_dir = Path(study_dir)
     if not study_dir.is_dir():
         raise StudyError(f"{study_dir}: no such study folder")
-    path = study_dir / "interviews.csv"
-    if not path.is_file():
-        raise StudyError(f"{path}: missing; a study needs interviews.csv with columns {', '.join(REQUIRED)}")
-    text = _read_text(path)
-    if not text.strip():
+    try:
+        path = find_table(study_dir, "interviews")
+        if path is None:
+            raise StudyError(f"{study_dir / 'interviews.csv'}: missing; a study needs interviews.csv (or .tsv, .txt, "
+                             f".xlsx) with columns {', '.join(REQUIRED)}")
+        table = read_table(path, _header_score)
+    except TableError as exc:
+        raise StudyError(str(exc)) from exc
+    if not table.header:
         raise StudyError(f"{path}: empty; expected a header with columns {', '.join(REQUIRED)}")
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    header = [h.lower() for h in table.header]
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise StudyError(f"{path}: missing required column(s) {', '.join(missing)} (found: {', '.join(header)})")
-    reader.fieldnames = header
 
     interviews: list[Interview] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(table.problems)
     seen: dict[str, int] = {}
-    for row_no, raw in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in raw.items() if k}
-        if not any(row.values()):
-            continue
+    iso_date = _date_reader([cells[header.index("date")] for _, cells in table.rows] if "date" in header else [])
+    for row_no, cells in table.rows:
+        row = {k: v for k, v in zip(header, cells) if k}
         where = f"{path.name} row {row_no}"
+        if len(cells) > len(header):
+            problems.append(Problem(where, f"{len(cells)} cells but {len(header)} columns; extra cells ignored"))
         iid = row["interview_id"]
         if not iid:
             problems.append(Problem(where, "empty interview_id"))
@@ -85,8 +116,8 @@ def load_interviews(study_dir: Path) -> tuple[list[Interview], list[Problem]]:
         interviews.append(Interview(
             interview_id=iid, cohort=cohort, file=file, row=row_no,
             account_id=row.get("account_id", ""), deal_id=row.get("deal_id", ""),
-            date=row.get("date", ""), company=row.get("company", ""), interviewers=names,
+            date=iso_date(row.get("date", "")), company=row.get("company", ""), interviewers=names,
         ))
     if not interviews and not problems:
         raise StudyError(f"{path}: has a header but no interview rows")
-    return interviews, problems
+    return Manifest(interviews, problems, table.source, len(table.rows) + len(table.problems))
