@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "fixtures" / "spreadsheets"))
 from layouts import european_csv, read, salesforce_csv, salesforce_xlsx
 
 from winloss.crm.load import load_deals
+from winloss.crm.settings import CrmSettings
 
 TARGET_S = 5.0
 
@@ -54,7 +55,7 @@ def main() -> None:
             path = Path(tmp) / name
             make(path)
             t0, c0 = time.perf_counter(), time.process_time()
-            tables = load_deals(path, {})
+            tables = load_deals(path, CrmSettings())
             seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
             assert len(tables.deals) == rows and not tables.problems, (name, tables.problems[:3])
             # CPU seconds too: on a shared machine the wall clock also counts other people's jobs.

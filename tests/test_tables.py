@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from winloss.crm import analyse_crm
 from winloss.crm.load import load_deals
 from winloss.crm.parse import parse_employees, parse_number
+from winloss.crm.settings import CrmSettings
 from winloss.interviews.study import StudyError, read_manifest
 from winloss.tables import TableError, find_table, read_table
 
@@ -117,7 +118,7 @@ def test_excel_europe_line_and_decimal_commas(tmp_path):
     table = read_table(path, known("opportunity id", "stage"))
     assert table.source.separator == ";" and table.source.decimal_comma
     assert table.rows == [(2, ["D1", "Closed Won", "1.234,56", "1.200"]), (3, ["D2", "Closed Lost", "12,5 %", "40"])]
-    deals = load_deals(path, {}).deals.set_index("deal_id")
+    deals = load_deals(path, CrmSettings()).deals.set_index("deal_id")
     assert deals.loc["D1", "amount"] == 1234.56 and deals.loc["D2", "amount"] == 12.5
     assert deals.loc["D1", "employees"] == 1200
 
@@ -179,7 +180,7 @@ def test_xlsx_cells_read_as_the_csv_would_hold_them(tmp_path):
 def test_a_missing_sheet_names_the_sheets_there(tmp_path):
     (tmp_path / "crm").mkdir()
     salesforce_xlsx(tmp_path / "crm" / "deals.xlsx", *DEALS, "Closed", sheet="Opportunities")
-    result = analyse_crm(tmp_path, [], *([None] * 3), {"sheet": "Deals"})
+    result = analyse_crm(tmp_path, [], *([None] * 3), CrmSettings(sheet="Deals"))
     expected = (f"{tmp_path / 'crm' / 'deals.xlsx'}: no sheet 'Deals' (sheets: Summary, Opportunities); "
                 "fix [crm] sheet in winloss.toml")
     assert [str(p) for p in result.problems] == [expected]
@@ -187,7 +188,7 @@ def test_a_missing_sheet_names_the_sheets_there(tmp_path):
 
 def test_a_file_that_is_no_workbook_is_named(tmp_path):
     write(tmp_path / "crm" / "deals.xlsx", b"PK\x03\x04 not really a zip")
-    result = analyse_crm(tmp_path, [], *([None] * 3), {})
+    result = analyse_crm(tmp_path, [], *([None] * 3), CrmSettings())
     assert len(result.problems) == 1 and "not a readable .xlsx workbook" in str(result.problems[0])
 
 
@@ -223,7 +224,7 @@ def test_two_files_for_one_table_is_an_error_naming_both(tmp_path):
         read_manifest(tmp_path)
     write(tmp_path / "crm" / "deals.csv", ",".join(DEALS[0]) + "\n")
     plain_xlsx(tmp_path / "crm" / "Deals.xlsx", *DEALS)
-    result = analyse_crm(tmp_path, [], *([None] * 3), {})
+    result = analyse_crm(tmp_path, [], *([None] * 3), CrmSettings())
     assert [str(p) for p in result.problems] == [
         f"{tmp_path / 'crm'}: Deals.xlsx and deals.csv are both the deals table; keep one and rerun"]
     assert not result.usable
@@ -254,3 +255,16 @@ def test_interview_dates_become_iso_whatever_the_locale_wrote(tmp_path):
                                        "I2;lost;b.txt;13/07/2026\nI3;lost;c.txt;sometime in July\n")
     dates = [i.date for i in read_manifest(tmp_path).interviews]
     assert dates == ["2026-07-07", "2026-07-13", "sometime in July"]  # a non-date stays as written
+
+
+def test_the_sheet_setting_is_a_name_or_one_per_table(tmp_path):
+    from winloss.errors import ConfigError
+    from winloss.settings import load_settings
+
+    write(tmp_path / "winloss.toml", '[crm]\nsheet = { deals = "Opportunities" }\n')
+    assert load_settings(tmp_path).crm.sheet.deals == "Opportunities"
+    write(tmp_path / "winloss.toml", '[crm]\nsheet = "Report"\n')
+    assert load_settings(tmp_path).crm.sheet == "Report"
+    write(tmp_path / "winloss.toml", '[crm]\nsheet = { deal = "Opportunities" }\n')
+    with pytest.raises(ConfigError, match="sheet"):
+        load_settings(tmp_path)
