@@ -1,4 +1,4 @@
-"""Load and validate a study's interviews.csv."""
+"""Load and validate a study's interviews table (interviews.csv, .tsv, .txt or .xlsx; read by winloss.tables)."""
 from __future__ import annotations
 
 import re
