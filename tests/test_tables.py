@@ -73,7 +73,7 @@ def layout_run(request, tmp_path_factory):
 
     study = copy_demo(DEMO, tmp_path_factory.mktemp(request.param) / "demo")
     LAYOUTS[request.param](study)
-    return request.param, run(study, study.parent / "out", log=lambda *_: None)
+    return request.param, run(study, study.parent / "out")
 
 
 def test_every_layout_gives_byte_identical_outputs(layout_run, demo_run):
