@@ -6,18 +6,11 @@ import pandas as pd
 import pytest
 from scipy.stats import fisher_exact
 
+from winloss.crm.backtest import backtest
 from winloss.crm.cohorts import CohortRules, score_accounts
+from winloss.crm.current_icp import current_criteria, diff_icp
 from winloss.crm.evidence import rep_vs_buyer, topics_of
-from winloss.crm.icp import (
-    Criterion,
-    IcpRules,
-    assess,
-    backtest,
-    current_criteria,
-    derive_criteria,
-    diff_icp,
-    range_label,
-)
+from winloss.crm.icp import Criterion, IcpRules, assess, derive_criteria, range_label
 from winloss.crm.loss_types import LossRules, classify_loss
 from winloss.crm.segments import (
     EMPLOYEE_BANDS,
@@ -205,7 +198,7 @@ def test_current_icp_diff():
                             {"dimension": "Funding stage", "values": ["Series B"]}]}
     converted, messages = current_criteria(current, [EMP, CRM, Dimension("industry", "Industry")])
     assert messages == ["current ICP criterion on 'Funding stage': no such column in the CRM data; not compared"]
-    assert converted[0]["values"] == ("201-500", "501-1000")
+    assert converted[0].values == ("201-500", "501-1000")
     rows = diff_icp(converted, crit)
     assert [(r["change"], r["current"], r["proposed"]) for r in rows] == [
         ("kept", "CRM platform: salesforce (primary)", "CRM platform: Salesforce (primary)"),

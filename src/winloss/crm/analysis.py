@@ -5,36 +5,34 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from winloss.crm import narrative
+from winloss.crm.backtest import backtest, out_of_sample
+from winloss.crm.coherence import ContradictoryDraft
 from winloss.crm.cohorts import CohortRules, score_accounts
-from winloss.crm.evidence import (
-    Join,
-    cohort_ids,
-    join_interviews,
-    pick_quotes,
-    rep_vs_buyer,
-    theme_crosstab,
-    themes_by_lift,
-    themes_per_interview,
+from winloss.crm.current_icp import current_criteria, diff_icp, load_current_icp
+from winloss.crm.evidence import Join, interview_evidence, join_interviews
+from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.health import (
+    best_vs_worst,
+    fit_value,
+    icp_health,
+    money,
+    recent_losses,
 )
-from winloss.crm.icp import (
-    Criterion,
-    IcpRules,
-    assess,
-    backtest,
-    band,
-    current_criteria,
-    derive_criteria,
-    diff_icp,
-    load_current_icp,
-)
+from winloss.crm.icp import Criterion, IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
 from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
-from winloss.crm.segments import Dimension, build_dimensions, fisher_p, segment_table
+from winloss.crm.segments import (
+    Dimension,
+    build_dimensions,
+    fisher_p,
+    segment_table,
+)
 from winloss.crm.settings import CrmSettings
 from winloss.models import Interview, Problem
 from winloss.tables import TableError, TableSource, find_table
@@ -65,6 +63,10 @@ class CrmAnalysis:
     themes: pd.DataFrame = field(default_factory=pd.DataFrame)
     quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
     sources: list[TableSource] = field(default_factory=list)  # how crm/deals and crm/accounts were read
+    out_of_sample: dict = field(default_factory=dict)  # backtest.out_of_sample: fitted before the latest quarter
+    health: list[dict] = field(default_factory=list)  # health.icp_health
+    pressure: dict = field(default_factory=dict)  # recent losses, best vs worst 20 %, fit value
+    money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
 
     def loss_table(self) -> pd.DataFrame:
         lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
@@ -87,6 +89,9 @@ class CrmAnalysis:
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         self.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
+        if self.usable:
+            open_pipeline(self.deals).to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
+            nurture(self.deals).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
         seg = self.segments.reindex(columns=SEGMENT_COLUMNS).copy()
         for col in ("win_rate", "retention"):
             seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
@@ -107,7 +112,9 @@ class CrmAnalysis:
                           "bands": {"A": f">= {self.rules.band_a}",
                                     "B": f"{self.rules.band_b}-{self.rules.band_a - 1}",
                                     "C": f"< {self.rules.band_b}"}},
-            "backtest": self.backtest, "critical_question": self.critical,
+            "backtest": self.backtest, "backtest_out_of_sample": self.out_of_sample,
+            "health": self.health, "pressure_tests": self.pressure, "money": self.money,
+            "critical_question": self.critical,
             "summary": narrative.summary(self) if self.usable else "",
             "changes_from_current": self.changes, "problems": [str(p) for p in self.problems],
         })
@@ -141,6 +148,7 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
                                                             latest["account_id"]).to_numpy())
     table = table.sort_values("account_key", kind="mergesort").reset_index(drop=True)
     table["cohort"], table["retention_status"], table["cohort_score"] = "", "", math.nan
+    table["nps"], table["starting_arr"], table["current_arr"] = math.nan, math.nan, math.nan
     if accounts is None:
         return table
     by_name = {account_key("", n): k for k, n in zip(won["account_key"], won["account_name"]) if n}
@@ -160,6 +168,8 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     table.loc[matched, "cohort"] = table.loc[matched, "account_key"].map(scored["cohort"])
     table.loc[matched, "retention_status"] = table.loc[matched, "account_key"].map(scored["retention_status"])
     table.loc[matched, "cohort_score"] = table.loc[matched, "account_key"].map(scored["score"]).astype(float)
+    for column in ("nps", "starting_arr", "current_arr"):
+        table[column] = table["account_key"].map(scored[column]).astype(float)
     missing = int((~matched).sum())
     if missing:
         notes.append(f"{missing} of {len(table)} won accounts have no row in accounts.csv: no cohort for them")
@@ -203,21 +213,27 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     if closed.empty or closed["outcome"].nunique() < 2:
         problems.append(Problem(str(deals_path), "needs both Closed Won and Closed Lost deals; CRM analysis skipped"))
         return CrmAnalysis(problems=problems, notes=notes, deals=deals, sources=sources)
-    dims, values, dim_notes = build_dimensions(closed, tables.extras)
+    scored_rows = deals[deals["excluded"].isin(["", "open"])]  # open deals are rescored, never fitted on
+    dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras, settings.dimensions)
     notes += dim_notes
+    values = all_values.loc[closed.index]
     won_accounts = _won_accounts(closed, values, accounts, cohort_rules, problems, notes)
     outcome = closed["outcome"]
     segments = segment_table(dims, values, outcome, won_accounts, won_accounts["cohort"],
                              won_accounts["retention_status"])
-    criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules)
+    try:
+        criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules)
+    except ContradictoryDraft as exc:  # a bug in the rules, never shipped to leadership as a draft
+        problems.append(Problem(str(deals_path), f"{exc}; no ICP draft written"))
+        return CrmAnalysis(problems=problems, notes=notes, deals=deals)
 
     deals = deals.copy()
-    scores, failures = assess(values, criteria)
+    scores, failures = assess(all_values, criteria)
     deals["score"] = scores.reindex(deals.index)
     deals["band"] = [band(int(x), icp_rules) if x == x else "" for x in deals["score"]]
-    deals["fit"] = pd.Series(["; ".join(f) or "fit" for f in failures], index=values.index).reindex(deals.index,
-                                                                                                  fill_value="")
-    failed = dict(zip(values.index, failures))
+    deals["fit"] = pd.Series(["; ".join(f) or "fit" for f in failures], index=all_values.index).reindex(
+        deals.index, fill_value="")
+    failed = dict(zip(all_values.index, failures))
     lost = closed[closed["outcome"] == "lost"]
     read = {}
     if classify_notes is not None:
@@ -236,20 +252,41 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     won_accounts["fit"] = ["no" if f else "fit" for f in account_failures]
     closed = deals.loc[closed.index]
     tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
-                      icp_rules)
+                      icp_rules, closed["amount"], closed["sales_cycle_days"])
+
+    def fit_before(mask: pd.Series) -> list:
+        """The same criteria rules on the deals of `mask` only (their won accounts' cohorts from accounts.csv)."""
+        part = closed[mask]
+        part_accounts = _won_accounts(part, values.loc[part.index], accounts, cohort_rules, [], [])
+        return derive_criteria(dims, part_accounts, part_accounts["cohort"], values.loc[part.index],
+                               part["outcome"], icp_rules)
+
+    try:
+        held_out = out_of_sample(closed, values, fit_before, icp_rules)
+    except ContradictoryDraft as exc:
+        held_out = {"holdout": "", "too_small": True, "reason": f"the criteria fitted before the holdout: {exc}"}
     analysis = CrmAnalysis(problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts,
                            dims=dims, values=values, segments=segments, criteria=criteria, rules=icp_rules,
                            backtest=tested, sources=sources)
+    analysis.out_of_sample = held_out
     analysis.critical = critical_question(closed, won_accounts, loss_rules)
     current, message = load_current_icp(study_dir)
     if message:
         where, _, why = message.partition(": ")
         problems.append(Problem(str(study_dir / where), why))
+    converted = None
     if current is not None:
         converted, messages = current_criteria(current, dims)
         notes += messages
         analysis.changes = diff_icp(converted, criteria)
         analysis.current_name = str(current.get("name", "current ICP"))
+    since = date.fromisoformat(held_out["holdout_start"]) if held_out.get("holdout_start") else None
+    analysis.health = icp_health(closed, won_accounts)
+    analysis.pressure = {"recent_losses": recent_losses(closed, values, converted, since),
+                         "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims
+                                                                       if d.key not in icp_rules.exclude]),
+                         "fit_value": fit_value(closed, won_accounts)}
+    analysis.money = money(deals, all_values, won_accounts, criteria)
     analysis.joins, join_problems = join_interviews(interviews, deals)
     problems += join_problems
     status = dict(zip(won_accounts["account_key"], won_accounts["retention_status"]))
@@ -297,68 +334,3 @@ def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: L
                               "mean_score": float(frame["score"].mean())})
     return {"answer": answer, "lost_to_competitor": comp, "best_customers": bst, "problematic_customers": prb,
             "other_losses": oth, "p_value": p, "by_competitor": by_competitor}
-
-
-def interview_evidence(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame,
-                       quotes: pd.DataFrame) -> dict:
-    """Theme x loss type, theme x competitor, rep vs buyer, and quotes for criteria."""
-    per_interview = themes_per_interview(statements)
-    analysed = set(statements["interview_id"])
-    deals_by_id = a.deals[a.deals["excluded"] == ""].set_index("deal_id")
-    joined = [j for j in a.joins if j.deal_id and j.interview_id in analysed and j.deal_id in deals_by_id.index]
-    lost_joined = [j for j in joined if deals_by_id.loc[j.deal_id, "outcome"] == "lost" and j.cohort == "lost"]
-    by_type: dict[str, list[str]] = {}
-    for t in (1, 2, 3):
-        by_type[TYPE_NAMES[t]] = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
-    by_comp: dict[str, list[str]] = {}
-    for j in lost_joined:
-        name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"
-        by_comp.setdefault(name, []).append(j.interview_id)
-    by_comp = dict(sorted(by_comp.items(), key=lambda kv: (kv[0] == "(none recorded)", kv[0])))
-    pairs = []
-    for j in joined:
-        deal = deals_by_id.loc[j.deal_id]
-        reason = " ".join(x for x in (deal["loss_reason"], deal["loss_notes"]) if x) if j.cohort == "lost" else ""
-        if j.cohort == "churned":
-            reason = ""
-        if reason:
-            pairs.append({"interview_id": j.interview_id, "deal_id": j.deal_id, "cohort": j.cohort,
-                          "account": deal["account_name"], "reason": str(deal["loss_reason"]),
-                          "notes": str(deal["loss_notes"]), "loss_type": int(deal["loss_type"])})
-    # Quotes for a criterion come from interviewed accounts that match it: won customers that are not problematic
-    # for positive criteria, churned or lost accounts for negative ones.
-    index_of = {d: i for i, d in zip(a.values.index, a.deals.loc[a.values.index, "deal_id"])}
-    cohort_by_key = dict(zip(a.accounts["account_key"], a.accounts["cohort"]))
-    crit_quotes: dict[str, list[dict]] = {}
-    naming_quotes = {c.label: quotes["quote"].map(lambda q, c=c: any(
-        v.casefold() in str(q).casefold() for v in c.values if len(v) > 3 and not v[0].isdigit())).astype(bool)
-        for c in a.criteria}
-    won_themes = themes_by_lift(statements, cohort_ids(statements, "won"))
-    churn_themes = themes_by_lift(statements, cohort_ids(statements, "churned", "lost"))
-    for c in a.criteria:
-        ids = []
-        for j in joined:
-            if not c.matches(str(a.values.loc[index_of[j.deal_id], c.key])):
-                continue
-            cohort = cohort_by_key.get(str(deals_by_id.loc[j.deal_id, "account_key"]), "")
-            if c.kind != "negative" and j.cohort == "won" and cohort != "problematic":
-                ids.append(j.interview_id)
-            elif c.kind == "negative" and j.cohort in ("churned", "lost"):
-                ids.append(j.interview_id)
-        # A quote naming the criterion's value ("Salesforce") first; a quote naming another criterion's value, or
-        # already shown for another criterion, only when nothing else is left.
-        themes_first = churn_themes if c.kind == "negative" else won_themes
-        shown = {q["quote"] for qs in crit_quotes.values() for q in qs}
-        naming = quotes[naming_quotes[c.label]]
-        others = set(quotes.loc[pd.concat([m for k, m in naming_quotes.items() if k != c.label], axis=1)
-                                .any(axis=1), "quote"]) if len(naming_quotes) > 1 else set()
-        picked = pick_quotes(naming, ids, themes_first, limit=2, avoid=shown)
-        picked += pick_quotes(quotes, [i for i in ids if i not in {q["interview_id"] for q in picked}],
-                              themes_first, limit=2 - len(picked), avoid=shown | others) if len(picked) < 2 else []
-        crit_quotes[c.label] = picked or pick_quotes(quotes, ids, themes_first, limit=2)
-    return {"per_interview": per_interview, "themes_by_loss_type": theme_crosstab(by_type, per_interview, themes),
-            "loss_type_groups": {k: len(v) for k, v in by_type.items()},
-            "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),
-            "competitor_groups": {k: len(v) for k, v in by_comp.items()},
-            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes),
-            "criterion_quotes": crit_quotes, "joined": len(joined), "interviews": len(analysed)}

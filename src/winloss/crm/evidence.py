@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from winloss.crm.load import account_key
+from winloss.crm.loss_types import TYPE_NAMES
 from winloss.models import Interview, Problem
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
 
 # Topics shared by CRM loss reasons and interview themes, so "Price" in the CRM can be compared with what the buyer
 # talked about. Matching is on whole words of the reason, and of the theme's label, keywords and statements.
@@ -94,6 +99,28 @@ def join_interviews(interviews: list[Interview], deals: pd.DataFrame) -> tuple[l
             problems.append(Problem(where, note, iv.interview_id))
         joins.append(Join(iv.interview_id, iv.cohort, str(deal["deal_id"]), method, note))
     return joins, problems
+
+
+# Words that put a quote on a dimension's topic, besides the criterion's own values ("Salesforce").
+TOPIC_WORDS: dict[str, tuple[str, ...]] = {
+    "employees": ("employees", "headcount", "people", "reps", "sellers", "staff", "team size", "our size",
+                  "mid-market", "enterprise", "small team", "big team"),
+    "annual_revenue": ("revenue", "our size", "mid-market", "enterprise"),
+    "crm_platform": ("crm", "connector", "integration"),
+    "industry": ("industry", "vertical", "regulated"),
+    "lead_source": ("referred", "referral", "recommended", "partner", "introduced", "introduction", "webinar",
+                    "google", "ad", "ads", "search", "event", "conference"),
+    "country": ("country", "region", "office"),
+}
+
+
+def mentions_topic(text: str, criterion) -> bool:
+    """Does the quote name the criterion's value or its dimension's topic (whole words, any case)?"""
+    words = [v for v in criterion.values if len(v) > 3 and not v[0].isdigit()]
+    words += TOPIC_WORDS.get(criterion.key, tuple(w for w in re.split(r"\W+", criterion.dimension.lower())
+                                                  if len(w) > 3))
+    lowered = text.lower()
+    return any(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", lowered) for w in words)
 
 
 def themes_per_interview(statements: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -208,3 +235,60 @@ def _buyer_quote(quotes: pd.DataFrame, interview_id: str, topics: list[str], the
     if best is None or best[0] == 0:
         return []
     return pick_quotes(quotes.loc[[best[3]]], [interview_id])
+
+
+def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.DataFrame,
+                       quotes: pd.DataFrame) -> dict:
+    """Theme x loss type, theme x competitor, rep vs buyer, and quotes for criteria."""
+    per_interview = themes_per_interview(statements)
+    analysed = set(statements["interview_id"])
+    deals_by_id = a.deals[a.deals["excluded"] == ""].set_index("deal_id")
+    joined = [j for j in a.joins if j.deal_id and j.interview_id in analysed and j.deal_id in deals_by_id.index]
+    lost_joined = [j for j in joined if deals_by_id.loc[j.deal_id, "outcome"] == "lost" and j.cohort == "lost"]
+    by_type: dict[str, list[str]] = {}
+    for t in (1, 2, 3):
+        by_type[TYPE_NAMES[t]] = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
+    by_comp: dict[str, list[str]] = {}
+    for j in lost_joined:
+        name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"
+        by_comp.setdefault(name, []).append(j.interview_id)
+    by_comp = dict(sorted(by_comp.items(), key=lambda kv: (kv[0] == "(none recorded)", kv[0])))
+    pairs = []
+    for j in joined:
+        deal = deals_by_id.loc[j.deal_id]
+        reason = " ".join(x for x in (deal["loss_reason"], deal["loss_notes"]) if x) if j.cohort == "lost" else ""
+        if j.cohort == "churned":
+            reason = ""
+        if reason:
+            pairs.append({"interview_id": j.interview_id, "deal_id": j.deal_id, "cohort": j.cohort,
+                          "account": deal["account_name"], "reason": str(deal["loss_reason"]),
+                          "notes": str(deal["loss_notes"]), "loss_type": int(deal["loss_type"])})
+    # Quotes for a criterion come from interviewed accounts that match it: won customers that are not problematic
+    # for positive criteria, churned or lost accounts for negative ones.
+    index_of = {d: i for i, d in zip(a.values.index, a.deals.loc[a.values.index, "deal_id"])}
+    cohort_by_key = dict(zip(a.accounts["account_key"], a.accounts["cohort"]))
+    crit_quotes: dict[str, list[dict]] = {}
+    won_themes = themes_by_lift(statements, cohort_ids(statements, "won"))
+    churn_themes = themes_by_lift(statements, cohort_ids(statements, "churned", "lost"))
+    for c in a.criteria:
+        ids = []
+        for j in joined:
+            if not bool(c.met(a.values.loc[[index_of[j.deal_id]]]).iloc[0]):
+                continue
+            cohort = cohort_by_key.get(str(deals_by_id.loc[j.deal_id, "account_key"]), "")
+            if c.kind != "negative" and j.cohort == "won" and cohort != "problematic":
+                ids.append(j.interview_id)
+            elif c.kind == "negative" and j.cohort in ("churned", "lost"):
+                ids.append(j.interview_id)
+        # Only quotes that are about the criterion (they name its value or its topic): no quote is better than an
+        # unrelated one. Quotes already shown under another criterion are not repeated.
+        shown = {q["quote"] for qs in crit_quotes.values() for q in qs}
+        about = quotes[quotes["quote"].map(lambda q, c=c: mentions_topic(str(q), c)).astype(bool)]
+        crit_quotes[c.label] = pick_quotes(about, ids, churn_themes if c.kind == "negative" else won_themes,
+                                           limit=2, avoid=shown)
+    return {"per_interview": per_interview, "themes_by_loss_type": theme_crosstab(by_type, per_interview, themes),
+            "loss_type_groups": {k: len(v) for k, v in by_type.items()},
+            "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),
+            "competitor_groups": {k: len(v) for k, v in by_comp.items()},
+            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes),
+            "criterion_quotes": crit_quotes, "joined": len(joined), "interviews": len(analysed)}

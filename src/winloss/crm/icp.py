@@ -1,20 +1,23 @@
-"""Proposed ICP from closed data: primary / secondary / negative criteria with evidence, a points scorecard,
-its back-test on the historical deals, and the diff against the current ICP.
+"""Proposed ICP from closed data: primary / secondary / negative criteria with evidence and a points scorecard.
 
 Criteria compare best customers with problematic ones (won accounts scored by cohorts.py); with too few of
-either, they compare won deals with lost deals instead, and say so. Thresholds are in IcpRules (winloss.toml
-[crm.icp]); docs/crm.md explains them.
+either, they compare won deals with lost deals instead, and say so. Numeric dimensions get a range found from the
+data (ranges.py); categorical ones keep their value sets. Each criterion carries its dimension's kind
+(firmographic, technographic, behavioural, relationship); the primary and negative criteria of the gate kinds decide
+whether an account belongs in the pipeline at all, the rest rank within it. Thresholds are in IcpRules
+(winloss.toml [crm.icp]); docs/crm.md explains them.
 """
 from __future__ import annotations
 
 import math
-import tomllib
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
+from winloss.crm.coherence import check_coherent
+from winloss.crm.ranges import Range, best_range, best_tail, range_text
+from winloss.crm.segments import UNKNOWN, Dimension, fisher_p, raw_column
 from winloss.crm.settings import IcpRules
 
 MAX_UNION = 3
@@ -27,7 +30,7 @@ class Criterion:
     kind: str  # primary, secondary, negative
     key: str  # dimension key
     dimension: str
-    values: tuple[str, ...]
+    values: tuple[str, ...]  # categorical values, or band labels; () for a numeric range
     label: str
     n: int  # matching members of the reference group ...
     N: int  # ... out of
@@ -40,6 +43,13 @@ class Criterion:
     p_value: float = 1.0  # Fisher exact, reference group vs comparison group
     weight: int = 0
     basis: str = "customers"  # "win rate" for negatives found in lost deals rather than in problematic customers
+    category: str = "firmographic"  # the dimension's kind: firmographic, technographic, behavioural, relationship
+    # Part of the gate: failing it (primary) or hitting it (negative) makes an account wrong-fit. Only criteria of the
+    # gate kinds backed by customers are; a negative seen only in a low win rate ranks, it does not disqualify.
+    gate: bool = False
+    low: float | None = None  # numeric range (values == ()): edges, inclusive unless `exclusive`
+    high: float | None = None
+    exclusive: bool = False
 
     @property
     def share(self) -> float:
@@ -49,9 +59,24 @@ class Criterion:
     def share_other(self) -> float:
         return self.n_other / self.N_other if self.N_other else math.nan
 
-    def matches(self, value: str) -> bool | None:
-        """None when the deal's value is unknown: it neither meets nor fails the criterion."""
-        return None if value == UNKNOWN else value in self.values
+    @property
+    def numeric(self) -> bool:
+        return not self.values
+
+    @property
+    def range(self) -> Range:
+        return Range(self.low, self.high, self.n, self.N, self.n_other, self.N_other, self.exclusive)
+
+    def met(self, frame: pd.DataFrame) -> pd.Series:
+        """Which rows (deals or accounts) meet the criterion; an unknown value never does."""
+        if self.numeric:
+            return pd.Series(self.range.contains(frame[raw_column(self.key)].to_numpy()), index=frame.index)
+        return frame[self.key].isin(self.values)
+
+    def known(self, frame: pd.DataFrame) -> pd.Series:
+        if self.numeric:
+            return frame[raw_column(self.key)].notna()
+        return frame[self.key] != UNKNOWN
 
 
 def range_label(dim: Dimension, values: tuple[str, ...]) -> str:
@@ -89,6 +114,8 @@ def _share(values: pd.Series, chosen: tuple[str, ...]) -> float:
 
 def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort: pd.Series,
                     deal_values: pd.DataFrame, outcome: pd.Series, rules: IcpRules) -> list[Criterion]:
+    """At most one positive (primary or secondary) and one negative criterion per dimension, never overlapping,
+    weighted and checked for contradictions (coherence.check_coherent raises on a draft that contradicts itself)."""
     best_mask, prob_mask = cohort == "best", cohort == "problematic"
     if best_mask.sum() >= rules.min_best and prob_mask.sum() >= rules.min_problematic:
         pos_frame, neg_frame, group, other = account_values[best_mask], account_values[prob_mask], \
@@ -101,36 +128,106 @@ def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort:
     for dim in dims:
         if dim.key in rules.exclude or dim.key.removeprefix("x:") in rules.exclude:
             continue
-        pos, neg = pos_frame[dim.key], neg_frame[dim.key]
-        scored = []
-        for values in candidates(dim, pos, neg):
-            in_deals = deal_values[dim.key].isin(values)
-            c = Criterion("", dim.key, dim.label, values, range_label(dim, values),
-                          int(pos.isin(values).sum()), len(pos), int(neg.isin(values).sum()), len(neg), group, other,
-                          int((in_deals & (outcome == "won")).sum()), int((in_deals & (outcome == "lost")).sum()))
-            scored.append(_with(c, p_value=fisher_p(c.n, c.N - c.n, c.n_other, c.N_other - c.n_other)))
-        primary = [c for c in scored if c.share >= rules.primary_min_share
-                   and c.share_other <= rules.primary_max_other]
-        secondary = [c for c in scored if c.share >= rules.secondary_min_share
-                     and c.share - c.share_other >= rules.secondary_min_gap]
-        if primary:
-            best = min(primary, key=lambda c: (len(c.values), -(c.share - c.share_other), c.label))
-            chosen.append(_with(best, kind="primary"))
-        elif secondary:
-            best = min(secondary, key=lambda c: (-(c.share - c.share_other), len(c.values), c.label))
-            chosen.append(_with(best, kind="secondary"))
-        negative = [c for c in scored if c.share <= rules.negative_max_share
-                    and c.share_other >= rules.negative_min_other]
-        losing = [c for c in scored if c.share <= rules.negative_max_share
-                  and c.deals_won + c.deals_lost >= rules.negative_min_deals
-                  and c.deals_won / (c.deals_won + c.deals_lost) <= rules.negative_max_win_ratio * overall_win]
-        if negative:
-            chosen.append(_with(min(negative, key=lambda c: (-c.share_other, len(c.values), c.label)),
-                                kind="negative"))
-        elif losing:
-            chosen.append(_with(min(losing, key=lambda c: (-c.deals_lost, len(c.values), c.label)), kind="negative",
-                                basis="win rate"))
-    return _weigh(_drop_redundant(chosen, deal_values), rules)
+        base = dict(key=dim.key, dimension=dim.label, group=group, other=other, category=dim.kind,
+                    gate=dim.kind in rules.gate)
+        if dim.numeric and raw_column(dim.key) in pos_frame:
+            found = _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base)
+        else:
+            found = _value_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base)
+        chosen += found
+    chosen = [_with(c, gate=c.gate and c.kind != "secondary" and c.basis == "customers") for c in chosen]
+    criteria = _weigh(_drop_redundant(chosen, deal_values), rules)
+    check_coherent(criteria, rules)
+    return criteria
+
+
+def _positive_kind(c: Criterion, rules: IcpRules) -> str:
+    if c.share >= rules.primary_min_share and c.share_other <= rules.primary_max_other:
+        return "primary"
+    if c.share >= rules.secondary_min_share and c.share - c.share_other >= rules.secondary_min_gap:
+        return "secondary"
+    return ""
+
+
+def _is_losing(c: Criterion, rules: IcpRules, overall_win: float) -> bool:
+    """A negative found in the deals: rare among the reference group, and at least negative_min_deals closed deals
+    that win at most half the overall win rate."""
+    deals = c.deals_won + c.deals_lost
+    return c.share <= rules.negative_max_share and deals >= rules.negative_min_deals \
+        and c.deals_won / deals <= rules.negative_max_win_ratio * overall_win
+
+
+def _evidence(c: Criterion, deal_values: pd.DataFrame, outcome: pd.Series) -> Criterion:
+    in_deals = c.met(deal_values)
+    return _with(c, deals_won=int((in_deals & (outcome == "won")).sum()),
+                 deals_lost=int((in_deals & (outcome == "lost")).sum()),
+                 p_value=fisher_p(c.n, c.N - c.n, c.n_other, c.N_other - c.n_other))
+
+
+def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base) -> list[Criterion]:
+    """The range that best separates the groups (positive), and the tail beside it where the comparison group
+    gathers (negative)."""
+    col = raw_column(dim.key)
+    pos, neg = pos_frame[col].to_numpy(float), neg_frame[col].to_numpy(float)
+    out: list[Criterion] = []
+    fit = best_range(pos, neg, rules.range_min_support)
+    if fit is not None:
+        c = _evidence(_range_criterion(dim, fit, "", base), deal_values, outcome)
+        kind = _positive_kind(c, rules)
+        if kind:
+            out.append(_with(c, kind=kind))
+    edge = out[0].range if out else None
+    tail = best_tail(neg, pos, rules.range_min_support, rules.negative_max_share, edge)
+    if tail is not None:
+        flipped = Range(tail.low, tail.high, tail.n_other, tail.N_other, tail.n, tail.N, exclusive=True)
+        c = _evidence(_range_criterion(dim, flipped, "negative", base), deal_values, outcome)
+        if c.share_other >= rules.negative_min_other:
+            return out + [c]
+    won = deal_values.loc[outcome == "won", col].to_numpy(float)
+    lost = deal_values.loc[outcome == "lost", col].to_numpy(float)
+    tail = best_tail(lost, won, rules.range_min_support, 1.0, edge)
+    if tail is not None:
+        probe = Range(tail.low, tail.high, int(tail.contains(pos).sum()), len(pos), int(tail.contains(neg).sum()),
+                      len(neg), exclusive=True)
+        c = _evidence(_range_criterion(dim, probe, "negative", base), deal_values, outcome)
+        if _is_losing(c, rules, overall_win):
+            out.append(_with(c, basis="win rate"))
+    return out
+
+
+def _range_criterion(dim: Dimension, r: Range, kind: str, base: dict) -> Criterion:
+    return Criterion(kind=kind, values=(), label=f"{dim.label} {range_text(r, dim.unit)}", n=r.n, N=r.N,
+                     n_other=r.n_other, N_other=r.N_other, low=r.low, high=r.high, exclusive=r.exclusive, **base)
+
+
+def _value_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base) -> list[Criterion]:
+    """Categorical values (or contiguous bands of a banded dimension without raw numbers): the best positive set,
+    then the best negative set among the values the positive one does not hold."""
+    pos, neg = pos_frame[dim.key], neg_frame[dim.key]
+    scored = []
+    for values in candidates(dim, pos, neg):
+        c = Criterion(kind="", values=values, label=range_label(dim, values), n=int(pos.isin(values).sum()),
+                      N=len(pos), n_other=int(neg.isin(values).sum()), N_other=len(neg), **base)
+        scored.append(_evidence(c, deal_values, outcome))
+    out: list[Criterion] = []
+    primary = [c for c in scored if _positive_kind(c, rules) == "primary"]
+    secondary = [c for c in scored if _positive_kind(c, rules)]
+    if primary:
+        out.append(_with(min(primary, key=lambda c: (len(c.values), -(c.share - c.share_other), c.label)),
+                         kind="primary"))
+    elif secondary:
+        out.append(_with(min(secondary, key=lambda c: (-(c.share - c.share_other), len(c.values), c.label)),
+                         kind="secondary"))
+    taken = set(out[0].values) if out else set()
+    apart = [c for c in scored if not taken & set(c.values)]
+    negative = [c for c in apart if c.share <= rules.negative_max_share and c.share_other >= rules.negative_min_other]
+    losing = [c for c in apart if _is_losing(c, rules, overall_win)]
+    if negative:
+        out.append(_with(min(negative, key=lambda c: (-c.share_other, len(c.values), c.label)), kind="negative"))
+    elif losing:
+        out.append(_with(min(losing, key=lambda c: (-c.deals_lost, len(c.values), c.label)), kind="negative",
+                         basis="win rate"))
+    return out
 
 
 def _drop_redundant(criteria: list[Criterion], deal_values: pd.DataFrame) -> list[Criterion]:
@@ -141,10 +238,10 @@ def _drop_redundant(criteria: list[Criterion], deal_values: pd.DataFrame) -> lis
     ranked = sorted(criteria, key=lambda c: (c.kind == "negative", strength.get(c.kind, 0),
                                              -round(abs(c.share - c.share_other), 9)))
     kept: list[Criterion] = []
+    met = {id(c): c.met(deal_values).to_numpy() for c in criteria}
     for c in ranked:
-        mine = deal_values[c.key].isin(c.values)
-        if any((c.kind == "negative") == (k.kind == "negative")
-               and float((deal_values[k.key].isin(k.values) == mine).mean()) >= REDUNDANT for k in kept):
+        if any((c.kind == "negative") == (k.kind == "negative") and float((met[id(k)] == met[id(c)]).mean())
+               >= REDUNDANT for k in kept):
             continue
         kept.append(c)
     return kept
@@ -155,8 +252,10 @@ def _with(c: Criterion, **changes) -> Criterion:
 
 
 def _weigh(criteria: list[Criterion], rules: IcpRules) -> list[Criterion]:
-    """Positive weights in proportion to each criterion's gap (doubled for primary), summing to 100 by largest
-    remainder; negative criteria subtract a fixed number of points."""
+    """Points from the data: positive criteria in proportion to their gap between the groups (doubled for
+    primary), summing to 100 by largest remainder. A negative criterion of the gate subtracts negative_points (the
+    account is out of the pipeline); one outside the gate subtracts the points its own gap would earn, at most
+    ranking_negative_max: a weak behavioural signal lowers the rank, it does not disqualify."""
     raw = {i: (2 if c.kind == "primary" else 1) * max(c.share - c.share_other, 0.01)
            for i, c in enumerate(criteria) if c.kind != "negative"}
     total = sum(raw.values())
@@ -166,132 +265,40 @@ def _weigh(criteria: list[Criterion], rules: IcpRules) -> list[Criterion]:
         weights = {i: int(math.floor(x)) for i, x in exact.items()}
         for i in sorted(exact, key=lambda i: (-(exact[i] - weights[i]), i))[: 100 - sum(weights.values())]:
             weights[i] += 1
+    for i, c in enumerate(criteria):
+        if c.kind != "negative":
+            continue
+        if c.gate:
+            weights[i] = -rules.negative_points
+        else:
+            gap = max(c.share_other - c.share, 0.01) if c.basis == "customers" else 0.5
+            weights[i] = -min(rules.ranking_negative_max, max(1, round(100 * gap / (total or 1))))
     order = {"primary": 0, "secondary": 1, "negative": 2}
-    weighed = [_with(c, weight=weights.get(i, -rules.negative_points)) for i, c in enumerate(criteria)]
+    weighed = [_with(c, weight=weights[i]) for i, c in enumerate(criteria)]
     return sorted(weighed, key=lambda c: (order[c.kind], -abs(c.weight), c.label))
 
 
 def assess(values: pd.DataFrame, criteria: list[Criterion]) -> tuple[pd.Series, list[list[str]]]:
-    """Score every row (deal or account) on the scorecard and say why it does not match the best-customer profile.
+    """Score every row (deal or account) on the scorecard and say why it fails the gate.
 
     score: the points of the criteria a row meets (negative ones subtract), clamped to 0-100; an unknown value
-    earns nothing. Failures: a primary criterion the row fails (known values only) or a negative one it hits; an
-    empty list means right fit."""
-    points = pd.Series(0, index=values.index, dtype=int)
+    earns nothing. Failures: a primary gate criterion the row fails (known values only) or a negative gate
+    criterion it hits; an empty list means right fit. Criteria outside the gate only move the score."""
+    points = np.zeros(len(values), dtype=int)
     messages: list[list[str]] = [[] for _ in range(len(values))]
     for c in criteria:
-        met = values[c.key].isin(c.values).to_numpy()
-        known = (values[c.key] != UNKNOWN).to_numpy()
+        met = c.met(values).to_numpy()
         points += met.astype(int) * c.weight
+        if not c.gate:
+            continue
         if c.kind == "primary":
-            for i in (known & ~met).nonzero()[0]:
+            for i in (c.known(values).to_numpy() & ~met).nonzero()[0]:
                 messages[i].append(f"fails {c.label}")
         elif c.kind == "negative":
             for i in met.nonzero()[0]:
                 messages[i].append(f"hits negative {c.label}")
-    return points.clip(0, 100), messages  # criteria come primary first, so failures read before negatives
+    return pd.Series(points, index=values.index).clip(0, 100), messages
 
 
 def band(score: int, rules: IcpRules) -> str:
     return "A" if score >= rules.band_a else "B" if score >= rules.band_b else "C"
-
-
-def backtest(scores: pd.Series, outcome: pd.Series, account_scores: pd.Series, cohort: pd.Series,
-             rules: IcpRules) -> dict:
-    """Shares of historical wins scoring in band A and of losses below band B; deals and won accounts per band."""
-    won, lost = scores[outcome == "won"], scores[outcome == "lost"]
-    bands = []
-    for name in ("A", "B", "C"):
-        in_band = scores.map(lambda s: band(s, rules)) == name
-        w, lo = int((in_band & (outcome == "won")).sum()), int((in_band & (outcome == "lost")).sum())
-        accounts = account_scores.map(lambda s: band(s, rules)) == name
-        bands.append({"band": name, "won": w, "lost": lo, "deals": w + lo,
-                      "win_rate": w / (w + lo) if w + lo else None, "accounts": int(accounts.sum()),
-                      "best": int((accounts & (cohort == "best")).sum()),
-                      "problematic": int((accounts & (cohort == "problematic")).sum())})
-    return {"wins_at_or_above_a": int((won >= rules.band_a).sum()), "wins": len(won),
-            "losses_below_b": int((lost < rules.band_b).sum()), "losses": len(lost), "bands": bands}
-
-
-def load_current_icp(study_dir: Path) -> tuple[dict | None, str]:
-    """STUDY/icp_current.toml (or .yaml/.yml): {name, criteria: [{dimension, values | min/max, kind}]}.
-    Returns (the table, '') or (None, 'path: why it cannot be read'); (None, '') when there is none."""
-    for name in ("icp_current.toml", "icp_current.yaml", "icp_current.yml"):
-        path = study_dir / name
-        if not path.exists():
-            continue
-        text = path.read_text(encoding="utf-8")
-        try:
-            if path.suffix == ".toml":
-                return tomllib.loads(text), ""
-            import yaml
-
-            return yaml.safe_load(text), ""
-        except Exception as exc:  # noqa: BLE001 - any parse error becomes one clear message
-            return None, f"{path.name}: cannot read the current ICP: {exc}"
-    return None, ""
-
-
-def _range_bands(dim: Dimension, low: float | None, high: float | None) -> tuple[str, ...]:
-    """Bands of an ordered dimension that lie inside [low, high] (bands hold whole numbers above the previous
-    band's upper bound, up to their own)."""
-    chosen, previous = [], -math.inf
-    for bound, label in zip(dim.bounds, dim.order):
-        if (low is None or previous + 1 >= low) and (high is None or bound <= high):
-            chosen.append(label)
-        previous = bound
-    return tuple(chosen)
-
-
-def current_criteria(current: dict, dims: list[Dimension]) -> tuple[list[dict], list[str]]:
-    """Turn the current ICP's criteria into value sets on our dimensions. Returns them and messages for criteria
-    that name no dimension of the data."""
-    by_name = {}
-    for d in dims:
-        by_name[d.key.casefold()] = d
-        by_name[d.label.casefold()] = d
-        by_name[d.key.removeprefix("x:").casefold()] = d
-    out, messages = [], []
-    for item in current.get("criteria", []):
-        name = str(item.get("dimension", ""))
-        dim = by_name.get(name.casefold()) or by_name.get(name.casefold().replace(" ", "_"))
-        if dim is None:
-            messages.append(f"current ICP criterion on {name!r}: no such column in the CRM data; not compared")
-            continue
-        if "values" in item:
-            wanted = {str(v).casefold() for v in item["values"]}
-            values = tuple(v for v in (dim.order or []) if v.casefold() in wanted) if dim.order else \
-                tuple(sorted(str(v) for v in item["values"]))
-        else:
-            values = _range_bands(dim, item.get("min"), item.get("max"))
-        out.append({"dimension": dim, "values": values, "kind": str(item.get("kind", "primary")),
-                    "label": range_label(dim, values) if values else f"{dim.label} (no matching band)",
-                    "text": str(item.get("description", ""))})
-    return out, messages
-
-
-def diff_icp(current: list[dict], proposed: list[Criterion]) -> list[dict]:
-    """Kept (same dimension and values), changed (same dimension, other values), dropped, added."""
-    rows = []
-    proposed_by_key: dict[str, list[Criterion]] = {}
-    for c in proposed:
-        proposed_by_key.setdefault(c.key, []).append(c)
-    matched: set[int] = set()
-    for cur in current:
-        key = cur["dimension"].key
-        same_sign = [c for c in proposed_by_key.get(key, [])
-                     if (c.kind == "negative") == (cur["kind"] == "negative")]
-        if not same_sign:
-            rows.append({"change": "dropped", "current": cur["label"], "proposed": "", "kind": cur["kind"]})
-            continue
-        c = same_sign[0]
-        matched.add(id(c))
-        casefold = lambda vs: {v.casefold() for v in vs}  # noqa: E731 - one-line helper
-        change = "kept" if casefold(c.values) == casefold(cur["values"]) and c.kind == cur["kind"] else "changed"
-        rows.append({"change": change, "current": f"{cur['label']} ({cur['kind']})",
-                     "proposed": f"{c.label} ({c.kind})", "kind": c.kind})
-    for c in proposed:
-        if id(c) not in matched:
-            rows.append({"change": "added", "current": "", "proposed": f"{c.label} ({c.kind})", "kind": c.kind})
-    order = {"kept": 0, "changed": 1, "added": 2, "dropped": 3}
-    return sorted(rows, key=lambda r: (order[r["change"]], r["proposed"] or r["current"]))

@@ -5,6 +5,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from winloss.crm.assurance import (
+    backtest_rows,
+    by_dimension,
+    health_rows,
+    out_of_sample_text,
+    pipeline,
+    pressure_texts,
+    recite,
+)
 from winloss.crm.evidence import pick_quotes, themes_by_lift
 from winloss.crm.loss_types import TYPE_NAMES
 from winloss.crm.segments import UNKNOWN
@@ -180,9 +189,10 @@ def summary(a: "CrmAnalysis") -> str:
         parts.append(f"Do competitive losses look like our best customers? {c['answer'].capitalize()}: "
                      f"{nofn(comp['n'], comp['N'])} match the best-customer profile ({per}).")
     if bt.get("wins"):
-        parts.append(f"The proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} historical wins at "
-                     f"{a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses below "
-                     f"{a.rules.band_b}.")
+        parts.append(f"In sample, the proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} "
+                     f"historical wins at {a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses "
+                     f"below {a.rules.band_b}.")
+        parts.append(out_of_sample_text(a))
     return " ".join(parts)
 
 
@@ -284,7 +294,8 @@ def context(a: "CrmAnalysis") -> dict:
         "disagreements": [r for r in a.evidence["rep_vs_buyer"] if r["status"] == "disagree"],
         "firmographics": firmographics(a), "notable": notable_segments(a),
         "criteria": criteria_rows(a),
-        "bands": {"a": a.rules.band_a, "b": a.rules.band_b},
+        "bands": {"a": a.rules.band_a, "b": a.rules.band_b}, "negative_points": a.rules.negative_points,
+        "range_min_support": a.rules.range_min_support,
         "backtest": {**bt, "wins_text": nofn(bt["wins_at_or_above_a"], bt["wins"]),
                      "losses_text": nofn(bt["losses_below_b"], bt["losses"]),
                      "bands": [{**b, "text": nofn(b["won"], b["deals"])} for b in bt["bands"]]},
@@ -292,4 +303,8 @@ def context(a: "CrmAnalysis") -> dict:
         "notes": a.notes, "problems": [str(p) for p in a.problems],
         "small": {k: v for k, v in scope(a)["cohorts"].items() if v < SMALL},
         "actions": actions(a),
+        "dimensions": by_dimension(criteria_rows(a), a.criteria), "backtest_rows": backtest_rows(bt),
+        "out_of_sample": {**a.out_of_sample, "text": out_of_sample_text(a),
+                          "rows": backtest_rows(a.out_of_sample)},
+        "health": health_rows(a), "pressure": pressure_texts(a), "recite": recite(a), "pipeline": pipeline(a),
     }

@@ -24,6 +24,35 @@ CATEGORICAL = {"industry": "Industry", "country": "Country", "lead_source": "Lea
 NUMERIC = {"employees": ("Employees", EMPLOYEE_BANDS), "annual_revenue": ("Annual revenue", REVENUE_BANDS),
            "amount": ("Deal amount", None), "sales_cycle_days": ("Sales cycle", CYCLE_BANDS)}
 MAX_CATEGORIES = 15
+UNITS = {"annual_revenue": "$", "amount": "$", "sales_cycle_days": " days"}
+KINDS = ("firmographic", "technographic", "behavioural", "relationship")
+# The seeds' four dimensions: who the account is, what it runs, how it came and buys, who we know there.
+DEFAULT_KINDS = {"industry": "firmographic", "country": "firmographic", "employees": "firmographic",
+                 "annual_revenue": "firmographic", "crm_platform": "technographic", "lead_source": "behavioural",
+                 "amount": "behavioural", "sales_cycle_days": "behavioural"}
+# Extra columns without a mapping: the kind their header suggests, else behavioural (ranks, never gates).
+KIND_WORDS = (("relationship", ("champion", "sponsor", "relationship", "contact", "executive", "referr")),
+              ("technographic", ("stack", "platform", "crm", "erp", "cloud", "tool", "tech", "software used",
+                                 "integration")),
+              ("firmographic", ("industry", "vertical", "region", "country", "size", "employee", "revenue",
+                                "segment", "funding", "headquarter")))
+
+
+def raw_column(key: str) -> str:
+    """The column of the values table holding a numeric dimension's raw number next to its band."""
+    return "#" + key
+
+
+def dimension_kind(key: str, label: str, mapping: dict[str, str]) -> str:
+    """[crm.dimensions] names a kind per column (by canonical field or header); else the defaults above."""
+    for name in (key, key.removeprefix("x:"), label):
+        for wanted, kind in mapping.items():
+            if wanted.casefold() == name.casefold():
+                return kind
+    if key in DEFAULT_KINDS:
+        return DEFAULT_KINDS[key]
+    lowered = label.casefold()
+    return next((kind for kind, words in KIND_WORDS if any(w in lowered for w in words)), "behavioural")
 
 
 @dataclass(frozen=True)
@@ -32,6 +61,9 @@ class Dimension:
     label: str
     order: tuple[str, ...] = ()  # band labels in order for numeric dimensions; () for categorical ones
     bounds: tuple[float, ...] = ()  # each band's inclusive upper bound, parallel to `order`
+    kind: str = "firmographic"  # firmographic, technographic, behavioural or relationship ([crm.dimensions])
+    numeric: bool = False  # the values table also holds the raw number (raw_column)
+    unit: str = ""  # "$" for money, " days" for durations: how a range reads
 
 
 def band_of(value: float, bands) -> str:
@@ -80,22 +112,27 @@ def _categorical(values: pd.Series) -> pd.Series:
     return pd.Series([display[f] if f else UNKNOWN for f in folded], index=values.index)
 
 
-def build_dimensions(deals: pd.DataFrame, extras: list[str]) -> tuple[list[Dimension], pd.DataFrame, list[str]]:
-    """Candidate dimensions and each deal's value on them ('(unknown)' when missing). Returns notes on extra
-    columns that were not usable (free text, ids)."""
+def build_dimensions(deals: pd.DataFrame, extras: list[str], kinds: dict[str, str] | None = None
+                     ) -> tuple[list[Dimension], pd.DataFrame, list[str]]:
+    """Candidate dimensions and each deal's value on them ('(unknown)' when missing); numeric dimensions also keep
+    the raw number in column raw_column(key), for the ICP's data-derived ranges. Returns notes on extra columns that were
+    not usable (free text, ids). kinds: [crm.dimensions], column -> firmographic / technographic / ..."""
+    kinds = kinds or {}
     dims: list[Dimension] = []
     values: dict[str, pd.Series] = {}
     notes: list[str] = []
     for key, label in CATEGORICAL.items():
         if (deals[key].astype(str).str.strip() != "").any():
-            dims.append(Dimension(key, label, ()))
+            dims.append(Dimension(key, label, (), kind=dimension_kind(key, label, kinds)))
             values[key] = _categorical(deals[key])
     for key, (label, bands) in NUMERIC.items():
         column = deals[key].astype(float)
         if column.notna().any():
             bands = bands or quartile_bands(column)
-            dims.append(Dimension(key, label, tuple(b for _, b in bands), tuple(u for u, _ in bands)))
+            dims.append(Dimension(key, label, tuple(b for _, b in bands), tuple(u for u, _ in bands),
+                                  kind=dimension_kind(key, label, kinds), numeric=True, unit=UNITS.get(key, "")))
             values[key] = column.map(lambda v, b=bands: band_of(v, b))
+            values[raw_column(key)] = column
     for header in extras:
         raw = deals["x:" + header].astype(str).str.strip()
         present = raw[raw != ""]
@@ -105,10 +142,12 @@ def build_dimensions(deals: pd.DataFrame, extras: list[str]) -> tuple[list[Dimen
         if numbers.notna().mean() >= 0.9 and numbers.nunique() > MAX_CATEGORIES:
             column = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
             bands = quartile_bands(column)
-            dims.append(Dimension("x:" + header, header, tuple(b for _, b in bands), tuple(u for u, _ in bands)))
+            dims.append(Dimension("x:" + header, header, tuple(b for _, b in bands), tuple(u for u, _ in bands),
+                                  kind=dimension_kind("x:" + header, header, kinds), numeric=True))
             values["x:" + header] = column.map(lambda v, b=bands: band_of(v, b))
+            values[raw_column("x:" + header)] = column
         elif present.nunique() <= MAX_CATEGORIES and present.nunique() < len(present):
-            dims.append(Dimension("x:" + header, header, ()))
+            dims.append(Dimension("x:" + header, header, (), kind=dimension_kind("x:" + header, header, kinds)))
             values["x:" + header] = _categorical(deals["x:" + header])
         else:
             notes.append(f"column {header!r} has {present.nunique()} distinct values in {len(present)} rows "

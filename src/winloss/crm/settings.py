@@ -35,6 +35,9 @@ def _names(value):
 
 Keywords = Annotated[tuple[str, ...], BeforeValidator(_words)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+# The seeds' four dimensions of an ICP criterion (crm/segments.py KINDS).
+Kind = Literal["firmographic", "technographic", "behavioural", "relationship"]
+Kinds = Annotated[tuple[Kind, ...], BeforeValidator(_names)]
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -64,12 +67,16 @@ class IcpRules:
     negative_min_other: float = 0.3  # ... common among problematic ones
     negative_min_deals: int = 5  # or: at least this many closed deals ...
     negative_max_win_ratio: float = 0.5  # ... winning at most half the overall win rate
-    # 100 - 50 < band_b: a deal that hits a disqualifier can never be scored "pursue" or "qualify carefully".
+    # 100 - 50 < band_b: a deal that fails the gate on a disqualifier can never score "pursue" or "qualify".
     negative_points: int = 50
+    ranking_negative_max: int = 25  # a disqualifier outside the gate lowers the score by at most this much
+    range_min_support: int = 3  # observations on each side of a numeric cut point (crm/ranges.py)
     min_best: int = 3  # fewer best or problematic customers than this: compare won with lost deals instead
     min_problematic: int = 2
     band_a: int = 70
     band_b: int = 55
+    # The kinds of dimension whose primary and negative criteria form the gate (size, industry, stack).
+    gate: Kinds = ("firmographic", "technographic")
     # Deal attributes describe the deal, not the customer: shown as segments, never used as ICP criteria.
     exclude: Names = ("amount", "sales_cycle_days")
 
@@ -111,3 +118,4 @@ class CrmSettings:
     icp: IcpRules = field(default_factory=IcpRules)
     loss_types: LossRules = field(default_factory=LossRules)
     sheet: str | SheetNames = ""  # the sheet of every CRM .xlsx, or one per table; "": the first worksheet
+    dimensions: dict[str, Kind] = field(default_factory=dict)  # column (field or header) -> its kind

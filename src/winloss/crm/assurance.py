@@ -1,0 +1,140 @@
+"""Words and tables for the parts of the draft that say how far to trust the proposed ICP and what it is worth:
+the criteria by the four dimensions, both back-tests, ICP health, the pressure tests, the money, the rescored open
+pipeline and the nurture list. Every figure carries its n; money reads like '$979k'."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.segments import KINDS
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+
+
+def dollars(x: float | None) -> str:
+    if x is None or x != x:
+        return "n/a"
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(x) >= size:
+            return f"${x / size:.3g}{suffix}"
+    return f"${x:,.0f}"
+
+
+def _nofn(n: int, N: int) -> str:
+    return f"{n} of {N}" + (f" ({100 * n / N:.0f}%)" if N else "")
+
+
+def by_dimension(rows: list[dict], criteria) -> list[dict]:
+    """criteria_rows grouped by the four kinds of dimension, in the seeds' order; empty kinds left out."""
+    kind_of = {c.label: (c.category, c.gate) for c in criteria}
+    out = []
+    for kind in KINDS:
+        chosen = [{**r, "gate": kind_of[r["label"]][1]} for r in rows if kind_of[r["label"]][0] == kind]
+        if chosen:
+            out.append({"kind": kind, "criteria": chosen})
+    return out
+
+
+def backtest_rows(bt: dict) -> list[dict]:
+    return [{"band": b["band"], "won": _nofn(b["won"], b["deals"]), "deals": b["deals"],
+             "avg_amount": dollars(b.get("avg_amount")),
+             "avg_cycle": "n/a" if b.get("avg_cycle_days") is None else f"{b['avg_cycle_days']:.0f} days",
+             "best": b.get("best", 0), "problematic": b.get("problematic", 0), "accounts": b.get("accounts", 0)}
+            for b in bt.get("bands", [])]
+
+
+def out_of_sample_text(a: "CrmAnalysis") -> str:
+    oos = a.out_of_sample
+    if not oos.get("holdout"):
+        return "No out-of-sample back-test: " + (oos.get("reason") or "no close dates") + "."
+    if "wins" not in oos:
+        return f"No out-of-sample back-test for {oos['holdout']}: {oos.get('reason', '')}."
+    text = (f"Out of sample: criteria fitted on the {oos['fit_deals']} deals closed before {oos['holdout']} "
+            f"scored the {oos['holdout_deals']} deals closed in it: {_nofn(oos['wins_at_or_above_a'], oos['wins'])} "
+            f"wins score {a.rules.band_a}+, {_nofn(oos['losses_below_b'], oos['losses'])} losses score below "
+            f"{a.rules.band_b}.")
+    if oos.get("too_small"):
+        text += f" The holdout is too small to conclude: {oos['reason']}."
+    return text
+
+
+def health_rows(a: "CrmAnalysis") -> list[dict]:
+    def cell(c: dict, metric: str) -> str:
+        if c["value"] is None:
+            return "n/a"
+        if "N" in c:
+            return _nofn(c["n"], c["N"])
+        value = dollars(c["value"]) if "value" in metric else f"{c['value']:.1f}"
+        return f"{value} (n = {c['n']})"
+    return [{"metric": r["metric"], "fit": cell(r["fit"], r["metric"]), "non_fit": cell(r["non_fit"], r["metric"]),
+             "flag": "fit does worse: the definition needs refinement" if r["fit_worse"] else ""}
+            for r in a.health]
+
+
+def pressure_texts(a: "CrmAnalysis") -> dict:
+    p = a.pressure
+    recent = p["recent_losses"]
+    if recent["losses"]:
+        old = (f"{_nofn(recent['old_icp'], recent['losses'])} matched the current ICP"
+               if recent["old_icp"] is not None else "no current ICP to compare")
+        losses = (f"Of the {recent['losses']} losses closed since {recent['since']}, {old} and "
+                  f"{_nofn(recent['new_icp'], recent['losses'])} pass the proposed ICP's gate.")
+    else:
+        losses = "No losses in the latest quarter to test the ICPs on."
+    bw = p["best_vs_worst"]
+    if bw["k"]:
+        feats = "; ".join(f"{f['dimension']} {f['value']}: {f['top']} of {bw['k']} top vs {f['bottom']} of "
+                          f"{bw['k']} bottom" for f in bw["features"])
+        best_worst = (f"The top and bottom {bw['k']} of {bw['N']} won accounts by composite score differ most on: "
+                      f"{feats}.")
+    else:
+        best_worst = "Too few scored accounts to compare the best and worst fifth."
+    v = p["fit_value"]
+    if v["fit_total"] is not None and v["random_total"] is not None:
+        value = (f"{v['fit_n']} fit accounts: {v['fit_n']} x {_nofn(v['fit']['won'], v['fit']['deals'])} win rate x "
+                 f"{dollars(v['fit']['mean_arr'])} average retained ARR = {dollars(v['fit_total'])} expected "
+                 f"retained ARR; {v['random_n']} random accounts: {v['random_n']} x "
+                 f"{_nofn(v['random']['won'], v['random']['deals'])} x {dollars(v['random']['mean_arr'])} = "
+                 f"{dollars(v['random_total'])}. One fit account is worth "
+                 f"{v['fit']['per_account'] / v['random']['per_account']:.1f} random ones.")
+    else:
+        value = "No retained-ARR figures (accounts.csv has no ARR) to value fit against random accounts."
+    return {"recent_losses": losses, "best_vs_worst": best_worst, "fit_value": value}
+
+
+def recite(a: "CrmAnalysis") -> list[str]:
+    """The 60-second recite: who we pursue, who we rank lower, who is out, in a few lines."""
+    gate = [c.label for c in a.criteria if c.kind == "primary" and c.gate]
+    rank = [c.label for c in a.criteria if c.kind != "negative" and not c.gate] + \
+        [c.label for c in a.criteria if c.kind == "secondary" and c.gate]
+    out = [c.label for c in a.criteria if c.kind == "negative" and c.gate]
+    lower = [c.label for c in a.criteria if c.kind == "negative" and not c.gate]
+    lines = ["We sell to: " + (" and ".join(gate) or "no single attribute separates our best customers") + "."]
+    if rank:
+        lines.append("Best among them: " + "; ".join(rank) + ".")
+    if out:
+        lines.append("Not for us: " + "; ".join(out) + ".")
+    if lower:
+        lines.append("Rank lower, do not disqualify: " + "; ".join(lower) + ".")
+    return lines
+
+
+def pipeline(a: "CrmAnalysis") -> dict:
+    """Open pipeline per band (deals and amount) and the nurture list, as the CSVs hold them."""
+    table = open_pipeline(a.deals)
+    bands = []
+    for name in ("A", "B", "C"):
+        rows = table[table["band"] == name]
+        bands.append({"band": name, "deals": len(rows), "amount": dollars(float(rows["amount"].fillna(0).sum()))})
+    m = a.money
+    removed = [{"criterion": r["criterion"], "deals": r["deals"], "amount": dollars(r["amount"]),
+                "gate": r["gate"]} for r in m["removed_by"] if r["deals"]]
+    cv = m["contract_value"]
+    return {"open_deals": len(table), "open_amount": dollars(m["open_pipeline"]), "bands": bands,
+            "outside_gate": {"deals": m["open_outside_gate_deals"], "amount": dollars(m["open_outside_gate"])},
+            "removed_by": removed,
+            "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals).to_dict("records")],
+            "churned_arr": dollars(m["churned_arr"]), "churned_accounts": m["churned_accounts"],
+            "contract_value": {"fit": dollars(cv["fit"]), "fit_n": cv["fit_n"], "non_fit": dollars(cv["non_fit"]),
+                               "non_fit_n": cv["non_fit_n"]}}

@@ -1,0 +1,152 @@
+"""Is the proposed ICP any good? ICP health (fit vs non-fit accounts on win rate, contract value, time to close,
+expansion, retention and NPS, flagging where fit does worse), the pressure tests (recent losses under the old and
+the new ICP, best vs worst 20 % of customers, 100 fit accounts vs 10 random ones) and the money the draft cites.
+
+Fit means passing the gate (icp.assess: no primary gate criterion failed, no negative gate criterion hit)."""
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pandas as pd
+
+from winloss.crm.segments import UNKNOWN, Dimension
+
+TOP_SHARE = 0.2  # best vs worst fifth of won accounts by composite score
+
+
+def _share(mask: pd.Series, of: pd.Series) -> tuple[int, int]:
+    return int((mask & of).sum()), int(of.sum())
+
+
+def _mean(values: pd.Series) -> tuple[float | None, int]:
+    known = pd.to_numeric(values, errors="coerce").dropna()
+    return (float(known.mean()) if len(known) else None), len(known)
+
+
+def icp_health(closed: pd.DataFrame, accounts: pd.DataFrame) -> list[dict]:
+    """One row per metric: the value for fit and for non-fit, with its n, and whether fit does worse."""
+    fit_deal, fit_acc = closed["fit"] == "fit", accounts["fit"] == "fit"
+    won = closed["outcome"] == "won"
+    status = accounts["retention_status"]
+    known = status != ""
+    rows = []
+    for name, better, per_group in (
+            ("win rate", "higher", lambda f: _share(won, f & pd.Series(True, index=closed.index))),
+            ("average contract value", "higher", lambda f: _mean(closed.loc[f & won, "amount"])),
+            ("time to close (days)", "lower", lambda f: _mean(closed.loc[f & won, "sales_cycle_days"])),
+            ("expansion", "higher", None), ("retention", "higher", None), ("NPS", "higher", None)):
+        if per_group is not None:
+            cells = [per_group(fit_deal), per_group(~fit_deal)]
+        elif name == "NPS":
+            cells = [_mean(accounts.loc[fit_acc, "nps"]), _mean(accounts.loc[~fit_acc, "nps"])]
+        else:
+            hit = (status == "expanded") if name == "expansion" else (status != "churned")
+            cells = [_share(hit & known, fit_acc & known), _share(hit & known, ~fit_acc & known)]
+        rows.append(_metric(name, better, cells, ratio=name in ("win rate", "expansion", "retention")))
+    return rows
+
+
+def _metric(name: str, better: str, cells: list[tuple], ratio: bool) -> dict:
+    if ratio:
+        (n1, N1), (n2, N2) = cells
+        v1, v2 = (n1 / N1 if N1 else None), (n2 / N2 if N2 else None)
+        fit, other = {"n": n1, "N": N1, "value": v1}, {"n": n2, "N": N2, "value": v2}
+    else:
+        (v1, N1), (v2, N2) = cells
+        fit, other = {"n": N1, "value": v1}, {"n": N2, "value": v2}
+    worse = v1 is not None and v2 is not None and ((v1 < v2) if better == "higher" else (v1 > v2))
+    return {"metric": name, "better": better, "fit": fit, "non_fit": other, "fit_worse": bool(worse)}
+
+
+def meets_current(values: pd.DataFrame, current: list) -> pd.Series:
+    """Rows meeting every primary criterion of the current ICP (current_icp.current_criteria); unknown counts as
+    met, as a rep qualifying the deal would not have known either."""
+    ok = pd.Series(True, index=values.index)
+    for cur in current:
+        if cur.kind == "primary":
+            ok &= cur.met(values) | ~cur.known(values)
+    return ok
+
+
+def recent_losses(closed: pd.DataFrame, values: pd.DataFrame, current: list | None, since: date | None
+                  ) -> dict:
+    """Of the losses closed since `since` (the holdout quarter), how many the old ICP and the new one admitted:
+    a loss the new ICP would have kept out is pipeline not spent."""
+    lost = closed["outcome"] == "lost"
+    recent = lost & closed["close_date"].map(lambda d: since is not None and d is not None and not pd.isna(d)
+                                              and d >= since)
+    out = {"since": since.isoformat() if since else "", "losses": int(recent.sum()),
+           "new_icp": int((recent & (closed["fit"] == "fit")).sum())}
+    out["old_icp"] = int((recent & meets_current(values.loc[closed.index], current)).sum()) if current else None
+    return out
+
+
+def best_vs_worst(accounts: pd.DataFrame, dims: list[Dimension], limit: int = 3) -> dict:
+    """The top and bottom fifth of won accounts by composite score, and the dimension values whose share differs
+    most between them."""
+    scored = accounts[accounts["cohort_score"].notna()].sort_values(["cohort_score", "account_key"],
+                                                                    kind="mergesort")
+    k = max(1, math.ceil(TOP_SHARE * len(scored))) if len(scored) >= 5 else 0
+    if not k:
+        return {"k": 0, "features": []}
+    top, bottom = scored.tail(k), scored.head(k)
+    features = []
+    for dim in dims:
+        for value in sorted(set(top[dim.key]) | set(bottom[dim.key])):
+            if value == UNKNOWN:
+                continue
+            n_top, n_bottom = int((top[dim.key] == value).sum()), int((bottom[dim.key] == value).sum())
+            features.append({"dimension": dim.label, "value": value, "top": n_top, "bottom": n_bottom,
+                             "gap": (n_top - n_bottom) / k})
+    features.sort(key=lambda f: (-abs(round(f["gap"], 9)), f["dimension"], f["value"]))
+    return {"k": k, "N": len(scored), "features": features[:limit]}
+
+
+def retained_arr(accounts: pd.DataFrame) -> pd.Series:
+    """Each won account's ARR today (0 when churned); starting ARR when no current figure is known."""
+    current = accounts["current_arr"].where(accounts["current_arr"].notna(), accounts["starting_arr"])
+    return current.where(accounts["retention_status"] != "churned", 0.0)
+
+
+def fit_value(closed: pd.DataFrame, accounts: pd.DataFrame, fit_n: int = 100, random_n: int = 10) -> dict:
+    """Expected retained ARR of pursuing fit_n fit accounts vs random_n accounts drawn from the whole pipeline:
+    accounts x win rate x average retained ARR per won account, each figure with its n."""
+    arr = retained_arr(accounts)
+
+    def group(deals: pd.DataFrame, acc_mask: pd.Series) -> dict:
+        won, n = int((deals["outcome"] == "won").sum()), len(deals)
+        values = arr[acc_mask].dropna()
+        mean = float(values.mean()) if len(values) else None
+        each = (won / n) * mean if n and mean is not None else None
+        return {"won": won, "deals": n, "accounts": len(values), "mean_arr": mean, "per_account": each}
+
+    fit = group(closed[closed["fit"] == "fit"], accounts["fit"] == "fit")
+    anyone = group(closed, pd.Series(True, index=accounts.index))
+    return {"fit_n": fit_n, "random_n": random_n, "fit": fit, "random": anyone,
+            "fit_total": fit["per_account"] * fit_n if fit["per_account"] is not None else None,
+            "random_total": anyone["per_account"] * random_n if anyone["per_account"] is not None else None}
+
+
+def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, criteria) -> dict:
+    """Churned ARR, the open pipeline each disqualifier (and the gate as a whole) removes, and the average won
+    contract value of fit vs non-fit deals. values: the dimension values of closed and open deals."""
+    churned = accounts[accounts["retention_status"] == "churned"]
+    open_deals = deals[deals["excluded"] == "open"]
+    amount = open_deals["amount"].fillna(0)
+    removed = []
+    for c in criteria:
+        if c.kind != "negative":
+            continue
+        hit = c.met(values.loc[open_deals.index])
+        removed.append({"criterion": c.label, "gate": c.gate, "deals": int(hit.sum()),
+                        "amount": float(amount[hit].sum())})
+    failing = open_deals["fit"] != "fit"
+    won = deals[(deals["excluded"] == "") & (deals["outcome"] == "won")]
+    fit_cv, fit_n = _mean(won.loc[won["fit"] == "fit", "amount"])
+    other_cv, other_n = _mean(won.loc[won["fit"] != "fit", "amount"])
+    return {"churned_arr": float(churned["starting_arr"].fillna(0).sum()), "churned_accounts": len(churned),
+            "open_pipeline": float(amount.sum()), "open_deals": len(open_deals),
+            "open_outside_gate": float(amount[failing].sum()), "open_outside_gate_deals": int(failing.sum()),
+            "removed_by": removed,
+            "contract_value": {"fit": fit_cv, "fit_n": fit_n, "non_fit": other_cv, "non_fit_n": other_n}}

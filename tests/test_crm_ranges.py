@@ -1,0 +1,92 @@
+"""Data-derived numeric ICP ranges (crm/ranges.py) and the criteria built on them: the cut points come from the
+observed values, keep a minimum support on each side, read as round numbers that change no count, and carry their
+n of N and Fisher test."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import fisher_exact
+
+from winloss.crm.icp import IcpRules, derive_criteria
+from winloss.crm.ranges import Range, best_range, best_tail, range_text, roundest
+from winloss.crm.segments import EMPLOYEE_BANDS, Dimension, band_of, raw_column
+
+EMP = Dimension("employees", "Employees", tuple(b for _, b in EMPLOYEE_BANDS), tuple(u for u, _ in EMPLOYEE_BANDS),
+                numeric=True)
+CRM = Dimension("crm_platform", "CRM platform", kind="technographic")
+
+
+def planted(seed=7):
+    """Best customers at 124-697 employees, problematic ones mostly below 116 or above 1,100 (a few inside)."""
+    rng = np.random.default_rng(seed)
+    best = np.concatenate([[124, 697], rng.integers(124, 698, 28)])
+    prob = np.concatenate([rng.integers(10, 116, 12), rng.integers(1100, 4000, 5), [300, 450]])
+    return best.astype(float), prob.astype(float)
+
+
+def test_the_range_is_found_between_the_observed_values_and_rounded_without_changing_a_count():
+    best, prob = planted()
+    r = best_range(best, prob, min_support=3)
+    assert (r.low, r.high) == (120, 700)  # not a quartile, not a standard band edge
+    assert (r.n, r.N, r.n_other, r.N_other) == (30, 30, 2, 19)
+    assert range_text(r) == "120-700"
+    # the rounded edges hold exactly the accounts the raw edges (124 and 697) held
+    assert r.contains(best).sum() == ((best >= 124) & (best <= 697)).sum()
+
+
+def test_minimum_support_per_side_stops_a_cut_that_isolates_a_few_accounts():
+    best = np.array([50.0, 51, 52, 53, 54, 55, 56, 57])
+    prob = np.array([1.0, 2, 200, 201])  # two problematic below, two above
+    r = best_range(best, prob, min_support=3)
+    # a cut needs 3 accounts on each side: below 50 there are only 2, so the range cannot start at 50
+    assert (r.low, r.high, r.n, r.n_other) == (51, 56, 6, 0)
+    loose = best_range(best, prob, min_support=2)
+    assert (loose.low, loose.high, loose.n, loose.n_other) == (50, 60, 8, 0)
+
+
+def test_tails_are_negative_ranges_next_to_the_positive_one():
+    best, prob = planted()
+    fit = best_range(best, prob, 3)
+    tail = best_tail(prob, best, 3, 0.1, fit)
+    assert tail.exclusive and (tail.low, tail.high) == (None, 120)  # ends at the range's edge: "under 120"
+    assert range_text(tail) == "under 120" and not tail.overlaps(fit)
+    assert (tail.n, tail.N, tail.n_other) == (12, 19, 0)
+
+
+@pytest.mark.parametrize("lo,hi,prefer,expected", [
+    (115, 124, 124, 120), (697, 766, 697, 700), (148, 163, 163, 150), (41e6, 46e6, 43e6, 4.5e7), (3, 3, 3, 3)])
+def test_roundest_number_in_an_interval(lo, hi, prefer, expected):
+    assert roundest(lo, hi, prefer) == pytest.approx(expected)
+
+
+def test_range_text_reads_like_a_person_wrote_it():
+    assert range_text(Range(150, 800, 0, 0, 0, 0)) == "150-800"
+    assert range_text(Range(1000, None, 0, 0, 0, 0)) == "1,000+"
+    assert range_text(Range(None, 2e7, 0, 0, 0, 0, exclusive=True), "$") == "under $20M"
+    assert range_text(Range(90, None, 0, 0, 0, 0, exclusive=True), " days") == "over 90 days"
+
+
+def frames(best, prob):
+    emp = np.concatenate([best, prob])
+    acc = pd.DataFrame({"employees": [band_of(v, EMPLOYEE_BANDS) for v in emp], raw_column("employees"): emp,
+                        "crm_platform": ["Salesforce"] * len(best) + ["HubSpot", "Salesforce"] * (len(prob) // 2)
+                        + ["HubSpot"] * (len(prob) % 2)})
+    cohort = pd.Series(["best"] * len(best) + ["problematic"] * len(prob))
+    outcome = pd.Series(["won"] * len(acc))
+    return acc, cohort, acc.copy(), outcome
+
+
+def test_numeric_criteria_carry_n_of_n_and_the_fisher_test():
+    acc, cohort, deals, outcome = frames(*planted())
+    criteria = {c.label: c for c in derive_criteria([EMP, CRM], acc, cohort, deals, outcome, IcpRules())}
+    emp = criteria["Employees 120-700"]
+    assert (emp.kind, emp.n, emp.N, emp.n_other, emp.N_other) == ("primary", 30, 30, 2, 19)
+    assert emp.p_value == pytest.approx(fisher_exact([[30, 0], [2, 17]])[1])
+    assert emp.gate and emp.numeric and (emp.low, emp.high) == (120, 700)
+    under = criteria["Employees under 120"]
+    assert under.kind == "negative" and under.n == 0 and under.n_other == 12
+    assert criteria["CRM platform: HubSpot"].category == "technographic"
+    # a deal whose headcount is unknown neither meets nor fails the range
+    row = pd.DataFrame({raw_column("employees"): [math.nan, 300.0]})
+    assert emp.met(row).tolist() == [False, True] and emp.known(row).tolist() == [False, True]
