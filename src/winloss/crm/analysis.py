@@ -17,8 +17,10 @@ from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.current_icp import current_criteria, diff_icp, load_current_icp
 from winloss.crm.evidence import Join, interview_evidence, join_interviews
 from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.groups import describe, split_groups
 from winloss.crm.health import (
     best_vs_worst,
+    critical_question,
     fit_value,
     icp_health,
     money,
@@ -26,11 +28,11 @@ from winloss.crm.health import (
 )
 from winloss.crm.icp import Criterion, IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
-from winloss.crm.loss_types import TYPE_NAMES, LossRules, classify_loss, find_keyword
+from winloss.crm.loss_types import TYPE_NAMES, classify_loss
 from winloss.crm.segments import (
     Dimension,
     build_dimensions,
-    fisher_p,
+    raw_column,
     segment_table,
 )
 from winloss.crm.settings import CrmSettings
@@ -67,6 +69,12 @@ class CrmAnalysis:
     health: list[dict] = field(default_factory=list)  # health.icp_health
     pressure: dict = field(default_factory=dict)  # recent losses, best vs worst 20 %, fit value
     money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
+    groups: dict = field(default_factory=dict)  # one ICP or two (groups.split_groups)
+
+    @property
+    def gated(self) -> bool:
+        """Does the proposed ICP have a gate (a primary or negative firmographic / technographic criterion)?"""
+        return any(c.gate for c in self.criteria)
 
     def loss_table(self) -> pd.DataFrame:
         lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
@@ -84,6 +92,24 @@ class CrmAnalysis:
             "score": lost["score"].astype(int), "band": lost["band"]})
         return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
 
+    def interview_fields(self) -> dict[str, dict[str, str]]:
+        """For each interview joined to a deal: the deal's account name, competitor and loss type, as
+        outputs/db.py stores them next to the interview's statements."""
+        if not self.joins or self.deals.empty:
+            return {}
+        deals = self.deals.drop_duplicates("deal_id").set_index("deal_id")
+        out = {}
+        for join in self.joins:
+            if not join.deal_id or join.deal_id not in deals.index:
+                continue
+            deal = deals.loc[join.deal_id]
+            kind = deal.get("loss_type")
+            known = isinstance(kind, (int, float)) and not math.isnan(kind)
+            out[join.interview_id] = {"account": _text(deal.get("account_name")),
+                                      "competitor": _text(deal.get("competitor")),
+                                      "loss_type": TYPE_NAMES.get(int(kind), "") if known else ""}
+        return out
+
     def write(self, out_dir: Path) -> None:
         """icp.json, loss_types.csv, segments.csv: sorted, fixed float formatting, byte-identical on rerun."""
         out_dir = Path(out_dir)
@@ -91,7 +117,7 @@ class CrmAnalysis:
         self.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
         if self.usable:
             open_pipeline(self.deals).to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
-            nurture(self.deals).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
+            nurture(self.deals, self.gated).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
         seg = self.segments.reindex(columns=SEGMENT_COLUMNS).copy()
         for col in ("win_rate", "retention"):
             seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
@@ -113,7 +139,7 @@ class CrmAnalysis:
                                     "B": f"{self.rules.band_b}-{self.rules.band_a - 1}",
                                     "C": f"< {self.rules.band_b}"}},
             "backtest": self.backtest, "backtest_out_of_sample": self.out_of_sample,
-            "health": self.health, "pressure_tests": self.pressure, "money": self.money,
+            "health": self.health, "pressure_tests": self.pressure, "money": self.money, "icp_groups": self.groups,
             "critical_question": self.critical,
             "summary": narrative.summary(self) if self.usable else "",
             "changes_from_current": self.changes, "problems": [str(p) for p in self.problems],
@@ -124,6 +150,10 @@ class CrmAnalysis:
         if not self.usable:
             return {"usable": False, "problems": [str(p) for p in self.problems], "notes": self.notes}
         return narrative.context(self)
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
 def _rounded(value):
@@ -287,6 +317,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
                                                                        if d.key not in icp_rules.exclude]),
                          "fit_value": fit_value(closed, won_accounts)}
     analysis.money = money(deals, all_values, won_accounts, criteria)
+    analysis.groups = icp_groups(dims, won_accounts, values, outcome, icp_rules)
     analysis.joins, join_problems = join_interviews(interviews, deals)
     problems += join_problems
     status = dict(zip(won_accounts["account_key"], won_accounts["retention_status"]))
@@ -300,37 +331,19 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     return analysis
 
 
-def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: LossRules) -> dict:
-    """Do the deals lost to competitors look like the best customers? Compared on the share that matches the
-    best-customer profile (all primary criteria, no negative one) and the mean score."""
-    lost = closed[closed["outcome"] == "lost"]
-    to_competitor = lost[(lost["competitor"].str.strip() != "")
-                         | lost["loss_reason"].map(lambda t: bool(find_keyword(t, rules.competitor)))
-                         | lost["loss_notes"].map(lambda t: bool(find_keyword(t, rules.competitor)))]
-    other_lost = lost.drop(to_competitor.index)
-    best = won_accounts[won_accounts["cohort"] == "best"]
-    prob = won_accounts[won_accounts["cohort"] == "problematic"]
-
-    def group(frame) -> dict:
-        return {"n": int((frame["fit"] == "fit").sum()), "N": len(frame),
-                "mean_score": float(frame["score"].mean()) if len(frame) else math.nan}
-
-    comp, bst, prb, oth = group(to_competitor), group(best), group(prob), group(other_lost)
-    p = fisher_p(comp["n"], comp["N"] - comp["n"], bst["n"], bst["N"] - bst["n"])
-    share = comp["n"] / comp["N"] if comp["N"] else math.nan
-    best_share = bst["n"] / bst["N"] if bst["N"] else math.nan
-    if not comp["N"] or not bst["N"]:
-        answer = "cannot tell"
-    elif share >= 0.6 and share >= best_share - 0.25:
-        answer = "yes"
-    elif share < 0.4:
-        answer = "no"
+def icp_groups(dims: list[Dimension], won_accounts: pd.DataFrame, values: pd.DataFrame, outcome: pd.Series,
+               rules: IcpRules) -> dict:
+    """Two ICPs where best customers form two separate groups on a numeric gate dimension (groups.py)."""
+    cohort = won_accounts["cohort"]
+    if (cohort == "best").sum() >= rules.min_best and (cohort == "problematic").sum() >= rules.min_problematic:
+        pos, neg, group, other = won_accounts[cohort == "best"], won_accounts[cohort == "problematic"], \
+            "best customers", "problematic customers"
     else:
-        answer = "partly"
-    by_competitor = []
-    for name, frame in to_competitor.groupby(to_competitor["competitor"].str.strip().replace("", "(not named)"),
-                                             sort=True):
-        by_competitor.append({"competitor": name, "n_fit": int((frame["fit"] == "fit").sum()), "N": len(frame),
-                              "mean_score": float(frame["score"].mean())})
-    return {"answer": answer, "lost_to_competitor": comp, "best_customers": bst, "problematic_customers": prb,
-            "other_losses": oth, "p_value": p, "by_competitor": by_competitor}
+        pos, neg, group, other = values[outcome == "won"], values[outcome == "lost"], "won deals", "lost deals"
+    for dim in dims:
+        if dim.numeric and dim.kind in rules.gate and dim.key not in rules.exclude:
+            found = split_groups(dim.label, dim.unit, pos[raw_column(dim.key)], neg[raw_column(dim.key)],
+                                 rules.range_min_support)
+            if found:
+                return {"groups": [asdict(g) for g in found], "text": describe(found, group, other)}
+    return {"groups": [], "text": describe([], group, other)}

@@ -70,10 +70,13 @@ def open_pipeline(deals: pd.DataFrame) -> pd.DataFrame:
                              kind="mergesort").drop(columns="_amount").reset_index(drop=True)
 
 
-def nurture(deals: pd.DataFrame) -> pd.DataFrame:
-    """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first."""
+def nurture(deals: pd.DataFrame, gated: bool = True) -> pd.DataFrame:
+    """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. Empty when
+    the ICP has no gate (gated=False): without one, no deal is known to be right fit."""
     lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)
                  & (deals["fit"] == "fit")]
+    if not gated:
+        lost = lost.iloc[:0]
     when = [recontact(f"{r} {n}", d) for r, n, d in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"])]
     table = pd.DataFrame({"deal_id": lost["deal_id"], "account": _account(lost), "amount": lost["amount"],
                           "loss_reason": lost["loss_reason"], "loss_notes": lost["loss_notes"],

@@ -1,6 +1,7 @@
 """Is the proposed ICP any good? ICP health (fit vs non-fit accounts on win rate, contract value, time to close,
 expansion, retention and NPS, flagging where fit does worse), the pressure tests (recent losses under the old and
-the new ICP, best vs worst 20 % of customers, 100 fit accounts vs 10 random ones) and the money the draft cites.
+the new ICP, best vs worst 20 % of customers, 100 fit accounts vs 10 random ones; do deals lost to competitors look
+like the best customers) and the money the draft cites.
 
 Fit means passing the gate (icp.assess: no primary gate criterion failed, no negative gate criterion hit)."""
 from __future__ import annotations
@@ -10,7 +11,8 @@ from datetime import date
 
 import pandas as pd
 
-from winloss.crm.segments import UNKNOWN, Dimension
+from winloss.crm.loss_types import LossRules, find_keyword
+from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
 
 TOP_SHARE = 0.2  # best vs worst fifth of won accounts by composite score
 
@@ -150,3 +152,39 @@ def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, cri
             "open_outside_gate": float(amount[failing].sum()), "open_outside_gate_deals": int(failing.sum()),
             "removed_by": removed,
             "contract_value": {"fit": fit_cv, "fit_n": fit_n, "non_fit": other_cv, "non_fit_n": other_n}}
+
+
+def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: LossRules) -> dict:
+    """Do the deals lost to competitors look like the best customers? Compared on the share that matches the
+    best-customer profile (all primary criteria, no negative one) and the mean score."""
+    lost = closed[closed["outcome"] == "lost"]
+    to_competitor = lost[(lost["competitor"].str.strip() != "")
+                         | lost["loss_reason"].map(lambda t: bool(find_keyword(t, rules.competitor)))
+                         | lost["loss_notes"].map(lambda t: bool(find_keyword(t, rules.competitor)))]
+    other_lost = lost.drop(to_competitor.index)
+    best = won_accounts[won_accounts["cohort"] == "best"]
+    prob = won_accounts[won_accounts["cohort"] == "problematic"]
+
+    def group(frame) -> dict:
+        return {"n": int((frame["fit"] == "fit").sum()), "N": len(frame),
+                "mean_score": float(frame["score"].mean()) if len(frame) else math.nan}
+
+    comp, bst, prb, oth = group(to_competitor), group(best), group(prob), group(other_lost)
+    p = fisher_p(comp["n"], comp["N"] - comp["n"], bst["n"], bst["N"] - bst["n"])
+    share = comp["n"] / comp["N"] if comp["N"] else math.nan
+    best_share = bst["n"] / bst["N"] if bst["N"] else math.nan
+    if not comp["N"] or not bst["N"]:
+        answer = "cannot tell"
+    elif share >= 0.6 and share >= best_share - 0.25:
+        answer = "yes"
+    elif share < 0.4:
+        answer = "no"
+    else:
+        answer = "partly"
+    by_competitor = []
+    for name, frame in to_competitor.groupby(to_competitor["competitor"].str.strip().replace("", "(not named)"),
+                                             sort=True):
+        by_competitor.append({"competitor": name, "n_fit": int((frame["fit"] == "fit").sum()), "N": len(frame),
+                              "mean_score": float(frame["score"].mean())})
+    return {"answer": answer, "lost_to_competitor": comp, "best_customers": bst, "problematic_customers": prb,
+            "other_losses": oth, "p_value": p, "by_competitor": by_competitor}

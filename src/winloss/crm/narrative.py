@@ -307,4 +307,5 @@ def context(a: "CrmAnalysis") -> dict:
         "out_of_sample": {**a.out_of_sample, "text": out_of_sample_text(a),
                           "rows": backtest_rows(a.out_of_sample)},
         "health": health_rows(a), "pressure": pressure_texts(a), "recite": recite(a), "pipeline": pipeline(a),
+        "groups": a.groups,
     }

@@ -257,21 +257,5 @@ def load_vectors(conn: sqlite3.Connection) -> np.ndarray:
 
 def crm_extra(analysis) -> dict[str, dict[str, str]]:
     """The `extra` for write_database from the CRM stage (crm.analysis.CrmAnalysis, or None): for each interview
-    joined to a deal, the deal's account name, competitor and loss type."""
-    if analysis is None or not analysis.joins or analysis.deals.empty:
-        return {}
-    from winloss.crm.loss_types import TYPE_NAMES
-
-    deals = analysis.deals.drop_duplicates("deal_id").set_index("deal_id")
-    out = {}
-    for join in analysis.joins:
-        if not join.deal_id or join.deal_id not in deals.index:
-            continue
-        deal = deals.loc[join.deal_id]
-        kind = deal.get("loss_type")
-        out[join.interview_id] = {
-            "account": _text(deal.get("account_name")),
-            "competitor": _text(deal.get("competitor")),
-            "loss_type": TYPE_NAMES.get(int(kind), "") if isinstance(kind, (int, float)) and kind == kind else "",
-        }
-    return out
+    joined to a deal, the deal's account name, competitor and loss type, as the analysis gives them."""
+    return analysis.interview_fields() if analysis is not None else {}
