@@ -11,8 +11,9 @@ from datetime import date
 
 import pandas as pd
 
-from winloss.crm.loss_types import LossRules, find_keyword
+from winloss.crm.loss_types import find_keyword
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
+from winloss.crm.settings import LossRules
 
 TOP_SHARE = 0.2  # best vs worst fifth of won accounts by composite score
 
