@@ -1,0 +1,246 @@
+"""Stance of a statement toward us, the vendor: positive, negative or neutral. Pure functions, no model.
+
+Why not a sentiment model: general sentiment is not stance. "Clarion was cheaper" has no sentiment and is a loss
+reason; "our infosec team had a ninety-question questionnaire" sounds tedious and says nothing about us. Measured on
+the demo's answer key (fixtures/demo/stance_key.csv, docs/themes.md): VADER alone agrees on 35 %, nearest of 72
+MiniLM prototype sentences on 56 %. So the scorer below keeps VADER's lexicon for general words (minus the fillers
+that speech is full of: "honestly", "kind of", "like") and adds what interview talk about a vendor needs:
+- a small vendor-talk lexicon ("broke", "stale", "took forever", "plug and play", "same day", "on the roadmap");
+- negation over the three words before a cue, with "nobody", "no one" and "never" as negators, so "nobody ever
+  answered" and "it doesn't break" read the right way round;
+- a contrast rule: after "but" the clause counts 1.5 times, before it half;
+- competitors: praise of a named competitor ("Clarion's demo was really clean") is against us, its flaws for us;
+  words that are already relative to us ("cheaper", "flat fee") are not flipped;
+- regret: a counterfactual ("if the sync had just worked", "if we'd been live in a month") is a complaint.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+STANCES = ("positive", "negative", "neutral")
+THRESHOLD = 0.9  # |score| below this is neutral (score: summed valence, VADER's -4..4 scale per word)
+
+# Valence of words and phrases in interview talk about a vendor; phrases are matched before single words.
+# QUALITY words judge whoever the clause is about (flipped when that is a competitor); RELATIVE words already
+# say how we compare ("cheaper" is said of the other side), so they are never flipped.
+QUALITY: dict[str, float] = {
+    "plug and play": 2.5, "just worked": 2.0, "just connected": 2.0, "picked it up": 1.5, "picked those up": 1.5,
+    "same day": 2.0, "same afternoon": 2.0, "before lunch": 1.5, "before i logged off": 1.5, "in an hour": 1.5,
+    "in like an hour": 1.5, "right away": 1.0, "on the first try": 1.5, "turned that around": 1.5,
+    "kept it moving": 1.5, "dealt with it": 1.0, "stuck to it": 1.0, "walked us through": 1.5, "showed its work": 2.0,
+    "not a black box": 2.0, "shows up": 0.5, "no thank you": -2.0, "went quiet": -1.0, "fell apart": -2.0,
+    "took forever": -2.5, "a long time": -1.5, "too long": -2.0, "back and forth": -1.5, "on the roadmap": -2.0,
+    "not a lot of progress": -2.0, "pretty face": -2.0, "a lot of product": -1.5, "more to learn": -1.5,
+    "glaze over": -1.5, "tuned out": -1.5, "too many": -1.5, "nobody understood": -1.5, "nobody owned": -2.0,
+    "nobody really owned": -2.0, "dropped off": -2.0, "went back to": -1.5, "easy call": -0.5,
+    "smooth": 2.0, "seamless": 2.0, "straightforward": 1.5, "responsive": 2.0, "reliable": 2.0, "accurate": 2.0,
+    "accuracy": 1.0, "closer": 1.5, "closest": 1.5, "within": 0.8, "handled": 1.2, "fixed": 0.8, "fix": 0.3,
+    "answered": 1.2, "replied": 1.2, "explained": 1.0, "quick": 1.2, "quickly": 1.2, "fast": 1.2, "refreshing": 2.0,
+    "impressive": 2.0, "solid": 1.5, "trusts": 2.0, "trusted": 2.0, "believe": 0.8, "deciding": 1.5, "sold": 1.5,
+    "worth": 1.5, "value": 1.0, "reasonable": 1.2, "thoughtful": 1.6, "clear": 1.0, "clearly": 1.0, "shocked": 0.5,
+    "broke": -2.5, "broken": -2.5, "breaking": -2.5, "breaks": -2.5, "break": -1.5, "stale": -2.0, "slow": -1.8,
+    "slower": -1.5, "forever": -2.0, "clunky": -1.8, "rigid": -1.8, "limited": -1.5, "duplicate": -1.5,
+    "duplicates": -1.5, "inflated": -1.5, "basic": -1.2, "simplistic": -1.5, "crowded": -1.5, "busy": -0.8,
+    "confusing": -1.5, "rough": -1.5, "stopped": -1.5, "stop": -1.0, "waiting": -1.2, "wait": -1.0, "waited": -1.2,
+    "homework": -1.2, "chase": -1.2, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
+    "frozen": -0.5, "silently": -1.5, "quietly": -1.0, "lost": -1.0, "nobody": -1.0, "couldn't": -0.8,
+    "can't": -0.8, "cannot": -0.8, "wasn't": -0.3, "didn't": -0.3, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
+    "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
+    "nightly": -1.0, "yesterday's": -1.0, "mostly cost": -1.5,
+}
+RELATIVE: dict[str, float] = {
+    "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
+    "per-seat": -1.0, "per seat": -1.0, "per-user": -1.0, "per user": -1.0, "seat price": -1.0, "seats": -0.3,
+    "expensive": -1.8, "higher": -0.8, "more than": -0.3, "price increase": -1.5, "twice the money": -2.0,
+    "double": -0.8, "well above": -1.5, "export": -1.0, "exporting": -1.2, "exports": -0.8, "by hand": -1.0,
+    "more like": -1.5, "simpler": -1.2, "cleaner": -1.2, "easier": -0.5, "better demo": -2.0,
+    "demoed better": -2.0, "ready on day one": -2.0, "momentum was on their side": -2.0, "rounding error": 1.5,
+    "pays for itself": 2.5, "a ramp": 1.0, "don't count": 1.0,
+}
+# VADER words that in speech are fillers or hedges, not judgements ("honestly", "kind of", "pretty fast", "like").
+FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay", "ok", "sorry", "no", "want",
+           "please", "thank", "thanks", "ha", "haha", "lol", "well", "sure", "joking", "fun", "true", "interested",
+           "care", "cares", "big", "share", "agreed", "agree", "number", "god", "chance", "party", "hand",
+           "support", "supported", "play", "important", "matter", "matters", "ready", "top", "cut", "cutting",
+           "freeze", "united", "save", "credit", "wish", "hope", "hopefully", "bridge", "hard", "super",
+           "straight", "security", "secure", "question", "questions", "pay", "paid", "paying", "weeks", "reach",
+           "popular", "lead", "win", "won", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
+NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
+            "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
+CONTRACTION = re.compile(r"n't\b")
+COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d|would|were)\b|\bwould have\b|\bwould've\b", re.I)
+WISH = re.compile(r"\bi'd (love|like|want)\b|\bi want(ed)? to be able\b|\bi wish\b", re.I)
+CONTRAST = re.compile(r"\bbut\b", re.I)
+# Patterns that carry a stance without a judgement word. Weights in the same valence units.
+PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.I), w) for p, w in (
+    # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
+    (r"\b(couldn't|can't|cannot|could not|can not|unable to|wasn't able to|weren't able to|no way to)"
+     r"( really| even| just)? (build|make|recreate|change|add|customi[sz]e|filter|combine|see|get|do|show|trust"
+     r"|defend|prove|sell|use)\b", -1.8),
+    (r"\b(don't|doesn't|didn't|won't) (let|allow) (you|us|me)\b", -1.8),
+    (r"\b(didn't|doesn't|did not|does not|never) work(ed)?\b", -1.8),
+    # waiting: "two, three days to hear back", "one ticket open for five weeks", "four months before anybody"
+    (r"\b(days|weeks|months) (before|until|to hear|later|of setup|of that)\b", -1.5),
+    (r"\b(open|waiting|waited|sat|sit|stuck) (for )?(like |about |almost )?(a|two|three|four|five|six|ten|several"
+     r"|a few|a couple of)? ?(days?|weeks?|months?)\b", -1.5),
+    (r"\btook (us )?(almost |about |like |maybe )?(two|three|four|five|six|nine|several|a few)? ?(months|weeks)\b",
+     -1.5),
+    # speed: "in like an afternoon", "by the second week", "in a couple of days", "live in about three weeks"
+    (r"\b(in|within) (like |about |just )?(a|an|one|two|a few|a couple of|a couple)? ?(minutes?|hours?|days?"
+     r"|afternoon)\b", 1.5),
+    (r"\bby (the )?(day|week) (one|two|three|\w+)\b|\bby the (second|third) week\b", 1.5),
+    (r"\blive in (about |like |just )?(a|two|three|a few|a couple of)? ?(days|weeks?)\b", 1.5),
+    # workarounds: the customer is back in a spreadsheet
+    (r"\b(in|to|into) (excel|sheets|a spreadsheet|spreadsheets|google sheets)\b", -1.2),
+    (r"\bspending hours\b|\bhours in\b", -1.2),
+))
+WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*|n't")
+
+
+@dataclass(frozen=True)
+class StanceCall:
+    stance: str
+    score: float
+
+
+@lru_cache(maxsize=1)
+def _vader_lexicon() -> dict[str, float]:
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return {w: v for w, v in SentimentIntensityAnalyzer().lexicon.items() if w not in FILLERS and " " not in w}
+
+
+def _tokens(text: str) -> list[str]:
+    text = text.lower().replace("\u2019", "'")
+    text = CONTRACTION.sub(" n't", text)
+    return WORD.findall(text)
+
+
+def _phrases(tokens: list[str], lexicon: dict[str, float]) -> list[tuple[int, str, float]]:
+    """(position, phrase, valence) of every cue, longest phrase first at each position, no overlaps."""
+    found = []
+    i = 0
+    while i < len(tokens):
+        for n in (5, 4, 3, 2, 1):
+            phrase = " ".join(tokens[i:i + n])
+            if len(tokens) - i >= n and phrase in lexicon:
+                found.append((i, phrase, lexicon[phrase]))
+                i += n
+                break
+        else:
+            i += 1
+    return found
+
+
+def _negated(tokens: list[str], at: int) -> bool:
+    window = tokens[max(0, at - 3):at]
+    return any(t in NEGATORS for t in window) or " ".join(window[-2:]) == "no one"
+
+
+US = ("you", "your", "yours", "you'd", "you're", "you've", "you guys")
+
+
+def names_competitor(text: str, competitors: frozenset[str]) -> bool:
+    low = text.lower()
+    return any(re.search(rf"\b{re.escape(name)}\b", low) for name in competitors)
+
+
+def clause_score(text: str, competitors: frozenset[str], about_competitor: bool = False) -> float:
+    """about_competitor: the statement names a competitor, so a clause that does not name us is about them."""
+    tokens = _tokens(text)
+    about_competitor = (about_competitor or names_competitor(text, competitors)) and not any(t in US for t in tokens)
+    quality = {**_vader_lexicon(), **QUALITY}
+    score = 0.0
+    for lexicon, flip in ((quality, about_competitor), (RELATIVE, False)):
+        for at, phrase, valence in _phrases(tokens, lexicon):
+            if phrase in NEGATORS and valence < 0:  # "nobody" alone is a cue; negating another cue it is not
+                if any(p > at and p <= at + 3 for p, _, _ in _phrases(tokens, quality) if p != at):
+                    continue
+            v = -0.74 * valence if _negated(tokens, at) and phrase not in NEGATORS else valence
+            score += -v if flip else v
+    return score
+
+
+def score_statement(text: str, competitors: frozenset[str] = frozenset()) -> float:
+    """Summed valence toward us; > 0 for us, < 0 against us."""
+    parts = CONTRAST.split(text)
+    rival = names_competitor(text, competitors)
+    if len(parts) == 1:
+        score = clause_score(text, competitors, rival)
+    else:
+        before, after = " but ".join(parts[:-1]), parts[-1]
+        score = 0.5 * clause_score(before, competitors, rival) + 1.5 * clause_score(after, competitors, rival)
+    score += sum(w for pattern, w in PATTERNS if pattern.search(text))
+    if COUNTERFACTUAL.search(text) or WISH.search(text):
+        score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
+    return score
+
+
+def stance_of(text: str, competitors: Iterable[str] = ()) -> StanceCall:
+    names = frozenset(n.lower() for n in competitors if n)
+    score = score_statement(text, names)
+    stance = "positive" if score >= THRESHOLD else "negative" if score <= -THRESHOLD else "neutral"
+    return StanceCall(stance, round(score, 3))
+
+
+def stances(texts: Iterable[str], competitors: Iterable[str] = ()) -> list[str]:
+    names = tuple(competitors)
+    return [stance_of(t, names).stance for t in texts]
+
+
+
+NEIGHBOUR_WEIGHT = 0.5  # an answer tends to keep one stance: the statements beside it in the turn lend theirs
+LEXICON_WEIGHT = 0.4  # log-odds per valence unit of the lexicon score, added to the example model's log-odds
+EXAMPLE_C = 0.3  # regularisation of the example model: few examples, so a smooth boundary
+
+
+def lexicon_scores(statements, competitors: Iterable[str] = ()) -> list[float]:
+    """Each statement's own score plus, at half weight, the mean of the statements next to it in the same turn
+    ("We mapped the custom stages in an afternoon." after "your connector just picked it up")."""
+    names = frozenset(n.lower() for n in competitors if n)
+    own = [score_statement(s.text, names) for s in statements]
+    out = []
+    for i, s in enumerate(statements):
+        near = [own[j] for j in (i - 1, i + 1) if 0 <= j < len(statements)
+                and statements[j].interview_id == s.interview_id and statements[j].turn_index == s.turn_index]
+        out.append(own[i] + (NEIGHBOUR_WEIGHT * sum(near) / len(near) if near else 0.0))
+    return out
+
+
+def example_log_odds(vectors: np.ndarray, example_vectors: np.ndarray, example_labels: list[str]) -> np.ndarray:
+    """Log-probabilities (rows: statements; columns: STANCES) of a logistic regression fitted on the examples."""
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(C=EXAMPLE_C, max_iter=3000).fit(example_vectors, example_labels)
+    proba = model.predict_proba(vectors)
+    order = [list(model.classes_).index(c) for c in STANCES]
+    return np.log(proba[:, order] + 1e-9)
+
+
+def combine(log_odds: np.ndarray, lexicon: list[float]) -> list[StanceCall]:
+    """Lexicon evidence moves the example model's log-odds toward positive or negative."""
+    lex = np.clip(np.asarray(lexicon, dtype=float), -4, 4)
+    z = log_odds.copy()
+    z[:, 0] += LEXICON_WEIGHT * lex
+    z[:, 1] -= LEXICON_WEIGHT * lex
+    best = z.argmax(axis=1)
+    return [StanceCall(STANCES[int(b)], round(float(x), 3)) for b, x in zip(best, lex)]
+
+
+def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = ()
+                      ) -> list[StanceCall]:
+    """The stance of every statement. `vectors`: the statements' own (not context-mixed) embeddings; `embedder`
+    embeds the examples (cached like every other text)."""
+    if not statements:
+        return []
+    from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
+
+    examples = POSITIVE + NEGATIVE + NEUTRAL
+    labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
+    log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels)
+    return combine(log_odds, lexicon_scores(statements, competitors))
