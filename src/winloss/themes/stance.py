@@ -6,7 +6,7 @@ the demo's answer key (fixtures/demo/stance_key.csv, docs/themes.md): VADER alon
 MiniLM prototype sentences on 56 %. So the scorer below keeps VADER's lexicon for general words (minus the fillers
 that speech is full of: "honestly", "kind of", "like") and adds what interview talk about a vendor needs:
 - a small vendor-talk lexicon ("broke", "stale", "took forever", "plug and play", "same day", "on the roadmap");
-- negation over the three words before a cue, with "nobody", "no one" and "never" as negators, so "nobody ever
+- negation over the four words before a cue, with "nobody", "no one" and "never" as negators, so "nobody ever
   answered" and "it doesn't break" read the right way round;
 - a contrast rule: after "but" the clause counts 1.5 times, before it half;
 - competitors: praise of a named competitor ("Clarion's demo was really clean") is against us, its flaws for us;
@@ -47,7 +47,7 @@ QUALITY: dict[str, float] = {
     "slower": -1.5, "forever": -2.0, "clunky": -1.8, "rigid": -1.8, "limited": -1.5, "duplicate": -1.5,
     "duplicates": -1.5, "inflated": -1.5, "basic": -1.2, "simplistic": -1.5, "crowded": -1.5, "busy": -0.8,
     "confusing": -1.5, "rough": -1.5, "stopped": -1.5, "stop": -1.0, "waiting": -1.2, "wait": -1.0, "waited": -1.2,
-    "homework": -1.2, "chase": -1.2, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
+    "homework": -1.2, "chase": -1.5, "reached out": 1.2, "reach out": 0.5, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
     "frozen": -0.5, "silently": -1.5, "quietly": -1.0, "lost": -1.0, "nobody": -1.0, "couldn't": -0.8,
     "can't": -0.8, "cannot": -0.8, "wasn't": -0.3, "didn't": -0.3, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
     "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
@@ -73,26 +73,26 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
 NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
             "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
 CONTRACTION = re.compile(r"n't\b")
-COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d|would|were)\b|\bwould have\b|\bwould've\b", re.I)
-WISH = re.compile(r"\bi'd (love|like|want)\b|\bi want(ed)? to be able\b|\bi wish\b", re.I)
-CONTRAST = re.compile(r"\bbut\b", re.I)
+COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d|would|were)\b|\bwould have\b|\bwould've\b", re.IGNORECASE)
+WISH = re.compile(r"\bi'd (love|like|want)\b|\bi want(ed)? to be able\b|\bi wish\b", re.IGNORECASE)
+CONTRAST = re.compile(r"\bbut\b", re.IGNORECASE)
 # Patterns that carry a stance without a judgement word. Weights in the same valence units.
-PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.I), w) for p, w in (
+PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNORECASE), w) for p, w in (
     # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
-    (r"\b(couldn't|can't|cannot|could not|can not|unable to|wasn't able to|weren't able to|no way to)"
-     r"( really| even| just)? (build|make|recreate|change|add|customi[sz]e|filter|combine|see|get|do|show|trust"
-     r"|defend|prove|sell|use)\b", -1.8),
+    ((r"\b(couldn't|can't|cannot|could not|can not|unable to|wasn't able to|weren't able to|no way to)"
+      r"( really| even| just)? (build|make|recreate|change|add|customi[sz]e|filter|combine|see|get|do|show|trust"
+      r"|defend|prove|sell|use)\b"), -1.8),
     (r"\b(don't|doesn't|didn't|won't) (let|allow) (you|us|me)\b", -1.8),
     (r"\b(didn't|doesn't|did not|does not|never) work(ed)?\b", -1.8),
     # waiting: "two, three days to hear back", "one ticket open for five weeks", "four months before anybody"
     (r"\b(days|weeks|months) (before|until|to hear|later|of setup|of that)\b", -1.5),
-    (r"\b(open|waiting|waited|sat|sit|stuck) (for )?(like |about |almost )?(a|two|three|four|five|six|ten|several"
-     r"|a few|a couple of)? ?(days?|weeks?|months?)\b", -1.5),
+    ((r"\b(open|waiting|waited|sat|sit|stuck) (for )?(like |about |almost )?(a|two|three|four|five|six|ten|several"
+      r"|a few|a couple of)? ?(days?|weeks?|months?)\b"), -1.5),
     (r"\btook (us )?(almost |about |like |maybe )?(two|three|four|five|six|nine|several|a few)? ?(months|weeks)\b",
      -1.5),
     # speed: "in like an afternoon", "by the second week", "in a couple of days", "live in about three weeks"
-    (r"\b(in|within) (like |about |just )?(a|an|one|two|a few|a couple of|a couple)? ?(minutes?|hours?|days?"
-     r"|afternoon)\b", 1.5),
+    ((r"\b(in|within) (like |about |just )?(a|an|one|two|a few|a couple of|a couple)? ?(minutes?|hours?|days?"
+      r"|afternoon)\b"), 1.5),
     (r"\bby (the )?(day|week) (one|two|three|\w+)\b|\bby the (second|third) week\b", 1.5),
     (r"\blive in (about |like |just )?(a|two|three|a few|a couple of)? ?(days|weeks?)\b", 1.5),
     # workarounds: the customer is back in a spreadsheet
@@ -109,10 +109,12 @@ class StanceCall:
 
 
 @lru_cache(maxsize=1)
-def _vader_lexicon() -> dict[str, float]:
+def _quality_lexicon() -> dict[str, float]:
+    """VADER's word valences without speech fillers, overridden by the vendor-talk QUALITY words."""
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-    return {w: v for w, v in SentimentIntensityAnalyzer().lexicon.items() if w not in FILLERS and " " not in w}
+    vader = SentimentIntensityAnalyzer().lexicon
+    return {**{w: v for w, v in vader.items() if w not in FILLERS and " " not in w}, **QUALITY}
 
 
 def _tokens(text: str) -> list[str]:
@@ -137,8 +139,11 @@ def _phrases(tokens: list[str], lexicon: dict[str, float]) -> list[tuple[int, st
     return found
 
 
+NEGATION_WINDOW = 4  # words before a cue that a negator reaches ("nobody on your side reached out")
+
+
 def _negated(tokens: list[str], at: int) -> bool:
-    window = tokens[max(0, at - 3):at]
+    window = tokens[max(0, at - NEGATION_WINDOW):at]
     return any(t in NEGATORS for t in window) or " ".join(window[-2:]) == "no one"
 
 
@@ -154,22 +159,30 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
     """about_competitor: the statement names a competitor, so a clause that does not name us is about them."""
     tokens = _tokens(text)
     about_competitor = (about_competitor or names_competitor(text, competitors)) and not any(t in US for t in tokens)
-    quality = {**_vader_lexicon(), **QUALITY}
+    quality = _phrases(tokens, _quality_lexicon())
+    starts = [at for at, _, _ in quality]
     score = 0.0
-    for lexicon, flip in ((quality, about_competitor), (RELATIVE, False)):
-        for at, phrase, valence in _phrases(tokens, lexicon):
-            if phrase in NEGATORS and valence < 0:  # "nobody" alone is a cue; negating another cue it is not
-                if any(p > at and p <= at + 3 for p, _, _ in _phrases(tokens, quality) if p != at):
-                    continue
-            v = -0.74 * valence if _negated(tokens, at) and phrase not in NEGATORS else valence
+    for cues, flip in ((quality, about_competitor), (_phrases(tokens, RELATIVE), False)):
+        for at, phrase, valence in cues:
+            if phrase in NEGATORS:
+                # "nobody" is a complaint on its own, but before another cue it only negates that one
+                if not any(at < p <= at + NEGATION_WINDOW for p in starts):
+                    score += valence
+                continue
+            # a negated complaint is faint praise ("not bad"); a negated good deed is a complaint ("nobody answered")
+            v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at) else valence
             score += -v if flip else v
     return score
 
 
-def score_statement(text: str, competitors: frozenset[str] = frozenset()) -> float:
-    """Summed valence toward us; > 0 for us, < 0 against us."""
+THEM = re.compile(r"\b(they|their|theirs|them)\b", re.IGNORECASE)
+
+
+def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_competitor: bool = False) -> float:
+    """Summed valence toward us; > 0 for us, < 0 against us. after_competitor: the statement before it, in the same
+    turn, named a competitor, so "their screens are real simple" is about that competitor."""
     parts = CONTRAST.split(text)
-    rival = names_competitor(text, competitors)
+    rival = names_competitor(text, competitors) or (after_competitor and bool(THEM.search(text)))
     if len(parts) == 1:
         score = clause_score(text, competitors, rival)
     else:
@@ -181,17 +194,12 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset()) -> flo
     return score
 
 
-def stance_of(text: str, competitors: Iterable[str] = ()) -> StanceCall:
+def lexicon_stance(text: str, competitors: Iterable[str] = ()) -> StanceCall:
+    """One statement's stance from its own words only (no turn context, no example model)."""
     names = frozenset(n.lower() for n in competitors if n)
     score = score_statement(text, names)
     stance = "positive" if score >= THRESHOLD else "negative" if score <= -THRESHOLD else "neutral"
     return StanceCall(stance, round(score, 3))
-
-
-def stances(texts: Iterable[str], competitors: Iterable[str] = ()) -> list[str]:
-    names = tuple(competitors)
-    return [stance_of(t, names).stance for t in texts]
-
 
 
 NEIGHBOUR_WEIGHT = 0.5  # an answer tends to keep one stance: the statements beside it in the turn lend theirs
@@ -203,7 +211,12 @@ def lexicon_scores(statements, competitors: Iterable[str] = ()) -> list[float]:
     """Each statement's own score plus, at half weight, the mean of the statements next to it in the same turn
     ("We mapped the custom stages in an afternoon." after "your connector just picked it up")."""
     names = frozenset(n.lower() for n in competitors if n)
-    own = [score_statement(s.text, names) for s in statements]
+    own = []
+    for i, s in enumerate(statements):
+        prev = statements[i - 1] if i else None
+        after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
+            and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
+        own.append(score_statement(s.text, names, after))
     out = []
     for i, s in enumerate(statements):
         near = [own[j] for j in (i - 1, i + 1) if 0 <= j < len(statements)

@@ -1,0 +1,141 @@
+"""Findings on the demo study against its answer key: stance, planted themes, drivers, labels.
+
+The answer key is fixtures/demo/planted.json (each planted theme: interviews, a name, the drivers it should be) and
+fixtures/demo/stance_key.csv (467 statements of the planted themes, each with its planted theme and its stance
+toward us, read and labelled by hand before the stance scorer was written). Runs `winloss run` on the demo and
+scores its outputs. Odd-numbered interviews were looked at while the scorer's cues were chosen, even-numbered ones
+never: both halves are reported. Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo"
+
+
+def stance_agreement(statements: pd.DataFrame, key: pd.DataFrame) -> dict:
+    merged = key.merge(statements[["statement_id", "stance", "interview_id"]], on="statement_id",
+                       suffixes=("_key", ""))
+    tuned = merged["statement_id"].str[4:7].astype(int) % 2 == 1
+    agree = merged["stance_key"] == merged["stance"]
+    confusion = pd.crosstab(merged["stance_key"], merged["stance"]).to_dict()
+    # An interview's stance on a planted theme: the majority of its non-neutral statements (neutral if none or tied).
+    def majority(col):
+        def f(g):
+            pos, neg = (g[col] == "positive").sum(), (g[col] == "negative").sum()
+            return "positive" if pos > neg else "negative" if neg > pos else "neutral"
+        return merged.groupby(["interview_id", "planted_theme"]).apply(f, include_groups=False)
+    per_interview = majority("stance_key") == majority("stance")
+    return {"statements": len(merged), "agreement": round(float(agree.mean()), 3),
+            "agreement_tuned_half": round(float(agree[tuned].mean()), 3),
+            "agreement_held_out_half": round(float(agree[~tuned].mean()), 3),
+            "interview_theme_pairs": len(per_interview),
+            "interview_level_agreement": round(float(per_interview.mean()), 3),
+            "confusion_key_rows_pred_cols": {k: {r: int(n) for r, n in v.items()} for k, v in confusion.items()}}
+
+
+def theme_of_planted(statements: pd.DataFrame, key: pd.DataFrame) -> tuple[dict, dict]:
+    """For each found theme, the planted theme most of its keyed statements belong to; and recovery per planted
+    theme (best found theme's coverage of the planted statements and its purity)."""
+    merged = key.merge(statements[["statement_id", "theme_id"]], on="statement_id")
+    merged = merged[merged["theme_id"].fillna("") != ""]
+    about = {}
+    for tid, g in merged.groupby("theme_id"):
+        top = g["planted_theme"].value_counts()
+        about[tid] = (top.index[0], round(float(top.iloc[0] / len(g)), 3))
+    recovery = {}
+    for name, n_key in key["planted_theme"].value_counts().items():
+        best = {"theme_id": "", "coverage": 0.0, "purity": 0.0}
+        for tid, g in merged.groupby("theme_id"):
+            hit = int((g["planted_theme"] == name).sum())
+            cov, pur = hit / n_key, hit / len(g)
+            if (cov, pur) > (best["coverage"], best["purity"]):
+                best = {"theme_id": tid, "coverage": round(cov, 3), "purity": round(pur, 3)}
+        best["recovered"] = best["coverage"] >= 0.5 and best["purity"] >= 0.5
+        recovery[name] = best
+    return about, recovery
+
+
+def driver_scores(run: dict, about: dict, planted: dict, report: str) -> dict:
+    drivers = run.get("drivers", [])
+    expected = [(name, d["cohort"], d["stance"]) for name, v in planted.items() for d in v.get("drivers", [])]
+    found = {(about.get(d["theme_id"], ("?", 0))[0], d["cohort"], d["stance"]) for d in drivers}
+    hits = [e for e in expected if e in found]
+    wrong = sorted({(about.get(d["theme_id"], ("?", 0))[0], d["cohort"], d["stance"], d["theme_id"])
+                    for d in drivers} - {(*e, t) for e in expected for t in about if about[t][0] == e[0]})
+    flips = [d for d in drivers if d["flip"]]
+    flip_planted = sorted({about.get(d["theme_id"], ("?", 0))[0] for d in flips})
+    sections = {"won": "## Why we win", "lost": "## Why we lose", "churned": "## Why customers churn"}
+    in_report = all(sections[d["cohort"]] in report and f"({d['theme_id']})" in report for d in drivers)
+    return {"expected": len(expected), "found": len(hits), "missed": [list(e) for e in expected if e not in found],
+            "unexpected": [list(w) for w in wrong], "flips_named_for": flip_planted,
+            "flip_sentences": sorted({d["flip"] for d in flips}), "all_in_report": in_report,
+            "drivers": [{k: d[k] for k in ("cohort", "theme_id", "label", "stance", "kind", "n", "N", "p", "q")}
+                        | {"about": about.get(d["theme_id"], ("?", 0))[0]} for d in drivers]}
+
+
+def label_similarity(themes: pd.DataFrame, about: dict, planted: dict) -> dict:
+    from winloss.themes.embedding import Embedder
+
+    pairs = [(r.label, planted[about[r.theme_id][0]]["name"], r.theme_id) for r in themes.itertuples()
+             if r.theme_id in about and about[r.theme_id][1] >= 0.5]
+    if not pairs:
+        return {"pairs": 0}
+    e = Embedder(None)
+    a, b = e.encode([p[0] for p in pairs]), e.encode([p[1] for p in pairs])
+    sims = (a * b).sum(axis=1)
+    return {"pairs": len(pairs), "mean_similarity": round(float(sims.mean()), 3),
+            "labels": [{"theme_id": t, "label": la, "planted": pl, "similarity": round(float(s), 3)}
+                       for (la, pl, t), s in zip(pairs, sims)]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_findings.json"))
+    args = ap.parse_args()
+    from winloss.pipeline import run
+
+    planted = json.loads((DEMO / "planted.json").read_text(encoding="utf-8"))
+    key = pd.read_csv(DEMO / "stance_key.csv")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        run(DEMO, Path(tmp) / "out", log=lambda *_: None)
+        secs = time.perf_counter() - t0
+        out = Path(tmp) / "out"
+        statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
+        themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
+        record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        report = (out / "report.md").read_text(encoding="utf-8")
+    about, recovery = theme_of_planted(statements, key)
+    result = {
+        "study": "fixtures/demo", "run_s": round(secs, 1), "stance_s": record["timings"]["stages_s"].get("stance"),
+        "stance": stance_agreement(statements, key),
+        "planted_recovered": sum(v["recovered"] for v in recovery.values()), "planted": len(recovery),
+        "recovery": recovery, "drivers": driver_scores(record, about, planted, report),
+        "labels": label_similarity(themes, about, planted),
+        "themes": len(themes), "unassigned": round(float((statements["theme_id"] == "").mean()), 3),
+    }
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    s, d = result["stance"], result["drivers"]
+    print(f"stance agreement {s['agreement']:.1%} (tuned half {s['agreement_tuned_half']:.1%}, held-out half "
+          f"{s['agreement_held_out_half']:.1%}; interview x theme {s['interview_level_agreement']:.1%})")
+    print(f"planted themes recovered {result['planted_recovered']} of {result['planted']}; drivers {d['found']} of "
+          f"{d['expected']} expected, {len(d['unexpected'])} unexpected, flips named for {d['flips_named_for']}")
+    print(f"label similarity to planted names {result['labels'].get('mean_similarity')}")
+    print(f"-> {args.out}")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()

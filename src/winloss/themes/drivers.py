@@ -1,0 +1,249 @@
+"""Drivers: why we win, why we lose, why customers churn, as theme x stance evidence. Pure functions over tables.
+
+A win driver is a theme whose *positive* mentions come from won interviews more often than from the others; a loss
+or churn driver is one whose *negative* mentions are over-represented among lost or churned interviews. Counted in
+interviews, never statements ("n of N"), tested with a one-sided Fisher exact test of that cohort against the rest
+(the direction is the claim), Benjamini-Hochberg over every theme x cohort tested. A theme that drives a win and,
+with the opposite stance, a loss or churn is a flip: the analyst's finding that its absence costs us.
+A lost cohort's theme whose mentions are mostly neutral (a budget freeze, a reorg) is reported as a circumstance:
+it explains losses without saying anything against us.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy.stats import fisher_exact
+
+from winloss.themes.quotes import MIN_QUOTE_WORDS
+from winloss.themes.stats import benjamini_hochberg, theme_sort_key
+
+# cohort -> (stance that drives it, how the report says that stance)
+DIRECTIONS = {"won": ("positive", "praised"), "lost": ("negative", "criticised or missed"),
+              "churned": ("negative", "criticised or missed")}
+OPPOSITE = {"positive": "negative", "negative": "positive"}
+MIN_INTERVIEWS = 3  # fewer interviews than this in the cohort with the stance: an anecdote, not a driver
+MAX_P = 0.10  # one-sided Fisher p at or below this (and lift > 1) makes a driver; q is shown beside it
+QUOTES = 3
+
+
+@dataclass(frozen=True)
+class DriverQuote:
+    statement_id: str
+    interview_id: str
+    cohort: str
+    speaker: str
+    start: float | None
+    quote: str
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Interviews of one cohort that mention a theme with one stance, against the other cohorts."""
+    theme_id: str
+    cohort: str
+    stance: str
+    n: int
+    N: int
+    n_other: int
+    N_other: int
+    lift: float
+    p: float
+    q: float = math.nan
+
+    @property
+    def share(self) -> float:
+        return self.n / self.N if self.N else math.nan
+
+
+@dataclass(frozen=True)
+class Driver:
+    theme_id: str
+    label: str
+    cohort: str  # won / lost / churned
+    stance: str  # the stance whose mentions drive it (neutral for a circumstance)
+    kind: str  # "driver" or "circumstance"
+    evidence: Evidence
+    verb: str  # "praised", "criticised or missed", "mentioned as a circumstance"
+    flip: str = ""  # "praised in 9 of 14 won interviews; criticised or missed in 6 of 9 churned", else ""
+    interviews: tuple[str, ...] = ()
+    competitors: tuple[tuple[str, int], ...] = ()  # lost drivers: the interviews' CRM competitor, most first
+    loss_types: tuple[tuple[str, int], ...] = ()
+    quotes: tuple[DriverQuote, ...] = field(default_factory=tuple)
+
+    @property
+    def text(self) -> str:
+        e = self.evidence
+        return (f"{self.verb} in {e.n} of {e.N} {e.cohort} interviews vs {e.n_other} of {e.N_other} others "
+                f"(lift {_lift(e.lift)}, one-sided Fisher p {_p(e.p)}, q {_p(e.q)})")
+
+
+def _lift(value: float) -> str:
+    return "∞" if math.isinf(value) else f"{value:.1f}×"
+
+
+def _p(value: float) -> str:
+    return "<0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def stance_presence(statements: pd.DataFrame) -> pd.DataFrame:
+    """One row per (theme, interview, stance) that occurs; statements: interview_id, cohort, theme_id, stance."""
+    rows = statements[statements["theme_id"].astype(str) != ""]
+    return rows[["theme_id", "interview_id", "cohort", "stance"]].drop_duplicates()
+
+
+def stance_counts(statements: pd.DataFrame, cohort_sizes: dict[str, int]) -> pd.DataFrame:
+    """Interviews per theme, cohort and stance (an interview that both praises and criticises counts in both)."""
+    presence = stance_presence(statements)
+    counts = presence.groupby(["theme_id", "cohort", "stance"]).size()
+    rows = []
+    for theme_id in sorted(presence["theme_id"].unique(), key=theme_sort_key):
+        for cohort in cohort_sizes:
+            rows.append({"theme_id": theme_id, "cohort": cohort,
+                         **{f"interviews_{s}": int(counts.get((theme_id, cohort, s), 0))
+                            for s in ("positive", "negative", "neutral")}})
+    return pd.DataFrame(rows, columns=["theme_id", "cohort", "interviews_positive", "interviews_negative",
+                                       "interviews_neutral"])
+
+
+def one_sided(a: int, n: int, b: int, m: int) -> tuple[float, float]:
+    """Lift of a/n over b/m and the one-sided Fisher p that the cohort's share is the larger."""
+    if n == 0 or m == 0:
+        return math.nan, 1.0
+    share, other = a / n, b / m
+    lift = share / other if other > 0 else (math.inf if share > 0 else math.nan)
+    _, p = fisher_exact([[a, n - a], [b, m - b]], alternative="greater")
+    return lift, float(p)
+
+
+def evidence_table(statements: pd.DataFrame, cohort_sizes: dict[str, int]) -> list[Evidence]:
+    """Every theme x cohort x stance test the drivers need, with BH q-values over all of them."""
+    presence = stance_presence(statements)
+    total = sum(cohort_sizes.values())
+    tests: list[Evidence] = []
+    for theme_id in sorted(presence["theme_id"].unique(), key=theme_sort_key):
+        theme = presence[presence["theme_id"] == theme_id]
+        for cohort, size in cohort_sizes.items():
+            for stance in ("positive", "negative", "neutral"):
+                ids = theme[theme["stance"] == stance]
+                a = ids.loc[ids["cohort"] == cohort, "interview_id"].nunique()
+                b = ids.loc[ids["cohort"] != cohort, "interview_id"].nunique()
+                lift, p = one_sided(a, size, b, total - size)
+                tests.append(Evidence(theme_id, cohort, stance, a, size, b, total - size, lift, p))
+    q = benjamini_hochberg([t.p for t in tests])
+    return [Evidence(**{**t.__dict__, "q": qi}) for t, qi in zip(tests, q)]
+
+
+def _is_driver(e: Evidence) -> bool:
+    return e.n >= MIN_INTERVIEWS and e.p <= MAX_P and (math.isinf(e.lift) or e.lift > 1)
+
+
+def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels: dict[str, str],
+                 extra: dict[str, dict[str, str]] | None = None) -> dict[str, list[Driver]]:
+    """Drivers per cohort ("won", "lost", "churned"), strongest first (p, then the widest share, then theme id).
+
+    statements: interview_id, cohort, theme_id ("" unassigned), stance; only finding themes (no small talk).
+    labels: theme_id -> label. extra: interview_id -> {"competitor": ..., "loss_type": ...} from the CRM, if any.
+    """
+    tests = {(e.theme_id, e.cohort, e.stance): e for e in evidence_table(statements, cohort_sizes)}
+    presence = stance_presence(statements)
+    found: dict[str, list[Driver]] = {c: [] for c in DIRECTIONS if c in cohort_sizes}
+    for (theme_id, cohort, stance), e in tests.items():
+        if cohort not in found:
+            continue
+        want, verb = DIRECTIONS[cohort]
+        if stance == want and _is_driver(e):
+            kind = "driver"
+        elif stance == "neutral" and cohort == "lost" and _is_driver(e) and not _is_driver(
+                tests[(theme_id, cohort, want)]) and _mostly_neutral(presence, theme_id, cohort):
+            kind, verb = "circumstance", "mentioned as a circumstance, not a judgement of us,"
+        else:
+            continue
+        ids = tuple(sorted(presence.loc[(presence["theme_id"] == theme_id) & (presence["cohort"] == cohort)
+                                        & (presence["stance"] == stance), "interview_id"]))
+        found[cohort].append(Driver(theme_id, labels.get(theme_id, theme_id), cohort, stance, kind, e, verb,
+                                    interviews=ids, competitors=_tally(ids, extra, "competitor"),
+                                    loss_types=_tally(ids, extra, "loss_type")))
+    flips = _flips(found)
+    for cohort, drivers in found.items():
+        drivers[:] = sorted((_with_flip(d, flips) for d in drivers),
+                            key=lambda d: (d.kind != "driver", round(d.evidence.p, 12), -d.evidence.share,
+                                           theme_sort_key(d.theme_id)))
+    return found
+
+
+def _mostly_neutral(presence: pd.DataFrame, theme_id: str, cohort: str) -> bool:
+    rows = presence[(presence["theme_id"] == theme_id) & (presence["cohort"] == cohort)]
+    neutral = rows.loc[rows["stance"] == "neutral", "interview_id"].nunique()
+    negative = rows.loc[rows["stance"] == "negative", "interview_id"].nunique()
+    return neutral > negative
+
+
+def _tally(ids: tuple[str, ...], extra: dict[str, dict[str, str]] | None, key: str) -> tuple[tuple[str, int], ...]:
+    if not extra:
+        return ()
+    values = [extra.get(i, {}).get(key, "") for i in ids]
+    counts: dict[str, int] = {}
+    for v in values:
+        if v:
+            counts[v] = counts.get(v, 0) + 1
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _flips(found: dict[str, list[Driver]]) -> dict[str, str]:
+    """theme_id -> the flip sentence, for themes that drive a win (praised) and a loss or churn (criticised)."""
+    out = {}
+    wins = {d.theme_id: d for d in found.get("won", []) if d.kind == "driver"}
+    for cohort in ("churned", "lost"):
+        for d in found.get(cohort, []):
+            w = wins.get(d.theme_id)
+            if d.kind != "driver" or w is None or d.theme_id in out:
+                continue
+            out[d.theme_id] = (f"praised in {w.evidence.n} of {w.evidence.N} won interviews; criticised or missed "
+                               f"in {d.evidence.n} of {d.evidence.N} {cohort}")
+    return out
+
+
+def _with_flip(d: Driver, flips: dict[str, str]) -> Driver:
+    return Driver(**{**d.__dict__, "flip": flips.get(d.theme_id, "")})
+
+
+def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, limit: int = QUOTES
+                  ) -> tuple[DriverQuote, ...]:
+    """The most central statements of the driver's theme, cohort and stance, one per interview.
+
+    rows: statements (with a positional `row` column into `vectors`, and statement_id, interview_id, cohort,
+    speaker, start, text, theme_id, stance, optionally stance_score) that may be quoted: already checked to be
+    verbatim by the caller.
+    """
+    pool = rows[(rows["theme_id"] == driver.theme_id) & (rows["cohort"] == driver.cohort)
+                & (rows["stance"] == driver.stance)]
+    if pool.empty:
+        return ()
+    v = vectors[pool["row"].to_numpy()]
+    centroid = v.mean(axis=0)
+    centroid /= np.linalg.norm(centroid) or 1.0
+    short = pool["text"].str.split().str.len() < MIN_QUOTE_WORDS  # a fragment proves little: last resort
+    # A statement whose own words carry the stance says the driver; one that got it from its neighbours comes later.
+    sign = {"positive": 1.0, "negative": -1.0}.get(driver.stance, 0.0)
+    weak = (pool["stance_score"] * sign < 1.0) if sign and "stance_score" in pool else False
+    ranked = pool.assign(c=np.round(v @ centroid, 6), short=short, weak=weak).sort_values(
+        ["short", "weak", "c", "statement_id"], ascending=[True, True, False, True], kind="mergesort")
+    picked, used = [], set()
+    for r in ranked.itertuples():
+        if r.interview_id in used:
+            continue  # one interview twice would overstate the evidence
+        used.add(r.interview_id)
+        picked.append(DriverQuote(r.statement_id, r.interview_id, r.cohort, r.speaker,
+                                  None if pd.isna(r.start) else float(r.start), r.text))
+        if len(picked) == limit:
+            break
+    return tuple(picked)
+
+
+def with_quotes(found: dict[str, list[Driver]], rows: pd.DataFrame, vectors: np.ndarray
+                ) -> dict[str, list[Driver]]:
+    return {c: [Driver(**{**d.__dict__, "quotes": driver_quotes(d, rows, vectors)}) for d in ds]
+            for c, ds in found.items()}

@@ -1,0 +1,103 @@
+"""Drivers from theme x stance tables: direction, n of N, the exact test, flips, circumstances, quotes."""
+import numpy as np
+import pandas as pd
+
+from winloss.themes.drivers import driver_quotes, find_drivers, stance_counts, with_quotes
+
+SIZES = {"won": 8, "lost": 8, "churned": 8}
+
+
+def table(rows):
+    """rows: (interview, cohort, theme, stance, text)"""
+    df = pd.DataFrame(rows, columns=["interview_id", "cohort", "theme_id", "stance", "text"])
+    df["statement_id"] = [f"{r.interview_id}.{i:03d}" for i, r in enumerate(df.itertuples())]
+    df["speaker"], df["start"] = "Customer", 1.0
+    return df
+
+
+def study():
+    rows = []
+    for k in range(8):
+        rows.append((f"W{k}", "won", "T01", "positive", f"Support answered the same day, every time, ticket {k}."))
+        rows.append((f"L{k}", "lost", "T02", "negative", f"Their price was far higher than the others, quote {k}."))
+        if k < 6:
+            rows.append((f"C{k}", "churned", "T01", "negative", f"Support took a week to reply to ticket {k} again."))
+        if k < 5:
+            rows.append((f"L{k}", "lost", "T03", "neutral", f"Our budget was frozen for the whole year, case {k}."))
+        rows.append((f"W{k}", "won", "T02", "neutral", f"We talked about price with finance at some point {k}."))
+    rows.append(("C7", "churned", "T01", "positive", "Support was fine at first, the first months."))
+    return table(rows)
+
+
+def test_win_and_churn_drivers_have_their_direction_and_a_flip_is_named():
+    found = find_drivers(study(), SIZES, {"T01": "Support responsiveness", "T02": "Price", "T03": "Budget"})
+    won = {d.theme_id: d for d in found["won"]}
+    churned = {d.theme_id: d for d in found["churned"]}
+    assert won["T01"].stance == "positive" and won["T01"].evidence.n == 8 and won["T01"].evidence.N == 8
+    assert churned["T01"].stance == "negative" and churned["T01"].evidence.n == 6
+    assert won["T01"].flip == churned["T01"].flip == \
+        "praised in 8 of 8 won interviews; criticised or missed in 6 of 8 churned"
+    assert won["T01"].evidence.p < 0.01 and 0 < won["T01"].evidence.q <= 1
+    assert "praised in 8 of 8 won interviews vs 1 of 16 others" in won["T01"].text
+
+
+def test_a_neutral_theme_of_lost_deals_is_a_circumstance_not_a_criticism():
+    found = find_drivers(study(), SIZES, {})
+    lost = {d.theme_id: d for d in found["lost"]}
+    assert lost["T02"].kind == "driver" and lost["T02"].stance == "negative"
+    assert lost["T03"].kind == "circumstance" and lost["T03"].stance == "neutral"
+    assert [d.kind for d in found["lost"]] == ["driver", "circumstance"]  # drivers first
+
+
+def test_loss_drivers_tally_the_crm_competitor_and_loss_type():
+    extra = {f"L{k}": {"competitor": "Clarion" if k < 5 else "Tallyhub", "loss_type": "competitive"}
+             for k in range(8)}
+    lost = {d.theme_id: d for d in find_drivers(study(), SIZES, {}, extra)["lost"]}
+    assert lost["T02"].competitors == (("Clarion", 5), ("Tallyhub", 3))
+    assert lost["T02"].loss_types == (("competitive", 8),)
+
+
+def test_a_theme_mentioned_evenly_is_no_driver():
+    rows = [(f"{c[0].upper()}{k}", c, "T09", "negative", f"The mobile view is rough, {c} {k}.")
+            for c in SIZES for k in range(4)]
+    assert find_drivers(table(rows), SIZES, {}) == {"won": [], "lost": [], "churned": []}
+
+
+def test_driver_quotes_have_the_driver_stance_and_come_from_different_interviews():
+    df = study()
+    # a second, negative statement in a won interview and a repeat from W0: neither may be quoted for the win
+    extra = table([("W0", "won", "T01", "negative", "Support once took two days to reply to me."),
+                   ("W0", "won", "T01", "positive", "Support answered the same day, every time, ticket 0.")])
+    df = pd.concat([df, extra], ignore_index=True)
+    df["row"] = np.arange(len(df))
+    vectors = np.random.default_rng(0).normal(size=(len(df), 8)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    found = with_quotes(find_drivers(df, SIZES, {}), df, vectors)
+    win = next(d for d in found["won"] if d.theme_id == "T01")
+    assert len(win.quotes) == 3
+    assert len({q.interview_id for q in win.quotes}) == 3
+    stance = dict(zip(df["statement_id"], df["stance"]))
+    assert all(stance[q.statement_id] == "positive" and q.cohort == "won" for q in win.quotes)
+    assert driver_quotes(win, df.iloc[0:0], vectors) == ()
+
+
+def test_stance_counts_count_interviews_per_stance():
+    counts = stance_counts(study(), SIZES).set_index(["theme_id", "cohort"])
+    assert counts.loc[("T01", "churned"), "interviews_negative"] == 6
+    assert counts.loc[("T01", "churned"), "interviews_positive"] == 1
+    assert counts.loc[("T01", "won"), "interviews_neutral"] == 0
+
+
+def test_the_demo_report_names_its_planted_drivers_and_a_flip(demo_run):
+    import json
+
+    record = json.loads((demo_run.out_dir / "run.json").read_text())
+    report = (demo_run.out_dir / "report.md").read_text()
+    drivers = record["drivers"]
+    assert {d["cohort"] for d in drivers} == {"won", "lost", "churned"}
+    assert any(d["flip"] for d in drivers)
+    assert "**Flip:** praised in" in report
+    for d in drivers:
+        assert f"({d['theme_id']})" in report
+    cohorts = pd.read_csv(demo_run.out_dir / "theme_cohorts.csv")
+    assert {"interviews_positive", "interviews_negative", "interviews_neutral"} <= set(cohorts.columns)
