@@ -101,3 +101,23 @@ def test_the_demo_report_names_its_planted_drivers_and_a_flip(demo_run):
         assert f"({d['theme_id']})" in report
     cohorts = pd.read_csv(demo_run.out_dir / "theme_cohorts.csv")
     assert {"interviews_positive", "interviews_negative", "interviews_neutral"} <= set(cohorts.columns)
+
+
+def test_praise_in_one_theme_and_criticism_in_its_sibling_is_a_flip():
+    from winloss.themes.drivers import related_themes
+
+    df = study()
+    df.loc[df["cohort"] == "churned", "theme_id"] = "T04"  # the churned complaints form their own theme
+    unit = np.eye(4, dtype=np.float32)
+    centroids = {"T01": unit[0], "T04": (unit[0] + unit[1]) / np.sqrt(2), "T02": unit[2], "T03": unit[3]}
+    related = related_themes({"T01": ["support", "same day"], "T04": ["support ticket", "week"],
+                              "T02": ["price"], "T03": ["budget"]}, centroids)
+    assert related["T01"] == {"T04"} and related["T02"] == set()
+    labels = {"T01": "Support answers fast", "T04": "Support tickets sit"}
+    found = find_drivers(df, SIZES, labels, related=related)
+    churned = {d.theme_id: d for d in found["churned"]}
+    won = {d.theme_id: d for d in found["won"]}
+    assert churned["T04"].flip == won["T01"].flip == (
+        "praised in 8 of 8 won interviews (T01 Support answers fast); criticised or missed in 6 of 8 churned "
+        "(T04 Support tickets sit)")
+    assert find_drivers(df, SIZES, labels)["churned"][0].flip == ""  # unrelated themes: no flip

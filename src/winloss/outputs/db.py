@@ -77,7 +77,8 @@ CREATE TABLE statements (
     theme_id TEXT REFERENCES themes(theme_id),
     account TEXT,
     competitor TEXT,
-    loss_type TEXT
+    loss_type TEXT,
+    stance TEXT
 );
 CREATE INDEX statements_interview ON statements(interview_id);
 CREATE INDEX statements_theme ON statements(theme_id);
@@ -209,10 +210,10 @@ def write_database(
                 (
                     n, str(r["statement_id"]), str(r["interview_id"]), str(r["cohort"]), _text(r["speaker"]),
                     _nullable(r.get("start")), _nullable(r.get("end")), str(r["text"]), _nullable(r.get("theme_id")),
-                    *(_nullable(fields.get(f, "")) for f in CRM_FIELDS),
+                    *(_nullable(fields.get(f, "")) for f in CRM_FIELDS), _nullable(r.get("stance")),
                 )
             )
-        conn.executemany("INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        conn.executemany("INSERT INTO statements VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
         conn.executemany(
             "INSERT INTO embeddings VALUES (?, ?)", ((n, vectors[n - 1].tobytes()) for n in range(1, len(rows) + 1))
         )

@@ -141,11 +141,14 @@ def _is_driver(e: Evidence) -> bool:
 
 
 def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels: dict[str, str],
-                 extra: dict[str, dict[str, str]] | None = None) -> dict[str, list[Driver]]:
+                 extra: dict[str, dict[str, str]] | None = None,
+                 related: dict[str, set[str]] | None = None) -> dict[str, list[Driver]]:
     """Drivers per cohort ("won", "lost", "churned"), strongest first (p, then the widest share, then theme id).
 
     statements: interview_id, cohort, theme_id ("" unassigned), stance; only finding themes (no small talk).
     labels: theme_id -> label. extra: interview_id -> {"competitor": ..., "loss_type": ...} from the CRM, if any.
+    related: theme_id -> sibling themes on the same topic (`related_themes`): praise in one and criticism in a
+    sibling is a flip too ("salesforce connection" praised by won, "salesforce sync broke" by churned).
     """
     tests = {(e.theme_id, e.cohort, e.stance): e for e in evidence_table(statements, cohort_sizes)}
     presence = stance_presence(statements)
@@ -166,7 +169,7 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
         found[cohort].append(Driver(theme_id, labels.get(theme_id, theme_id), cohort, stance, kind, e, verb,
                                     interviews=ids, competitors=_tally(ids, extra, "competitor"),
                                     loss_types=_tally(ids, extra, "loss_type")))
-    flips = _flips(found)
+    flips = _flips(found, labels, related or {})
     for cohort, drivers in found.items():
         drivers[:] = sorted((_with_flip(d, flips) for d in drivers),
                             key=lambda d: (d.kind != "driver", round(d.evidence.p, 12), -d.evidence.share,
@@ -192,17 +195,37 @@ def _tally(ids: tuple[str, ...], extra: dict[str, dict[str, str]] | None, key: s
     return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _flips(found: dict[str, list[Driver]]) -> dict[str, str]:
-    """theme_id -> the flip sentence, for themes that drive a win (praised) and a loss or churn (criticised)."""
-    out = {}
-    wins = {d.theme_id: d for d in found.get("won", []) if d.kind == "driver"}
+def _flips(found: dict[str, list[Driver]], labels: dict[str, str], related: dict[str, set[str]]) -> dict[str, str]:
+    """theme_id -> the flip sentence, for a theme praised by won interviews whose own or a sibling theme's
+    criticism drives a loss or churn."""
+    out: dict[str, str] = {}
+    wins = [d for d in found.get("won", []) if d.kind == "driver"]
     for cohort in ("churned", "lost"):
         for d in found.get(cohort, []):
-            w = wins.get(d.theme_id)
-            if d.kind != "driver" or w is None or d.theme_id in out:
-                continue
-            out[d.theme_id] = (f"praised in {w.evidence.n} of {w.evidence.N} won interviews; criticised or missed "
-                               f"in {d.evidence.n} of {d.evidence.N} {cohort}")
+            for w in wins:
+                same = w.theme_id == d.theme_id
+                if d.kind != "driver" or d.theme_id in out or not (same or d.theme_id in related.get(w.theme_id, ())):
+                    continue
+                where = "" if same else f" ({d.theme_id} {labels.get(d.theme_id, '')})"
+                here = "" if same else f" ({w.theme_id} {labels.get(w.theme_id, '')})"
+                text = (f"praised in {w.evidence.n} of {w.evidence.N} won interviews{here}; criticised or missed "
+                        f"in {d.evidence.n} of {d.evidence.N} {cohort}{where}")
+                out.setdefault(w.theme_id, text)
+                out[d.theme_id] = text
+    return out
+
+
+def related_themes(keywords: dict[str, list[str]], centroids: dict[str, np.ndarray], min_cosine: float = 0.6,
+                   top: int = 3) -> dict[str, set[str]]:
+    """Siblings: themes that share a word of their top keyphrases and whose centroids are close (unit vectors)."""
+    words = {t: {w for k in ks[:top] for w in k.split()} for t, ks in keywords.items()}
+    ids = sorted(set(words) & set(centroids), key=theme_sort_key)
+    out: dict[str, set[str]] = {t: set() for t in ids}
+    for i, a in enumerate(ids):
+        for b in ids[i + 1:]:
+            if words[a] & words[b] and float(centroids[a] @ centroids[b]) >= min_cosine:
+                out[a].add(b)
+                out[b].add(a)
     return out
 
 
