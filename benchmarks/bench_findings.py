@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -85,11 +86,13 @@ def driver_scores(run: dict, about: dict, planted: dict, report: str) -> dict:
                         | {"about": about.get(d["theme_id"], ("?", 0))[0]} for d in drivers]}
 
 
-def label_similarity(themes: pd.DataFrame, about: dict, planted: dict) -> dict:
+def label_similarity(themes: pd.DataFrame, recovery: dict, planted: dict) -> dict:
+    """Mean MiniLM cosine between the label of each planted theme's best found theme and the planted name."""
     from winloss.themes.embedding import Embedder
 
-    pairs = [(r.label, planted[about[r.theme_id][0]]["name"], r.theme_id) for r in themes.itertuples()
-             if r.theme_id in about and about[r.theme_id][1] >= 0.5]
+    label = dict(zip(themes["theme_id"], themes["label"]))
+    pairs = [(label[best["theme_id"]], planted[name]["name"], best["theme_id"]) for name, best in recovery.items()
+             if best["theme_id"]]
     if not pairs:
         return {"pairs": 0}
     e = Embedder(None)
@@ -109,8 +112,10 @@ def main() -> None:
     planted = json.loads((DEMO / "planted.json").read_text(encoding="utf-8"))
     key = pd.read_csv(DEMO / "stance_key.csv")
     with tempfile.TemporaryDirectory() as tmp:
+        study = Path(tmp) / "demo"  # a copy: a run writes the study's codebook, which would fix the next run's themes
+        shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
         t0 = time.perf_counter()
-        run(DEMO, Path(tmp) / "out", log=lambda *_: None)
+        run(study, Path(tmp) / "out", log=lambda *_: None)
         secs = time.perf_counter() - t0
         out = Path(tmp) / "out"
         statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
@@ -123,7 +128,7 @@ def main() -> None:
         "stance": stance_agreement(statements, key),
         "planted_recovered": sum(v["recovered"] for v in recovery.values()), "planted": len(recovery),
         "recovery": recovery, "drivers": driver_scores(record, about, planted, report),
-        "labels": label_similarity(themes, about, planted),
+        "labels": label_similarity(themes, recovery, planted),
         "themes": len(themes), "unassigned": round(float((statements["theme_id"] == "").mean()), 3),
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
