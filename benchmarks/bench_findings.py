@@ -115,7 +115,7 @@ def main() -> None:
         study = Path(tmp) / "demo"  # a copy: a run writes the study's codebook, which would fix the next run's themes
         shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
         t0 = time.perf_counter()
-        run(study, Path(tmp) / "out", log=lambda *_: None)
+        run(study, Path(tmp) / "out")
         secs = time.perf_counter() - t0
         out = Path(tmp) / "out"
         statements = pd.read_csv(out / "statements.csv", keep_default_na=False)

@@ -2,6 +2,7 @@
 import numpy as np
 import pandas as pd
 
+from winloss.models import Statement
 from winloss.themes.drivers import driver_quotes, find_drivers, stance_counts, with_quotes
 
 SIZES = {"won": 8, "lost": 8, "churned": 8}
@@ -13,6 +14,11 @@ def table(rows):
     df["statement_id"] = [f"{r.interview_id}.{i:03d}" for i, r in enumerate(df.itertuples())]
     df["speaker"], df["start"] = "Customer", 1.0
     return df
+
+
+def statements_of(df):
+    return [Statement(r.statement_id, r.interview_id, r.cohort, r.speaker, r.start, None, r.text, r.text, 0)
+            for r in df.itertuples()]
 
 
 def study():
@@ -72,13 +78,13 @@ def test_driver_quotes_have_the_driver_stance_and_come_from_different_interviews
     df["row"] = np.arange(len(df))
     vectors = np.random.default_rng(0).normal(size=(len(df), 8)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    found = with_quotes(find_drivers(df, SIZES, {}), df, vectors)
+    found = with_quotes(find_drivers(df, SIZES, {}), df, vectors, statements_of(df))
     win = next(d for d in found["won"] if d.theme_id == "T01")
     assert len(win.quotes) == 3
     assert len({q.interview_id for q in win.quotes}) == 3
     stance = dict(zip(df["statement_id"], df["stance"]))
-    assert all(stance[q.statement_id] == "positive" and q.cohort == "won" for q in win.quotes)
-    assert driver_quotes(win, df.iloc[0:0], vectors) == ()
+    assert all(stance[q.statement.statement_id] == "positive" and q.cohort == "won" for q in win.quotes)
+    assert driver_quotes(win, df.iloc[0:0], vectors, []) == ()
 
 
 def test_stance_counts_count_interviews_per_stance():

@@ -109,12 +109,15 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         findings = tables.findings()
     with timer.stage("crm"):
         crm = stages.analyse_crm(study_dir, reading, findings, settings, llm, problems)
+    with timer.stage("stance"):
+        tables, findings, drivers = stages.stance_and_drivers(reading, themes, tables, findings, crm, embedder,
+                                                              cohort_sizes)
     with timer.stage("report"):
         out_dir.mkdir(parents=True, exist_ok=True)
         run_facts = {"model": embedder.model_id, "min_theme_size": settings.theme_size(len(reading.statements)),
                      "quotes_rejected": rejected}
         stages.write_report(study_dir, out_dir, reading.interviews, tables, findings, quotes, cohort_sizes,
-                            themes, settings, crm, llm, run_facts, warnings, problems)
+                            themes, settings, crm, llm, run_facts, warnings, problems, drivers)
     with timer.stage("index"):
         stages.write_index(study_dir, out_dir, reading.interviews, tables, themes, embedder.model_id, crm, book)
     counts = Counts(
@@ -125,7 +128,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     record = {
         "winloss": __version__, "versions": versions(), "study": str(study_dir),
         "settings": settings.to_record(), "embedding_model": embedder.model_id,
-        "theme_engine": themes.engine, "counts": asdict(counts), "llm": llm.record(),
+        "theme_engine": themes.engine, "counts": asdict(counts), "drivers": stages.driver_record(drivers), "llm": llm.record(),
         "audio": {k: v for k, v in audio.items() if k != "run"},
         # Which dialect, sheet and header row each spreadsheet was read with (winloss.tables).
         "inputs": [s.record() for s in [manifest.source, *(crm.sources if crm is not None else [])]],

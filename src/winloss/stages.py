@@ -104,8 +104,49 @@ def analyse_crm(study_dir, reading, findings: Tables, settings: Settings, llm, p
     return crm
 
 
+def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tables, crm, embedder,
+                       cohort_sizes: dict[str, int]) -> tuple[Tables, Tables, dict]:
+    """Each statement's stance toward us (a `stance` column), stance counts per theme and cohort, and the drivers
+    (why we win / lose / churn) with verbatim quotes of their stance. Competitors the CRM names are "them"."""
+    from dataclasses import replace
+
+    from winloss.outputs.db import crm_extra
+    from winloss.themes.drivers import find_drivers, related_themes, stance_counts, with_quotes
+    from winloss.themes.quotes import verify
+    from winloss.themes.stance import statement_stances
+    from winloss.themes.vectors import centres
+
+    extra = crm_extra(crm)
+    competitors = sorted({v["competitor"] for v in extra.values() if v.get("competitor")})
+    calls = statement_stances(themes.statements, themes.text_vectors, embedder, competitors)
+    stance = [c.stance for c in calls]  # statements tables are in reading.statements order
+    out = []
+    for t in (tables, findings):
+        statements = t.statements.assign(stance=stance)
+        cohorts = t.cohorts.merge(stance_counts(statements, cohort_sizes), on=["theme_id", "cohort"], how="left") \
+            if len(t.cohorts) else t.cohorts
+        out.append(replace(t, statements=statements, cohorts=cohorts))
+    tables, findings = out
+    rows = findings.statements.assign(row=range(len(stance)), stance_score=[c.score for c in calls])
+    ok = [verify(s.text, s, reading.transcripts) for s in themes.statements]
+    keywords = {r.theme_id: [k for k in r.keywords.split("; ") if k] for r in findings.themes.itertuples()}
+    found = find_drivers(rows, cohort_sizes, dict(zip(findings.themes["theme_id"], findings.themes["label"])),
+                         extra, related_themes(keywords, centres(themes.text_vectors, rows["theme_id"].tolist())))
+    return tables, findings, with_quotes(found, rows[ok], themes.vectors, themes.statements)
+
+
+def driver_record(drivers: dict) -> list[dict]:
+    """The drivers for run.json."""
+    return [{"cohort": d.cohort, "theme_id": d.theme_id, "label": d.label, "stance": d.stance, "kind": d.kind,
+             "n": d.evidence.n, "N": d.evidence.N, "n_other": d.evidence.n_other, "N_other": d.evidence.N_other,
+             "p": round(d.evidence.p, 6), "q": round(d.evidence.q, 6), "flip": d.flip,
+             "quotes": [q.statement.statement_id for q in d.quotes]}
+            for ds in drivers.values() for d in ds]
+
+
 def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Tables, quotes, cohort_sizes,
-                 themes: ThemeSet, settings: Settings, crm, llm, run_facts: dict, warnings, problems) -> None:
+                 themes: ThemeSet, settings: Settings, crm, llm, run_facts: dict, warnings, problems,
+                 drivers: dict | None = None) -> None:
     """report.md with its charts, the four CSV tables and the CRM outputs."""
     from winloss.llm import steps
     from winloss.outputs.context import report_context, theme_order
@@ -124,6 +165,7 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     if crm is not None:
         crm.write(out_dir)
         context["crm"] = steps.improve_summary(llm, crm.context(), findings.quotes, findings.themes)
+    context["drivers"] = drivers or {}
     context = steps.annotate_report(context, llm)  # after the summary, so its status is reported too
     # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
     context["research"] = report_sections(study_dir, out_dir, settings.previous, findings.statements,

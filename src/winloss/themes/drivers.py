@@ -17,8 +17,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import fisher_exact
 
-from winloss.themes.quotes import MIN_QUOTE_WORDS
-from winloss.themes.stats import benjamini_hochberg, theme_sort_key
+from winloss.models import Statement
+from winloss.themes.ids import theme_sort_key
+from winloss.themes.quotes import MIN_QUOTE_WORDS, Quote
+from winloss.themes.stats import benjamini_hochberg
+from winloss.themes.vectors import centre
 
 # cohort -> (stance that drives it, how the report says that stance)
 DIRECTIONS = {"won": ("positive", "praised"), "lost": ("negative", "criticised or missed"),
@@ -27,16 +30,6 @@ OPPOSITE = {"positive": "negative", "negative": "positive"}
 MIN_INTERVIEWS = 3  # fewer interviews than this in the cohort with the stance: an anecdote, not a driver
 MAX_P = 0.10  # one-sided Fisher p at or below this (and lift > 1) makes a driver; q is shown beside it
 QUOTES = 3
-
-
-@dataclass(frozen=True)
-class DriverQuote:
-    statement_id: str
-    interview_id: str
-    cohort: str
-    speaker: str
-    start: float | None
-    quote: str
 
 
 @dataclass(frozen=True)
@@ -71,7 +64,7 @@ class Driver:
     interviews: tuple[str, ...] = ()
     competitors: tuple[tuple[str, int], ...] = ()  # lost drivers: the interviews' CRM competitor, most first
     loss_types: tuple[tuple[str, int], ...] = ()
-    quotes: tuple[DriverQuote, ...] = field(default_factory=tuple)
+    quotes: tuple[Quote, ...] = field(default_factory=tuple)
 
     @property
     def text(self) -> str:
@@ -233,40 +226,35 @@ def _with_flip(d: Driver, flips: dict[str, str]) -> Driver:
     return Driver(**{**d.__dict__, "flip": flips.get(d.theme_id, "")})
 
 
-def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, limit: int = QUOTES
-                  ) -> tuple[DriverQuote, ...]:
+def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, statements: list[Statement],
+                  limit: int = QUOTES) -> tuple[Quote, ...]:
     """The most central statements of the driver's theme, cohort and stance, one per interview.
 
-    rows: statements (with a positional `row` column into `vectors`, and statement_id, interview_id, cohort,
-    speaker, start, text, theme_id, stance, optionally stance_score) that may be quoted: already checked to be
-    verbatim by the caller.
+    rows: the statements that may be quoted (already checked to be verbatim by the caller): a positional `row`
+    into `vectors` and `statements`, and theme_id, cohort, stance, statement_id, text, optionally stance_score.
     """
     pool = rows[(rows["theme_id"] == driver.theme_id) & (rows["cohort"] == driver.cohort)
                 & (rows["stance"] == driver.stance)]
     if pool.empty:
         return ()
     v = vectors[pool["row"].to_numpy()]
-    centroid = v.mean(axis=0)
-    centroid /= np.linalg.norm(centroid) or 1.0
     short = pool["text"].str.split().str.len() < MIN_QUOTE_WORDS  # a fragment proves little: last resort
     # A statement whose own words carry the stance says the driver; one that got it from its neighbours comes later.
     sign = {"positive": 1.0, "negative": -1.0}.get(driver.stance, 0.0)
     weak = (pool["stance_score"] * sign < 1.0) if sign and "stance_score" in pool else False
-    ranked = pool.assign(c=np.round(v @ centroid, 6), short=short, weak=weak).sort_values(
+    ranked = pool.assign(c=np.round(v @ centre(v), 6), short=short, weak=weak).sort_values(
         ["short", "weak", "c", "statement_id"], ascending=[True, True, False, True], kind="mergesort")
-    picked, used = [], set()
+    picked: list[Quote] = []
     for r in ranked.itertuples():
-        if r.interview_id in used:
+        if any(q.interview_id == r.interview_id for q in picked):
             continue  # one interview twice would overstate the evidence
-        used.add(r.interview_id)
-        picked.append(DriverQuote(r.statement_id, r.interview_id, r.cohort, r.speaker,
-                                  None if pd.isna(r.start) else float(r.start), r.text))
+        picked.append(Quote(driver.theme_id, driver.cohort, statements[r.row], float(r.c)))
         if len(picked) == limit:
             break
     return tuple(picked)
 
 
-def with_quotes(found: dict[str, list[Driver]], rows: pd.DataFrame, vectors: np.ndarray
-                ) -> dict[str, list[Driver]]:
-    return {c: [Driver(**{**d.__dict__, "quotes": driver_quotes(d, rows, vectors)}) for d in ds]
+def with_quotes(found: dict[str, list[Driver]], rows: pd.DataFrame, vectors: np.ndarray,
+                statements: list[Statement]) -> dict[str, list[Driver]]:
+    return {c: [Driver(**{**d.__dict__, "quotes": driver_quotes(d, rows, vectors, statements)}) for d in ds]
             for c, ds in found.items()}
