@@ -3,7 +3,12 @@ import numpy as np
 import pandas as pd
 
 from winloss.models import Statement
-from winloss.themes.drivers import driver_quotes, find_drivers, stance_counts, with_quotes
+from winloss.themes.drivers import (
+    driver_quotes,
+    find_drivers,
+    stance_counts,
+    with_quotes,
+)
 
 SIZES = {"won": 8, "lost": 8, "churned": 8}
 

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from winloss.models import Statement
-from winloss.themes.stance import statement_stances, lexicon_stance
+from winloss.themes.stance import lexicon_stance, statement_stances
 
 RIVALS = ["Clarion", "Tallyhub"]
 

@@ -111,7 +111,12 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     from dataclasses import replace
 
     from winloss.outputs.db import crm_extra
-    from winloss.themes.drivers import find_drivers, related_themes, stance_counts, with_quotes
+    from winloss.themes.drivers import (
+        find_drivers,
+        related_themes,
+        stance_counts,
+        with_quotes,
+    )
     from winloss.themes.quotes import verify
     from winloss.themes.stance import statement_stances
     from winloss.themes.vectors import centres
