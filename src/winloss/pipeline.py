@@ -128,7 +128,8 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     record = {
         "winloss": __version__, "versions": versions(), "study": str(study_dir),
         "settings": settings.to_record(), "embedding_model": embedder.model_id,
-        "theme_engine": themes.engine, "counts": asdict(counts), "drivers": stages.driver_record(drivers), "llm": llm.record(),
+        "theme_engine": themes.engine, "counts": asdict(counts),
+        "drivers": stages.driver_record(drivers), "llm": llm.record(),
         "audio": {k: v for k, v in audio.items() if k != "run"},
         # Which dialect, sheet and header row each spreadsheet was read with (winloss.tables).
         "inputs": [s.record() for s in [manifest.source, *(crm.sources if crm is not None else [])]],
