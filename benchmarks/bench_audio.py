@@ -51,6 +51,7 @@ WER_SET = {  # file -> reference
     "ljspeech-0035": (LH / "LJ002-0035.wav", "EIGHT THE PRESS YARD"),
 }
 SPEED_SET = [p for p, _ in WER_SET.values()] + [PY / "sample.wav", FIX / "two_voices.ogg", FIX / "three_voices.ogg"]
+DEFAULT_TEMPERATURES = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]  # faster-whisper's own default, sampled at random
 STEREO_REFS = ["HE BEGAN A CONFUSED COMPLAINT AGAINST THE WIZARD WHO HAD VANISHED BEHIND THE CURTAIN ON THE LEFT",
                "THE HORIZON SEEMS EXTREMELY DISTANT"]
 
@@ -142,6 +143,32 @@ def wer_table(settings: AudioSettings) -> dict:
     return out
 
 
+def determinism_table(model, settings: AudioSettings) -> dict:
+    """WER of the deterministic decoding (temperature 0 only) against faster-whisper's default random fallback,
+    on the WER set, the phone call and two noisy copies (where the fallback fires), transcribed bare."""
+    import numpy as np
+
+    stm = [line.split(maxsplit=5)[5] for line in (PY / "sample.stm").read_text().splitlines() if line.strip()]
+    cases = {name: (path, ref) for name, (path, ref) in WER_SET.items()}
+    cases["pyannote-sample"] = (PY / "sample.wav", " ".join(stm))
+    out = {}
+    for name, (path, ref) in cases.items():
+        clean = decode.load(path, decode.probe(path)).channels[0]
+        variants = {"": clean}
+        if name in ("ami-ES2011a-40s", "pyannote-sample"):  # noise at 0 dB SNR: the fallback fires here
+            noise = np.random.default_rng(0).normal(0, 1, clean.size).astype(np.float32)
+            variants[" +noise 0 dB"] = (clean + noise * np.sqrt(np.mean(clean ** 2))).astype(np.float32)
+        for suffix, audio in variants.items():
+            row = {}
+            for side, opts in (("default_fallback", {**whisper_options(settings), "temperature": DEFAULT_TEMPERATURES}),
+                               ("deterministic", whisper_options(settings))):
+                segments = list(model.transcribe(audio, **opts)[0])
+                row[side] = wer(ref, " ".join(s.text for s in segments))
+                row[f"{side}_fallback_fired"] = any(s.temperature > 0 for s in segments)
+            out[name + suffix] = row
+    return out
+
+
 def der_table(model, settings: AudioSettings) -> dict:
     cases = {"pyannote-sample (phone call, 2 speakers)": (PY / "sample.wav", read_rttm((PY / "sample.rttm").read_text()))}
     for name in ("two_voices", "three_voices"):
@@ -193,6 +220,7 @@ def main() -> None:
     result = {"model": model_id(settings), "settings": settings.output_key(), "threads": args.threads,
               "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
     result["wer"] = wer_table(settings)
+    result["determinism"] = determinism_table(model, settings)
     result["der"] = der_table(model, settings)
     result["stereo"] = stereo_table(model, settings)
     result["speed"] = speed(model, settings, args.rounds, SPEED_SET)

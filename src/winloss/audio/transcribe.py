@@ -69,9 +69,15 @@ def load_model(settings: AudioSettings):
 
 
 def whisper_options(settings: AudioSettings) -> dict:
-    """The keyword arguments for WhisperModel.transcribe; the benchmark's bare baseline uses the same."""
+    """The keyword arguments for WhisperModel.transcribe; the benchmark's bare baseline uses the same.
+
+    Temperature 0 only: faster-whisper's default fallback re-decodes hard audio by sampling at 0.2..1.0, and
+    CTranslate2's sampler cannot be seeded from Python (ctranslate2.set_random_seed does not reach the worker
+    thread), so two fresh runs of a noisy clip gave different words. Beam search alone is the same every time.
+    """
     return {
         "language": settings.language or None,
+        "temperature": 0.0,
         "beam_size": settings.beam_size,
         "vad_filter": settings.vad,
         "word_timestamps": settings.word_timestamps,
