@@ -48,6 +48,7 @@ class Interview:
     date: str = ""
     company: str = ""
     interviewers: tuple[str, ...] = ()  # speaker labels named in the `interviewer` column
+    speakers: int = 0  # people heard in the recording, from the optional `speakers` column; 0 = estimate
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from winloss.audio.transcribe import (
     model_id,
     transcribe,
 )
+from winloss.audio.voices import choose_interviewers, enrolment_print
 from winloss.interviews.transcripts import write_vtt
 from winloss.models import Interview, Problem
 
@@ -87,7 +88,8 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
             if not interview.file.is_file():
                 raise decode.AudioError("recording not found")
             info = decode.probe(interview.file)
-            key = cache_key(decode.file_sha256(interview.file), model_name, settings.output_key())
+            key = cache_key(decode.file_sha256(interview.file), model_name,
+                            {**settings.output_key(), "speakers": interview.speakers})
         except decode.AudioError as exc:
             batch.problems.append(Problem(str(interview.file), str(exc), interview.interview_id))
             continue
@@ -105,9 +107,18 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         ready += [(i, v, k) for i, v, k, _ in todo if k in cache.entries]
 
     fresh = {k for _, _, k, _ in todo}
+    # Who the interviewer is, decided study-wide: the voice that recurs across recordings (or the enrolled one).
+    enrolment = None
+    if settings.interviewer_voice:
+        try:
+            enrolment = enrolment_print(study_dir / settings.interviewer_voice)
+        except decode.AudioError as exc:
+            warnings.append(f"[audio] interviewer_voice {settings.interviewer_voice}: {exc}; not used")
+    choices = choose_interviewers({k: cache.entries[k]["meta"].get("voices", []) for _, _, k in ready}, enrolment)
     for interview, vtt, key in sorted(ready, key=lambda r: r[0].interview_id):
         entry = cache.entries[key]
-        labelling = label_voices(cache.pieces(key), interview.interviewers, entry["meta"].get("channel_voice"))
+        labelling = label_voices(cache.pieces(key), interview.interviewers, entry["meta"].get("channel_voice"),
+                                 choices.get(key))
         turns = build_turns(cache.pieces(key), labelling.names)
         rel = vtt.relative_to(study_dir).as_posix()
         cache.written[rel] = _write_if_changed(turns, vtt)
@@ -118,13 +129,15 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
             "file": _rel(study_dir, interview.file), "transcript": rel, "source": "audio",
             "duration_s": meta["duration_s"], "layout": meta["layout"], "speakers": meta["speakers"],
             "split_confidence": meta["confidence"], "interviewer": labelling.names.get(labelling.interviewer, ""),
-            "interviewer_method": labelling.method, "warnings": file_warnings,
+            "interviewer_method": labelling.method, "interviewer_evidence": labelling.evidence,
+            "unsure_words_share": round(1 - meta["confidence"], 3), "warnings": file_warnings,
         }
         status[interview.interview_id] = "transcribed" if key in fresh else "cached"
         warnings += [f"{interview.interview_id}: speaker split: {w}" for w in file_warnings]
     cache.save()
+    if any(f.get("source") == "audio" for f in files.values()):
+        warnings.insert(0, speaker_note(files))
 
-    audio_seconds = sum(f.get("duration_s", 0.0) for f in files.values())
     done = list(status.values())
     audio_seconds = sum(f.get("duration_s", 0.0) for f in files.values())
     batch.summary = {
@@ -157,6 +170,21 @@ def transcribed_interviews(interviews: list[Interview], batch: TranscriptionBatc
         vtt = batch.paths.get(interview.interview_id)
         out.append(replace(interview, file=vtt, interviewers=interview.interviewers or (INTERVIEWER,)) if vtt else interview)
     return out
+
+
+def speaker_note(files: dict[str, dict]) -> str:
+    """One line for the report's confidence notes: how the voices and the interviewer were found."""
+    from collections import Counter
+
+    machine = {i: f for i, f in sorted(files.items()) if f.get("source") == "audio"}
+    methods = Counter(f["interviewer_method"] for f in machine.values())
+    counts = Counter(f["speakers"] for f in machine.values())
+    worst = max(machine, key=lambda i: (machine[i]["unsure_words_share"], i))
+    return (f"audio: {len(machine)} recordings diarized; voices found: "
+            + ", ".join(f"{k} in {n}" for k, n in sorted(counts.items()))
+            + "; interviewer by " + ", ".join(f"{m} in {n}" for m, n in sorted(methods.items()))
+            + f"; words in unsure turns: up to {machine[worst]['unsure_words_share']:.0%} ({worst}); "
+            "per recording in run.json (audio.files)")
 
 
 def summary_line(summary: dict) -> str:
@@ -194,7 +222,7 @@ def _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, co
             t0 = time.perf_counter()
             try:
                 audio = decode.load(interview.file, info)
-                dia = transcribe_audio(model, audio, settings, advance)
+                dia = transcribe_audio(model, audio, settings, advance, interview.speakers)
             except decode.AudioError as exc:
                 batch.problems.append(Problem(str(interview.file), str(exc), interview.interview_id))
                 continue
@@ -204,15 +232,17 @@ def _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, co
             channel_voice = {"left": 0, "right": 1}.get(settings.interviewer_channel) if audio.layout == "stereo-split" else None
             cache.put(key, dia.pieces, {"duration_s": round(audio.duration, 2), "layout": audio.layout,
                                     "speakers": dia.n_speakers, "confidence": dia.confidence,
-                                    "warnings": dia.warnings, "channel_voice": channel_voice,
+                                    "warnings": dia.warnings, "channel_voice": channel_voice, "voices": dia.voices,
                                     "diarization": dia.params, "file": _rel(study_dir, interview.file)})
             cache.save()
             done_seconds += audio.duration
     return done_seconds
 
 
-def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advance=None) -> Diarization:
-    """Transcribe and attribute one decoded recording: split by channel, or diarize the single channel."""
+def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advance=None, speakers: int = 0
+                     ) -> Diarization:
+    """Transcribe and attribute one decoded recording: split by channel, or diarize the single channel
+    (`speakers`: how many people the manifest says are heard, 0 = estimate)."""
     n = len(audio.channels)
     segments_per_channel: list[list[Segment]] = []
     for c, channel in enumerate(audio.channels):
@@ -227,7 +257,7 @@ def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advanc
 
         pieces = pieces_from_segments(segments_per_channel[0])
         return Diarization(pieces, 1, 1.0, ["diarization is off: one speaker"], {"method": "off"})
-    return diarize(audio.channels[0], segments_per_channel[0], settings.max_speakers)
+    return diarize(audio.channels[0], segments_per_channel[0], settings.max_speakers, speakers)
 
 
 def split_by_channel(audio: decode.Audio, segments_per_channel: list[list[Segment]]) -> Diarization:

@@ -1,34 +1,42 @@
-"""Who spoke when in a single-channel recording: voice embeddings over whisper's words, clustered.
+"""Who spoke when in a single-channel recording, word by word.
 
-The recording is cut into pieces at sentence and clause punctuation (where speakers change in
-conversation) and at pauses. Each piece gets a Resemblyzer d-vector; the pieces long enough to
-carry a reliable voice print are clustered (agglomerative, cosine, average linkage, the number of
-speakers chosen by silhouette), every piece goes to its nearest speaker centroid, and short pieces
-that the voice print cannot place follow their neighbours.
+Voice prints come from short windows over the speech (winloss.audio.windows). The full-length windows are
+clustered (Ward linkage on the unit d-vectors, refined by two nearest-centroid passes); the number of voices is
+the manifest's when given, else speaker_count(), which prefers two. Every whisper *word* then takes the voice that
+the windows covering it resemble most, smoothed by a Viterbi pass in which changing voice is cheap at a pause or
+a sentence end and dear inside a phrase: a segment spanning two speakers is split where the voice changes, and a
+backchannel goes to whoever said it. Pieces (what the cache keeps) are runs of one voice's words, cut at
+punctuation and pauses as before, so cues keep precise times.
 """
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from winloss.audio.decode import RATE
 from winloss.audio.transcribe import Segment, Word
+from winloss.audio.windows import (
+    WINDOW_S,
+    Window,
+    cut_windows,
+    embed_windows,
+    speech_regions,
+)
 
 SPLIT_AFTER = (".", "?", "!", ",", ";", ":")
-PAUSE_S = 0.5  # a silence this long between words may be a change of speaker
-RELIABLE_S = 1.0  # pieces shorter than this are placed, never used to find the speakers
-MIN_WINDOW_S = 1.0  # a short piece is embedded over at least this much audio around its centre
-SAME_VOICE = 0.86  # 2-voice centroids more similar than this are one voice (Resemblyzer cosine; telephone pairs reach 0.82)
+PAUSE_S = 0.5  # a silence this long ends a piece
+BREAK_S = 0.25  # a change of voice after a silence this long (or after punctuation) costs little
+RELIABLE_S = 1.0  # windows shorter than this are placed, never used to find the voices
+SAME_VOICE = 0.86  # 2-voice centroids more alike than this are one voice (Resemblyzer cosine)
 ALIKE_VOICES = 0.75  # above this a split is kept but reported unsure (two callers on a phone line: 0.80)
-MIN_SILHOUETTE = 0.08  # a split with less structure than this is not trusted
-BATCH = 64  # partial utterances per encoder call
-# Resemblyzer's 1.6 s partial utterances, per second of piece. Its default (1.3) overlaps them; the LSTM is the
-# cost of diarization, and the lowest rate that still covers every frame (0.625) halves it.
-PARTIAL_RATE = 0.625
-UNSURE_MARGIN = 0.05  # a piece this close to two centroids is an unsure attribution
+HYSTERESIS = 0.04  # within this of a threshold the preferred count (two) is kept, and flagged
+MIN_SILHOUETTE = 0.05  # a split with less structure than this is one voice
+MORE_VOICES = 0.82  # a third voice must be less alike than this to both others...
+MIN_SHARE = 0.08  # ...and hold this share of the speech windows...
+MIN_WINDOWS = 8  # ...and at least this many (about 6 s of speech): a short recording does not sprout voices
+SWITCH_COST = 0.3  # Viterbi cost of a change of voice between two words of one phrase (cosine units)
+BREAK_COST = 0.02  # ...and at a pause or punctuation
+UNSURE_MARGIN = 0.05  # a word this close to two voices is an unsure attribution
 
 
 @dataclass(frozen=True)
@@ -37,158 +45,211 @@ class Piece:
     end: float
     text: str
     speaker: int = 0
-    margin: float = 1.0  # similarity to own speaker minus to the next one; 1.0 when nothing to tell apart
+    margin: float = 1.0  # similarity to own voice minus to the next one; 1.0 when nothing to tell apart
 
 
 @dataclass
 class Diarization:
     pieces: list[Piece]
     n_speakers: int
-    confidence: float  # share of speech time attributed with a clear margin, 0..1
+    confidence: float  # share of words attributed with a clear margin, 0..1
     warnings: list[str]
     params: dict
+    voices: list[list[float]] = field(default_factory=list)  # voice number -> centroid d-vector, for study-wide matching
+    words: list[tuple[float, float, int]] = field(default_factory=list)  # (start, end, voice) per word, not cached
 
 
-def pieces_from_segments(segments: list[Segment]) -> list[Piece]:
-    """Cut whisper output where a speaker change is plausible: punctuation and pauses."""
-    pieces: list[Piece] = []
+@dataclass(frozen=True)
+class VoiceCount:
+    labels: np.ndarray  # voice per clustered window, 0..count-1
+    count: int
+    unsure: str  # why the count may be wrong, "" when clear
+    closest: dict[int, float]  # voices -> similarity of the closest pair of centroids in that split
+
+
+def words_of(segments: list[Segment]) -> list[Word]:
+    """Whisper's words; a segment without word timestamps counts as one word."""
+    out: list[Word] = []
     for seg in segments:
-        if not seg.words:
-            pieces.append(Piece(seg.start, seg.end, seg.text))
-            continue
-        current: list[Word] = []
-        for i, word in enumerate(seg.words):
-            current.append(word)
-            nxt = seg.words[i + 1] if i + 1 < len(seg.words) else None
-            if nxt is None or word.text.rstrip().endswith(SPLIT_AFTER) or nxt.start - word.end >= PAUSE_S:
-                text = "".join(w.text for w in current).strip()
-                if text:
-                    pieces.append(Piece(current[0].start, max(current[-1].end, current[0].start + 0.02), text))
-                current = []
-    return pieces
+        out += list(seg.words) if seg.words else [Word(seg.start, seg.end, " " + seg.text)]
+    return [w for w in out if w.text.strip()]
 
 
-@lru_cache(maxsize=1)
-def voice_encoder():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # resemblyzer imports pkg_resources through webrtcvad
-        from resemblyzer import VoiceEncoder
-
-    return VoiceEncoder(device="cpu", verbose=False)
-
-
-def embed_pieces(audio: np.ndarray, pieces: list[Piece]) -> np.ndarray:
-    """One L2-normalised d-vector per piece: Resemblyzer's embed_utterance, batched over all pieces."""
-    import torch
-
-    encoder = voice_encoder()
-    from resemblyzer.audio import (
-        wav_to_mel_spectrogram,  # after voice_encoder(), which silences its import
-    )
-    mels, owner = [], []
-    for i, piece in enumerate(pieces):
-        centre, half = (piece.start + piece.end) / 2, max(piece.end - piece.start, MIN_WINDOW_S) / 2
-        lo, hi = max(0, int((centre - half) * RATE)), min(audio.size, int((centre + half) * RATE))
-        wav = audio[lo:hi].astype(np.float32)
-        wav_slices, mel_slices = encoder.compute_partial_slices(len(wav), rate=PARTIAL_RATE, min_coverage=0.75)
-        if wav_slices[-1].stop >= len(wav):
-            wav = np.pad(wav, (0, wav_slices[-1].stop - len(wav)))
-        mel = wav_to_mel_spectrogram(wav)
-        mels += [mel[s] for s in mel_slices]
-        owner += [i] * len(mel_slices)
-    stacked = np.asarray(mels, dtype=np.float32)
-    with torch.no_grad():
-        partials = np.concatenate([encoder(torch.from_numpy(stacked[b : b + BATCH])).numpy()
-                                   for b in range(0, len(stacked), BATCH)])
-    owner_arr = np.asarray(owner)
-    vectors = np.stack([partials[owner_arr == i].mean(axis=0) for i in range(len(pieces))])
-    return (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32)
-
-
-def cluster(vectors: np.ndarray, weights: np.ndarray, max_speakers: int) -> tuple[np.ndarray, float]:
-    """Labels 0..k-1 for the reliable pieces and the split's silhouette; all zeros when one voice is likelier."""
+def _ward(vectors: np.ndarray, k: int) -> np.ndarray:
+    """k voices: Ward linkage on the unit vectors, then two nearest-centroid passes to undo its early merges."""
     from scipy.cluster.hierarchy import fcluster, linkage
+
+    labels = fcluster(linkage(vectors, method="ward"), k, criterion="maxclust") - 1
+    for _ in range(2):
+        centroids = centroids_of(vectors, labels)
+        moved = np.argmax(vectors @ centroids.T, axis=1)
+        if len(set(moved.tolist())) < len(set(labels.tolist())) or np.array_equal(moved, labels):
+            break
+        labels = moved
+    return labels
+
+
+def centroids_of(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    rows = [vectors[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)]
+    return np.asarray([r / (np.linalg.norm(r) or 1.0) for r in rows])
+
+
+def _closest_pair(centroids: np.ndarray) -> float:
+    sims = centroids @ centroids.T
+    return float(np.max(sims[~np.eye(len(centroids), dtype=bool)]))
+
+
+def speaker_count(vectors: np.ndarray, max_speakers: int, known: int = 0) -> VoiceCount:
+    """How many voices: `known` (the manifest) when given; else two unless the evidence is clear.
+
+    One voice when the two-voice centroids are more alike than SAME_VOICE or the split has no structure. One more
+    voice only when every pair of the larger split's centroids is less alike than MORE_VOICES and its smallest
+    voice holds MIN_SHARE and MIN_WINDOWS of the windows (splitting one real voice in three gives a pair at 0.89-0.94; three real
+    voices, 0.78). Within HYSTERESIS of either threshold the count stays two and is reported unsure, so a
+    recording near the line does not flip between runs of similar audio.
+    """
     from sklearn.metrics import silhouette_score
 
     n = len(vectors)
-    if n < 3 or max_speakers < 2:
-        return np.zeros(n, dtype=int), 0.0
-    tree = linkage(vectors, method="average", metric="cosine")
-    best, best_score = np.zeros(n, dtype=int), -1.0
-    for k in range(2, min(max_speakers, n - 1) + 1):
-        labels = fcluster(tree, k, criterion="maxclust") - 1
-        if len(set(labels)) < 2:
+    if known:
+        k = max(1, min(known, n))
+        labels = _ward(vectors, k) if k > 1 else np.zeros(n, dtype=int)
+        return VoiceCount(labels, int(labels.max()) + 1, "", {})
+    if n < 4 or max_speakers < 2:
+        return VoiceCount(np.zeros(n, dtype=int), 1, "too little speech to tell voices apart" if n < 4 else "", {})
+    labels = {k: _ward(vectors, k) for k in range(2, min(max_speakers, n - 1) + 1)}
+    labels = {k: lab for k, lab in labels.items() if lab.max() == k - 1}
+    if 2 not in labels:
+        return VoiceCount(np.zeros(n, dtype=int), 1, "", {})
+    closest = {k: _closest_pair(centroids_of(vectors, lab)) for k, lab in labels.items()}
+    silhouette = float(silhouette_score(vectors, labels[2], metric="cosine"))
+    if closest[2] > SAME_VOICE + HYSTERESIS or silhouette < MIN_SILHOUETTE:
+        return VoiceCount(np.zeros(n, dtype=int), 1, "", closest)
+    unsure = ""
+    if closest[2] > SAME_VOICE - HYSTERESIS:
+        unsure = f"two voices or one? (similarity {closest[2]:.2f}, threshold {SAME_VOICE})"
+    best = 2
+    for k in sorted(closest):
+        if k != best + 1:
             continue
-        score = silhouette_score(vectors, labels, metric="cosine")
-        if score > best_score + 0.02:  # more speakers only when clearly better: interviews are mostly 2
-            best, best_score = labels, score
-    if best_score < MIN_SILHOUETTE:
-        return np.zeros(n, dtype=int), best_score
-    centroids = _centroids(vectors, best, weights)
-    sims = centroids @ centroids.T
-    if np.max(sims[~np.eye(len(centroids), dtype=bool)]) > SAME_VOICE and len(centroids) == 2:
-        return np.zeros(n, dtype=int), best_score
-    return best, float(best_score)
+        smallest = int(np.bincount(labels[k]).min())
+        share = smallest / n
+        if closest[k] < MORE_VOICES - HYSTERESIS and share >= MIN_SHARE and smallest >= MIN_WINDOWS:
+            best = k
+        elif closest[k] < MORE_VOICES + HYSTERESIS and share >= MIN_SHARE / 2:
+            unsure = unsure or f"{best} or {k} voices? (closest pair of {k} at similarity {closest[k]:.2f})"
+    return VoiceCount(labels[best], best, unsure, closest)
 
 
-def _centroids(vectors: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    rows = []
-    for k in range(labels.max() + 1):
-        mask = labels == k
-        c = (vectors[mask] * weights[mask, None]).sum(axis=0)
-        rows.append(c / (np.linalg.norm(c) or 1.0))
-    return np.asarray(rows)
+def word_scores(words: list[Word], windows: list[Window], sims: np.ndarray) -> np.ndarray:
+    """Per word, each voice's similarity averaged over the windows covering it, weighted by how much of each
+    window the word fills (a backchannel fills its own short window, a sliver of its neighbour's)."""
+    starts = np.array([w.start for w in windows])
+    ends = np.array([w.end for w in windows])
+    out = np.zeros((len(words), sims.shape[1]))
+    for i, word in enumerate(words):
+        lo, hi = word.start, max(word.end, word.start + 0.02)
+        overlap = np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0, None) / (ends - starts)
+        if overlap.sum() <= 0:  # a word outside every window (timestamps past the speech): the nearest window
+            overlap = np.zeros(len(windows))
+            overlap[int(np.argmin(np.abs((starts + ends) / 2 - (lo + hi) / 2)))] = 1.0
+        out[i] = overlap @ sims / overlap.sum()
+    return out
 
 
-def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int) -> Diarization:
-    pieces = pieces_from_segments(segments)
-    params = {"method": "resemblyzer+agglomerative", "max_speakers": max_speakers, "pause_s": PAUSE_S,
-              "reliable_s": RELIABLE_S, "same_voice": SAME_VOICE, "min_silhouette": MIN_SILHOUETTE}
-    if not pieces:
+def breaks_before(words: list[Word]) -> np.ndarray:
+    """True where a change of voice before word i is plausible: after punctuation or a pause."""
+    out = np.zeros(len(words), dtype=bool)
+    for i in range(1, len(words)):
+        prev = words[i - 1]
+        out[i] = prev.text.rstrip().endswith(SPLIT_AFTER) or words[i].start - prev.end >= BREAK_S
+    return out
+
+
+def viterbi(scores: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """The voice sequence maximising total similarity minus the cost of each change of voice."""
+    n, k = scores.shape
+    if n == 0:
+        return np.zeros(0, dtype=int)
+    total = scores[0].copy()
+    back = np.zeros((n, k), dtype=int)
+    for i in range(1, n):
+        cost = BREAK_COST if breaks[i] else SWITCH_COST
+        options = total[:, None] - cost * (1 - np.eye(k))  # options[from, to]
+        back[i] = np.argmax(options, axis=0)
+        total = options[back[i], np.arange(k)] + scores[i]
+    path = np.zeros(n, dtype=int)
+    path[-1] = int(np.argmax(total))
+    for i in range(n - 1, 0, -1):
+        path[i - 1] = back[i, path[i]]
+    return path
+
+
+def pieces_from_words(words: list[Word], voices: np.ndarray, margins: np.ndarray) -> list[Piece]:
+    """Runs of one voice's words, cut at punctuation and pauses; a piece's margin is its words' mean."""
+    pieces: list[Piece] = []
+    run: list[int] = []
+    for i, word in enumerate(words):
+        run.append(i)
+        nxt = i + 1 if i + 1 < len(words) else None
+        if (nxt is None or voices[nxt] != voices[i] or word.text.rstrip().endswith(SPLIT_AFTER)
+                or words[nxt].start - word.end >= PAUSE_S):
+            text = "".join(words[j].text for j in run).strip()
+            if text:
+                start, end = words[run[0]].start, max(words[run[-1]].end, words[run[0]].start + 0.02)
+                pieces.append(Piece(start, end, text, int(voices[i]), round(float(np.mean(margins[run])), 4)))
+            run = []
+    return pieces
+
+
+def pieces_from_segments(segments: list[Segment]) -> list[Piece]:
+    """One voice: whisper's words cut at punctuation and pauses."""
+    words = words_of(segments)
+    return pieces_from_words(words, np.zeros(len(words), dtype=int), np.ones(len(words)))
+
+
+def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int, known_speakers: int = 0) -> Diarization:
+    words = words_of(segments)
+    params = {"method": "resemblyzer-windows+ward+viterbi", "max_speakers": max_speakers,
+              "known_speakers": known_speakers, "window_s": WINDOW_S}
+    if not words:
         return Diarization([], 0, 0.0, [], params)
-    vectors = embed_pieces(audio, pieces)
-    durations = np.array([p.end - p.start for p in pieces])
-    reliable = np.flatnonzero(durations >= RELIABLE_S)
-    if reliable.size < 3:  # too little speech to find voices: use everything we have
-        reliable = np.arange(len(pieces))
-    labels, silhouette = cluster(vectors[reliable], durations[reliable], max_speakers)
-    k = int(labels.max()) + 1
-    params["silhouette"] = round(float(silhouette), 3)
-    if k == 1:
-        placed = [Piece(p.start, p.end, p.text, 0, 1.0) for p in pieces]
-        return Diarization(placed, 1, 1.0, [], params)
+    windows = cut_windows(speech_regions(words))
+    vectors = embed_windows(audio, windows)
+    lengths = np.array([w.end - w.start for w in windows])
+    reliable = np.flatnonzero(lengths >= RELIABLE_S)
+    if reliable.size < 4:  # too little long speech to find voices: use everything there is
+        reliable = np.arange(len(windows))
+    count = speaker_count(vectors[reliable], max_speakers, known_speakers)
+    params["closest_pair"] = {str(k): round(v, 3) for k, v in sorted(count.closest.items())}
+    centroids = centroids_of(vectors[reliable], count.labels)
+    warns = [f"speaker count unsure: {count.unsure}"] if count.unsure else []
+    if count.count == 1:
+        voice = [round(float(x), 4) for x in centroids[0]]
+        pieces = pieces_from_segments(segments)
+        return Diarization(pieces, 1, 1.0, warns, params, [voice], [(w.start, w.end, 0) for w in words])
 
-    centroids = _centroids(vectors[reliable], labels, durations[reliable])
-    alike = float(np.max((centroids @ centroids.T)[~np.eye(k, dtype=bool)]))
+    scores = word_scores(words, windows, vectors @ centroids.T)
+    voices = viterbi(scores, breaks_before(words))
+    ranked = np.sort(scores, axis=1)
+    own = scores[np.arange(len(words)), voices]
+    margins = own - np.where(ranked[:, -1] == own, ranked[:, -2], ranked[:, -1])
+    # Voices numbered by first speech, so the output does not depend on clustering order.
+    order = list(dict.fromkeys(voices.tolist()))
+    renumber = np.zeros(centroids.shape[0], dtype=int)
+    renumber[order] = np.arange(len(order))
+    voices = renumber[voices]
+    pieces = pieces_from_words(words, voices, margins)
+    voice_prints = [[round(float(x), 4) for x in centroids[old]] for old in order]
+
+    alike = _closest_pair(centroids)
     params["centroid_similarity"] = round(alike, 3)
-    sims = vectors @ centroids.T
-    order = np.argsort(-sims, axis=1)
-    own = order[:, 0]
-    margin = sims[np.arange(len(pieces)), own] - sims[np.arange(len(pieces)), order[:, 1]]
-    own = _follow_neighbours(pieces, own, margin, durations)
-    placed = [Piece(p.start, p.end, p.text, int(s), round(float(m), 4)) for p, s, m in zip(pieces, own, margin)]
-    # Speakers numbered by first appearance, so the output does not depend on clustering order.
-    first = {old: new for new, old in enumerate(dict.fromkeys(p.speaker for p in placed))}
-    placed = [Piece(p.start, p.end, p.text, first[p.speaker], p.margin) for p in placed]
-    sure = durations[margin >= UNSURE_MARGIN].sum() / max(durations.sum(), 1e-9)
-    found = len(first)
-    warns = []
+    n_words = np.array([len(p.text.split()) for p in pieces])
+    unsure_words = int(n_words[np.array([p.margin < UNSURE_MARGIN for p in pieces])].sum())
+    sure = 1 - unsure_words / max(int(n_words.sum()), 1)
     if alike > ALIKE_VOICES:
         warns.append(f"two voices sound alike (similarity {alike:.2f}); who said what may be wrong")
-    unsure = int(np.sum(margin < UNSURE_MARGIN))
-    if unsure:
-        warns.append(f"{unsure} of {len(pieces)} pieces could belong to either of two voices")
-    return Diarization(placed, found, round(float(sure), 3), warns, params)
-
-
-def _follow_neighbours(pieces: list[Piece], own: np.ndarray, margin: np.ndarray, durations: np.ndarray) -> np.ndarray:
-    """A short, unsure piece between two pieces of one speaker, with no pause, is that speaker's."""
-    own = own.copy()
-    for i in range(1, len(pieces) - 1):
-        if durations[i] >= RELIABLE_S or margin[i] >= UNSURE_MARGIN:
-            continue
-        prev, nxt = own[i - 1], own[i + 1]
-        close = pieces[i].start - pieces[i - 1].end < PAUSE_S and pieces[i + 1].start - pieces[i].end < PAUSE_S
-        if prev == nxt and close:
-            own[i] = prev
-    return own
+    if unsure_words:
+        warns.append(f"{unsure_words} of {int(n_words.sum())} words are in turns that could belong to either of two voices")
+    return Diarization(pieces, len(order), round(float(sure), 3), warns, params, voice_prints,
+                       [(w.start, w.end, int(v)) for w, v in zip(words, voices)])

@@ -24,10 +24,12 @@ class AudioSettings:
     diarize: bool = True  # off: one speaker per channel, no voice clustering
     max_speakers: int = Field(3, ge=1)
     interviewer_channel: Literal["", "left", "right"] = ""  # the interviewer's side of every call recording
+    interviewer_voice: str = ""  # a clip of the interviewer speaking (path, relative to the study): pins who it is
 
     def cpu_threads(self) -> int:
         return self.threads if self.threads > 0 else (os.cpu_count() or 1)
 
     def output_key(self) -> dict:
-        """The settings that can change a transcript (threads and device only change speed)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("threads", "device", "model")}
+        """The settings that can change what is transcribed and diarized (threads and device only change speed;
+        interviewer_voice only changes labels, which are never cached)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("threads", "device", "model", "interviewer_voice")}

@@ -1,9 +1,10 @@
 """From numbered voices to labelled turns: find the interviewer, name everyone, build the cues.
 
-The interviewer is, in this order: the voice on `interviewer_channel` of a call recording; the voice
-that introduces itself with the manifest's interviewer name ("Hi, this is Dana"); the voice the
-transcript importer's own question heuristic picks (winloss.interviews.roles.detect_roles), so the label written
-here and the role the pipeline later reads agree.
+The interviewer is, in this order: the voice on `interviewer_channel` of a call recording; the voice that
+matches the `interviewer_voice` enrolment clip, or else the voice that recurs across the study's recordings
+(both decided study-wide, winloss.audio.voices); the voice that introduces itself with the manifest's
+interviewer name ("Hi, this is Dana"); the voice that leads the conversation by its turn structure (opens,
+prompts short and gets long answers, asks: winloss.interviews.roles.turn_structure).
 """
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import re
 from dataclasses import dataclass
 
 from winloss.audio.diarize import Piece
-from winloss.interviews.roles import detect_roles
+from winloss.audio.voices import VoiceChoice
+from winloss.interviews.roles import turn_structure
 from winloss.models import Transcript, Turn
 
 INTERVIEWER = "Interviewer"
@@ -25,8 +27,9 @@ _INTRO = re.compile(r"\b(?:i'm|i am|this is|my name is|my name's|it's)\s+([A-Za-
 class Labelling:
     names: dict[int, str]  # voice number -> label written to the transcript
     interviewer: int | None
-    method: str  # "channel", "introduction", "questions", "single-voice"
+    method: str  # "channel", "enrolment", "recurring voice", "introduction", "turn structure", "single-voice"
     warning: str = ""
+    evidence: str = ""  # what decided, in words
 
 
 def _voice_turns(pieces: list[Piece]) -> list[Turn]:
@@ -48,23 +51,32 @@ def _introduced(pieces: list[Piece], names: tuple[str, ...]) -> int | None:
     return voices.pop() if len(voices) == 1 else None
 
 
-def label_voices(pieces: list[Piece], manifest_names: tuple[str, ...] = (), channel_voice: int | None = None) -> Labelling:
+def label_voices(pieces: list[Piece], manifest_names: tuple[str, ...] = (), channel_voice: int | None = None,
+                 choice: VoiceChoice | None = None) -> Labelling:
     voices = list(dict.fromkeys(p.speaker for p in pieces))  # in order of first speech
     interviewer_label = manifest_names[0] if manifest_names else INTERVIEWER
     if len(voices) <= 1:
         names = {v: "Customer 1" for v in voices}
         return Labelling(names, None, "single-voice",
                          "only one voice found; interviewer and customer could not be told apart")
-    warning = ""
+    warning, evidence = "", ""
     if channel_voice is not None and channel_voice in voices:
-        interviewer, method = channel_voice, "channel"
+        interviewer, method, evidence = channel_voice, "channel", "interviewer_channel setting"
+    elif choice is not None and choice.voice in voices:
+        interviewer, method, evidence = choice.voice, choice.method, choice.evidence
     elif (found := _introduced(pieces, manifest_names)) is not None:
         interviewer, method = found, "introduction"
+        evidence = f"voice {found + 1} introduces itself as {manifest_names[0].split()[0]}"
     else:
-        roles = detect_roles(Transcript(_voice_turns(pieces)))
-        interviewer = int(next(iter(roles.interviewers))[len("voice"):]) if roles.interviewers else voices[-1]
-        method = "questions"
-        warning = re.sub(r"voice(\d+)", lambda m: f"voice {int(m.group(1)) + 1}", roles.warning)
+        speaker, points, warning = turn_structure(Transcript(_voice_turns(pieces)))
+        interviewer = int(speaker[len("voice"):]) if speaker else voices[0]
+        method = "turn structure"
+        evidence = "points " + ", ".join(f"voice {int(k[5:]) + 1}: {v:g}" for k, v in points.items())
+        if speaker is None:
+            warning += f"; guessed voice {interviewer + 1} (speaks first) as interviewer"
+        if choice is not None:  # the study-wide rule was tried and could not tell
+            evidence = f"{choice.evidence}, not clear enough; {evidence}"
+        warning = re.sub(r"voice(\d+)", lambda m: f"voice {int(m.group(1)) + 1}", warning)
     names, n = {}, 0
     for voice in voices:
         if voice == interviewer:
@@ -72,7 +84,7 @@ def label_voices(pieces: list[Piece], manifest_names: tuple[str, ...] = (), chan
         else:
             n += 1
             names[voice] = f"Customer {n}"
-    return Labelling(names, interviewer, method, warning)
+    return Labelling(names, interviewer, method, warning, evidence)
 
 
 def build_turns(pieces: list[Piece], names: dict[int, str]) -> list[Turn]:

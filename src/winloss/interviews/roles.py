@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from winloss.interviews.readers.common import UNKNOWN_SPEAKER
 from winloss.models import RoleResult, Transcript
@@ -75,3 +76,41 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
     if unmatched:
         warning = unmatched + (warning or f"guessed {top} (asks the most questions) as interviewer")
     return RoleResult({top}, customers, "questions", warning, stats)
+
+
+_QUESTION_WORDS = re.compile(r"\b(?:what|why|how|when|where|who|which|tell me|walk me|describe)\b", re.I)
+PROMPT_WORDS = 30  # a turn this short followed by a reply twice its length is a prompt
+
+
+def turn_structure(transcript: Transcript) -> tuple[str | None, dict[str, int], str]:
+    """The interviewer by how the conversation runs, for speech without trustworthy punctuation (ASR output).
+
+    Points per speaker: opening the conversation (1), each short turn answered by a turn at least twice as long
+    (a prompt), each turn that asks, by question words or by a question mark; a question mark alone scores half,
+    so a tiny model's stray "?" cannot decide. Returns (speaker or None when tied, points, warning).
+    """
+    turns = [t for t in transcript.turns if t.text.strip()]
+    points: Counter = Counter({t.speaker: 0.0 for t in turns})
+    if not turns:
+        return None, {}, "no speech"
+    points[turns[0].speaker] += 1
+    for turn, reply in pairwise(turns):
+        n = len(turn.text.split())
+        if reply.speaker != turn.speaker and n <= PROMPT_WORDS and len(reply.text.split()) >= 2 * n:
+            points[turn.speaker] += 1
+    for turn in turns:
+        worded = bool(_QUESTION_WORDS.search(turn.text)) and len(turn.text.split()) <= PROMPT_WORDS
+        points[turn.speaker] += 1.0 if worded or _QUESTION_START.match(turn.text.strip()) else (
+            0.5 if "?" in turn.text else 0.0)
+    ranked = sorted(points, key=lambda s: (-points[s], s))
+    scores = {s: round(points[s], 1) for s in sorted(points)}
+    if len(ranked) < 2:
+        return ranked[0], scores, ""
+    top, runner = ranked[0], ranked[1]
+    if points[top] == points[runner]:
+        return None, scores, f"{top} and {runner} lead the conversation equally ({points[top]:g} points each)"
+    warning = ""
+    if points[top] < 1.5 * points[runner]:
+        warning = (f"turn structure barely separates {top} ({points[top]:g} points) from {runner} "
+                   f"({points[runner]:g}); roles may be swapped")
+    return top, scores, warning

@@ -113,10 +113,16 @@ def read_manifest(study_dir: Path) -> Manifest:
             problems.append(Problem(where, f"file not found: {row['file']} (interview {iid})", iid))
             continue
         names = tuple(n.strip() for n in row.get("interviewer", "").split(";") if n.strip())
+        speakers = row.get("speakers", "")
+        if speakers and not (speakers.isdigit() and 1 <= int(speakers) <= 9):
+            problems.append(Problem(where, f"speakers {speakers!r} for {iid}: expected a whole number 1-9 "
+                                           "(people heard in the recording) or empty", iid))
+            continue
         interviews.append(Interview(
             interview_id=iid, cohort=cohort, file=file, row=row_no,
             account_id=row.get("account_id", ""), deal_id=row.get("deal_id", ""),
             date=iso_date(row.get("date", "")), company=row.get("company", ""), interviewers=names,
+            speakers=int(speakers or 0),
         ))
     if not interviews and not problems:
         raise StudyError(f"{path}: has a header but no interview rows")
