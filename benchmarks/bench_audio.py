@@ -169,6 +169,78 @@ def determinism_table(model, settings: AudioSettings) -> dict:
     return out
 
 
+def _truth(reference, start: float, end: float) -> str | None:
+    """The reference speaker a word overlaps most; None for a word in no reference speech (a hallucination)."""
+    overlap = {}
+    for a, b, speaker in reference:
+        overlap[speaker] = overlap.get(speaker, 0.0) + max(0.0, min(b, end) - max(a, start))
+    best = max(overlap, key=overlap.get)
+    return best if overlap[best] > 0 else None
+
+
+def _words_right(reference, words, mapping) -> tuple[int, int]:
+    """Words whose voice maps (DER's optimal mapping) to the reference speaker who said them."""
+    to_ref = {h: r for r, h in mapping.items()}
+    scored = [(to_ref.get(str(v)), _truth(reference, s, e)) for s, e, v in words]
+    scored = [(a, b) for a, b in scored if b is not None]
+    return sum(a == b for a, b in scored), len(scored)
+
+
+def voices_table(model, settings: AudioSettings) -> dict:
+    """Interviews stitched from real voices (fixtures/audio/voice_interviews.py) and the pyannote phone call:
+    DER on the cues as written, words to the right person, and roles decided study-wide as the stage does."""
+    import sys
+
+    import numpy as np
+
+    sys.path.insert(0, str(FIX))
+    import voice_interviews
+
+    from winloss.audio.speakers import label_voices
+    from winloss.audio.voices import choose_interviewers
+
+    studies = {name: voice_interviews.study(name) for name in voice_interviews.STUDIES}
+    phone = decode.load(PY / "sample.wav", decode.probe(PY / "sample.wav")).channels[0]
+    studies["pyannote-sample"] = [voice_interviews.Recording("pyannote-sample", phone, tuple(
+        read_rttm((PY / "sample.rttm").read_text())), "")]
+    out = {}
+    for study_name, recordings in studies.items():
+        results = {r.name: transcribe_audio(model, decode.Audio([r.audio], r.audio.size / decode.RATE, "mono"), settings)
+                   for r in recordings}
+        choices = choose_interviewers({n: d.voices for n, d in results.items()})
+        for rec in recordings:
+            dia = results[rec.name]
+            reference = list(rec.turns)
+            hyp = [(t.start, t.end, t.speaker) for t in build_turns(dia.pieces, {v: str(v) for v in range(9)})]
+            strict, collar = diarization_error(reference, hyp), diarization_error(reference, hyp, collar=0.25)
+            right, total = _words_right(reference, dia.words, collar.mapping)
+            row = {"study": study_name, "duration_s": round(rec.audio.size / decode.RATE, 1), "der": strict.der,
+                   "der_collar_0.25": collar.der, "confusion_s": collar.confusion, "missed_s": collar.missed,
+                   "false_alarm_s": collar.false_alarm, "words_right": round(right / max(total, 1), 4),
+                   "words_scored": total, "speakers_true": rec.speakers, "speakers_found": dia.n_speakers,
+                   "unsure_words_share": round(1 - dia.confidence, 3), "warnings": dia.warnings}
+            if rec.interviewer:
+                labelling = label_voices(dia.pieces, (), None, choices.get(rec.name))
+                roles = [(v == labelling.interviewer, _truth(reference, s, e)) for s, e, v in dia.words]
+                roles = [(found, truth == rec.interviewer) for found, truth in roles if truth is not None]
+                role_right, role_total = sum(a == b for a, b in roles), len(roles)
+                row.update({"interviewer_method": labelling.method, "interviewer_evidence": labelling.evidence,
+                            "interviewer_found": collar.mapping.get(rec.interviewer) == str(labelling.interviewer),
+                            "role_words_right": round(role_right / max(role_total, 1), 4)})
+            out[rec.name] = row
+    rows = [r for r in out.values() if "role_words_right" in r]
+    out["_summary"] = {"fixtures": len(rows),
+                       "der_collar_0.25_max": max(r["der_collar_0.25"] for r in rows),
+                       "der_max": max(r["der"] for r in rows),
+                       "words_right_min": min(r["words_right"] for r in rows),
+                       "words_right_pooled": round(float(np.average([r["words_right"] for r in rows],
+                                                                    weights=[r["words_scored"] for r in rows])), 4),
+                       "role_words_right_min": min(r["role_words_right"] for r in rows),
+                       "interviewer_by_recurring_voice": sum(r["interviewer_method"] == "recurring voice" for r in rows),
+                       "interviewer_found": sum(r["interviewer_found"] for r in rows)}
+    return out
+
+
 def der_table(model, settings: AudioSettings) -> dict:
     cases = {"pyannote-sample (phone call, 2 speakers)": (PY / "sample.wav", read_rttm((PY / "sample.rttm").read_text()))}
     for name in ("two_voices", "three_voices"):
@@ -207,7 +279,7 @@ def stereo_table(model, settings: AudioSettings) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2, help="speed rounds; 0 skips the speed tables")
     parser.add_argument("--model", default="", help="faster-whisper model folder [bundled tiny.en]")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "audio.json")
     args = parser.parse_args()
@@ -221,10 +293,12 @@ def main() -> None:
               "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
     result["wer"] = wer_table(settings)
     result["determinism"] = determinism_table(model, settings)
+    result["voices"] = voices_table(model, settings)
     result["der"] = der_table(model, settings)
     result["stereo"] = stereo_table(model, settings)
-    result["speed"] = speed(model, settings, args.rounds, SPEED_SET)
-    result["speed_one_long_file"] = speed(model, settings, args.rounds, [long_recording()])
+    if args.rounds:
+        result["speed"] = speed(model, settings, args.rounds, SPEED_SET)
+        result["speed_one_long_file"] = speed(model, settings, args.rounds, [long_recording()])
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
@@ -238,7 +312,14 @@ def main() -> None:
     s = result["stereo"]
     print(f"\nstereo_diarization.wav: {s['layout']}, WER left {s['wer_left']:.1%}, right {s['wer_right']:.1%}, "
           f"attribution accuracy {s['attribution_accuracy']:.1%} ({s['words_attributed_wrong']} words wrong)")
-    for key in ("speed", "speed_one_long_file"):
+    print("\n| recording | DER | DER (0.25 s collar) | words right | speakers true/found | interviewer |\n|---|---|---|---|---|---|")
+    for name, row in result["voices"].items():
+        if not name.startswith("_"):
+            print(f"| {name} | {row['der']:.1%} | {row['der_collar_0.25']:.1%} | {row['words_right']:.1%} | "
+                  f"{row['speakers_true']}/{row['speakers_found']} | {row.get('interviewer_method', '-')}"
+                  f"{'' if row.get('interviewer_found', True) else ' (WRONG)'} {row.get('role_words_right', '')} |")
+    print(result["voices"]["_summary"])
+    for key in ("speed", "speed_one_long_file") if args.rounds else ():
         sp = result[key]
         print(f"\n{key}: {sp['files']} files, {sp['audio_s']} s audio: bare {sp['bare_s']} s, pipeline {sp['pipeline_s']} s "
               f"(ratio {sp['ratio_pipeline_over_bare']}), without diarization {sp['pipeline_no_diarize_s']} s "
