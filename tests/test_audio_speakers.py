@@ -31,7 +31,7 @@ from winloss.models import Interview, Transcript, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "fixtures" / "audio"))
-import voice_interviews as vi  # noqa: E402
+import voice_interviews as vi
 
 SETTINGS = AudioSettings(threads=2)
 needs_voices = pytest.mark.skipif(not vi.VOICES.is_dir(), reason=f"needs the shared voices ({vi.VOICES} absent)")
@@ -134,7 +134,9 @@ def test_the_recurring_voice_is_the_interviewer_even_where_the_customer_speaks_f
     rng = np.random.default_rng(6)
     interviewer = _unit(rng.normal(size=64))
     customers = [_unit(rng.normal(size=64)) for _ in range(4)]
-    near = lambda v: _unit(v + 0.05 * rng.normal(size=64))  # noqa: E731
+    def near(v):
+        return _unit(v + 0.05 * rng.normal(size=64))
+
     prints = {"r1": [near(interviewer), customers[0]], "r2": [customers[1], near(interviewer)],
               "r3": [near(interviewer), customers[2]], "r4": [customers[3], near(interviewer)]}
     choices = recurring_voices({k: [list(v) for v in vs] for k, vs in prints.items()})
@@ -169,7 +171,7 @@ def test_turn_structure_names_who_prompts_not_who_writes_question_marks():
 def small_study(tmp_path_factory):
     """Three short interviews run by one interviewer (vctk_p226); in the second the customer speaks first."""
     folder = tmp_path_factory.mktemp("voices")
-    interviewer, customer_sets = vi.STUDIES["study-a"]
+    interviewer, _ = vi.STUDIES["study-a"]
     recordings = [vi.interview(f"rec-{n + 1}", interviewer, customers, seed=50 + n, exchanges=3,
                                customer_opens=n == 1)
                   for n, customers in enumerate([["vctk_p227"], ["ls_2414"], ["ls_3080"]])]
@@ -209,7 +211,7 @@ def test_an_enrolment_clip_pins_the_interviewer_of_a_single_recording(small_stud
     ensure_transcripts(folder, interviews, SETTINGS, progress=False)  # transcribed once for the module
     (tmp_path / ".winloss").mkdir()  # the transcription cache, so only the labelling runs again
     shutil.copy(folder / ".winloss" / "transcripts.json", tmp_path / ".winloss" / "transcripts.json")
-    clip = sorted((vi.VOICES / "vctk_p226").glob("*.wav"))[-1]
+    clip = max((vi.VOICES / "vctk_p226").glob("*.wav"))
     settings = AudioSettings(threads=2, interviewer_voice=str(clip))
     batch = ensure_transcripts(tmp_path, interviews[1:2], settings, progress=False)
     info = batch.summary["files"][recordings[1].name]
