@@ -185,3 +185,68 @@ def test_toml_writer_round_trips_awkward_text(tmp_path):
     data = tomllib.loads(book.path.read_text(encoding="utf-8"))
     assert data["theme"][0]["label"] == label and data["theme"][0]["keywords"] == ['a "b"', "c\\d"]
     assert codebook.load(tmp_path).get("t7").label == label
+
+
+USER_NOTES = ["# Q3 codebook: reviewed with Dana on 2026-10-02", "# pricing is the one leadership asks about",
+              "# keep this theme even if it shrinks"]
+
+
+def add_user_notes(path) -> None:
+    """Comments a user would write: at the top, above a theme, inside a theme, inline after a value."""
+    text = path.read_text(encoding="utf-8")
+    text = USER_NOTES[0] + "\n" + text
+    text = text.replace('[[theme]]\nid = "T02"\n', f'{USER_NOTES[1]}\n[[theme]]\nid = "T02"\n{USER_NOTES[2]}\n', 1)
+    text = text.replace('id = "T01"\n', 'id = "T01"  # the biggest one\n', 1)
+    path.write_text(text, encoding="utf-8")
+
+
+def user_lines_kept(path) -> None:
+    text = path.read_text(encoding="utf-8")
+    missing = [n for n in USER_NOTES + ['id = "T01"  # the biggest one'] if n not in text]
+    assert not missing, f"comments lost: {missing}\n{text[:2000]}"
+    assert text.index(USER_NOTES[1]) < text.index('id = "T02"') < text.index(USER_NOTES[2])
+
+
+def test_comments_survive_every_themes_command_and_the_next_run(first_run):
+    study, tmp = first_run
+    path = study / codebook.CODEBOOK
+    add_user_notes(path)
+    comments_before = sum(line.lstrip().startswith("#") for line in path.read_text(encoding="utf-8").splitlines())
+    n = len(codebook.load(study).themes)
+    steps = [("rename", "T02", "Too expensive at renewal"), ("pin", "T02"), ("pin", "T02", "--off"),
+             ("merge", "T01", f"T{n:02d}"), ("split", "T01", "--seed-example", "The Salesforce integration broke"),
+             ("delete", f"T{n - 1:02d}")]
+    for step in steps:
+        before = path.read_text(encoding="utf-8")
+        cli("themes", *step, "--study", study)
+        after = path.read_text(encoding="utf-8")
+        user_lines_kept(path)
+        # Only the edited values change: every line that was there is still there, apart from the edited one.
+        lost = [line for line in before.splitlines() if line not in after.splitlines()]
+        assert len(lost) <= 1, (step, lost)
+    book = codebook.load(study)
+    assert book.get("T02").label == "Too expensive at renewal" and book.get(f"T{n:02d}").merge_into == "T01"
+    assert sum(line.lstrip().startswith("#") for line in path.read_text(encoding="utf-8").splitlines()) \
+        >= comments_before
+    run_study(study, tmp / "run2")
+    user_lines_kept(path)
+    assert themes(tmp / "run2").set_index("theme_id").loc["T02", "label"] == "Too expensive at renewal"
+    # The run keeps the examples' text beside them, and an unchanged study leaves the file as it is.
+    written = path.read_text(encoding="utf-8")
+    example = codebook.load(study).get("T02").examples[0]
+    texts = pd.read_csv(tmp / "run2" / "statements.csv").set_index("statement_id")["text"]
+    assert f'"{example}", # {" ".join(texts[example].split())}' in written
+    run_study(study, tmp / "run3")
+    assert path.read_text(encoding="utf-8") == written
+
+
+def test_user_order_of_themes_is_kept(first_run):
+    study, tmp = first_run
+    path = study / codebook.CODEBOOK
+    text = path.read_text(encoding="utf-8")
+    head, *tables = text.split("\n[[theme]]\n")
+    path.write_text("\n[[theme]]\n".join([head, *reversed(tables)]).rstrip("\n") + "\n", encoding="utf-8")
+    order = [t.id for t in codebook.load(study).themes]
+    cli("themes", "rename", "T01", "Forecasting", "--study", study)
+    run_study(study, tmp / "run2")
+    assert [t.id for t in codebook.load(study).themes][: len(order)] == order

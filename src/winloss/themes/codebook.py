@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
-import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from winloss.errors import ConfigError
+from winloss.themes import codebook_file
 from winloss.themes.ids import ID_PATTERN, normalise_id, theme_id
 
 CODEBOOK = "codebook.toml"
@@ -177,37 +176,23 @@ def write_centres(path: Path, centres: dict[str, np.ndarray]) -> None:
         np.save(f, table, allow_pickle=False)
 
 
-def _toml_string(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
-    return f'"{escaped}"'
-
-
-def _toml_list(values: Sequence[str]) -> str:
-    return "[" + ", ".join(_toml_string(v) for v in values) + "]"
+def _fields(t: Theme) -> dict:
+    """A theme as codebook.toml spells it: the keys every theme has, the optional ones only when set."""
+    return {
+        "id": t.id, "label": t.label, "description": t.description, "keywords": list(t.keywords),
+        "examples": list(t.examples), "pinned": t.pinned, "deleted": True if t.deleted else None,
+        "merge_into": t.merge_into or None, "split_from": t.split_from or None,
+        "seeds": list(t.seeds) if t.split_from else None,
+    }
 
 
 def dumps(book: Codebook, quotes: dict[str, str] | None = None) -> str:
-    """Deterministic TOML; `quotes` (statement id -> text) adds the examples' text as comments for the reader."""
-    out = io.StringIO()
-    out.write(HEADER)
-    out.write(f"version = 1\nnext_id = {book.next_id}\n")
-    for t in sorted(book.themes, key=lambda t: t.number):
-        out.write(f"\n[[theme]]\nid = {_toml_string(t.id)}\nlabel = {_toml_string(t.label)}\n")
-        out.write(f"description = {_toml_string(t.description)}\n")
-        out.write(f"keywords = {_toml_list(t.keywords)}\n")
-        out.write(f"examples = {_toml_list(t.examples)}\n")
-        for sid in t.examples:
-            if quotes and sid in quotes:
-                out.write(f"#   {sid}: {' '.join(quotes[sid].split())}\n")
-        out.write(f"pinned = {'true' if t.pinned else 'false'}\n")
-        if t.deleted:
-            out.write("deleted = true\n")
-        if t.merge_into:
-            out.write(f"merge_into = {_toml_string(t.merge_into)}\n")
-        if t.split_from:
-            out.write(f"split_from = {_toml_string(t.split_from)}\nseeds = {_toml_list(t.seeds)}\n")
-    return out.getvalue()
+    """The codebook written into the file as it is now (comments and order kept); `quotes` (statement id -> text)
+    adds the examples' text as comments for the reader."""
+    current = book.path.read_text(encoding="utf-8") if book.path.exists() else None
+    themes = [_fields(t) for t in sorted(book.themes, key=lambda t: t.number)]
+    return codebook_file.render(current, HEADER, {"version": 1, "next_id": book.next_id}, themes, normalise_id,
+                                quotes)
 
 
 def save(book: Codebook, quotes: dict[str, str] | None = None) -> None:
