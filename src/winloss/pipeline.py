@@ -17,6 +17,7 @@ from winloss.interviews.statements import extract_statements
 from winloss.interviews.study import StudyError, read_manifest
 from winloss.interviews.transcripts import TranscriptError, parse_transcript
 from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
+from winloss.outputs.locations import default_out_dir
 from winloss.settings import Settings, load_settings
 
 log = logging.getLogger("winloss")
@@ -67,10 +68,6 @@ class Timer:
             yield
         finally:
             self.stages[name] = round(self.stages.get(name, 0.0) + time.perf_counter() - t0, 3)
-
-
-def default_out_dir(study_dir: Path) -> Path:
-    return Path("reports") / Path(study_dir).resolve().name
 
 
 def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = None, *, embedder=None,

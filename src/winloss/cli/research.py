@@ -19,7 +19,7 @@ def fail(message: str) -> NoReturn:
 def database_path(study: Path | None, db_file: Path | None, out_dir: Path | None = None) -> Path:
     """--db wins; else --out (or reports/<study name>)/winloss.db."""
     from winloss.outputs.db import DB_NAME
-    from winloss.pipeline import default_out_dir
+    from winloss.outputs.locations import default_out_dir
 
     if db_file:
         return db_file
@@ -49,8 +49,8 @@ db_option = click.option("--db", "db_file", type=click.Path(path_type=Path), hel
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of text.")
 def search(query, study, out_dir, db_file, theme, cohort, competitor, interview, limit, as_json) -> None:
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
-    from winloss.outputs.report import fmt_time as format_time
     from winloss.outputs.search import SearchIndex, encode_query
+    from winloss.outputs.timestamps import fmt_time as format_time
     from winloss.themes.embedding import Embedder
 
     index = SearchIndex.open(database_path(study, db_file, out_dir))
@@ -132,8 +132,8 @@ def pending_edits(study: Path) -> list[str]:
 @click.option("--limit", type=click.IntRange(min=1), default=5, show_default=True, help="Quotes to show.")
 def themes_show(theme_id, study, out_dir, db_file, limit) -> None:
     """One theme: counts per cohort, keywords, its most typical quotes."""
-    from winloss.outputs.report import fmt_time as format_time
     from winloss.outputs.search import SearchIndex
+    from winloss.outputs.timestamps import fmt_time as format_time
 
     index = SearchIndex.open(database_path(study, db_file, out_dir))
     tid = index.resolve_theme(theme_id)
@@ -213,7 +213,7 @@ def themes_delete(theme_id, study) -> None:
 def export(study, out_dir, fmt, dest) -> None:
     """Export the last run's evidence (statements with themes and CRM fields), themes and counts."""
     from winloss.outputs.export import export_run
-    from winloss.pipeline import default_out_dir
+    from winloss.outputs.locations import default_out_dir
 
     out_dir = out_dir or default_out_dir(study)
     paths = export_run(out_dir, fmt, dest)

@@ -9,13 +9,16 @@ import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from winloss import __version__
 from winloss.errors import WinlossError
 from winloss.models import Interview
+
+if TYPE_CHECKING:  # readers (`winloss search`, `serve`) start faster without importing pandas
+    import pandas as pd
 
 DB_NAME = "winloss.db"
 SCHEMA_VERSION = 1
@@ -107,7 +110,7 @@ def _text(value) -> str:
 
 def _nullable(value):
     """pandas NaN/NA and empty strings become SQL NULL; numpy scalars become Python scalars."""
-    if value is None or value is pd.NA:
+    if value is None or type(value).__name__ == "NAType":  # pandas.NA
         return None
     if isinstance(value, float) and math.isnan(value):
         return None

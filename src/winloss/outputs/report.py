@@ -7,6 +7,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from winloss.outputs.timestamps import fmt_time
+
 
 def pct(value: float) -> str:
     return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value * 100:.0f}%"
@@ -22,13 +24,6 @@ def fmt_lift(value: float) -> str:
     if value is None or math.isnan(value):
         return "n/a"
     return "∞" if math.isinf(value) else f"{value:.1f}×"
-
-
-def fmt_time(seconds: float | None) -> str:
-    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
-        return "no timestamp"
-    s = int(seconds)
-    return f"{s // 3600:d}:{s % 3600 // 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60:d}:{s % 60:02d}"
 
 
 def environment(extra_dirs: list[Path] | None = None) -> jinja2.Environment:

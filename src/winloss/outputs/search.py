@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from threadpoolctl import threadpool_limits
 from winloss.errors import WinlossError
 from winloss.interviews.study import normalise_cohort
 from winloss.outputs import db
+from winloss.themes.bert_numpy import BertSentenceEncoder, UnsupportedModel
 from winloss.themes.vectors import centre
 
 SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_search.py picks it
@@ -214,9 +216,23 @@ class SearchIndex:
 
 
 
+@lru_cache(maxsize=4)
+def _numpy_encoder(folder: str) -> BertSentenceEncoder | None:
+    try:
+        return BertSentenceEncoder(Path(folder)) if Path(folder).is_dir() else None
+    except UnsupportedModel:
+        return None
+
+
 def encode_query(embedder, query: str) -> np.ndarray:
-    """The query's vector. One short text gains nothing from intra-op threads, and on a busy 2-core machine their
-    synchronisation took ~1 s per query against ~25 ms on one thread."""
+    """The query's vector from the model that built the index.
+
+    The bundled model (and any local BERT mean-pooling folder) runs as a numpy forward pass: the same vector as
+    sentence-transformers without importing torch, which was most of a cold `winloss search`. One short text gains
+    nothing from intra-op threads, and on a busy 2-core machine their synchronisation cost seconds per query."""
+    fast = _numpy_encoder(embedder.source)
+    if fast is not None:
+        return fast.encode([query])[0]
     import torch
 
     before = torch.get_num_threads()

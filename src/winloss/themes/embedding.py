@@ -81,6 +81,11 @@ class Embedder:
 
     # -- model -------------------------------------------------------------------------------------------
     @property
+    def source(self) -> str:
+        """The model's folder or name, as sentence-transformers is given it."""
+        return self._source
+
+    @property
     def model(self):
         if self._model is None:
             from sentence_transformers import SentenceTransformer
