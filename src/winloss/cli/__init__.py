@@ -115,5 +115,9 @@ main.add_command(search)
 main.add_command(themes)
 main.add_command(export)
 
+from winloss.cli.serve import serve  # noqa: E402
+
+main.add_command(serve)
+
 if __name__ == "__main__":
     main()

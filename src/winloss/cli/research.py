@@ -49,12 +49,11 @@ db_option = click.option("--db", "db_file", type=click.Path(path_type=Path), hel
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of text.")
 def search(query, study, out_dir, db_file, theme, cohort, competitor, interview, limit, as_json) -> None:
     """Find verbatim quotes by keywords and by meaning. "Quoted words" must appear as a phrase."""
-    from winloss.outputs.search import SearchIndex, encode_query
+    from winloss.outputs.search import SearchIndex, encode_query, query_embedder
     from winloss.outputs.timestamps import fmt_time as format_time
-    from winloss.themes.embedding import Embedder
 
     index = SearchIndex.open(database_path(study, db_file, out_dir))
-    embedder = embedder_for(index.model_id, Embedder)
+    embedder = query_embedder(index.model_id)
     hits = index.search(query, encode_query(embedder, query), theme=theme, cohort=cohort,
                         competitor=competitor, interview=interview, limit=limit)
     if as_json:
@@ -66,20 +65,6 @@ def search(query, study, out_dir, db_file, theme, cohort, competitor, interview,
         theme_text = f"{h.theme_id} {h.theme_label}" if h.theme_id else "unassigned"
         click.echo(f"{n}. \"{h.quote}\"\n   {h.speaker}, {h.interview_id} ({h.cohort}), {format_time(h.start)}"
                    f" · {theme_text} · score {h.score:.3f}")
-
-
-def embedder_for(model_id: str, embedder_cls):
-    """The model that built the index: the bundled one, or the name/path recorded in the database."""
-    default = embedder_cls(None)
-    if default.model_id == model_id:
-        return default
-    source = model_id.split("@")[0]
-    other = embedder_cls(source)
-    if other.model_id != model_id:
-        from winloss.outputs.db import DatabaseError
-
-        raise DatabaseError(f"the index was built with {model_id}, which is not available here; rerun the study")
-    return other
 
 
 @click.group()

@@ -20,6 +20,7 @@ from winloss.errors import WinlossError
 from winloss.interviews.study import normalise_cohort
 from winloss.outputs import db
 from winloss.themes.bert_numpy import BertSentenceEncoder, UnsupportedModel
+from winloss.themes.embedding import Embedder
 from winloss.themes.vectors import centre
 
 SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_search.py picks it
@@ -214,6 +215,17 @@ class SearchIndex:
             account=account, competitor=competitor,
         )
 
+
+
+def query_embedder(model_id: str):
+    """The model that built the index: the bundled one, or the name/path recorded in the database."""
+    default = Embedder(None)
+    if default.model_id == model_id:
+        return default
+    other = Embedder(model_id.split("@")[0])
+    if other.model_id != model_id:
+        raise db.DatabaseError(f"the index was built with {model_id}, which is not available here; rerun the study")
+    return other
 
 
 @lru_cache(maxsize=4)
