@@ -100,7 +100,7 @@ def main() -> None:
         tmp = Path(tmp)
         study = tmp / "demo"
         shutil.copytree(ROOT / "fixtures" / "demo", study, ignore=shutil.ignore_patterns("codebook*"))
-        run(study, tmp / "demo-out", log=lambda *_: None)
+        run(study, tmp / "demo-out")
         record["serve_startup_demo"] = summary(startup(tmp / "demo-out"))
         record["search_cold_start_demo"] = summary(cold_search(study, tmp / "demo-out"))
 

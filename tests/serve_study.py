@@ -45,7 +45,7 @@ def served_run(base: Path):
     from winloss.pipeline import run
 
     study = write_served_study(base)
-    result = run(study, base / "out", log=lambda *_: None)
+    result = run(study, base / "out")
     # Neither added company is in the demo CRM: those two are reported (exit 1) and the rest is analysed.
     assert all("not joined to the CRM" in p.message for p in result.problems), result.problems
     return study, base / "out"

@@ -6,10 +6,6 @@ from pathlib import Path
 import click
 
 
-class ServeFailed(click.ClickException):
-    exit_code = 2
-
-
 @click.command()
 @click.argument("folder", type=click.Path(path_type=Path, exists=True, file_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="0 picks a free port.")
@@ -19,12 +15,6 @@ class ServeFailed(click.ClickException):
 def serve(folder: Path, port: int, host: str, token: str | None) -> None:
     """Browse a run's themes, quotes in context, search and the report; edit the codebook. FOLDER is the run's output
     folder (with winloss.db) or the study (its results in reports/<name>)."""
-    from winloss.outputs.db import DatabaseError
-    from winloss.outputs.locations import LocationError
-    from winloss.web.server import ServeError
     from winloss.web.server import serve as run_server
 
-    try:
-        run_server(folder, host=host, port=port, token=token, echo=click.echo)
-    except (LocationError, DatabaseError, ServeError) as exc:
-        raise ServeFailed(str(exc)) from exc
+    run_server(folder, host=host, port=port, token=token, echo=click.echo)

@@ -8,13 +8,15 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from winloss.errors import WinlossError
+
 DB_FILE = "winloss.db"
 RUN_FILE = "run.json"
 STUDY_FILE = "interviews.csv"
 
 
-class LocationError(ValueError):
-    pass
+class LocationError(WinlossError):
+    """The folder given is neither a run's outputs nor a study with results."""
 
 
 def default_out_dir(study_dir: Path) -> Path:

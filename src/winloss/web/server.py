@@ -7,13 +7,14 @@ from pathlib import Path
 
 import uvicorn
 
+from winloss.errors import WinlossError
 from winloss.outputs.locations import resolve
 from winloss.web.app import create_app
 from winloss.web.guard import LOOPBACK, new_token
 
 
-class ServeError(ValueError):
-    pass
+class ServeError(WinlossError):
+    """The server cannot start (the port is taken, the address is not this machine's)."""
 
 
 def is_loopback(host: str) -> bool:
