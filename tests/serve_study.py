@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 HOSTILE = [
     "Honestly the pricing page said <script>alert('pwned')</script> and nobody on our team could explain the seat price.",
-    "Their portal had a link [reset your seat price](javascript:alert(1)) and an <img src=x onerror=alert(2)> that broke.",
+    "Their portal had a reset link to javascript:alert(1) for the seat price and an <img src=x onerror=alert(2)> that broke.",
 ]
 
 
