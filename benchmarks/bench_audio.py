@@ -24,8 +24,8 @@ from winloss.audio import (  # noqa: E402
     decode,  # noqa: E402
     ensure_transcripts,
 )
-from winloss.audio.batch import transcribe_audio  # noqa: E402
 from winloss.audio.metrics import diarization_error, read_rttm  # noqa: E402
+from winloss.audio.recording import transcribe_audio  # noqa: E402
 from winloss.audio.speakers import build_turns  # noqa: E402
 from winloss.audio.transcribe import load_model, model_id, whisper_options  # noqa: E402
 from winloss.interviews.transcripts import parse_transcript  # noqa: E402

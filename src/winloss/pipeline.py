@@ -18,6 +18,7 @@ from winloss.interviews.study import StudyError, read_manifest
 from winloss.interviews.transcripts import TranscriptError, parse_transcript
 from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
 from winloss.outputs.locations import default_out_dir
+from winloss.scale import open_executor
 from winloss.settings import Settings, load_settings
 
 log = logging.getLogger("winloss")
@@ -86,13 +87,15 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         interviews, problems = manifest.interviews, manifest.problems
         interviews.sort(key=lambda i: i.interview_id)  # manifest row order must not change anything
     with timer.stage("transcribe"):
-        interviews, audio = stages.transcribe(study_dir, interviews, settings, problems, warnings)
+        executor = open_executor(settings.scale)  # where transcription (and, on Ray, embedding) runs
+        interviews, audio = stages.transcribe(study_dir, interviews, settings, problems, warnings, executor)
     with timer.stage("read"):
         reading = read_interviews(interviews, settings, problems, warnings)
     log.info(f"{len(reading.interviews)} interviews, {len(reading.statements)} customer statements")
     with timer.stage("embed"):
-        embedder = embedder or stages.load_embedder(settings)
+        embedder = embedder or stages.load_embedder(settings, executor)
         text_vectors, vectors = stages.embed(embedder, reading.statements)
+        executor.close()
     with timer.stage("themes"):
         book, themes = stages.find_themes(study_dir, reading, text_vectors, vectors, embedder, settings, warnings)
     with timer.stage("llm_labels"):
@@ -132,7 +135,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         "inputs": [s.record() for s in [manifest.source, *(crm.sources if crm is not None else [])]],
         "warnings": warnings, "problems": [str(p) for p in problems],
         "timings": {"stages_s": timer.stages, "total_s": round(sum(timer.stages.values()), 3),
-                    "audio": audio.get("run", {}),
+                    "audio": audio.get("run", {}), "scale": asdict(settings.scale),
                     "embeddings_computed": getattr(embedder, "computed", None), "llm_requests": llm.requests()},
     }
     (out_dir / "run.json").write_text(json.dumps(record, indent=2, default=str) + "\n", encoding="utf-8")

@@ -18,6 +18,7 @@ from winloss.audio.settings import AudioSettings
 from winloss.crm.settings import CrmSettings
 from winloss.errors import ConfigError
 from winloss.llm.config import LlmSettings
+from winloss.scale.settings import ScaleSettings
 
 DEFAULT_MIN_THEME_SIZE = 8
 LARGE_STUDY_STATEMENTS_PER_THEME = 250  # above 2,000 statements the default grows, keeping themes readable
@@ -36,6 +37,7 @@ class Settings(BaseModel):
     audio: AudioSettings = AudioSettings()
     crm: CrmSettings = CrmSettings()
     llm: LlmSettings = LlmSettings()
+    scale: ScaleSettings = ScaleSettings()  # where the heavy stages run: never changes a result
 
     @field_validator("interviewer_names", mode="before")
     @classmethod
@@ -52,8 +54,8 @@ class Settings(BaseModel):
         return max(DEFAULT_MIN_THEME_SIZE, n_statements // LARGE_STUDY_STATEMENTS_PER_THEME)
 
     def to_record(self) -> dict:
-        """For run.json: what was in force, secrets left out."""
-        record = self.model_dump(mode="json")
+        """For run.json: what was in force, secrets left out; where the work ran ([scale]) is with the timings."""
+        record = self.model_dump(mode="json", exclude={"scale"})
         record["llm"] = self.llm.to_record()
         return record
 

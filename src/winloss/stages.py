@@ -17,22 +17,25 @@ if TYPE_CHECKING:
 
 
 def transcribe(study_dir, interviews: list[Interview], settings: Settings, problems: list[Problem],
-               warnings: list[str]) -> tuple[list[Interview], dict]:
-    """Recordings -> STUDY/transcripts/*.vtt (cached); interviews then point at their transcripts."""
+               warnings: list[str], executor=None) -> tuple[list[Interview], dict]:
+    """Recordings -> STUDY/transcripts/*.vtt (cached); interviews then point at their transcripts. `executor`
+    (winloss.scale) says where the recordings are transcribed."""
     if not any(is_recording(i.file) for i in interviews):
         return interviews, {}
     from winloss.audio import ensure_transcripts, transcribed_interviews
 
-    audio = ensure_transcripts(study_dir, interviews, settings.audio)
+    audio = ensure_transcripts(study_dir, interviews, settings.audio, executor=executor)
     problems += audio.problems
     warnings += audio.summary["warnings"]
     return transcribed_interviews(interviews, audio), audio.summary
 
 
-def load_embedder(settings: Settings):
+def load_embedder(settings: Settings, executor=None):
+    """Worker processes are for transcription; a Ray cluster embeds as well (docs/scale.md)."""
     from winloss.themes.embedding import Embedder
 
-    return Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings")
+    remote = executor if executor is not None and executor.engine == "ray" else None
+    return Embedder(settings.embedding_model, cache_dir=settings.cache_path() / "embeddings", executor=remote)
 
 
 def embed(embedder, statements) -> tuple[np.ndarray, np.ndarray]:

@@ -6,7 +6,6 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -18,22 +17,15 @@ from rich.progress import (
 
 from winloss.audio import decode
 from winloss.audio.cache import TranscriptCache, bytes_sha256, cache_key
-from winloss.audio.diarize import Diarization, Piece, diarize
 from winloss.audio.formats import is_recording
+from winloss.audio.recording import RecordingJob, TranscribeTask
 from winloss.audio.settings import AudioSettings
 from winloss.audio.speakers import INTERVIEWER, build_turns, label_voices
-from winloss.audio.transcribe import (
-    ModelUnavailable,
-    Segment,
-    load_model,
-    model_id,
-    transcribe,
-)
+from winloss.audio.transcribe import model_id
 from winloss.audio.voices import choose_interviewers, enrolment_print
 from winloss.interviews.transcripts import write_vtt
 from winloss.models import Interview, Problem
-
-BLEED_DB = 6.0  # speech on one channel that is this much louder on the other is the other party leaking in
+from winloss.scale import Executor, Failed, LocalExecutor
 
 
 @dataclass
@@ -54,7 +46,9 @@ def transcript_path(study_dir: Path, interview: Interview, taken: set[Path]) -> 
 
 
 def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: AudioSettings | None = None,
-                       progress: bool = True, console: Console | None = None) -> TranscriptionBatch:
+                       progress: bool = True, console: Console | None = None,
+                       executor: Executor | None = None) -> TranscriptionBatch:
+    """`executor` says where recordings are transcribed (winloss.scale); by default here, one after another."""
     study_dir = Path(study_dir).resolve()
     settings = settings or AudioSettings()
     console = console or Console(stderr=True)
@@ -100,9 +94,13 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
 
     wall = 0.0
     transcribed_seconds = 0.0
+    retried = 0
     if todo:
         t0 = time.perf_counter()
-        transcribed_seconds = _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, console)
+        executor = executor or LocalExecutor()
+        retried = executor.retried
+        transcribed_seconds = _transcribe_all(todo, settings, model_name, cache, batch, study_dir, progress, console, executor)
+        retried = executor.retried - retried
         wall = time.perf_counter() - t0
         ready += [(i, v, k) for i, v, k, _ in todo if k in cache.entries]
 
@@ -151,6 +149,8 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
             "kept_hand_edited": done.count("kept hand-edited transcript"),
             "transcribed_audio_seconds": round(transcribed_seconds, 1), "transcribe_wall_s": round(wall, 2),
             "speed_x_realtime": round(transcribed_seconds / wall, 2) if wall else None,
+            "engine": executor.engine if executor else "local", "workers": executor.workers if executor else 1,
+            "retried": retried,
             "status": dict(sorted(status.items())),
         },
     }
@@ -194,91 +194,51 @@ def summary_line(summary: dict) -> str:
         line += (f" ({run['transcribed_audio_seconds'] / 3600:.2f} h in {run['transcribe_wall_s']:.0f} s, "
                  f"{run['speed_x_realtime']:.1f}x real time)")
     line += f", {run['cache_hits']} from cache, {run['kept_hand_edited']} hand-edited kept"
+    if run.get("retried"):
+        line += f", {run['retried']} retried after a worker failed"
     return line + (f", {summary['failed']} failed" if summary["failed"] else "")
 
 
-def _transcribe_all(todo, settings, cache, batch, files, study_dir, progress, console) -> float:
-    try:
-        model = load_model(settings)
-    except ModelUnavailable as exc:
-        batch.problems += [Problem(str(i.file), str(exc), i.interview_id) for i, *_ in todo]
-        return 0.0
-    total = sum(info.duration for *_, info in todo) or float(len(todo))
+def _transcribe_all(todo, settings, model_name, cache, batch, study_dir, progress, console, executor) -> float:
+    """Run the new recordings on the executor; the driver alone caches what comes back, file by file."""
+    first: dict[str, tuple[Interview, decode.Probe]] = {}
+    for interview, _vtt, key, info in todo:
+        first.setdefault(key, (interview, info))  # the same recording listed twice is transcribed once
+    unique = list(first.items())
+    jobs = [RecordingJob(str(interview.file), info, _rel(study_dir, interview.file), interview.speakers)
+            for _, (interview, info) in unique]
+    sizes = [info.duration or 1.0 for _, (_, info) in unique]
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
-               TextColumn("{task.completed:.0f}/{task.total:.0f} s audio"))
+               TextColumn("{task.fields[files]} files, {task.fields[hours]} h audio"))
+    total = sum(sizes)
     done_seconds = 0.0
+    failed: list[tuple[int, Problem]] = []
+    progress_s: dict[int, float] = {}  # audio seconds done, per job: finished or in flight
+    finished: set[int] = set()
     with Progress(*columns, console=console, disable=not progress) as bar:
-        overall = bar.add_task(f"transcribing {len(todo)} recordings", total=total)
-        for interview, _vtt, key, info in todo:
-            if key in cache.entries:  # the same recording listed twice
-                continue
-            task = bar.add_task(f"  {interview.file.name}", total=info.duration or 1.0)
-            base = bar.tasks[overall].completed
+        where = f" on {executor.workers} {executor.engine} workers" if executor.engine != "local" else ""
+        overall = bar.add_task(f"transcribing {len(jobs)} recordings{where}", total=total, files="", hours="")
 
-            def advance(seconds: float, task=task, base=base):
-                bar.update(task, completed=seconds)
-                bar.update(overall, completed=base + seconds)
+        def show(index: int, seconds: float) -> None:
+            progress_s[index] = min(seconds, sizes[index])
+            completed = sum(progress_s.values())
+            bar.update(overall, completed=completed, files=f"{len(finished)}/{len(jobs)}",
+                       hours=f"{completed / 3600:.2f}/{total / 3600:.2f}")
 
-            t0 = time.perf_counter()
-            try:
-                audio = decode.load(interview.file, info)
-                dia = transcribe_audio(model, audio, settings, advance, interview.speakers)
-            except decode.AudioError as exc:
-                batch.problems.append(Problem(str(interview.file), str(exc), interview.interview_id))
+        show(0, 0.0)
+        for outcome in executor.map(TranscribeTask(settings, model_name), jobs, show):
+            key, (interview, _info) = unique[outcome.index]
+            finished.add(outcome.index)
+            show(outcome.index, sizes[outcome.index])
+            if isinstance(outcome, Failed):
+                failed.append((outcome.index, Problem(str(interview.file), outcome.message, interview.interview_id)))
                 continue
-            finally:
-                bar.update(task, visible=False)
-            bar.update(overall, completed=base + (info.duration or 1.0))
-            channel_voice = {"left": 0, "right": 1}.get(settings.interviewer_channel) if audio.layout == "stereo-split" else None
-            cache.put(key, dia.pieces, {"duration_s": round(audio.duration, 2), "layout": audio.layout,
-                                    "speakers": dia.n_speakers, "confidence": dia.confidence,
-                                    "warnings": dia.warnings, "channel_voice": channel_voice, "voices": dia.voices,
-                                    "diarization": dia.params, "file": _rel(study_dir, interview.file)})
+            result = outcome.value
+            cache.put(key, result.pieces, result.meta)
             cache.save()
-            done_seconds += audio.duration
+            done_seconds += result.meta["duration_s"]
+    batch.problems += [problem for _, problem in sorted(failed, key=lambda f: f[0])]  # in study order, not finish order
     return done_seconds
-
-
-def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advance=None, speakers: int = 0
-                     ) -> Diarization:
-    """Transcribe and attribute one decoded recording: split by channel, or diarize the single channel
-    (`speakers`: how many people the manifest says are heard, 0 = estimate)."""
-    n = len(audio.channels)
-    segments_per_channel: list[list[Segment]] = []
-    for c, channel in enumerate(audio.channels):
-        report = (lambda t, c=c: advance((c * audio.duration + t) / n)) if advance else None
-        segments_per_channel.append(transcribe(model, channel, settings, report))
-    if not any(segments_per_channel):
-        raise decode.AudioError("no speech found in the recording")
-    if audio.layout == "stereo-split":
-        return split_by_channel(audio, segments_per_channel)
-    if not settings.diarize:
-        from winloss.audio.diarize import pieces_from_segments
-
-        pieces = pieces_from_segments(segments_per_channel[0])
-        return Diarization(pieces, 1, 1.0, ["diarization is off: one speaker"], {"method": "off"})
-    return diarize(audio.channels[0], segments_per_channel[0], settings.max_speakers, speakers)
-
-
-def split_by_channel(audio: decode.Audio, segments_per_channel: list[list[Segment]]) -> Diarization:
-    """One party per channel: a channel's segments are that party's, unless they are the other party's bleed."""
-    pieces, dropped = [], 0
-    for c, segments in enumerate(segments_per_channel):
-        for seg in segments:
-            lo, hi = int(seg.start * decode.RATE), max(int(seg.end * decode.RATE), int(seg.start * decode.RATE) + 1)
-            own, other = (_db(audio.channels[c][lo:hi]), _db(audio.channels[1 - c][lo:hi]))
-            if other - own > BLEED_DB:
-                dropped += 1
-                continue
-            pieces.append(Piece(seg.start, seg.end, seg.text, c))
-    pieces.sort(key=lambda p: (p.start, p.speaker))
-    voices = len({p.speaker for p in pieces})
-    warns = [f"{dropped} segments dropped as cross-talk from the other channel"] if dropped else []
-    return Diarization(pieces, voices, 1.0, warns, {"method": "channels"})
-
-
-def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(np.square(x, dtype=np.float64)) + 1e-12)) if x.size else -120.0
 
 
 def _write_if_changed(turns, vtt: Path) -> str:

@@ -5,19 +5,26 @@ from pathlib import Path
 from typing import Callable
 
 
-def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None]) -> int:
-    """Exit code: 0 all recordings have transcripts, 1 some failed (named), 2 nothing could run."""
+def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None], scale: dict | None = None) -> int:
+    """Exit code: 0 all recordings have transcripts, 1 some failed (named), 2 nothing could run.
+
+    `overrides` are [audio] flags, `scale` the --engine/--address/--workers flags over [scale]."""
     from winloss.audio.batch import ensure_transcripts
     from winloss.interviews.study import StudyError, load_interviews
+    from winloss.scale import open_executor
     from winloss.settings import ConfigError, load_settings
 
     try:
-        audio_settings = load_settings(study, {"audio": overrides}).audio
+        settings = load_settings(study, {"audio": overrides, "scale": scale or {}})
         interviews, manifest_problems = load_interviews(study)  # a missing recording is one of these
-    except (StudyError, ConfigError) as exc:
+        executor = open_executor(settings.scale)
+    except (StudyError, ConfigError) as exc:  # an unreachable engine is a ConfigError too
         echo(f"error: {exc}")
         return 2
-    batch = ensure_transcripts(study, interviews, audio_settings)
+    try:
+        batch = ensure_transcripts(study, interviews, settings.audio, executor=executor)
+    finally:
+        executor.close()
     if not batch.summary["recordings"]:
         echo("no recordings in interviews.csv; nothing to transcribe")
     for warning in batch.summary["warnings"]:

@@ -6,6 +6,7 @@ and codec faster-whisper accepts is accepted here, with no system FFmpeg needed.
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,13 +82,15 @@ class Audio:
     layout: str  # "mono", "stereo-mixed" (diarize the downmix), "stereo-split" (one party per channel)
 
 
-def load(path: Path, info: Probe) -> Audio:
+def load(path: Path | str | bytes, info: Probe) -> Audio:
+    """Decode a recording from its path, or from its bytes (as shipped to a Ray worker, see winloss.scale)."""
+    source = io.BytesIO(path) if isinstance(path, bytes) else str(path)
     try:
         if info.channels >= 2:
-            left, right = decode_audio(str(path), sampling_rate=RATE, split_stereo=True)
+            left, right = decode_audio(source, sampling_rate=RATE, split_stereo=True)
             arrays = [left, right]
         else:
-            arrays = [decode_audio(str(path), sampling_rate=RATE)]
+            arrays = [decode_audio(source, sampling_rate=RATE)]
     except (av.error.FFmpegError, ValueError, IndexError) as exc:
         raise AudioError(f"cannot decode the audio ({_short(exc)})") from None
     if arrays[0].size == 0:

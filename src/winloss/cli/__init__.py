@@ -61,6 +61,14 @@ def main(verbose: bool) -> None:
     log_to_stderr(verbose)
 
 
+def scale_options(command):
+    """--engine/--address/--workers: where transcription (and, on Ray, embedding) runs; [scale] in winloss.toml."""
+    command = click.option("--workers", type=click.IntRange(min=0),
+                           help="Worker processes (local) or Ray actors; each loads the model once [1; ray: 1 per CPU].")(command)
+    command = click.option("--address", help="Ray cluster to join, e.g. auto or ray://head:10001 [start one here].")(command)
+    return click.option("--engine", type=click.Choice(["local", "ray"]), help="Where the work runs [local].")(command)
+
+
 @main.command()
 @click.argument("study", type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), help="Output folder [reports/<study name>].")
@@ -72,12 +80,14 @@ def main(verbose: bool) -> None:
 @click.option("--no-llm", is_flag=True, help="Do not use an LLM even if one is configured.")
 @click.option("--no-redact", is_flag=True, help="Send text to the LLM without PII redaction.")
 @click.option("--dry-run", is_flag=True, help="Count the LLM calls and tokens the run would spend; send nothing.")
+@scale_options
 def run(study: Path, out_dir: Path | None, min_theme_size: int | None, embedding_model: str | None,
-        llm_base_url: str | None, llm_model: str | None, no_llm: bool, no_redact: bool, dry_run: bool) -> None:
+        llm_base_url: str | None, llm_model: str | None, no_llm: bool, no_redact: bool, dry_run: bool,
+        **scale) -> None:
     """Analyse the interviews of STUDY and write the report and tables."""
     from winloss.pipeline import run as run_pipeline
 
-    overrides = {"min_theme_size": min_theme_size, "embedding_model": embedding_model}
+    overrides = {"min_theme_size": min_theme_size, "embedding_model": embedding_model, "scale": scale}
     llm = {"base_url": llm_base_url, "model": "" if no_llm else llm_model, "redact": False if no_redact else None}
     result = run_pipeline(study, out_dir, overrides, llm_flags=llm, dry_run=dry_run)
     for warning in result.warnings:
@@ -101,12 +111,15 @@ def run(study: Path, out_dir: Path | None, min_theme_size: int | None, embedding
 @click.option("--max-speakers", type=click.IntRange(min=1), help="Most voices to find in a mono recording [3].")
 @click.option("--no-diarize", is_flag=True, default=None, help="Do not split a mono recording by voice.")
 @click.option("--interviewer-channel", type=click.Choice(["left", "right"]), help="Interviewer's side of call recordings.")
-def transcribe(study: Path, no_diarize: bool | None, **options) -> None:
+@scale_options
+def transcribe(study: Path, no_diarize: bool | None, engine: str | None, address: str | None, workers: int | None,
+               **options) -> None:
     """Transcribe the recordings of STUDY to STUDY/transcripts/*.vtt; only what is new. Settings: [audio] in winloss.toml."""
     from winloss.audio.command import transcribe_command
 
+    scale = {"engine": engine, "address": address, "workers": workers}
     sys.exit(transcribe_command(study, {**options, "diarize": False if no_diarize else None},
-                                lambda line: click.echo(line, err=True)))
+                                lambda line: click.echo(line, err=True), scale))
 
 
 from winloss.cli.research import export, search, themes  # noqa: E402  (research commands)

@@ -7,7 +7,11 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -52,28 +56,87 @@ def _text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8")).digest()
 
 
+def resolve_model(model: str | None) -> tuple[str, str]:
+    """(what to load, the model id that keys the cache) for the bundled model, a local folder or a hub name."""
+    if model is None:
+        source = str(_bundled_model_path())
+        return source, f"{DEFAULT_MODEL_NAME}@{_dir_fingerprint(Path(source))}"
+    if Path(model).expanduser().is_dir():
+        path = Path(model).expanduser().resolve()
+        name = DEFAULT_MODEL_NAME if path == _bundled_model_path().resolve() else path.name
+        return str(path), f"{name}@{_dir_fingerprint(path)}"
+    return str(model), str(model)
+
+
+@lru_cache(maxsize=2)
+def _load_model(source: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(source, device="cpu")
+    except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
+        raise EmbeddingModelError(
+            f"cannot load embedding model {source!r} (offline: give a local folder or a model already "
+            f"in the Hugging Face cache): {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ) from exc
+
+
+def _encode(model, texts: list[str], batch_size: int) -> np.ndarray:
+    return model.encode(texts, batch_size=batch_size, convert_to_numpy=True, normalize_embeddings=True,
+                        show_progress_bar=False).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class EmbedTask:
+    """The scale.Task that embeds one chunk of texts on a worker (a Ray actor) with the same model and batch size.
+
+    The worker finds the model where it is installed there and refuses one whose fingerprint differs from the
+    driver's: vectors from another model must never enter the driver's cache under this model's id."""
+
+    model: str | None
+    model_id: str
+    batch_size: int
+    name: ClassVar[str] = "embed"
+
+    def setup(self, threads: int):
+        from winloss.scale import SetupError
+
+        if threads:
+            import torch
+
+            torch.set_num_threads(threads)
+        try:
+            source, found = resolve_model(self.model)
+            if found != self.model_id:
+                raise SetupError(f"this worker's embedding model is {found}, the driver's {self.model_id}: "
+                                 "install the same winloss and model packages on every node")
+            return _load_model(source)
+        except (EmbeddingModelError, ImportError) as exc:
+            raise SetupError(str(exc)) from None
+
+    def run(self, model, texts: list[str], report) -> np.ndarray:
+        return _encode(model, texts, self.batch_size)
+
+    def ship(self, texts: list[str]) -> list[str]:
+        return texts
+
+
 class Embedder:
     """Encode texts to L2-normalised float32 vectors, caching every vector on disk.
 
     `computed` counts the texts actually run through the model by this instance (cache misses);
-    `cached` counts those served from the cache.
+    `cached` counts those served from the cache. With an `executor` (winloss.scale, a Ray cluster) the misses are
+    embedded there in the same chunks as here, so the vectors are the same; this process alone writes the cache.
     """
 
-    def __init__(self, model: str | None = None, cache_dir: Path | None = None, batch_size: int = 64):
+    def __init__(self, model: str | None = None, cache_dir: Path | None = None, batch_size: int = 64,
+                 executor=None):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        if model is None:
-            self._source = str(_bundled_model_path())
-            self.model_id = f"{DEFAULT_MODEL_NAME}@{_dir_fingerprint(Path(self._source))}"
-        elif Path(model).expanduser().is_dir():
-            path = Path(model).expanduser().resolve()
-            self._source = str(path)
-            name = DEFAULT_MODEL_NAME if path == _bundled_model_path().resolve() else path.name
-            self.model_id = f"{name}@{_dir_fingerprint(path)}"
-        else:
-            self._source = str(model)
-            self.model_id = str(model)
+        self._model_arg = model
+        self._source, self.model_id = resolve_model(model)
         self.batch_size = batch_size
         self.cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+        self.executor = executor
         self.computed = 0
         self.cached = 0
         self._model = None
@@ -88,15 +151,7 @@ class Embedder:
     @property
     def model(self):
         if self._model is None:
-            from sentence_transformers import SentenceTransformer
-
-            try:
-                self._model = SentenceTransformer(self._source, device="cpu")
-            except Exception as exc:  # sentence-transformers raises OSError, ValueError, HF errors...
-                raise EmbeddingModelError(
-                    f"cannot load embedding model {self._source!r} (offline: give a local folder or a model already "
-                    f"in the Hugging Face cache): {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                ) from exc
+            self._model = _load_model(self._source)
         return self._model
 
     # -- cache -------------------------------------------------------------------------------------------
@@ -148,15 +203,8 @@ class Embedder:
         found = self._lookup([keys[t] for t in unique])
         missing = [t for t in unique if keys[t] not in found]
         # Stored chunk by chunk, so an interrupted run resumes where it stopped instead of starting over.
-        for i in range(0, len(missing), STORE_EVERY):
-            chunk = missing[i : i + STORE_EVERY]
-            vecs = self.model.encode(
-                chunk,
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+        chunks = [missing[i : i + STORE_EVERY] for i in range(0, len(missing), STORE_EVERY)]
+        for chunk, vecs in self._compute(chunks):
             new = [(keys[t], v) for t, v in zip(chunk, vecs)]
             self._store(new)
             found.update(new)
@@ -165,6 +213,18 @@ class Embedder:
         out = np.stack([found[keys[t]] for t in texts]).astype(np.float32, copy=False)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
+
+    def _compute(self, chunks: list[list[str]]) -> Iterator[tuple[list[str], np.ndarray]]:
+        """Each chunk with its vectors, as they are ready: here, or on the executor's workers."""
+        if self.executor is None or not chunks:
+            yield from ((chunk, _encode(self.model, chunk, self.batch_size)) for chunk in chunks)
+            return
+        from winloss.scale import Failed
+
+        for outcome in self.executor.map(EmbedTask(self._model_arg, self.model_id, self.batch_size), chunks):
+            if isinstance(outcome, Failed):  # no statement can be left out of the themes: the run cannot go on
+                raise EmbeddingModelError(f"embedding on {self.executor.engine} failed: {outcome.message}")
+            yield chunks[outcome.index], outcome.value
 
     @property
     def dimension(self) -> int:
