@@ -15,8 +15,8 @@ import pytest
 
 from winloss.errors import ConfigError
 from winloss.scale import Done, Failed, ScaleSettings, open_executor
-from winloss.settings import load_settings
 from winloss.scale.processes import ProcessExecutor
+from winloss.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"

@@ -1,8 +1,8 @@
 """`winloss transcribe STUDY`: only the audio stage, with the same settings `winloss run` uses."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 
 def transcribe_command(study: Path, overrides: dict, echo: Callable[[str], None], scale: dict | None = None) -> int:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from winloss.errors import ConfigError
+
 Report = Callable[[float], None]  # a job's progress, in the task's own unit (audio seconds done)
 OnProgress = Callable[[int, float], None]  # (job index, progress) on the driver
 

@@ -84,6 +84,7 @@ class RayExecutor:
         setups: dict[Any, Any] = {}  # setup ref -> actor
         running: dict[Any, tuple[Any, int]] = {}  # run ref -> (actor, job index)
         idle: list[Any] = self._pools.pop(task, [])
+        self._release_pools()  # another task's idle actors would hold the CPUs this task's actors need
         lost_in_setup = 0
 
         def start() -> None:
@@ -145,11 +146,16 @@ class RayExecutor:
             for actor in [*setups.values(), *(a for a, _ in running.values())]:
                 ray.kill(actor)
 
-    def close(self) -> None:
+    def _release_pools(self) -> None:
         import ray
 
         for actor in (a for pool in self._pools.values() for a in pool):
             ray.kill(actor)
         self._pools.clear()
+
+    def close(self) -> None:
+        import ray
+
+        self._release_pools()
         if self._started and ray.is_initialized():
             ray.shutdown()
