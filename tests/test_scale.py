@@ -132,7 +132,7 @@ def test_worker_processes_give_the_local_outputs_and_survive_a_killed_worker(loc
 def test_an_interrupted_run_resumes_from_the_cache(local_run, tmp_path):
     expected, _ = local_run
     study = make_study(tmp_path / "study")
-    proc = transcribe(study, "--workers", "2")
+    proc = transcribe(study)  # one recording at a time, so work is surely left when the first one is cached
     wait_for_first_result(study, proc)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     proc.communicate(timeout=120)
