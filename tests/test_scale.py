@@ -73,8 +73,10 @@ def outputs(study: Path) -> dict[str, bytes]:
 
 
 def transcribe(study: Path, *flags: str) -> subprocess.Popen:
+    # A test run started in the background inherits an ignored SIGINT; the command gets Ctrl-C as a terminal gives it.
     return subprocess.Popen([*WINLOSS, "transcribe", str(study), *flags], env=env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def finish(proc: subprocess.Popen, study: Path) -> str:
