@@ -20,7 +20,9 @@ from winloss.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-WINLOSS = [sys.executable, "-c", "from winloss.cli import main; main()"]
+# A test run started in the background inherits an ignored SIGINT: the command takes Ctrl-C as from a terminal.
+WINLOSS = [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                                 "from winloss.cli import main; main()"]
 CLIPS = {  # interview id -> recording; the shortest first, so a result lands while the others are still running
     "A": SHARED / "lhotse_speech_fixtures" / "LJ002-0020.wav",
     "B": SHARED / "faster_whisper_audio" / "stereo_diarization.wav",
@@ -73,10 +75,8 @@ def outputs(study: Path) -> dict[str, bytes]:
 
 
 def transcribe(study: Path, *flags: str) -> subprocess.Popen:
-    # A test run started in the background inherits an ignored SIGINT; the command gets Ctrl-C as a terminal gives it.
     return subprocess.Popen([*WINLOSS, "transcribe", str(study), *flags], env=env(), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            stderr=subprocess.PIPE, text=True)
 
 
 def finish(proc: subprocess.Popen, study: Path) -> str:
