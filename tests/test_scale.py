@@ -21,8 +21,8 @@ from winloss.settings import load_settings
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 # A test run started in the background inherits an ignored SIGINT: the command takes Ctrl-C as from a terminal.
-WINLOSS = [sys.executable, "-c", "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                                 "from winloss.cli import main; main()"]
+WINLOSS = [sys.executable, "-c", ("import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                                  "from winloss.cli import main; main()")]
 CLIPS = {  # interview id -> recording; the shortest first, so a result lands while the others are still running
     "A": SHARED / "lhotse_speech_fixtures" / "LJ002-0020.wav",
     "B": SHARED / "faster_whisper_audio" / "stereo_diarization.wav",
