@@ -64,11 +64,8 @@ class TranscribeTask:
 
     def run(self, model, job: RecordingJob, report: Report) -> RecordingResult | Rejected:
         try:
-            # numpy's BLAS (whisper's mel filterbank) rounds differently with another thread count, enough to change
-            # words; one BLAS thread everywhere makes a transcript the same whatever cores its worker has.
-            with threadpool_limits(limits=1, user_api="blas"):
-                audio = decode.load(job.source, job.info)
-                dia = transcribe_audio(model, audio, self.settings, report, job.speakers)
+            audio = decode.load(job.source, job.info)
+            dia = transcribe_audio(model, audio, self.settings, report, job.speakers)
         except decode.AudioError as exc:
             return Rejected(str(exc))
         channel_voice = {"left": 0, "right": 1}.get(self.settings.interviewer_channel) if audio.layout == "stereo-split" else None
@@ -89,7 +86,10 @@ def transcribe_audio(model, audio: decode.Audio, settings: AudioSettings, advanc
     segments_per_channel: list[list[Segment]] = []
     for c, channel in enumerate(audio.channels):
         report = (lambda t, c=c: advance((c * audio.duration + t) / n)) if advance else None
-        segments_per_channel.append(transcribe(model, channel, settings, report))
+        # numpy's BLAS (whisper's mel filterbank) rounds differently with another thread count, enough to change
+        # words; one BLAS thread makes a transcript the same whatever cores its worker has.
+        with threadpool_limits(limits=1, user_api="blas"):
+            segments_per_channel.append(transcribe(model, channel, settings, report))
     if not any(segments_per_channel):
         raise decode.AudioError("no speech found in the recording")
     if audio.layout == "stereo-split":
