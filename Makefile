@@ -24,7 +24,7 @@ demo: install
 test: install
 	$(PY) -m pytest -q
 
-# Every benchmark, one after the other (about 20 minutes on 2 cores); figures land in benchmarks/results/.
+# Every benchmark, one after the other (well over 30 minutes on 2 cores); figures land in benchmarks/results/.
 bench: install
 	$(PY) -m pip install --quiet -e '.[dev,bench]'
 	$(PY) benchmarks/bench_themes.py
@@ -33,6 +33,11 @@ bench: install
 	$(PY) benchmarks/bench_crm.py
 	$(PY) benchmarks/bench_llm.py
 	$(PY) benchmarks/bench_audio.py --threads 2 --rounds 3
+	$(PY) benchmarks/bench_imports.py
+	$(PY) benchmarks/bench_tables.py
+	$(PY) benchmarks/bench_findings.py
+	$(PY) benchmarks/bench_serve.py
+	$(PY) benchmarks/bench_scale.py
 
 clean:
 	rm -rf $(VENV) reports/demo fixtures/demo/codebook.*
