@@ -165,6 +165,12 @@ def ray_cluster(tmp_path_factory):
             time.sleep(1)
         yield address
     finally:
+        import ray
+
+        # A driver still connected when its cluster goes exits the whole process a minute later (Ray's core worker
+        # gives up on the lost GCS): this test session must let go first.
+        if ray.is_initialized():
+            ray.shutdown()
         os.killpg(head.pid, signal.SIGTERM)  # only the processes this fixture started: the head and its daemons
         try:
             head.wait(timeout=30)
