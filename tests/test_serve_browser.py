@@ -16,6 +16,9 @@ from serve_study import served_run, serving
 from winloss.themes import codebook
 
 CHROMIUM = next((p for p in ("/usr/bin/chromium", shutil.which("chromium") or "") if p and Path(p).exists()), None)
+if CHROMIUM is None and os.environ.get("CI"):
+    # .ci/run installs chromium: in CI a missing browser is a broken set-up, never a quiet skip
+    raise RuntimeError("CI without chromium: .ci/run should have installed it (apt-get install -y chromium)")
 if CHROMIUM is None:
     pytest.skip("no chromium found (Debian: apt-get install -y chromium); browser tests skipped",
                 allow_module_level=True)
