@@ -22,6 +22,8 @@ import pandas as pd
 
 from winloss.crm import analyse_crm
 from winloss.crm.coherence import contradictions
+from winloss.crm.files import write_crm
+from winloss.crm.narrative import context as crm_context
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
@@ -86,8 +88,9 @@ def timing(copies: int) -> dict:
         t0 = time.perf_counter()
         analysis = analyse(study)
         t1 = time.perf_counter()
-        analysis.context()
-        analysis.write(Path(tmp) / "out")
+        f = frames()
+        crm_context(analysis, f["statements"], f["themes"], f["quotes"])
+        write_crm(analysis, Path(tmp) / "out")
         t2 = time.perf_counter()
     return {"deals": len(analysis.deals), "won_accounts": len(analysis.accounts),
             "analyse_s": round(t1 - t0, 2), "context_and_write_s": round(t2 - t1, 2),

@@ -9,6 +9,8 @@ import pytest
 from conftest import DEMO
 
 from winloss.crm import analyse_crm
+from winloss.crm.files import write_crm
+from winloss.crm.narrative import context as crm_context
 from winloss.interviews.study import load_interviews
 
 TEXT = ("theme_id", "interview_id", "statement_id", "cohort", "speaker", "text", "label", "keywords", "quote")
@@ -121,7 +123,7 @@ def test_health_pressure_tests_and_money(demo):
 
 def test_open_pipeline_and_nurture_lists(demo, tmp_path):
     a = demo[0]
-    a.write(tmp_path)
+    write_crm(a, tmp_path)
     pipeline = pd.read_csv(tmp_path / "open_pipeline.csv", dtype=str, keep_default_na=False)
     assert len(pipeline) == 17 and set(pipeline["band"]) == {"A", "B", "C"}
     assert (pipeline[pipeline["fit"] != "fit"]["band"] == "C").all()
@@ -144,8 +146,8 @@ def test_changes_from_the_current_icp(demo):
 
 def test_outputs_are_deterministic_and_complete(demo, tmp_path):
     a = demo[0]
-    a.write(tmp_path / "one")
-    a.write(tmp_path / "two")
+    write_crm(a, tmp_path / "one")
+    write_crm(a, tmp_path / "two")
     for name in ("icp.json", "loss_types.csv", "segments.csv", "open_pipeline.csv", "nurture.csv"):
         assert filecmp.cmp(tmp_path / "one" / name, tmp_path / "two" / name, shallow=False), name
     loss = pd.read_csv(tmp_path / "one" / "loss_types.csv", dtype=str, keep_default_na=False)
@@ -173,7 +175,7 @@ def test_every_quote_in_the_draft_is_from_quotes_csv(demo):
             for v in node:
                 walk(v)
 
-    walk(a.context())
+    walk(crm_context(*demo[:4]))
     assert found and set(found) <= verbatim
 
 

@@ -6,7 +6,9 @@ from pathlib import Path
 import pandas as pd
 
 from winloss.crm import analyse_crm
+from winloss.crm.files import write_crm
 from winloss.crm.load import load_deals
+from winloss.crm.narrative import context as crm_context
 from winloss.crm.settings import CrmSettings
 from winloss.models import Interview
 from winloss.settings import Settings
@@ -58,7 +60,7 @@ def test_missing_stage_column_is_one_clear_problem(tmp_path):
     assert len(result.problems) == 1
     text = str(result.problems[0])
     assert "deals.csv" in text and "no Stage column" in text and "[crm.columns] stage" in text
-    assert result.context()["usable"] is False
+    assert crm_context(result, EMPTY_STATEMENTS, EMPTY_THEMES, EMPTY_QUOTES)["usable"] is False
 
 
 def test_stage_column_named_in_winloss_toml(tmp_path):
@@ -214,9 +216,9 @@ def test_a_bare_export_still_gives_a_draft_without_interviews(tmp_path):
     assert messages(result.problems) == [f"{tmp_path / 'crm' / 'deals.csv'}: no deal id column (Opportunity ID, "
                                          "Deal ID, Record ID); rows are identified as row-N, so interviews cannot "
                                          "join by deal_id"]
-    context = result.context()
+    context = crm_context(result, EMPTY_STATEMENTS, EMPTY_THEMES, EMPTY_QUOTES)
     assert context["loss"]["types"][2]["n"] == 1  # the one loss: right fit by default, no competitor -> Type 3
-    result.write(tmp_path / "out")
+    write_crm(result, tmp_path / "out")
     assert (tmp_path / "out" / "loss_types.csv").read_text().splitlines()[1].startswith("row-3,,3,")
 
 

@@ -125,7 +125,7 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     from winloss.themes.vectors import centres
 
     extra = crm_extra(crm)
-    competitors = sorted({v["competitor"] for v in extra.values() if v.get("competitor")})
+    competitors = crm.competitors() if crm is not None else []
     calls = statement_stances(themes.statements, themes.text_vectors, embedder, competitors)
     stance = [c.stance for c in calls]  # statements tables are in reading.statements order
     out = []
@@ -171,8 +171,12 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     context = report_context(study_dir, interviews, tables, findings, shown, order, cohort_sizes, run_facts,
                              warnings, problems, chart)
     if crm is not None:
-        crm.write(out_dir)
-        context["crm"] = steps.improve_summary(llm, crm.context(), findings.quotes, findings.themes)
+        from winloss.crm.files import write_crm
+        from winloss.crm.narrative import context as crm_context
+
+        write_crm(crm, out_dir)
+        context["crm"] = steps.improve_summary(llm, crm_context(crm, findings.statements, findings.themes,
+                                                                findings.quotes), findings.quotes, findings.themes)
     context["drivers"] = drivers or {}
     context = steps.annotate_report(context, llm)  # after the summary, so its status is reported too
     # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.

@@ -5,8 +5,12 @@ analysis."""
 
 
 def __getattr__(name: str):
-    if name in ("CrmAnalysis", "analyse_crm"):
-        from winloss.crm import analysis
+    if name == "analyse_crm":
+        from winloss.crm.analysis import analyse_crm
 
-        return getattr(analysis, name)
+        return analyse_crm
+    if name == "CrmAnalysis":
+        from winloss.crm.result import CrmAnalysis
+
+        return CrmAnalysis
     raise AttributeError(f"module 'winloss.crm' has no attribute {name!r}")

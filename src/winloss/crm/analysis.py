@@ -1,22 +1,19 @@
 """The CRM stage of `winloss run`: deals and accounts in, segments, loss types, ICP draft and evidence out."""
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-from winloss.crm import narrative
 from winloss.crm.backtest import backtest, out_of_sample
 from winloss.crm.coherence import ContradictoryDraft
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.current_icp import current_criteria, diff_icp, load_current_icp
-from winloss.crm.evidence import Join, interview_evidence, join_interviews
-from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.evidence import interview_evidence, join_interviews
 from winloss.crm.groups import describe, split_groups
 from winloss.crm.health import (
     best_vs_worst,
@@ -26,9 +23,10 @@ from winloss.crm.health import (
     money,
     recent_losses,
 )
-from winloss.crm.icp import Criterion, IcpRules, assess, band, derive_criteria
+from winloss.crm.icp import IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
-from winloss.crm.loss_types import TYPE_NAMES, classify_loss
+from winloss.crm.loss_types import classify_loss
+from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import (
     Dimension,
     build_dimensions,
@@ -37,133 +35,7 @@ from winloss.crm.segments import (
 )
 from winloss.crm.settings import CrmSettings
 from winloss.models import Interview, Problem
-from winloss.tables import TableError, TableSource, find_table
-
-SEGMENT_COLUMNS = ["dimension", "value", "deals", "won", "lost", "win_rate", "p_win", "q_win", "accounts", "best",
-                   "average", "problematic", "churned", "retained", "known", "retention", "p_best", "q_best"]
-
-
-@dataclass
-class CrmAnalysis:
-    problems: list[Problem]
-    notes: list[str] = field(default_factory=list)
-    usable: bool = False
-    deals: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row of deals.csv plus score, band, loss type
-    accounts: pd.DataFrame = field(default_factory=pd.DataFrame)  # won accounts: values, cohort, retention, score
-    dims: list[Dimension] = field(default_factory=list)
-    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # closed deals' value on each dimension
-    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
-    criteria: list[Criterion] = field(default_factory=list)
-    rules: IcpRules = field(default_factory=IcpRules)
-    backtest: dict = field(default_factory=dict)
-    critical: dict = field(default_factory=dict)
-    changes: list[dict] | None = None
-    current_name: str = ""
-    joins: list[Join] = field(default_factory=list)
-    evidence: dict = field(default_factory=dict)
-    statements: pd.DataFrame = field(default_factory=pd.DataFrame)  # the interview tables, for the report
-    themes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    quotes: pd.DataFrame = field(default_factory=pd.DataFrame)
-    sources: list[TableSource] = field(default_factory=list)  # how crm/deals and crm/accounts were read
-    out_of_sample: dict = field(default_factory=dict)  # backtest.out_of_sample: fitted before the latest quarter
-    health: list[dict] = field(default_factory=list)  # health.icp_health
-    pressure: dict = field(default_factory=dict)  # recent losses, best vs worst 20 %, fit value
-    money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
-    groups: dict = field(default_factory=dict)  # one ICP or two (groups.split_groups)
-
-    @property
-    def gated(self) -> bool:
-        """Does the proposed ICP have a gate (a primary or negative firmographic / technographic criterion)?"""
-        return any(c.gate for c in self.criteria)
-
-    def loss_table(self) -> pd.DataFrame:
-        lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
-                          & (self.deals.get("outcome", pd.Series(dtype=str)) == "lost")] if self.usable else \
-            pd.DataFrame()
-        columns = ["deal_id", "account", "loss_type", "loss_type_name", "rule", "competitor", "loss_reason", "score",
-                   "band"]
-        if lost.empty:
-            return pd.DataFrame(columns=columns)
-        table = pd.DataFrame({
-            "deal_id": lost["deal_id"], "account": lost["account_name"].where(lost["account_name"] != "",
-                                                                              lost["account_id"]),
-            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(TYPE_NAMES),
-            "rule": lost["loss_rule"], "competitor": lost["competitor"], "loss_reason": lost["loss_reason"],
-            "score": lost["score"].astype(int), "band": lost["band"]})
-        return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
-
-    def interview_fields(self) -> dict[str, dict[str, str]]:
-        """For each interview joined to a deal: the deal's account name, competitor and loss type, as
-        outputs/db.py stores them next to the interview's statements."""
-        if not self.joins or self.deals.empty:
-            return {}
-        deals = self.deals.drop_duplicates("deal_id").set_index("deal_id")
-        out = {}
-        for join in self.joins:
-            if not join.deal_id or join.deal_id not in deals.index:
-                continue
-            deal = deals.loc[join.deal_id]
-            kind = deal.get("loss_type")
-            known = isinstance(kind, (int, float)) and not math.isnan(kind)
-            out[join.interview_id] = {"account": _text(deal.get("account_name")),
-                                      "competitor": _text(deal.get("competitor")),
-                                      "loss_type": TYPE_NAMES.get(int(kind), "") if known else ""}
-        return out
-
-    def write(self, out_dir: Path) -> None:
-        """icp.json, loss_types.csv, segments.csv: sorted, fixed float formatting, byte-identical on rerun."""
-        out_dir = Path(out_dir)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
-        if self.usable:
-            open_pipeline(self.deals).to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
-            nurture(self.deals, self.gated).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
-        seg = self.segments.reindex(columns=SEGMENT_COLUMNS).copy()
-        for col in ("win_rate", "retention"):
-            seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")
-        for col in ("p_win", "q_win", "p_best", "q_best"):
-            seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4g}")
-        seg.to_csv(out_dir / "segments.csv", index=False, lineterminator="\n")
-        (out_dir / "icp.json").write_text(json.dumps(self.icp_record(), indent=2, ensure_ascii=False) + "\n",
-                                          encoding="utf-8")
-
-    def icp_record(self) -> dict:
-        return _rounded({
-            "usable": self.usable,
-            "criteria": [{**{k: v for k, v in asdict(c).items() if k != "values"}, "values": list(c.values),
-                          "share": c.share, "share_other": c.share_other,
-                          "quotes": self.evidence.get("criterion_quotes", {}).get(c.label, [])}
-                         for c in self.criteria],
-            "scorecard": {"weights": {c.label: c.weight for c in self.criteria},
-                          "bands": {"A": f">= {self.rules.band_a}",
-                                    "B": f"{self.rules.band_b}-{self.rules.band_a - 1}",
-                                    "C": f"< {self.rules.band_b}"}},
-            "backtest": self.backtest, "backtest_out_of_sample": self.out_of_sample,
-            "health": self.health, "pressure_tests": self.pressure, "money": self.money, "icp_groups": self.groups,
-            "critical_question": self.critical,
-            "summary": narrative.summary(self) if self.usable else "",
-            "changes_from_current": self.changes, "problems": [str(p) for p in self.problems],
-        })
-
-    def context(self) -> dict:
-        """Everything the ICP templates need, as plain data."""
-        if not self.usable:
-            return {"usable": False, "problems": [str(p) for p in self.problems], "notes": self.notes}
-        return narrative.context(self)
-
-
-def _text(value) -> str:
-    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-def _rounded(value):
-    if isinstance(value, float):  # four significant digits: shares stay readable, tiny p-values stay non-zero
-        return None if math.isnan(value) else float(f"{value:.4g}")
-    if isinstance(value, dict):
-        return {str(k): _rounded(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_rounded(v) for v in value]
-    return value
+from winloss.tables import TableError, find_table
 
 
 def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame | None,
@@ -295,40 +167,37 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         held_out = out_of_sample(closed, values, fit_before, icp_rules)
     except ContradictoryDraft as exc:
         held_out = {"holdout": "", "too_small": True, "reason": f"the criteria fitted before the holdout: {exc}"}
-    analysis = CrmAnalysis(problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts,
-                           dims=dims, values=values, segments=segments, criteria=criteria, rules=icp_rules,
-                           backtest=tested, sources=sources)
-    analysis.out_of_sample = held_out
-    analysis.critical = critical_question(closed, won_accounts, loss_rules)
     current, message = load_current_icp(study_dir)
     if message:
         where, _, why = message.partition(": ")
         problems.append(Problem(str(study_dir / where), why))
-    converted = None
+    converted, changes = None, None
     if current is not None:
         converted, messages = current_criteria(current, dims)
         notes += messages
-        analysis.changes = diff_icp(converted, criteria)
-        analysis.current_name = str(current.get("name", "current ICP"))
+        changes = diff_icp(converted, criteria)
     since = date.fromisoformat(held_out["holdout_start"]) if held_out.get("holdout_start") else None
-    analysis.health = icp_health(closed, won_accounts)
-    analysis.pressure = {"recent_losses": recent_losses(closed, values, converted, since),
-                         "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims
-                                                                       if d.key not in icp_rules.exclude]),
-                         "fit_value": fit_value(closed, won_accounts)}
-    analysis.money = money(deals, all_values, won_accounts, criteria)
-    analysis.groups = icp_groups(dims, won_accounts, values, outcome, icp_rules)
-    analysis.joins, join_problems = join_interviews(interviews, deals)
+    joins, join_problems = join_interviews(interviews, deals)
     problems += join_problems
     status = dict(zip(won_accounts["account_key"], won_accounts["retention_status"]))
     key_of = dict(zip(deals["deal_id"], deals["account_key"]))
-    for j in analysis.joins:
+    for j in joins:
         known = status.get(key_of.get(j.deal_id, ""), "") if j.cohort == "churned" else ""
         if known and known != "churned":
             notes.append(f"{j.interview_id} is a churn interview but accounts.csv says the account is {known}")
-    analysis.statements, analysis.themes, analysis.quotes = statements, themes, quotes
-    analysis.evidence = interview_evidence(analysis, statements, themes, quotes)
-    return analysis
+    analysis = CrmAnalysis(
+        problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts, dims=dims, values=values,
+        segments=segments, criteria=criteria, rules=icp_rules, backtest=tested, sources=sources,
+        out_of_sample=held_out, critical=critical_question(closed, won_accounts, loss_rules), changes=changes,
+        current_name=str(current.get("name", "current ICP")) if current is not None else "",
+        health=icp_health(closed, won_accounts),
+        pressure={"recent_losses": recent_losses(closed, values, converted, since),
+                  "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims if d.key not in icp_rules.exclude]),
+                  "fit_value": fit_value(closed, won_accounts)},
+        money=money(deals, all_values, won_accounts, criteria),
+        groups=icp_groups(dims, won_accounts, values, outcome, icp_rules), joins=joins)
+    # The interview evidence reads the joins and criteria above, so it is added to the finished record.
+    return replace(analysis, evidence=interview_evidence(analysis, statements, themes, quotes))
 
 
 def icp_groups(dims: list[Dimension], won_accounts: pd.DataFrame, values: pd.DataFrame, outcome: pd.Series,

@@ -3,13 +3,9 @@ the criteria by the four dimensions, both back-tests, ICP health, the pressure t
 pipeline and the nurture list. Every figure carries its n; money reads like '$979k'."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import KINDS
-
-if TYPE_CHECKING:
-    from winloss.crm.analysis import CrmAnalysis
 
 
 def dollars(x: float | None) -> str:
@@ -44,7 +40,7 @@ def backtest_rows(bt: dict) -> list[dict]:
             for b in bt.get("bands", [])]
 
 
-def out_of_sample_text(a: "CrmAnalysis") -> str:
+def out_of_sample_text(a: CrmAnalysis) -> str:
     oos = a.out_of_sample
     if not oos.get("holdout"):
         return "No out-of-sample back-test: " + (oos.get("reason") or "no close dates") + "."
@@ -59,7 +55,7 @@ def out_of_sample_text(a: "CrmAnalysis") -> str:
     return text
 
 
-def health_rows(a: "CrmAnalysis") -> list[dict]:
+def health_rows(a: CrmAnalysis) -> list[dict]:
     def cell(c: dict, metric: str) -> str:
         if c["value"] is None:
             return "n/a"
@@ -72,7 +68,7 @@ def health_rows(a: "CrmAnalysis") -> list[dict]:
             for r in a.health]
 
 
-def pressure_texts(a: "CrmAnalysis") -> dict:
+def pressure_texts(a: CrmAnalysis) -> dict:
     p = a.pressure
     recent = p["recent_losses"]
     if recent["losses"]:
@@ -103,7 +99,7 @@ def pressure_texts(a: "CrmAnalysis") -> dict:
     return {"recent_losses": losses, "best_vs_worst": best_worst, "fit_value": value}
 
 
-def recite(a: "CrmAnalysis") -> list[str]:
+def recite(a: CrmAnalysis) -> list[str]:
     """The 60-second recite: who we pursue, who we rank lower, who is out, in a few lines."""
     gate = [c.label for c in a.criteria if c.kind == "primary" and c.gate]
     rank = [c.label for c in a.criteria if c.kind != "negative" and not c.gate] + \
@@ -120,7 +116,7 @@ def recite(a: "CrmAnalysis") -> list[str]:
     return lines
 
 
-def pipeline(a: "CrmAnalysis") -> dict:
+def pipeline(a: CrmAnalysis) -> dict:
     """Open pipeline per band (deals and amount) and the nurture list, as the CSVs hold them."""
     table = open_pipeline(a.deals)
     bands = []

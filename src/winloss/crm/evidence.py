@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.load import account_key
-from winloss.crm.loss_types import TYPE_NAMES
+from winloss.crm.settings import TYPE_NAMES
 from winloss.models import Interview, Problem
 
 if TYPE_CHECKING:
-    from winloss.crm.analysis import CrmAnalysis
+    from winloss.crm.result import CrmAnalysis
 
 # Topics shared by CRM loss reasons and interview themes, so "Price" in the CRM can be compared with what the buyer
 # talked about. Matching is on whole words of the reason, and of the theme's label, keywords and statements.

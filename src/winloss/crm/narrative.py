@@ -1,8 +1,6 @@
 """Words and tables for the ICP update draft: every figure carries its n of N, every quote comes from quotes.csv."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import pandas as pd
 
 from winloss.crm.assurance import (
@@ -15,11 +13,9 @@ from winloss.crm.assurance import (
     recite,
 )
 from winloss.crm.evidence import pick_quotes, themes_by_lift
-from winloss.crm.loss_types import TYPE_NAMES
+from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
-
-if TYPE_CHECKING:
-    from winloss.crm.analysis import CrmAnalysis
+from winloss.crm.settings import TYPE_NAMES
 
 SMALL = 5  # groups smaller than this are called out as anecdotal
 
@@ -28,13 +24,9 @@ def nofn(n: int, N: int) -> str:
     return f"{n} of {N}" + (f" ({100 * n / N:.0f}%)" if N else "")
 
 
-def _closed(a: "CrmAnalysis") -> pd.DataFrame:
-    return a.deals[a.deals["excluded"] == ""]
-
-
-def scope(a: "CrmAnalysis") -> dict:
+def scope(a: CrmAnalysis) -> dict:
     deals = a.deals
-    closed = _closed(a)
+    closed = a.closed
     dates = sorted(d for d in closed["close_date"] if d is not None and not pd.isna(d))
     excluded = deals[deals["excluded"] != ""]["excluded"].value_counts().sort_index()
     cohorts = a.accounts["cohort"].value_counts()
@@ -51,8 +43,8 @@ def scope(a: "CrmAnalysis") -> dict:
     }
 
 
-def criteria_rows(a: "CrmAnalysis") -> list[dict]:
-    closed = _closed(a)
+def criteria_rows(a: CrmAnalysis) -> list[dict]:
+    closed = a.closed
     overall = (int((closed["outcome"] == "won").sum()), len(closed))
     rows = []
     for c in a.criteria:
@@ -67,8 +59,8 @@ def criteria_rows(a: "CrmAnalysis") -> list[dict]:
     return rows
 
 
-def loss_types(a: "CrmAnalysis") -> dict:
-    lost = _closed(a)[_closed(a)["outcome"] == "lost"]
+def loss_types(a: CrmAnalysis) -> dict:
+    lost = a.closed[a.closed["outcome"] == "lost"]
     N = len(lost)
     types = []
     for t, name in TYPE_NAMES.items():
@@ -108,7 +100,7 @@ def theme_shares(statements: pd.DataFrame, themes: pd.DataFrame, cohort: str) ->
     return sorted(rows, key=lambda r: (-round(r["gap"], 9), -r["n"], r["theme_id"]))
 
 
-def firmographics(a: "CrmAnalysis") -> list[dict]:
+def firmographics(a: CrmAnalysis) -> list[dict]:
     out = []
     for dim in a.dims:
         rows = a.segments[a.segments["key"] == dim.key]
@@ -121,10 +113,10 @@ def firmographics(a: "CrmAnalysis") -> list[dict]:
     return out
 
 
-def notable_segments(a: "CrmAnalysis", q_max: float = 0.1) -> list[dict]:
+def notable_segments(a: CrmAnalysis, q_max: float = 0.1) -> list[dict]:
     """Segments whose win rate or best-vs-problematic mix differs from the rest beyond chance (BH q <= q_max)."""
     seg = a.segments[a.segments["value"] != UNKNOWN]
-    closed = _closed(a)
+    closed = a.closed
     overall = float((closed["outcome"] == "won").mean())
     rows = []
     for r in seg.itertuples():
@@ -140,7 +132,7 @@ def notable_segments(a: "CrmAnalysis", q_max: float = 0.1) -> list[dict]:
     return sorted(rows, key=lambda r: (r["q"], r["text"]))
 
 
-def critical_text(a: "CrmAnalysis") -> str:
+def critical_text(a: CrmAnalysis) -> str:
     c = a.critical
     comp, best, prob = c["lost_to_competitor"], c["best_customers"], c["problematic_customers"]
     lead = {"yes": "Yes.", "no": "No.", "partly": "Partly.", "cannot tell": "Cannot tell from this data."}[c["answer"]]
@@ -160,7 +152,7 @@ def critical_text(a: "CrmAnalysis") -> str:
     return text
 
 
-def summary(a: "CrmAnalysis") -> str:
+def summary(a: CrmAnalysis) -> str:
     """The 60-second version for leadership, one paragraph."""
     s, lt, bt = scope(a), loss_types(a), a.backtest
     primary = [c for c in a.criteria if c.kind == "primary"]
@@ -196,7 +188,7 @@ def summary(a: "CrmAnalysis") -> str:
     return " ".join(parts)
 
 
-def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
+def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
     """Three to five findings, each with its n of N and one verbatim quote."""
     ev = a.evidence
     out = []
@@ -226,17 +218,17 @@ def headlines(a: "CrmAnalysis", statements, themes, quotes) -> list[dict]:
     return out
 
 
-def _competitor(a: "CrmAnalysis", deal_id: str) -> str:
+def _competitor(a: CrmAnalysis, deal_id: str) -> str:
     row = a.deals[(a.deals["deal_id"] == deal_id) & (a.deals["excluded"] == "")]
     return str(row["competitor"].iloc[0]).strip() if len(row) else ""
 
 
-def _loss_type(a: "CrmAnalysis", deal_id: str) -> int:
+def _loss_type(a: CrmAnalysis, deal_id: str) -> int:
     row = a.deals[(a.deals["deal_id"] == deal_id) & (a.deals["excluded"] == "")]
     return int(row["loss_type"].iloc[0]) if len(row) and not pd.isna(row["loss_type"].iloc[0]) else 0
 
 
-def actions(a: "CrmAnalysis") -> list[str]:
+def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> list[str]:
     out = []
     positive = [c for c in a.criteria if c.kind != "negative"]
     negative = [c for c in a.criteria if c.kind == "negative"]
@@ -248,7 +240,7 @@ def actions(a: "CrmAnalysis") -> list[str]:
         out.append("Outbound targeting: build account lists on " + " and ".join(c.label for c in positive
                                                                                  if c.kind == "primary")
                    .strip() + (" first" if any(c.kind == "primary" for c in positive) else "") + ".")
-    closed = _closed(a)
+    closed = a.closed
     used = [d for d in a.dims if any(c.key == d.key for c in a.criteria)]
     if used:
         empty = [f"{d.label} empty on {nofn(int((a.values[d.key] == UNKNOWN).sum()), len(closed))} closed deals"
@@ -258,16 +250,19 @@ def actions(a: "CrmAnalysis") -> list[str]:
     if negative:
         out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
-    labels = dict(zip(a.themes["theme_id"], a.themes["label"])) if len(a.themes) else {}
-    top2 = themes_by_lift(a.statements, comp_ids)[:2] if comp_ids else []
+    labels = dict(zip(themes["theme_id"], themes["label"])) if len(themes) else {}
+    top2 = themes_by_lift(statements, comp_ids)[:2] if comp_ids else []
     if top2:
         out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{labels[t]}\"" for t in top2)
                    + f", the themes that set the {len(comp_ids)} interviewed competitive losses apart.")
     return out
 
 
-def context(a: "CrmAnalysis") -> dict:
-    st, th, qu = a.statements, a.themes, a.quotes
+def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame) -> dict:
+    """Everything the ICP templates need, as plain data, from the CRM result and the run's statements, themes and
+    quotes tables."""
+    if not a.usable:
+        return {"usable": False, "problems": [str(p) for p in a.problems], "notes": a.notes}
     win_themes = theme_shares(st, th, "won")[:5]
     won_ids = sorted(set(st.loc[st["cohort"] == "won", "interview_id"]))
     for t in win_themes:
@@ -302,7 +297,7 @@ def context(a: "CrmAnalysis") -> dict:
         "changes": a.changes, "current_name": a.current_name,
         "notes": a.notes, "problems": [str(p) for p in a.problems],
         "small": {k: v for k, v in scope(a)["cohorts"].items() if v < SMALL},
-        "actions": actions(a),
+        "actions": actions(a, st, th),
         "dimensions": by_dimension(criteria_rows(a), a.criteria), "backtest_rows": backtest_rows(bt),
         "out_of_sample": {**a.out_of_sample, "text": out_of_sample_text(a),
                           "rows": backtest_rows(a.out_of_sample)},

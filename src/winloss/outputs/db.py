@@ -260,6 +260,6 @@ def load_vectors(conn: sqlite3.Connection) -> np.ndarray:
 
 
 def crm_extra(analysis) -> dict[str, dict[str, str]]:
-    """The `extra` for write_database from the CRM stage (crm.analysis.CrmAnalysis, or None): for each interview
+    """The `extra` for write_database from the CRM stage (crm.result.CrmAnalysis, or None): for each interview
     joined to a deal, the deal's account name, competitor and loss type, as the analysis gives them."""
     return analysis.interview_fields() if analysis is not None else {}

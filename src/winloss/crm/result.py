@@ -1,0 +1,93 @@
+"""What the CRM stage found, as one frozen record: the analysis builds it once, the narrative renders it, the files
+module writes it, and winloss.db asks it for the fields it stores."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from winloss.crm.evidence import Join
+from winloss.crm.icp import Criterion, IcpRules
+from winloss.crm.segments import Dimension
+from winloss.crm.settings import TYPE_NAMES
+from winloss.models import Problem
+from winloss.tables import TableSource
+
+
+@dataclass(frozen=True)
+class CrmAnalysis:
+    problems: list[Problem]
+    notes: list[str] = field(default_factory=list)
+    usable: bool = False
+    deals: pd.DataFrame = field(default_factory=pd.DataFrame)  # every row of deals.csv plus score, band, loss type
+    accounts: pd.DataFrame = field(default_factory=pd.DataFrame)  # won accounts: values, cohort, retention, score
+    dims: list[Dimension] = field(default_factory=list)
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # closed deals' value on each dimension
+    segments: pd.DataFrame = field(default_factory=pd.DataFrame)
+    criteria: list[Criterion] = field(default_factory=list)
+    rules: IcpRules = field(default_factory=IcpRules)
+    backtest: dict = field(default_factory=dict)
+    critical: dict = field(default_factory=dict)
+    changes: list[dict] | None = None
+    current_name: str = ""
+    joins: list[Join] = field(default_factory=list)
+    evidence: dict = field(default_factory=dict)  # crm.evidence.interview_evidence: themes by loss type ...
+    sources: list[TableSource] = field(default_factory=list)  # how crm/deals and crm/accounts were read
+    out_of_sample: dict = field(default_factory=dict)  # backtest.out_of_sample: fitted before the latest quarter
+    health: list[dict] = field(default_factory=list)  # health.icp_health
+    pressure: dict = field(default_factory=dict)  # recent losses, best vs worst 20 %, fit value
+    money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
+    groups: dict = field(default_factory=dict)  # one ICP or two (groups.split_groups)
+
+    @property
+    def gated(self) -> bool:
+        """Does the proposed ICP have a gate (a primary or negative firmographic / technographic criterion)?"""
+        return any(c.gate for c in self.criteria)
+
+    @property
+    def closed(self) -> pd.DataFrame:
+        """The closed deals the analysis used (not excluded, not open)."""
+        return self.deals[self.deals["excluded"] == ""]
+
+    def loss_table(self) -> pd.DataFrame:
+        lost = self.deals[(self.deals.get("excluded", pd.Series(dtype=str)) == "")
+                          & (self.deals.get("outcome", pd.Series(dtype=str)) == "lost")] if self.usable else \
+            pd.DataFrame()
+        columns = ["deal_id", "account", "loss_type", "loss_type_name", "rule", "competitor", "loss_reason", "score",
+                   "band"]
+        if lost.empty:
+            return pd.DataFrame(columns=columns)
+        table = pd.DataFrame({
+            "deal_id": lost["deal_id"], "account": lost["account_name"].where(lost["account_name"] != "",
+                                                                              lost["account_id"]),
+            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(TYPE_NAMES),
+            "rule": lost["loss_rule"], "competitor": lost["competitor"], "loss_reason": lost["loss_reason"],
+            "score": lost["score"].astype(int), "band": lost["band"]})
+        return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
+
+    def interview_fields(self) -> dict[str, dict[str, str]]:
+        """For each interview joined to a deal: the deal's account name, competitor and loss type, as
+        outputs/db.py stores them next to the interview's statements."""
+        if not self.joins or self.deals.empty:
+            return {}
+        deals = self.deals.drop_duplicates("deal_id").set_index("deal_id")
+        out = {}
+        for join in self.joins:
+            if not join.deal_id or join.deal_id not in deals.index:
+                continue
+            deal = deals.loc[join.deal_id]
+            kind = deal.get("loss_type")
+            known = isinstance(kind, (int, float)) and not math.isnan(kind)
+            out[join.interview_id] = {"account": _text(deal.get("account_name")),
+                                      "competitor": _text(deal.get("competitor")),
+                                      "loss_type": TYPE_NAMES.get(int(kind), "") if known else ""}
+        return out
+
+    def competitors(self) -> list[str]:
+        """The competitors the CRM names on joined interviews' deals, sorted: "them" for stance."""
+        return sorted({v["competitor"] for v in self.interview_fields().values() if v.get("competitor")})
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
