@@ -1,0 +1,129 @@
+"""Stance per statement on two answer keys: the demo's hand-labelled statements and real airline tweets.
+
+- fixtures/demo/stance_key.csv: 467 statements of the demo's planted themes, labelled by the people who wrote the
+  scorer (odd-numbered interviews were read while cues were chosen; even-numbered ones never).
+- fixtures/stance_eval/airline_tweets.csv: 237 tweets customers wrote to their airline, labelled by crowd workers
+  (stance toward that airline); nobody on this project wrote or labelled them (fixtures/stance_eval/SOURCE.md).
+
+Only the stance stage runs (the demo's statements are read and embedded as `winloss run` does), so this takes
+seconds once the embeddings are cached. Usage: python benchmarks/bench_stance.py [--out results/bench_stance.json]
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo"
+TWEETS = ROOT / "fixtures" / "stance_eval" / "airline_tweets.csv"
+STANCES = ("positive", "negative", "neutral")
+# Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
+AIRLINES = {
+    "Virgin America": ("@virginamerica", "virgin america", "virgin", "va", "vx"),
+    "United": ("@united", "united", "ua"),
+    "Southwest": ("@southwestair", "southwest", "swa", "sw"),
+    "JetBlue": ("@jetblue", "jetblue", "jet blue", "jb"),
+    "US Airways": ("@usairways", "us airways", "usair"),
+    "American": ("@americanair", "american airlines", "aa"),
+    "Delta": ("@delta", "delta"),
+}
+
+
+def scores(key: pd.DataFrame, predicted: list[str]) -> dict:
+    """Agreement, per-class recall and the confusion (key rows x predicted columns)."""
+    truth = key["stance"].tolist()
+    agree = [t == p for t, p in zip(truth, predicted)]
+    confusion = {t: {p: sum(1 for a, b in zip(truth, predicted) if a == t and b == p) for p in STANCES}
+                 for t in STANCES}
+    recall = {t: round(confusion[t][t] / max(1, sum(confusion[t].values())), 3) for t in STANCES}
+    return {"statements": len(truth), "agreement": round(sum(agree) / max(1, len(agree)), 3),
+            "macro_recall": round(sum(recall.values()) / 3, 3), "recall": recall,
+            "confusion_key_rows_pred_cols": confusion}
+
+
+def demo_statements(embedder):
+    """The demo's statements, their own-text vectors and the CRM's competitors, as `winloss run` has them."""
+    from winloss.interviews.study import read_manifest
+    from winloss.pipeline import read_interviews
+    from winloss.settings import load_settings
+
+    settings = load_settings(DEMO)
+    manifest = read_manifest(DEMO)
+    reading = read_interviews(sorted(manifest.interviews, key=lambda i: i.interview_id), settings, [], [])
+    deals = pd.read_csv(DEMO / "crm" / "deals.csv", keep_default_na=False)
+    competitors = sorted({c for c in deals["Competitor"] if c})
+    return reading.statements, embedder.encode([s.text for s in reading.statements]), competitors
+
+
+def tweet_as_statement(text: str, airline: str) -> tuple[str, list[str]]:
+    """A tweet as a customer's sentence to its vendor: the addressed handle removed (it is "you"), the other
+    airlines named as competitors."""
+    text = html.unescape(text)
+    text = re.sub(r"https?://\S+", "", text)
+    text = re.sub(re.escape(AIRLINES[airline][0]) + r"\b:?", "", text, flags=re.IGNORECASE)
+    rivals = [name.lstrip("@") for a, names in AIRLINES.items() if a != airline for name in names]
+    return " ".join(text.split()), rivals
+
+
+def tweet_statements(key: pd.DataFrame):
+    from winloss.models import Statement
+
+    out, rivals = [], set()
+    for i, r in enumerate(key.itertuples()):
+        text, names = tweet_as_statement(r.text, r.airline)
+        rivals.update(names)
+        out.append(Statement(r.id, r.id, "won", "C", None, None, text, text, i))
+    return out, sorted(rivals)
+
+
+def stance_of(statements, vectors, embedder, competitors) -> list[str]:
+    from winloss.themes.stance import statement_stances
+
+    return [c.stance for c in statement_stances(statements, vectors, embedder, competitors)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_stance.json"))
+    args = ap.parse_args()
+    from winloss.themes.embedding import Embedder
+
+    embedder = Embedder(None)
+    result = {}
+    statements, vectors, competitors = demo_statements(embedder)
+    t0 = time.perf_counter()
+    by_id = dict(zip([s.statement_id for s in statements], stance_of(statements, vectors, embedder, competitors)))
+    demo_s = time.perf_counter() - t0
+    key = pd.read_csv(DEMO / "stance_key.csv")
+    demo = scores(key, [by_id.get(i, "missing") for i in key["statement_id"]])
+    tuned = key["statement_id"].str[4:7].astype(int) % 2 == 1
+    for name, part in (("tuned_half", tuned), ("held_out_half", ~tuned)):
+        demo[name] = scores(key[part], [by_id.get(i, "missing") for i in key[part]["statement_id"]])["agreement"]
+    result["demo"] = demo | {"all_statements": len(statements), "stance_s": round(demo_s, 2)}
+
+    tweets = pd.read_csv(TWEETS, keep_default_na=False)
+    rows, rivals = tweet_statements(tweets)
+    result["airline_tweets"] = scores(tweets, stance_of(rows, embedder.encode([s.text for s in rows]), embedder,
+                                                        rivals))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    d, t = result["demo"], result["airline_tweets"]
+    print(f"demo key: {d['agreement']:.1%} of {d['statements']} (tuned half {d['tuned_half']:.1%}, held-out half "
+          f"{d['held_out_half']:.1%}; macro recall {d['macro_recall']:.1%}) in {d['stance_s']} s for "
+          f"{d['all_statements']} statements")
+    print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (macro recall {t['macro_recall']:.1%}; "
+          f"recall {t['recall']})")
+    print(f"-> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
