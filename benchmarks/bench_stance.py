@@ -74,15 +74,20 @@ def tweet_as_statement(text: str, airline: str) -> tuple[str, list[str]]:
     return " ".join(text.split()), rivals
 
 
-def tweet_statements(key: pd.DataFrame):
+def tweet_stances(key: pd.DataFrame, embedder) -> list[str]:
+    """Each airline's tweets as one study: the other airlines are its competitors."""
     from winloss.models import Statement
 
-    out, rivals = [], set()
-    for i, r in enumerate(key.itertuples()):
-        text, names = tweet_as_statement(r.text, r.airline)
-        rivals.update(names)
-        out.append(Statement(r.id, r.id, "won", "C", None, None, text, text, i))
-    return out, sorted(rivals)
+    out = {}
+    for airline, part in key.groupby("airline", sort=True):
+        rows, rivals = [], set()
+        for i, r in enumerate(part.itertuples()):
+            text, names = tweet_as_statement(r.text, airline)
+            rivals.update(names)
+            rows.append(Statement(r.id, r.id, "won", "C", None, None, text, text, i))
+        vectors = embedder.encode([s.text for s in rows])
+        out.update(zip(part["id"], stance_of(rows, vectors, embedder, sorted(rivals))))
+    return [out[i] for i in key["id"]]
 
 
 def stance_of(statements, vectors, embedder, competitors) -> list[str]:
@@ -111,16 +116,18 @@ def main() -> None:
     result["demo"] = demo | {"all_statements": len(statements), "stance_s": round(demo_s, 2)}
 
     tweets = pd.read_csv(TWEETS, keep_default_na=False)
-    rows, rivals = tweet_statements(tweets)
-    result["airline_tweets"] = scores(tweets, stance_of(rows, embedder.encode([s.text for s in rows]), embedder,
-                                                        rivals))
+    result["airline_tweets"] = scores(tweets, tweet_stances(tweets, embedder))
+    dev = tweets["id"].str[2:].astype(int) % 2 == 1
+    for name, part in (("dev_half", dev), ("held_out_half", ~dev)):
+        result["airline_tweets"][name] = scores(tweets[part], tweet_stances(tweets[part], embedder))["agreement"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
     print(f"demo key: {d['agreement']:.1%} of {d['statements']} (tuned half {d['tuned_half']:.1%}, held-out half "
           f"{d['held_out_half']:.1%}; macro recall {d['macro_recall']:.1%}) in {d['stance_s']} s for "
           f"{d['all_statements']} statements")
-    print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (macro recall {t['macro_recall']:.1%}; "
+    print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (dev half {t['dev_half']:.1%}, held-out half "
+          f"{t['held_out_half']:.1%}; macro recall {t['macro_recall']:.1%}; "
           f"recall {t['recall']})")
     print(f"-> {args.out}")
 

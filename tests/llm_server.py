@@ -129,5 +129,17 @@ def demo_responder(body):
                                              "cites": [str(closed)]}],
                       "headline_findings": [{"text": f"Theme {quote['theme_id']} stands out.",
                                              "cites": [quote["theme_id"]], "quote": quote["quote"]}]})
+    if name == "stance":  # a reader that agrees with the demo's answer key, and calls unkeyed statements neutral
+        key = demo_stance_key()
+        return reply({"stances": [{"id": row["id"], "stance": key.get(row["id"], "neutral")} for row in blocks[1]]})
     return reply({"merges": []})
+
+
+def demo_stance_key() -> dict[str, str]:
+    import csv
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "demo" / "stance_key.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        return {row["statement_id"]: row["stance"] for row in csv.DictReader(f)}
 

@@ -6,6 +6,7 @@ import logging
 import re
 import shutil
 
+import pandas as pd
 import pytest
 from conftest import DEMO
 from llm_server import LlmServer, demo_responder, error
@@ -59,15 +60,23 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
     record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
     assert record["enabled"] and record["settings"]["api_key"] is None
     assert {u["task"]: u["status"] for u in record["uses"]} == {"labels": "llm", "merges": "llm",
-                                                                 "loss_notes": "llm", "summary": "llm"}
+                                                                 "loss_notes": "llm", "stance": "llm",
+                                                                 "summary": "llm"}
     assert "LLM reading of loss notes: budget freeze" in (tmp_path / "out" / "loss_types.csv").read_text()
     assert re.search(r"We analysed \d+ closed deals\. \[\d+\]", report)
     headline = report.split("## Headline findings")[1].split("\n## ")[0]
     assert "stands out. [T" in headline and "> —" in headline
     sent = len(server.requests)
     n_notes = next(u["items"] for u in record["uses"] if u["task"] == "loss_notes")
-    # one label per theme, one duplicate review, loss notes 20 a call, one summary
-    assert sent == n_themes + 1 + -(-n_notes // 20) + 1
+    n_unsure = next(u["items"] for u in record["uses"] if u["task"] == "stance")
+    # one label per theme, one duplicate review, loss notes 20 a call, unsure statements 25 a call, one summary
+    assert sent == n_themes + 1 + -(-n_notes // 20) + -(-n_unsure // 25) + 1
+    # the unsure statements carry the LLM's reading (here: one that agrees with the answer key), the rest stay offline
+    statements = pd.read_csv(tmp_path / "out" / "statements.csv", keep_default_na=False)
+    read = statements[statements["stance_source"] == "llm"]
+    assert 0 < len(read) == n_unsure < len(statements)
+    key = read.merge(pd.read_csv(DEMO / "stance_key.csv"), on="statement_id", suffixes=("", "_key"))
+    assert len(key) and (key["stance"] == key["stance_key"]).all()
     # with redaction on (the default), no speaker name or part of one leaves the machine, nor the people the
     # customers mention (the demo's Kevin, Carolyn, Denise), in any case
     raw = "\n".join(r["raw"] for r in server.requests)
@@ -134,7 +143,7 @@ def test_a_failing_endpoint_never_fails_the_run(study, server, embedder, tmp_pat
     assert result.exit_code == 0
     assert len(server.requests) <= 2 * 4 * 2  # concurrency 4, then the endpoint is given up on
     record = json.loads((tmp_path / "out" / "run.json").read_text())["llm"]
-    assert {u["status"] for u in record["uses"]} == {"fallback"} and len(record["uses"]) == 4
+    assert {u["status"] for u in record["uses"]} == {"fallback"} and len(record["uses"]) == 5
     report = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "theme labels: offline" in report
 

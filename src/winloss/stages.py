@@ -108,11 +108,13 @@ def analyse_crm(study_dir, reading, findings: Tables, settings: Settings, llm, p
 
 
 def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tables, crm, embedder,
-                       cohort_sizes: dict[str, int]) -> tuple[Tables, Tables, dict]:
-    """Each statement's stance toward us (a `stance` column), stance counts per theme and cohort, and the drivers
-    (why we win / lose / churn) with verbatim quotes of their stance. Competitors the CRM names are "them"."""
+                       cohort_sizes: dict[str, int], llm) -> tuple[Tables, Tables, dict]:
+    """Each statement's stance toward us (`stance`, and `stance_source`: offline or llm), stance counts per theme and
+    cohort, and the drivers (why we win / lose / churn) with verbatim quotes of their stance. Competitors the CRM
+    names are "them". With an LLM, the statements the offline call is unsure of are read by it."""
     from dataclasses import replace
 
+    from winloss.llm import steps
     from winloss.outputs.db import crm_extra
     from winloss.themes.drivers import (
         find_drivers,
@@ -127,10 +129,11 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     extra = crm_extra(crm)
     competitors = crm.competitors() if crm is not None else []
     calls = statement_stances(themes.statements, themes.text_vectors, embedder, competitors)
+    calls = steps.refine_stance(llm, themes.statements, calls, competitors)
     stance = [c.stance for c in calls]  # statements tables are in reading.statements order
     out = []
     for t in (tables, findings):
-        statements = t.statements.assign(stance=stance)
+        statements = t.statements.assign(stance=stance, stance_source=[c.source for c in calls])
         cohorts = t.cohorts.merge(stance_counts(statements, cohort_sizes), on=["theme_id", "cohort"], how="left") \
             if len(t.cohorts) else t.cohorts
         out.append(replace(t, statements=statements, cohorts=cohorts))

@@ -17,6 +17,13 @@ from winloss.llm.client import LlmClient, make_client
 from winloss.llm.common import LlmUse
 from winloss.llm.config import LlmSettings, resolve_llm_settings
 from winloss.llm.redact import Redactor, person_names
+from winloss.llm.stance import (
+    StanceQuestion,
+    StanceReply,
+    batches,
+    refine_stances,
+    stance_messages,
+)
 from winloss.llm.summary import Summary, draft_summary
 from winloss.llm.tasks import (
     MergeSuggestion,
@@ -82,7 +89,7 @@ class LlmSession:
 
 
 TASK_NAMES = {"labels": "theme labels", "merges": "duplicate-theme review", "loss_notes": "loss-note types",
-              "summary": "executive summary and headlines"}
+              "summary": "executive summary and headlines", "stance": "stance of unsure statements"}
 
 
 def use_text(use: LlmUse) -> str:
@@ -149,6 +156,37 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
     out = dict(theme_labels)
     for tid, text in texts_by_id.items():
         out[tid] = dataclasses.replace(theme_labels[tid], label=text.label)
+    return out
+
+
+def refine_stance(session: LlmSession, statements: Sequence, calls: Sequence, competitors: Sequence[str] = ()
+                  ) -> list:
+    """The offline stance calls, those below `stance_margin` (least certain first, at most `stance_max`) replaced by
+    the LLM's reading where its answer passed the checks; a call the LLM changed or confirmed has source "llm"."""
+    settings = session.settings
+    unsure = sorted((i for i, c in enumerate(calls) if c.margin < settings.stance_margin),
+                    key=lambda i: (calls[i].margin, statements[i].statement_id))[:settings.stance_max]
+    if session.client is None or not unsure:
+        session.uses.append(LlmUse("stance", items=len(unsure), fell_back=len(unsure),
+                                   notes=["no LLM configured"] if session.client is None else []))
+        return list(calls)
+    questions = [StanceQuestion(statements[i].statement_id, statements[i].text, statements[i].question,
+                                statements[i].turn_text) for i in unsure]
+    if session.dry_run:
+        for batch in batches(questions):
+            needed, tokens = session.client.needs_call(stance_messages(batch, competitors), StanceReply, "stance")
+            session.planned_calls += needed
+            session.planned_tokens += tokens
+        return list(calls)
+    read, use = refine_stances(session.client, questions, competitors)
+    out = list(calls)
+    for i in unsure:
+        stance = read.get(statements[i].statement_id)
+        if stance is not None:
+            out[i] = dataclasses.replace(calls[i], stance=stance, source="llm")
+    changed = sum(out[i].stance != calls[i].stance for i in unsure)
+    use.notes.append(f"{changed} of {len(read)} statements the LLM read changed stance")
+    session.uses.append(use)
     return out
 
 

@@ -105,7 +105,9 @@ WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*|n't")
 @dataclass(frozen=True)
 class StanceCall:
     stance: str
-    score: float
+    score: float  # the lexicon's valence toward us (> 0 for us)
+    margin: float = 0.0  # log-odds between the chosen stance and the runner-up: low means unsure (LLM refinement)
+    source: str = "offline"  # "offline" or "llm"
 
 
 @lru_cache(maxsize=1)
@@ -242,7 +244,9 @@ def combine(log_odds: np.ndarray, lexicon: list[float]) -> list[StanceCall]:
     z[:, 0] += LEXICON_WEIGHT * lex
     z[:, 1] -= LEXICON_WEIGHT * lex
     best = z.argmax(axis=1)
-    return [StanceCall(STANCES[int(b)], round(float(x), 3)) for b, x in zip(best, lex)]
+    top = np.sort(z, axis=1)
+    margin = top[:, -1] - top[:, -2]
+    return [StanceCall(STANCES[int(b)], round(float(x), 3), round(float(m), 3)) for b, x, m in zip(best, lex, margin)]
 
 
 def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = ()
