@@ -39,6 +39,58 @@ def test_a_regret_is_a_complaint_and_but_shifts_the_weight():
     assert lexicon_stance("Security took five weeks, but your team was great.").stance == "positive"
 
 
+@pytest.mark.parametrize("text, stance", [
+    ("I opened a ticket and never heard back.", "negative"),
+    ("I was on hold for an hour.", "negative"),
+    ("They hung up on me twice.", "negative"),
+    ("Nobody on your team ever followed up.", "negative"),
+    ("It never broke once.", "positive"),
+    ("It was not easy to set up.", "negative"),
+    ("I wouldn't say it was great.", "negative"),
+    ("Not bad at all.", "positive"),
+])
+def test_negation_reaches_the_cue_it_governs(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
+@pytest.mark.parametrize("text, stance", [
+    ("It's good, but the price was too high.", "negative"),
+    ("The price was high, but it's worth it.", "positive"),
+    ("Tallyhub is fine, but yours is better.", "positive"),
+    ("Yours is fine, but Tallyhub was better.", "negative"),
+])
+def test_the_clause_after_but_decides(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
+@pytest.mark.parametrize("text, stance", [
+    ("Clarion was better than you.", "negative"),
+    ("You were better than Clarion.", "positive"),
+    ("Clarion was easier to use than yours.", "negative"),
+    ("Tallyhub's reporting was worse than yours.", "positive"),
+    ("Your reporting was worse than Tallyhub's.", "negative"),
+    ("Compared to Tallyhub, your reporting is much stronger.", "positive"),
+    ("Clarion's support never answered.", "positive"),  # the competitor's failure is in our favour
+])
+def test_a_comparison_is_judged_from_its_subject(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
+@pytest.mark.parametrize("text", [
+    "Our old spreadsheet was painful.",
+    "Before you, we were drowning in spreadsheets.",
+    "Our previous vendor kept breaking.",
+    "We used to spend hours in Excel every Monday.",
+])
+def test_the_buyers_own_past_pain_is_not_held_against_us(text):
+    assert lexicon_stance(text, RIVALS).stance == "neutral", lexicon_stance(text, RIVALS)
+
+
+def test_praise_or_blame_of_us_beside_the_past_still_counts():
+    assert lexicon_stance("Our old tool was painful, but yours just worked.", RIVALS).stance == "positive"
+    assert lexicon_stance("Your sync broke every week.", RIVALS).stance == "negative"
+
+
 def _statement(i, text, turn, interview="I1"):
     return Statement(f"{interview}.{i:03d}", interview, "won", "C", None, None, text, text, turn)
 

@@ -52,6 +52,10 @@ QUALITY: dict[str, float] = {
     "can't": -0.8, "cannot": -0.8, "wasn't": -0.3, "didn't": -0.3, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
     "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
     "nightly": -1.0, "yesterday's": -1.0, "mostly cost": -1.5,
+    # service that fails the customer, in any trade ("on hold for an hour", "never heard back", "hung up on me")
+    "on hold": -1.5, "hung up": -2.0, "hangs up": -2.0, "hang up": -1.5, "heard back": 1.2,
+    "no response": -2.0, "no answer": -2.0, "no reply": -2.0, "nightmare": -2.5, "stranded": -2.0,
+    "delayed": -1.5, "delays": -1.5, "a joke": -2.0, "too high": -2.0, "uses it": 0.8, "use it": 0.5,
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
@@ -69,13 +73,18 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
            "support", "supported", "play", "important", "matter", "matters", "ready", "top", "cut", "cutting",
            "freeze", "united", "save", "credit", "wish", "hope", "hopefully", "bridge", "hard", "super",
            "straight", "security", "secure", "question", "questions", "pay", "paid", "paying", "weeks", "reach",
-           "popular", "lead", "win", "won", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
+           "popular", "lead", "win", "won", "excel", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
 NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
             "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
 CONTRACTION = re.compile(r"n't\b")
 COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d|would|were)\b|\bwould have\b|\bwould've\b", re.IGNORECASE)
 WISH = re.compile(r"\bi'd (love|like|want)\b|\bi want(ed)? to be able\b|\bi wish\b", re.IGNORECASE)
 CONTRAST = re.compile(r"\bbut\b", re.IGNORECASE)
+# The buyer's own past or old tools ("our old spreadsheet was painful", "before you, we were drowning"): their pain
+# is the situation, not a judgement of us, so its complaints do not count against us (nor, unsaid, for us).
+OWN_PAST = re.compile(r"\b(our (old|previous|former|legacy|last) \w+|the old (way|process|system|tool|setup)"
+                      r"|before (you|we (switched|moved|bought|signed|had you))|we used to|used to be)\b", re.IGNORECASE)
+THAN = re.compile(r"\bthan\b", re.IGNORECASE)
 # Patterns that carry a stance without a judgement word. Weights in the same valence units.
 PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNORECASE), w) for p, w in (
     # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
@@ -158,9 +167,14 @@ def names_competitor(text: str, competitors: frozenset[str]) -> bool:
 
 
 def clause_score(text: str, competitors: frozenset[str], about_competitor: bool = False) -> float:
-    """about_competitor: the statement names a competitor, so a clause that does not name us is about them."""
+    """about_competitor: the statement names a competitor, so a clause that does not name us is about them. In a
+    comparison the subject is what comes before "than": "Clarion was easier than yours" praises Clarion."""
     tokens = _tokens(text)
-    about_competitor = (about_competitor or names_competitor(text, competitors)) and not any(t in US for t in tokens)
+    subject = THAN.split(text)[0]
+    subject_tokens = _tokens(subject) if subject != text else tokens
+    about_competitor = (about_competitor or names_competitor(subject, competitors)) \
+        and not any(t in US for t in subject_tokens)
+    own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_lexicon())
     starts = [at for at, _, _ in quality]
     score = 0.0
@@ -168,11 +182,13 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
         for at, phrase, valence in cues:
             if phrase in NEGATORS:
                 # "nobody" is a complaint on its own, but before another cue it only negates that one
-                if not any(at < p <= at + NEGATION_WINDOW for p in starts):
+                if not any(at < p <= at + NEGATION_WINDOW for p in starts) and not own_past:
                     score += valence
                 continue
             # a negated complaint is faint praise ("not bad"); a negated good deed is a complaint ("nobody answered")
             v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at) else valence
+            if own_past and v < 0:
+                continue
             score += -v if flip else v
     return score
 
@@ -190,7 +206,8 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     else:
         before, after = " but ".join(parts[:-1]), parts[-1]
         score = 0.5 * clause_score(before, competitors, rival) + 1.5 * clause_score(after, competitors, rival)
-    score += sum(w for pattern, w in PATTERNS if pattern.search(text))
+    own_past = bool(OWN_PAST.search(text))
+    score += sum(w for pattern, w in PATTERNS if pattern.search(text) and not (own_past and w < 0))
     if COUNTERFACTUAL.search(text) or WISH.search(text):
         score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
     return score
