@@ -4,7 +4,8 @@ The answer key is fixtures/demo/planted.json (each planted theme: interviews, a 
 fixtures/demo/stance_key.csv (467 statements of the planted themes, each with its planted theme and its stance
 toward us, read and labelled by hand before the stance scorer was written). Runs `winloss run` on the demo and
 scores its outputs. Odd-numbered interviews were looked at while the scorer's cues were chosen, even-numbered ones
-never: both halves are reported. Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
+never: both halves are reported. Stance is also scored on a set nobody here wrote or labelled, real airline tweets
+(fixtures/stance_eval, see bench_stance.py). Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
 """
 from __future__ import annotations
 
@@ -123,9 +124,14 @@ def main() -> None:
         record = json.loads((out / "run.json").read_text(encoding="utf-8"))
         report = (out / "report.md").read_text(encoding="utf-8")
     about, recovery = theme_of_planted(statements, key)
+    from bench_stance import TWEETS, scores, tweet_stances
+    from winloss.themes.embedding import Embedder
+
+    tweets = pd.read_csv(TWEETS, keep_default_na=False)
     result = {
         "study": "fixtures/demo", "run_s": round(secs, 1), "stance_s": record["timings"]["stages_s"].get("stance"),
         "stance": stance_agreement(statements, key),
+        "stance_airline_tweets": scores(tweets, tweet_stances(tweets, Embedder(None))),
         "planted_recovered": sum(v["recovered"] for v in recovery.values()), "planted": len(recovery),
         "recovery": recovery, "drivers": driver_scores(record, about, planted, report),
         "labels": label_similarity(themes, recovery, planted),
@@ -135,6 +141,8 @@ def main() -> None:
     s, d = result["stance"], result["drivers"]
     print(f"stance agreement {s['agreement']:.1%} (tuned half {s['agreement_tuned_half']:.1%}, held-out half "
           f"{s['agreement_held_out_half']:.1%}; interview x theme {s['interview_level_agreement']:.1%})")
+    print(f"stance on {result['stance_airline_tweets']['statements']} airline tweets (independent key) "
+          f"{result['stance_airline_tweets']['agreement']:.1%}")
     print(f"planted themes recovered {result['planted_recovered']} of {result['planted']}; drivers {d['found']} of "
           f"{d['expected']} expected, {len(d['unexpected'])} unexpected, flips named for {d['flips_named_for']}")
     print(f"label similarity to planted names {result['labels'].get('mean_similarity')}")
