@@ -31,7 +31,7 @@ def stance_agreement(statements: pd.DataFrame, key: pd.DataFrame) -> dict:
                        suffixes=("_key", ""))
     tuned = merged["statement_id"].str[4:7].astype(int) % 2 == 1
     agree = merged["stance_key"] == merged["stance"]
-    confusion = pd.crosstab(merged["stance_key"], merged["stance"]).to_dict()
+    confusion = pd.crosstab(merged["stance_key"], merged["stance"]).T.to_dict()  # {key stance: {predicted: n}}
     # An interview's stance on a planted theme: the majority of its non-neutral statements (neutral if none or tied).
     def majority(col):
         def f(g):

@@ -86,6 +86,13 @@ def test_the_buyers_own_past_pain_is_not_held_against_us(text):
     assert lexicon_stance(text, RIVALS).stance == "neutral", lexicon_stance(text, RIVALS)
 
 
+def test_a_regret_looks_back_and_a_condition_looking_forward_is_not_one():
+    assert lexicon_stance("If we'd been live in a month, we'd have renewed.").stance == "negative"
+    assert lexicon_stance("If it were cheaper we would buy it.").stance == "negative"
+    assert lexicon_stance("If the accuracy holds for another two quarters, I would put my name on it.").stance \
+        != "negative"
+
+
 def test_praise_or_blame_of_us_beside_the_past_still_counts():
     assert lexicon_stance("Our old tool was painful, but yours just worked.", RIVALS).stance == "positive"
     assert lexicon_stance("Your sync broke every week.", RIVALS).stance == "negative"

@@ -55,7 +55,7 @@ QUALITY: dict[str, float] = {
     # service that fails the customer, in any trade ("on hold for an hour", "never heard back", "hung up on me")
     "on hold": -1.5, "hung up": -2.0, "hangs up": -2.0, "hang up": -1.5, "heard back": 1.2,
     "no response": -2.0, "no answer": -2.0, "no reply": -2.0, "nightmare": -2.5, "stranded": -2.0,
-    "delayed": -1.5, "delays": -1.5, "a joke": -2.0, "too high": -2.0, "uses it": 0.8, "use it": 0.5,
+    "delayed": -1.5, "delays": -1.5, "heavy": -1.2, "a joke": -2.0, "too high": -2.0, "uses it": 0.8, "use it": 0.5,
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
@@ -77,7 +77,10 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
 NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
             "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
 CONTRACTION = re.compile(r"n't\b")
-COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d|would|were)\b|\bwould have\b|\bwould've\b", re.IGNORECASE)
+# A regret looks back ("if it had worked", "we would have stayed"); a forward condition ("if the accuracy holds, I
+# would put my name on it") is not one.
+COUNTERFACTUAL = re.compile(r"\bif\b[^.?!]*\b(had|'d been|'d have|were)\b|\bwould have\b|\bwould've\b",
+                            re.IGNORECASE)
 WISH = re.compile(r"\bi'd (love|like|want)\b|\bi want(ed)? to be able\b|\bi wish\b", re.IGNORECASE)
 CONTRAST = re.compile(r"\bbut\b", re.IGNORECASE)
 # The buyer's own past or old tools ("our old spreadsheet was painful", "before you, we were drowning"): their pain
