@@ -131,7 +131,7 @@ def main() -> None:
     result = {
         "study": "fixtures/demo", "run_s": round(secs, 1), "stance_s": record["timings"]["stages_s"].get("stance"),
         "stance": stance_agreement(statements, key),
-        "stance_airline_tweets": scores(tweets, tweet_stances(tweets, Embedder(None))),
+        "stance_airline_tweets": scores(tweets, [c.stance for c in tweet_stances(tweets, Embedder(None))]),
         "planted_recovered": sum(v["recovered"] for v in recovery.values()), "planted": len(recovery),
         "recovery": recovery, "drivers": driver_scores(record, about, planted, report),
         "labels": label_similarity(themes, recovery, planted),

@@ -90,10 +90,23 @@ def tweet_stances(key: pd.DataFrame, embedder) -> list[str]:
     return [out[i] for i in key["id"]]
 
 
-def stance_of(statements, vectors, embedder, competitors) -> list[str]:
+def stance_of(statements, vectors, embedder, competitors) -> list:
     from winloss.themes.stance import statement_stances
 
-    return [c.stance for c in statement_stances(statements, vectors, embedder, competitors)]
+    return statement_stances(statements, vectors, embedder, competitors)
+
+
+def llm_share(key: pd.DataFrame, calls: list) -> dict:
+    """How many keyed statements an LLM would read at the default [llm] stance_margin, and the agreement if it read
+    every one of them right: the ceiling of the refinement, not a measurement of any model."""
+    from winloss.llm.config import LlmSettings
+
+    margin = LlmSettings().stance_margin
+    unsure = [c.margin < margin for c in calls]
+    right = [c.stance == t for c, t in zip(calls, key["stance"])]
+    return {"stance_margin": margin, "share_read": round(sum(unsure) / len(calls), 3),
+            "offline_agreement_on_those": round(sum(r for r, u in zip(right, unsure) if u) / max(1, sum(unsure)), 3),
+            "ceiling": round(sum(r or u for r, u in zip(right, unsure)) / len(calls), 3)}
 
 
 def main() -> None:
@@ -109,17 +122,21 @@ def main() -> None:
     by_id = dict(zip([s.statement_id for s in statements], stance_of(statements, vectors, embedder, competitors)))
     demo_s = time.perf_counter() - t0
     key = pd.read_csv(DEMO / "stance_key.csv")
-    demo = scores(key, [by_id.get(i, "missing") for i in key["statement_id"]])
+    keyed = [by_id[i] for i in key["statement_id"]]
+    demo = scores(key, [c.stance for c in keyed])
     tuned = key["statement_id"].str[4:7].astype(int) % 2 == 1
     for name, part in (("tuned_half", tuned), ("held_out_half", ~tuned)):
-        demo[name] = scores(key[part], [by_id.get(i, "missing") for i in key[part]["statement_id"]])["agreement"]
-    result["demo"] = demo | {"all_statements": len(statements), "stance_s": round(demo_s, 2)}
+        demo[name] = scores(key[part], [by_id[i].stance for i in key[part]["statement_id"]])["agreement"]
+    result["demo"] = demo | {"all_statements": len(statements), "stance_s": round(demo_s, 2),
+                             "llm_refinement": llm_share(key, keyed)}
 
     tweets = pd.read_csv(TWEETS, keep_default_na=False)
-    result["airline_tweets"] = scores(tweets, tweet_stances(tweets, embedder))
+    calls = tweet_stances(tweets, embedder)
+    result["airline_tweets"] = scores(tweets, [c.stance for c in calls]) | {"llm_refinement": llm_share(tweets, calls)}
     dev = tweets["id"].str[2:].astype(int) % 2 == 1
     for name, part in (("dev_half", dev), ("held_out_half", ~dev)):
-        result["airline_tweets"][name] = scores(tweets[part], tweet_stances(tweets[part], embedder))["agreement"]
+        result["airline_tweets"][name] = scores(tweets[part], [c.stance for c, d in zip(calls, dev) if d == (
+            name == "dev_half")])["agreement"]
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -129,6 +146,10 @@ def main() -> None:
     print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (dev half {t['dev_half']:.1%}, held-out half "
           f"{t['held_out_half']:.1%}; macro recall {t['macro_recall']:.1%}; "
           f"recall {t['recall']})")
+    for name, r in (("demo key", d), ("airline tweets", t)):
+        x = r["llm_refinement"]
+        print(f"{name}: an LLM would read {x['share_read']:.0%} (offline right on {x['offline_agreement_on_those']:.0%} "
+              f"of those); if it read them all right: {x['ceiling']:.1%}")
     print(f"-> {args.out}")
 
 
