@@ -125,6 +125,7 @@ def main() -> None:
         report = (out / "report.md").read_text(encoding="utf-8")
     about, recovery = theme_of_planted(statements, key)
     from bench_stance import TWEETS, scores, tweet_stances
+
     from winloss.themes.embedding import Embedder
 
     tweets = pd.read_csv(TWEETS, keep_default_na=False)
