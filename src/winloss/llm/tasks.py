@@ -1,4 +1,4 @@
-"""Three of the four things winloss asks an LLM (the summary is in summary.py), each with its validation and its offline fallback.
+"""Three of the five things winloss asks an LLM (the summary is in summary.py, stance in stance.py), each with its validation and its offline fallback.
 
 Every function takes `client: LlmClient | None`; with None (no LLM configured) it returns the fallback at once and
 nothing is sent anywhere. Each returns its result and an `LlmUse` saying how much came from the LLM and what fell
