@@ -186,8 +186,19 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     context["research"] = report_sections(study_dir, out_dir, settings.previous, findings.statements,
                                           findings.themes, findings.cohorts, themes.text_vectors,
                                           run_facts["model"], order, list(themes.new_themes), warnings)
+    context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, warnings)
     tables.write(out_dir)
     (out_dir / "report.md").write_text(render(context), encoding="utf-8")
+
+
+def front_of(findings: Tables, drivers: dict, crm, cohort_sizes: dict[str, int], warnings: list[str]):
+    """The report's front; a claim the appendix contradicts is dropped, named under its Confidence and in run.json's warnings."""
+    from winloss.outputs.front import build_front
+
+    front, dropped = build_front(findings.statements, findings.themes, findings.quotes, drivers, crm, cohort_sizes)
+    for v in dropped:
+        warnings.append(f"front: {v}")
+    return front
 
 
 def write_index(study_dir, out_dir, interviews, tables: Tables, themes: ThemeSet, model_id: str, crm, book) -> None:

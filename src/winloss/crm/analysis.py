@@ -194,7 +194,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         pressure={"recent_losses": recent_losses(closed, values, converted, since),
                   "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims if d.key not in icp_rules.exclude]),
                   "fit_value": fit_value(closed, won_accounts)},
-        money=money(deals, all_values, won_accounts, criteria),
+        money=money(deals, all_values, won_accounts, criteria, converted),
         groups=icp_groups(dims, won_accounts, values, outcome, icp_rules), joins=joins)
     # The interview evidence reads the joins and criteria above, so it is added to the finished record.
     return replace(analysis, evidence=interview_evidence(analysis, statements, themes, quotes))

@@ -131,9 +131,31 @@ def fit_value(closed: pd.DataFrame, accounts: pd.DataFrame, fit_n: int = 100, ra
             "random_total": anyone["per_account"] * random_n if anyone["per_account"] is not None else None}
 
 
-def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, criteria) -> dict:
-    """Churned ARR, the open pipeline each disqualifier (and the gate as a whole) removes, and the average won
-    contract value of fit vs non-fit deals. values: the dimension values of closed and open deals."""
+def old_vs_new(deals: pd.DataFrame, values: pd.DataFrame, current: list | None) -> dict | None:
+    """Closed and open deals (count, amount; closed: won) that the current ICP and the proposed gate each admit:
+    "both", "old_only" (the new ICP removes them), "new_only" (it admits them), "neither". None without a current
+    ICP. values: the dimension values of closed and open deals."""
+    if not current:
+        return None
+    scored = deals[deals["excluded"].isin(["", "open"])]
+    old = meets_current(values.loc[scored.index], current)
+    new = scored["fit"] == "fit"
+    out: dict = {}
+    for name, rows in (("closed", scored["excluded"] == ""), ("open", scored["excluded"] == "open")):
+        out[name] = {}
+        for key, mask in (("both", old & new), ("old_only", old & ~new), ("new_only", ~old & new),
+                          ("neither", ~old & ~new)):
+            part = scored[rows & mask]
+            out[name][key] = {"deals": len(part), "amount": float(part["amount"].fillna(0).sum()),
+                              "won": int((part["outcome"] == "won").sum()) if name == "closed" else 0}
+    return out
+
+
+def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, criteria,
+          current: list | None = None) -> dict:
+    """Churned ARR, the open pipeline each disqualifier (and the gate as a whole) removes, the average won
+    contract value of fit vs non-fit deals, and what the current ICP (`current`, if any) admits against the proposed
+    gate (old_vs_new). values: the dimension values of closed and open deals."""
     churned = accounts[accounts["retention_status"] == "churned"]
     open_deals = deals[deals["excluded"] == "open"]
     amount = open_deals["amount"].fillna(0)
@@ -152,7 +174,8 @@ def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, cri
             "open_pipeline": float(amount.sum()), "open_deals": len(open_deals),
             "open_outside_gate": float(amount[failing].sum()), "open_outside_gate_deals": int(failing.sum()),
             "removed_by": removed,
-            "contract_value": {"fit": fit_cv, "fit_n": fit_n, "non_fit": other_cv, "non_fit_n": other_n}}
+            "contract_value": {"fit": fit_cv, "fit_n": fit_n, "non_fit": other_cv, "non_fit_n": other_n},
+            "old_vs_new": old_vs_new(deals, values, current)}
 
 
 def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: LossRules) -> dict:

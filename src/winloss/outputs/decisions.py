@@ -1,0 +1,127 @@
+"""The front's 3-5 decisions: rules over the evidence, tried in order, each naming an owner role and the metric that
+will show next quarter whether it worked. Never written for a particular study:
+
+1. gate        the ICP has a gate and deals outside it win less -> RevOps: make the gate a qualification step.
+2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
+3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR.
+4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
+5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
+Without a CRM: loss driver -> Product, churn driver -> Customer Success, win driver -> Marketing.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from winloss.crm.assurance import dollars
+from winloss.outputs.consistency import Appendix, Cite
+from winloss.outputs.front_records import CompetitorBlock, Line, deals, of
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+    from winloss.themes.drivers import Driver
+
+MAX_DECISIONS = 5
+
+
+def gate_decision(a: CrmAnalysis) -> list[Line]:
+    win = next((r for r in a.health if r["metric"] == "win rate"), None)
+    # The primary gate criteria say who is in; the gate's disqualifiers mostly restate them from the other side.
+    gate = [c.label for c in a.criteria if c.gate and c.kind == "primary"] or \
+        [c.label for c in a.criteria if c.gate]
+    if not gate or win is None or not win["non_fit"].get("N") or not win["fit"].get("N"):
+        return []
+    f, nf = win["fit"], win["non_fit"]
+    if nf["n"] * f["N"] >= f["n"] * nf["N"]:
+        return []  # outside the gate does as well: no case for qualifying on it
+    m = a.money
+    return [Line(f"Qualify every new deal on the ICP's gate ({'; '.join(gate)}): outside it we won "
+                 f"{of(nf['n'], nf['N'])} closed deals against {of(f['n'], f['N'])} inside, and "
+                 f"{deals(m['open_outside_gate_deals'])} open worth {dollars(m['open_outside_gate'])} fail it today.",
+                 cites=(Cite("health", "win rate", "fit.n", f["n"]), Cite("health", "win rate", "fit.N", f["N"]),
+                        Cite("health", "win rate", "non_fit.n", nf["n"]),
+                        Cite("health", "win rate", "non_fit.N", nf["N"]),
+                        Cite("money", "open_outside_gate_deals", "value", m["open_outside_gate_deals"]),
+                        Cite("money", "open_outside_gate", "value", m["open_outside_gate"])),
+                 owner="RevOps",
+                 metric=f"win rate of new deals that pass the gate, against {of(f['n'], f['N'])} this quarter")]
+
+
+def competitor_decisions(blocks: tuple[CompetitorBlock, ...], appendix: Appendix, verdict: str) -> list[Line]:
+    out = []
+    for b in blocks:
+        claim = next((x.claim for x in b.lines if x.claim is not None and x.claim.kind == "verdict"), None)
+        if claim is None or claim.value != verdict:
+            continue
+        rows = appendix.losses[appendix.losses["competitor"].str.strip() == b.name]
+        n, value, fit = len(rows), float(rows["amount"].fillna(0).sum()), int((rows["fit"] == "fit").sum())
+        reasons = ", ".join(sorted(set(rows["loss_reason"].replace("", "(none)"))))
+        cites = (Cite("losses", b.name, "deals", n), Cite("losses", b.name, "right_fit", fit),
+                 Cite("losses", b.name, "amount", value))
+        if verdict == "product gap":
+            out.append(Line(f"Close the product gap behind {b.name}: {of(fit, n)} deals lost to it were right fit "
+                            f"({dollars(value)} in all), lost on {reasons}.", cites=cites, owner="Product",
+                            metric=f"deals lost to {b.name}, against {n} this quarter"))
+        else:
+            out.append(Line(f"Arm Sales with a counter to {b.name}: {of(fit, n)} deals lost to it were right fit "
+                            f"({dollars(value)} in all), lost on {reasons}.", cites=cites, owner="Sales",
+                            metric=f"win rate in deals where {b.name} competes"))
+    return out
+
+
+def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> list[Line]:
+    top = next((d for d in drivers.get("churned", []) if d.kind == "driver"), None)
+    if top is None:
+        return []
+    e = top.evidence
+    cites = [Cite("driver", f"churned:{top.theme_id}", "n", e.n), Cite("driver", f"churned:{top.theme_id}", "N", e.N)]
+    money = ""
+    if a is not None and a.money.get("churned_accounts"):
+        money = (f"; churn took {dollars(a.money['churned_arr'])} of ARR from {a.money['churned_accounts']} "
+                 "accounts")
+        cites += [Cite("money", "churned_arr", "value", a.money["churned_arr"]),
+                  Cite("money", "churned_accounts", "value", a.money["churned_accounts"])]
+    metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} this quarter" if money
+              else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
+    return [Line(f"Fix what churned customers criticise most, {top.label}: {of(e.n, e.N)} churned interviews "
+                 f"raise it against {of(e.n_other, e.N_other)} others{money}.", cites=tuple(cites),
+                 quotes=tuple(top.quotes[:1]), owner="Customer Success", metric=metric)]
+
+
+def nurture_decision(appendix: Appendix) -> list[Line]:
+    table = appendix.nurture
+    if table.empty:
+        return []
+    total = float(table["amount"].fillna(0).sum())
+    dated = int((table["recontact"] != "").sum())
+    return [Line(f"Re-engage the {len(table)} right-fit deals lost to no decision ({dollars(total)}), {dated} of "
+                 "them on the date the buyer gave (nurture.csv).",
+                 cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
+                 owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
+
+
+def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
+    out = []
+    for cohort, owner, verb in (("lost", "Product", "Fix"), ("won", "Marketing", "Lead the message with")):
+        d = next((d for d in drivers.get(cohort, []) if d.kind == "driver"), None)
+        if d is None:
+            continue
+        e = d.evidence
+        said = "praise" if cohort == "won" else "criticise"
+        out.append(Line(f"{verb} {d.label}: {of(e.n, e.N)} {cohort} interviews {said} it against "
+                        f"{of(e.n_other, e.N_other)} others.",
+                        cites=(Cite("driver", f"{cohort}:{d.theme_id}", "n", e.n),
+                               Cite("driver", f"{cohort}:{d.theme_id}", "N", e.N)),
+                        quotes=tuple(d.quotes[:1]), owner=owner,
+                        metric=f"{cohort} interviews that {said} {d.label} next quarter, against {of(e.n, e.N)}"))
+    return out
+
+
+def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], appendix: Appendix,
+              drivers: dict[str, list[Driver]]) -> tuple[Line, ...]:
+    if a is None or not a.usable:
+        found = interview_decisions(drivers)
+        found[1:1] = churn_decision(None, drivers)
+        return tuple(found[:MAX_DECISIONS])
+    found = (gate_decision(a) + competitor_decisions(blocks, appendix, "product gap") + churn_decision(a, drivers)
+             + nurture_decision(appendix) + competitor_decisions(blocks, appendix, "positioning gap"))
+    return tuple(found[:MAX_DECISIONS])

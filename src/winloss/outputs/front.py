@@ -1,0 +1,103 @@
+"""The front of the report: the two or three pages leadership reads before the appendix (decisions, old vs new ICP,
+competitors, churn, no decision, open pipeline, confidence, and what changed since last quarter). `build_front`
+makes the typed record (outputs/front_records) from the run's tables, drivers and CRM result, then drops any claim
+the appendix contradicts (outputs/consistency); templates/front/*.md.j2 render it. docs/report.md says what each
+section says and how each decision rule works."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from winloss.crm.assurance import out_of_sample_text
+from winloss.crm.followup import nurture, open_pipeline
+from winloss.outputs.consistency import Appendix, Cite, Claim, Violation, enforce
+from winloss.outputs.decisions import decisions
+from winloss.outputs.front_crm import (
+    churn_section,
+    competitor_blocks,
+    icp_section,
+    no_decision_section,
+    pipeline_section,
+)
+from winloss.outputs.front_records import Front, Line, of
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+    from winloss.themes.drivers import Driver
+
+FEW = 5  # fewer interviews than this behind a claim: said so under Confidence
+WORDS = {"won": "praised", "lost": "criticised or missed", "churned": "criticised or missed"}
+
+
+def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> Appendix:
+    """The appendix tables the checks read: loss_types.csv (with each deal's amount and fit), nurture.csv,
+    open_pipeline.csv, the closed deals, icp.json's money and health, the drivers."""
+    if a is None or not a.usable:
+        return Appendix(drivers=drivers)
+    closed = a.deals[a.deals["excluded"] == ""]
+    losses = a.loss_table().merge(closed[["deal_id", "amount", "fit"]].drop_duplicates("deal_id"), on="deal_id",
+                                  how="left")
+    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, a.gated),
+                    pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
+                    competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})))
+
+
+def driver_line(d: Driver, quoted: bool = True) -> Line:
+    e = d.evidence
+    return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "
+                f"{of(e.n_other, e.N_other)} others.",
+                cites=(Cite("driver", f"{d.cohort}:{d.theme_id}", "n", e.n),
+                       Cite("driver", f"{d.cohort}:{d.theme_id}", "N", e.N)),
+                quotes=tuple(d.quotes[:1]) if quoted else (),
+                claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
+
+
+def driver_lines(drivers: dict[str, list[Driver]], cohorts: tuple[str, ...], quoted: bool,
+                 per_cohort: int = 2) -> tuple[Line, ...]:
+    return tuple(driver_line(d, quoted) for cohort in cohorts
+                 for d in [d for d in drivers.get(cohort, []) if d.kind == "driver"][:per_cohort])
+
+
+def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
+               cohort_sizes: dict[str, int]) -> tuple[str, ...]:
+    out = [f"Interviews: {sum(cohort_sizes.values())} ("
+           + ", ".join(f"{n} {c}" for c, n in cohort_sizes.items()) + "); counts are interviews, never sentences."]
+    out += [f"Only {n} {c} interviews: what they say is anecdote, not a rate." for c, n in cohort_sizes.items()
+            if n < FEW]
+    thin = [d for ds in drivers.values() for d in ds if d.kind == "driver" and d.evidence.n < FEW
+            and any(f"{d.cohort}:{d.theme_id}" == c.key for _, line in front.lines() for c in line.cites)]
+    out += [f"{d.label} rests on {d.evidence.n} {d.cohort} interviews." for d in thin]
+    for block in front.competitors:
+        if any("no lost buyer was interviewed" in line.text for line in block.lines):
+            out.append(f"Why buyers chose {block.name} rests on CRM loss reasons and notes alone: no interviewed "
+                       "loss.")
+    if a is not None and a.usable:
+        out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
+                   "fitted on (upper bounds). " + out_of_sample_text(a))
+    if any(drivers.values()):
+        out.append("Drivers rest on an offline stance scorer right about two times in three: read each with its "
+                   "quotes. p- and q-values are in the appendix.")
+    return tuple(out)
+
+
+def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame, findings_quotes: pd.DataFrame,
+                drivers: dict[str, list[Driver]], crm: CrmAnalysis | None, cohort_sizes: dict[str, int],
+                since: tuple[Line, ...] = ()) -> tuple[Front, list[Violation]]:
+    """The front, and the claims dropped because the appendix contradicts them."""
+    drivers = drivers or {}
+    appendix = appendix_of(crm, drivers)
+    if crm is None or not crm.usable:
+        front = Front(drivers=driver_lines(drivers, ("won", "lost"), quoted=True), churn=churn_section(None, drivers, findings_statements,
+                                                                             findings_quotes), since=since)
+    else:
+        changes, icp = icp_section(crm)
+        blocks = competitor_blocks(crm, appendix, drivers, findings_statements, findings_themes, findings_quotes)
+        no_decision, rows = no_decision_section(crm, appendix)
+        front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes, competitors=blocks,
+                      churn=churn_section(crm, drivers, findings_statements, findings_quotes),
+                      no_decision=no_decision, nurture=rows, pipeline=pipeline_section(appendix), since=since,
+                      has_crm=True)
+    front = Front(**{**front.__dict__, "decisions": decisions(crm, front.competitors, appendix, drivers)})
+    front = Front(**{**front.__dict__, "confidence": confidence(front, crm, drivers, cohort_sizes)})
+    return enforce(front, appendix)

@@ -1,0 +1,267 @@
+"""The front's sections that need the CRM: old vs new ICP, competitors, churn, no decision, open pipeline. Pure
+functions of the CRM result (crm.analysis.CrmAnalysis, read by its attributes), the appendix's tables and the
+run's interview tables; each sentence cites the appendix figures it states."""
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from scipy.stats import fisher_exact
+
+from winloss.crm.assurance import dollars
+from winloss.crm.evidence import pick_quotes, themes_by_lift
+from winloss.outputs.consistency import GAP_SHARE, Appendix, Cite, Claim
+from winloss.outputs.front_records import CompetitorBlock, Line, NurtureRow, deals, of
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+    from winloss.themes.drivers import Driver
+
+MIN_COMPETITOR_DEALS = 3  # a competitor gets its own block from this many closed-lost deals
+PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
+# CRM loss reasons and notes that name something the product lacks: a right-fit loss citing them is a product gap;
+# other right-fit competitive losses (price, demo, ease of use) are a positioning gap.
+PRODUCT_WORDS = ("feature", "missing", "certification", "soc 2", "soc2", "iso 27001", "hipaa", "gdpr",
+                 "compliance", "security", "integration", "api", "sso", "capability", "functionality", "roadmap")
+# Relationship triggers of churn: the people on the customer's side changed ("she left in March", "Kevin left",
+# "the new VP looked at the cost", "he moved into a different role", "our champion").
+TRIGGERS = re.compile(r"\b(?:champion\w*|sponsor\w*|(?:she|he|they|who)\b[^.;]{0,30}?\b(?:left|retired|quit)\b"
+                      r"|moved (?:on|into (?:a|another) (?:different |new )?role)|changed roles?"
+                      r"|new (?:vp|cfo|cro|ceo|coo|head|director|boss|leadership)\b)", re.IGNORECASE)
+NAMED_LEFT = re.compile(r"\b[A-Z][a-z]+ (?:left|retired|quit)\b")  # "Kevin left": a person, so case matters
+
+
+# ---- old vs new ICP ---------------------------------------------------------------------------------------------
+
+def predicts(hit: dict, miss: dict) -> bool:
+    """Is the rate inside the ICP higher than outside beyond chance (one-sided Fisher exact)?"""
+    if not hit.get("N") or not miss.get("N"):
+        return False
+    _, p = fisher_exact([[hit["n"], hit["N"] - hit["n"]], [miss["n"], miss["N"] - miss["n"]]], alternative="greater")
+    return bool(p <= PREDICTS_P)
+
+
+def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
+    rows = a.changes or []
+    changes = tuple(f"{word}: " + "; ".join(f"{c['current']} → {c['proposed']}" if change == "changed" else
+                                            c["proposed"] or c["current"] for c in rows if c["change"] == change)
+                    for change, word in (("changed", "Changed"), ("added", "Added"), ("dropped", "Dropped"))
+                    if any(c["change"] == change for c in rows))
+    lines = [] if a.gated else [Line("The new ICP has no gate: no firmographic or technographic criterion is "
+                                     "backed by customers, so no deal is known to be wrong fit.")]
+    ovn = a.money.get("old_vs_new")
+    if ovn:
+        c, o = ovn["closed"], ovn["open"]
+        old_n, new_n = c["both"]["deals"] + c["old_only"]["deals"], c["both"]["deals"] + c["new_only"]["deals"]
+        lines.append(Line(
+            f"Of {sum(v['deals'] for v in c.values())} closed deals, the current ICP admitted {old_n} and the new "
+            f"one admits {new_n}: it removes {c['old_only']['deals']} the old one let in (we won "
+            f"{of(c['old_only']['won'], c['old_only']['deals'])}) and admits {c['new_only']['deals']} it kept out "
+            f"(we won {of(c['new_only']['won'], c['new_only']['deals'])}).",
+            cites=tuple(Cite("money", f"old_vs_new.closed.{k}.{f}", "value", c[k][f])
+                        for k in ("old_only", "new_only") for f in ("deals", "won"))))
+        lines.append(Line(
+            f"In the open pipeline it removes {deals(o['old_only']['deals'])} "
+            f"({dollars(o['old_only']['amount'])}) that the current ICP admits, and admits "
+            f"{deals(o['new_only']['deals'])} ({dollars(o['new_only']['amount'])}) that it left out.",
+            cites=tuple(Cite("money", f"old_vs_new.open.{k}.{f}", "value", o[k][f])
+                        for k in ("old_only", "new_only") for f in ("deals", "amount"))))
+    removed = [(i, r) for i, r in enumerate(a.money.get("removed_by", [])) if r["deals"]]
+    if removed:
+        lines.append(Line("Open deals each disqualifier removes: " + "; ".join(
+            f"{r['criterion']}, {r['deals']} ({dollars(r['amount'])}{', ranks lower only' if not r['gate'] else ''})"
+            for _, r in removed) + ".",
+            cites=tuple(Cite("money", f"removed_by.{i}.deals", "value", r["deals"]) for i, r in removed)))
+    health = {r["metric"]: r for r in a.health}
+    found = []
+    for metric, word, noun, verb in (("win rate", "wins", "closed deals", "won"),
+                                     ("retention", "retention", "won accounts with retention data", "kept")):
+        r = health.get(metric)
+        if r is None or not r["fit"].get("N") or not r["non_fit"].get("N"):
+            continue
+        f, nf = r["fit"], r["non_fit"]
+        lines.append(Line(f"Inside the new ICP we {verb} {of(f['n'], f['N'])} {noun}; outside it "
+                          f"{of(nf['n'], nf['N'])}.",
+                          cites=tuple(Cite("health", metric, f"{g}.{k}", r[g][k])
+                                      for g in ("fit", "non_fit") for k in ("n", "N"))))
+        if predicts(f, nf):
+            found.append(word)
+    verdict = {("wins", "retention"): "both wins and retention", ("wins",): "wins, not retention",
+               ("retention",): "retention, not wins"}.get(tuple(found), "neither wins nor retention beyond chance")
+    lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on."))
+    return changes, tuple(lines)
+
+
+# ---- competitors ------------------------------------------------------------------------------------------------
+
+def names_lack(text: str) -> bool:
+    said = text.lower()
+    return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", said) for w in PRODUCT_WORDS)
+
+
+def verdict_of(rows: pd.DataFrame, notes: dict[str, str]) -> str:
+    """The playbook's rule: mostly right-fit competitive losses are a product gap (when most of the right-fit ones'
+    CRM reason or notes name something the product lacks) or a positioning gap, never a qualification problem;
+    mostly wrong-fit ones are qualification. notes: deal id -> CRM loss notes."""
+    right = rows[rows["loss_type"] != 1]
+    if len(right) < GAP_SHARE * len(rows) or right.empty:
+        return "qualification"
+    lacking = sum(names_lack(f"{r} {notes.get(d, '')}") for d, r in zip(right["deal_id"], right["loss_reason"]))
+    return "product gap" if lacking >= GAP_SHARE * len(right) else "positioning gap"
+
+
+def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, list[Driver]],
+                      statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame
+                      ) -> tuple[CompetitorBlock, ...]:
+    losses = appendix.losses
+    named = losses[losses["competitor"].str.strip() != ""].assign(name=lambda t: t["competitor"].str.strip())
+    fields = a.interview_fields()
+    size = named.groupby("name")["amount"].agg(["size", "sum"])
+    blocks = []
+    for name in sorted(size.index, key=lambda c: (-size.loc[c, "size"], -size.loc[c, "sum"], c)):
+        rows = named[named["name"] == name]
+        if len(rows) < MIN_COMPETITOR_DEALS:
+            continue
+        n, value, fit = len(rows), float(rows["amount"].fillna(0).sum()), int((rows["fit"] == "fit").sum())
+        wrong = int((rows["loss_type"] == 1).sum())
+        mine = a.deals[a.deals["deal_id"].isin(rows["deal_id"])]
+        notes = mine["loss_notes"].astype(str).str.strip()
+        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes)))
+        reasons = rows["loss_reason"].replace("", "(none)").value_counts()
+        reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        ids = sorted(i for i, f in fields.items() if f.get("competitor", "").strip() == name)
+        blocks.append(CompetitorBlock(name, (
+            Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); {of(fit, n)} were right fit for the new ICP. "
+                 f"CRM loss reasons: {reason_text}.",
+                 cites=(Cite("losses", name, "deals", n), Cite("losses", name, "amount", value),
+                        Cite("losses", name, "right_fit", fit))),
+            why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes),
+            verdict_line(name, verdict, n, wrong))))
+    return tuple(blocks)
+
+
+def _common(notes: pd.Series) -> tuple[str, int]:
+    counts = notes[notes != ""].value_counts()
+    if counts.empty:
+        return "", 0
+    text, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return str(text), int(n)
+
+
+def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[str, list[Driver]],
+               statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame) -> Line:
+    """Why buyers chose the competitor: the loss-driver themes raised in the interviews of those losses, quoted
+    from them; then the themes that set those interviews apart; without interviews, the CRM note reps wrote most."""
+    crm_note = f" Reps' most common CRM note: \"{note[0]}\" ({note[1]} deals)." if note[0] else ""
+    if not ids:
+        return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
+    mine, found, picked = set(ids), [], []
+    for d in drivers.get("lost", []):
+        hit = mine & set(d.interviews)
+        if hit:
+            found.append(f"{d.label} ({of(len(hit), len(ids))})")
+            picked += [q for q in d.quotes if q.interview_id in hit][:1]
+    if not found:
+        labels = dict(zip(themes["theme_id"], themes["label"]))
+        top = themes_by_lift(statements, ids)[:2]
+        found = [labels.get(t, t) for t in top]
+        picked = pick_quotes(quotes, ids, top, limit=2)
+    return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
+                + crm_note, quotes=tuple(picked[:1]))
+
+
+def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
+    right = n - wrong
+    if verdict == "qualification":
+        text = (f"Verdict: qualification. {of(wrong, n)} were wrong fit (Type 1): the counter-play is the gate, "
+                "not the product.")
+    else:
+        fix = "build what these buyers needed" if verdict == "product gap" else f"Sales needs a counter to {name}"
+        text = (f"Verdict: {verdict}. {of(right, n)} were right fit, so by the playbook's rule this is not a "
+                f"qualification problem: {fix}.")
+    return Line(text, cites=(Cite("losses", name, "type1", wrong), Cite("losses", name, "deals", n)),
+                claim=Claim("verdict", name, verdict))
+
+
+# ---- churn ------------------------------------------------------------------------------------------------------
+
+def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], statements: pd.DataFrame,
+                  quotes: pd.DataFrame) -> tuple[Line, ...]:
+    lines = []
+    if a is not None:
+        m = a.money
+        known = a.accounts[a.accounts["retention_status"] != ""]
+        churned = a.accounts[a.accounts["retention_status"] == "churned"]
+        if len(known):
+            lines.append(Line(f"{of(len(churned), len(known))} won accounts with retention data churned, taking "
+                              f"{dollars(m['churned_arr'])} of starting ARR.",
+                              cites=(Cite("money", "churned_accounts", "value", len(churned)),
+                                     Cite("money", "churned_arr", "value", m["churned_arr"]))))
+            who = sorted(((int(c.met(churned).sum()), c.label) for c in a.criteria if c.kind == "negative"),
+                         key=lambda t: (-t[0], t[1]))
+            who = [(k, label) for k, label in who if k >= 2][:3]
+            if who:
+                lines.append(Line("Who churns: " + "; ".join(f"{k} of {len(churned)} churned accounts match "
+                                                             f"{label}" for k, label in who) + "."))
+    why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
+    for i, d in enumerate(why):
+        e = d.evidence
+        lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
+                          f"{of(e.n_other, e.N_other)} others.",
+                          cites=(Cite("driver", f"churned:{d.theme_id}", "n", e.n),
+                                 Cite("driver", f"churned:{d.theme_id}", "N", e.N)),
+                          quotes=tuple(d.quotes[:1]) if i == 0 else ()))
+    trigger = trigger_line(statements, quotes)
+    if trigger is not None:
+        lines.append(trigger)
+    return tuple(lines)
+
+
+def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame) -> Line | None:
+    """Relationship triggers: churned interviews in which the customer says their champion or sponsor left, a new
+    leader arrived, or the company reorganised. Quoted from quotes.csv when it holds such a statement."""
+    churned = statements[statements["cohort"] == "churned"]
+    if churned.empty:
+        return None
+    hits = churned[churned["text"].map(lambda t: bool(TRIGGERS.search(t) or NAMED_LEFT.search(t)))]
+    n = hits["interview_id"].nunique()
+    if n < 2:
+        return None
+    quoted = quotes[quotes["statement_id"].isin(hits["statement_id"])].sort_values("interview_id", kind="mergesort")
+    picked = pick_quotes(quoted, sorted(set(hits["interview_id"])), limit=1)
+    return Line(f"Relationship trigger: in {of(n, churned['interview_id'].nunique())} churned interviews the "
+                "customer says their champion or sponsor left, or leadership changed.", quotes=tuple(picked))
+
+
+# ---- no decision and open pipeline ------------------------------------------------------------------------------
+
+def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line, ...], tuple[NurtureRow, ...]]:
+    table = appendix.nurture
+    type3 = appendix.losses[appendix.losses["loss_type"] == 3]
+    if not a.gated:
+        return (Line("No re-engagement list: without a gate no lost deal is known to be right fit."),), ()
+    dated = int((table["recontact"] != "").sum())
+    total = float(table["amount"].fillna(0).sum())
+    lines = (Line(f"{len(table)} right-fit deals worth {dollars(total)} were lost to no decision (of "
+                  f"{len(type3)} Type 3 losses); {dated} buyers said when to come back. The list is nurture.csv.",
+                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
+    rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
+                            r.recontact or "not said") for r in table.itertuples())
+    return lines, rows
+
+
+def pipeline_section(appendix: Appendix) -> tuple[Line, ...]:
+    table = appendix.pipeline
+    if table.empty:
+        return ()
+    parts, cites = [], []
+    for band, word in (("A", "pursue"), ("B", "qualify carefully"), ("C", "deprioritise")):
+        rows = table[table["band"] == band]
+        amount = float(rows["amount"].fillna(0).sum())
+        parts.append(f"band {band} ({word}) {deals(len(rows))}, {dollars(amount)}")
+        cites += [Cite("pipeline", band, "deals", len(rows)), Cite("pipeline", band, "amount", amount)]
+    total = float(table["amount"].fillna(0).sum())
+    return (Line(f"Rescored with the new ICP, the {len(table)} open deals ({dollars(total)}) fall in " +
+                 "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv.",
+                 cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)

@@ -1,0 +1,77 @@
+"""The records of the report's front (outputs/front.py builds them, templates/front/*.md.j2 render them).
+
+Every sentence is a `Line`: its words, the numbers it cites (checked against the appendix by outputs/consistency)
+and the verbatim quotes that back it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from winloss.outputs.consistency import Cite, Claim
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    cites: tuple[Cite, ...] = ()
+    quotes: tuple = ()  # themes.quotes.Quote, or the quotes.csv rows crm.evidence.pick_quotes returns
+    claim: Claim | None = None
+    owner: str = ""  # decisions only: Product, Sales, Marketing, Customer Success, RevOps
+    metric: str = ""  # decisions only: what shows next quarter that it worked
+
+
+@dataclass(frozen=True)
+class CompetitorBlock:
+    name: str
+    lines: tuple[Line, ...]
+
+
+@dataclass(frozen=True)
+class NurtureRow:
+    account: str
+    deal_id: str
+    amount: str
+    reason: str
+    recontact: str
+
+
+@dataclass(frozen=True)
+class Front:
+    decisions: tuple[Line, ...] = ()
+    drivers: tuple[Line, ...] = ()  # without a CRM: why we win, lose and churn
+    icp: tuple[Line, ...] = ()
+    icp_changes: tuple[str, ...] = ()  # "Employees 51-1,000 -> Employees 120-700"
+    competitors: tuple[CompetitorBlock, ...] = ()
+    churn: tuple[Line, ...] = ()
+    no_decision: tuple[Line, ...] = ()
+    nurture: tuple[NurtureRow, ...] = ()
+    pipeline: tuple[Line, ...] = ()
+    since: tuple[Line, ...] = ()  # quarter over quarter, when `previous` is set
+    confidence: tuple[str, ...] = ()
+    has_crm: bool = False
+
+    def lines(self):
+        """(section, line) for every sentence the checks read."""
+        for name in ("decisions", "drivers", "icp", "churn", "no_decision", "pipeline", "since"):
+            for line in getattr(self, name):
+                yield name, line
+        for block in self.competitors:
+            for line in block.lines:
+                yield f"competitors/{block.name}", line
+
+    def without(self, texts: set[str], notes: list[str]) -> Front:
+        keep = {name: tuple(x for x in getattr(self, name) if x.text not in texts)
+                for name in ("decisions", "drivers", "icp", "churn", "no_decision", "pipeline", "since")}
+        blocks = tuple(replace(b, lines=tuple(x for x in b.lines if x.text not in texts)) for b in self.competitors)
+        return replace(self, **keep, competitors=blocks,
+                       confidence=self.confidence + tuple(f"Dropped from this front, it contradicted the appendix: "
+                                                          f"{n}." for n in notes))
+
+
+def of(n: int, N: int) -> str:
+    return f"{n} of {N}"
+
+
+
+
+def deals(n: int) -> str:
+    return f"{n} deal{'s' if n != 1 else ''}"

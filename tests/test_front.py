@@ -1,0 +1,194 @@
+"""The report's front: on the demo, a reviewer who reads only the front gets every planted conclusion, in under
+1,200 words, with numbers as sentences; on crafted inputs, the rules behind its verdicts and decisions."""
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from winloss.crm.assurance import dollars
+from winloss.crm.icp import Criterion, assess
+from winloss.crm.loss_types import classify_loss
+from winloss.crm.settings import LossRules
+from winloss.models import Statement
+from winloss.outputs.front import build_front
+from winloss.outputs.front_crm import trigger_line, verdict_of
+from winloss.outputs.report import render
+from winloss.themes.drivers import Driver, Evidence
+from winloss.themes.quotes import Quote
+
+DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo"
+LIMIT = 1200
+FRONT_SECTIONS = ["## Decisions", "## Old vs new ICP", "## Competitors", "## Churn", "## No decision",
+                  "## Open pipeline", "## Confidence"]
+
+
+def words(text: str) -> int:
+    """Words a reader reads: tokens with a letter or digit (table pipes and quote marks are not words)."""
+    return sum(1 for w in text.split() if re.search(r"\w", w))
+
+
+def front_text(run) -> str:
+    text = (run.out_dir / "report.md").read_text(encoding="utf-8")
+    assert "\n# Appendix" in text
+    return text.split("\n# Appendix", 1)[0]
+
+
+def section(front: str, heading: str) -> str:
+    return front.split(heading + "\n", 1)[1].split("\n## ", 1)[0]
+
+
+def rows(run, name: str) -> list[dict]:
+    with open(run.out_dir / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_demo_front_comes_first_fits_the_limit_and_keeps_the_appendix(demo_run):
+    front = front_text(demo_run)
+    report = (demo_run.out_dir / "report.md").read_text(encoding="utf-8")
+    appendix = report.split("\n# Appendix", 1)[1]
+    assert words(front) < LIMIT, words(front)
+    headings = [line for line in front.splitlines() if line.startswith("## ")]
+    assert [h for h in headings if h in FRONT_SECTIONS] == FRONT_SECTIONS
+    for kept in ("## Scope", "## Headline findings", "## Why we win", "## Why we lose", "## Proposed ICP",
+                 "## Money, open pipeline and nurture list", "## Themes", "## Confidence notes"):
+        assert kept in appendix, kept
+    assert "Dropped from this front" not in front  # the demo's front agrees with its appendix
+    assert not [w for w in json.loads((demo_run.out_dir / "run.json").read_text())["warnings"]
+                if w.startswith("front:")]
+
+
+def test_numbers_in_the_front_are_sentences_without_test_statistics(demo_run):
+    front = front_text(demo_run)
+    assert not re.search(r"\b[pq][ -](?:value)?\s*[<=]?\s*0?\.\d", front)
+    for word in ("Fisher", "lift", "q-value", "BH q", "Benjamini"):
+        assert word not in front.replace("p- and q-values are in the appendix", ""), word
+    decisions = section(front, "## Decisions")
+    items = [line for line in decisions.splitlines() if re.match(r"\d\. ", line)]
+    assert 3 <= len(items) <= 5
+    for item in items:
+        owner = re.match(r"\d\. \*\*(.+?)\.\*\*", item).group(1)
+        assert owner in {"Product", "Sales", "Marketing", "Customer Success", "RevOps"}
+        assert re.search(r"\d+ of \d+|\d+ right-fit deals", item) and "$" in item, item
+        assert "*Next quarter's metric:*" in item
+
+
+def test_reader_of_the_front_gets_every_planted_conclusion(demo_run):
+    planted = json.loads((DEMO / "crm_planted.json").read_text())
+    front = front_text(demo_run)
+    decisions = section(front, "## Decisions")
+    # the gate: who is in, as a RevOps qualification decision; who is out, in the ICP changes
+    gate = next(line for line in decisions.splitlines() if "**RevOps.**" in line)
+    assert all(label in gate for label in planted["primary"]), gate
+    icp = section(front, "## Old vs new ICP")
+    assert all(label in icp for label in planted["gate_negatives"])
+    assert "predicts both wins and retention" in icp
+    # the product-gap competitor: right fit, so a product decision, not qualification
+    gap = planted["product_gap_competitor"]
+    block = front.split(f"### {gap}\n", 1)[1].split("\n### ", 1)[0].split("\n## ", 1)[0]
+    assert "Verdict: product gap" in block and "SOC 2" in block
+    assert re.search(rf"\*\*Product\.\*\* [^\n]*{gap}", decisions)
+    # Clarion's losses are right fit (a gap to counter); Tallyhub's are mostly wrong fit (qualification)
+    assert "Verdict: positioning gap" in front.split("### Clarion\n", 1)[1].split("\n### ", 1)[0]
+    assert "Verdict: qualification" in front.split("### Tallyhub\n", 1)[1].split("\n### ", 1)[0]
+    # the nurture list: the planted right-fit no-decision deals, named, the same rows as nurture.csv
+    no_decision = section(front, "## No decision")
+    nurture = rows(demo_run, "nurture.csv")
+    assert {r["deal_id"] for r in nurture} == {d for d, t in planted["loss_types"].items() if t == 3}
+    for r in nurture:
+        assert f"| {r['account']} | {r['deal_id']} | {dollars(float(r['amount']))} |" in no_decision
+        assert (r["recontact"] or "not said") in no_decision.split(r["deal_id"], 1)[1].split("\n", 1)[0]
+    # the open pipeline per band, as open_pipeline.csv holds it
+    pipeline = section(front, "## Open pipeline")
+    open_rows = rows(demo_run, "open_pipeline.csv")
+    for band in "ABC":
+        mine = [r for r in open_rows if r["band"] == band]
+        amount = dollars(sum(float(r["amount"] or 0) for r in mine))
+        assert re.search(rf"band {band} \([a-z ]+\) {len(mine)} deals?, {re.escape(amount)}", pipeline), band
+    # churn: the ARR, who churns, and the champion leaving as a relationship trigger, quoted from one of them
+    churn = section(front, "## Churn")
+    money = json.loads((demo_run.out_dir / "icp.json").read_text())["money"]
+    assert dollars(money["churned_arr"]) in churn and "HubSpot" in churn.split("Who churns:", 1)[1]
+    trigger = churn.split("Relationship trigger:", 1)[1]
+    n = int(re.match(r" in (\d+) of 8 churned interviews", trigger).group(1))
+    champions = json.loads((DEMO / "planted.json").read_text())["champion_left"]["interviews"]
+    assert n >= len(champions) - 1
+    assert re.search(r"— [^,]+, (INT-\d+)", trigger).group(1) in champions
+
+
+def test_every_quote_in_the_front_is_verbatim(demo_run):
+    texts = {r["text"] for r in rows(demo_run, "statements.csv")}
+    quoted = re.findall(r'^> "(.*)"$', front_text(demo_run), flags=re.MULTILINE)
+    assert quoted and all(q in texts for q in quoted)
+
+
+# ---- crafted ----------------------------------------------------------------------------------------------------
+
+def _driver(theme: str, cohort: str, stance: str, n: int, N: int, n_other: int, N_other: int, label: str) -> Driver:
+    s = Statement(f"{theme}-1", f"INT-{theme}", cohort, "Ann", 1.0, 2.0, f"{label} said plainly.",
+                  f"{label} said plainly.", 0)
+    return Driver(theme, label, cohort, stance, "driver", Evidence(theme, cohort, stance, n, N, n_other, N_other,
+                                                                   3.0, 0.01, 0.04), "praised",
+                  quotes=(Quote(theme, cohort, s, 1.0),))
+
+
+def test_without_a_crm_the_front_still_decides_from_the_interviews():
+    drivers = {"won": [_driver("T01", "won", "positive", 7, 10, 2, 20, "fast setup")],
+               "lost": [_driver("T02", "lost", "negative", 6, 10, 1, 20, "missing reports")],
+               "churned": [_driver("T03", "churned", "negative", 4, 10, 0, 20, "slow support")]}
+    empty = pd.DataFrame(columns=["statement_id", "interview_id", "cohort", "text", "theme_id"])
+    front, dropped = build_front(empty, pd.DataFrame(columns=["theme_id", "label"]), empty, drivers, None,
+                                 {"won": 10, "lost": 10, "churned": 10})
+    assert dropped == []
+    assert [d.owner for d in front.decisions] == ["Product", "Customer Success", "Marketing"]
+    assert "7 of 10 won interviews" in front.decisions[-1].text
+    text = render({"front": front}, "front/front.md.j2")
+    assert "## Decisions" in text and "## Why buyers choose us, and why they leave" in text
+    assert "## Competitors" not in text and "## No decision" not in text
+    assert '> "fast setup said plainly."' in text and "4 of 10 churned interviews" in text
+    assert "slow support rests on 4 churned interviews" in text  # a thin driver is named under Confidence
+
+
+def test_competitor_verdicts_follow_the_playbooks_rule():
+    def losses(*types_reasons):
+        return pd.DataFrame({"deal_id": [f"D{i}" for i in range(len(types_reasons))],
+                             "loss_type": [t for t, _ in types_reasons],
+                             "loss_reason": [r for _, r in types_reasons]})
+    certification = losses((2, "Security review"), (2, "Missing certification"), (2, "Price"))
+    assert verdict_of(certification, {}) == "product gap"
+    price = losses((2, "Price"), (2, "Price"), (2, "Missing feature"), (1, "Price"))
+    assert verdict_of(price, {}) == "positioning gap"  # one feature mention among right-fit price losses
+    assert verdict_of(price, {"D0": "needed SSO", "D1": "no API"}) == "product gap"  # what the notes say counts
+    assert verdict_of(losses((1, "Price"), (1, "Price"), (2, "Price")), {}) == "qualification"
+
+
+def test_a_relationship_trigger_needs_two_churned_interviews_and_is_quoted_from_quotes_csv():
+    said = {"S1": ("INT-1", "And then Kevin left, nobody owned it."), "S2": ("INT-2", "Our champion moved on."),
+            "S3": ("INT-3", "The sync broke."), "S4": ("INT-4", "She left in May.")}
+    statements = pd.DataFrame([{"statement_id": k, "interview_id": i, "cohort": "churned", "text": t}
+                               for k, (i, t) in said.items()])
+    quotes = pd.DataFrame([{"statement_id": "S4", "interview_id": "INT-4", "quote": said["S4"][1],
+                            "speaker": "Ann", "cohort": "churned", "theme_id": "T1", "start": 3.0}])
+    line = trigger_line(statements, quotes)
+    assert line.text.startswith("Relationship trigger: in 3 of 4 churned interviews")
+    assert [q["quote"] for q in line.quotes] == ["She left in May."]
+    assert trigger_line(statements[statements["statement_id"].isin(["S1", "S3"])], quotes) is None
+
+
+def test_a_behavioural_disqualifier_alone_never_makes_a_deal_wrong_fit():
+    common = {"n": 5, "N": 10, "n_other": 1, "N_other": 10, "group": "best customers",
+              "other": "problematic customers", "weight": -20}
+    hubspot = Criterion("negative", "crm", values=("HubSpot",), label="CRM platform: HubSpot", gate=True,
+                        category="technographic", dimension="CRM platform", **common)
+    paid = Criterion("negative", "source", values=("Paid Search",), label="Lead source: Paid Search", gate=False,
+                     category="behavioural", dimension="Lead source", **common)
+    values = pd.DataFrame({"crm": ["Salesforce", "HubSpot"], "source": ["Paid Search", "Referral"]})
+    scores, failures = assess(values, [hubspot, paid])
+    assert failures == [[], ["hits negative CRM platform: HubSpot"]]
+    assert scores.tolist() == [0, 0]  # the behavioural pocket still lowers the score
+    rules = LossRules()
+    assert classify_loss("D1", "Budget freeze", "", "", failures[0], rules)[0] == 3  # right fit, no decision
+    assert classify_loss("D2", "Budget freeze", "", "", failures[1], rules)[0] == 1
