@@ -26,6 +26,8 @@ def test_report_compares_with_previous_quarter(tmp_path):
     report = (tmp_path / "q3out" / "report.md").read_text(encoding="utf-8")
     section = report.split("## Quarter over quarter", 1)[1]
     assert "Against `../q2out`" in section
+    front = report.split("\n# Appendix", 1)[0]  # the front says it too, in words
+    assert "## Since last quarter" in front and "interviews this quarter" in front
     before = pd.read_csv(tmp_path / "q2out" / "themes.csv")["theme_id"].tolist()
     now = pd.read_csv(tmp_path / "q3out" / "themes.csv")["theme_id"].tolist()
     for tid in before:

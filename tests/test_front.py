@@ -192,3 +192,36 @@ def test_a_behavioural_disqualifier_alone_never_makes_a_deal_wrong_fit():
     rules = LossRules()
     assert classify_loss("D1", "Budget freeze", "", "", failures[0], rules)[0] == 3  # right fit, no decision
     assert classify_loss("D2", "Budget freeze", "", "", failures[1], rules)[0] == 1
+
+
+def test_since_last_quarter_pairs_drivers_across_relabelled_themes_and_moves_the_icp():
+    from winloss.crm.result import CrmAnalysis
+    from winloss.outputs.compare import PreviousRun
+    from winloss.outputs.front_since import since_lines
+
+    def health(won, closed, kept, known):
+        return [{"metric": "win rate", "fit": {"n": won, "N": closed}, "non_fit": {"n": 0, "N": 0}},
+                {"metric": "retention", "fit": {"n": kept, "N": known}, "non_fit": {"n": 0, "N": 0}}]
+
+    was = [{"cohort": "won", "theme_id": "T05", "label": "old name", "kind": "driver", "n": 3, "N": 10},
+           {"cohort": "lost", "theme_id": "T06", "label": "price", "kind": "driver", "n": 6, "N": 10},
+           {"cohort": "churned", "theme_id": "T07", "label": "support", "kind": "driver", "n": 5, "N": 10}]
+    icp = {"criteria": [{"label": "Employees 100-500", "kind": "primary"}, {"label": "Industry: Retail",
+                                                                           "kind": "secondary"}],
+           "health": health(40, 100, 50, 60), "money": {"churned_arr": 300000.0, "churned_accounts": 10}}
+    previous = PreviousRun("../q2out", {"won": 10, "lost": 10, "churned": 10}, was, icp)
+    now = {"won": [_driver("T01", "won", "positive", 8, 10, 2, 20, "fast setup")],  # T05 last quarter
+           "lost": [_driver("T02", "lost", "negative", 6, 10, 1, 20, "missing reports")]}
+    employees = Criterion("primary", "emp", "Employees", (), "Employees 100-500", 9, 10, 1, 10, "best customers",
+                          "problematic customers")
+    crm = CrmAnalysis(problems=[], usable=True, criteria=[employees], health=health(60, 100, 55, 60),
+                      money={"churned_arr": 200000.0, "churned_accounts": 5})
+    lines = [x.text for x in since_lines(previous, [("T05", "T01", 0.9), ("T06", "T02", 0.85)], now, crm,
+                                         {"won": 10, "lost": 10, "churned": 12})]
+    assert lines[0] == "Against ../q2out: 32 interviews this quarter, 30 then."
+    assert "Rose: fast setup (won: 8 of 10, was 3 of 10)." in lines
+    assert not any("missing reports" in x for x in lines)  # T06 -> T02, the same 6 of 10: not a move
+    assert "No longer drivers: support (churned: was 5 of 10)." in lines
+    assert "ICP criteria since last quarter: dropped: Industry: Retail (secondary)." in lines
+    assert "Won 60 of 100 closed deals this quarter, against 40 of 100 last quarter." in lines
+    assert any(x.startswith("Churned ARR $200k from 5 accounts, against $300k from 10") for x in lines)

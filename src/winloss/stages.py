@@ -186,18 +186,38 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     context["research"] = report_sections(study_dir, out_dir, settings.previous, findings.statements,
                                           findings.themes, findings.cohorts, themes.text_vectors,
                                           run_facts["model"], order, list(themes.new_themes), warnings)
-    context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, warnings)
+    since = since_last_quarter(study_dir, settings.previous, context["research"]["compare"], drivers or {}, crm,
+                               cohort_sizes, warnings)
+    context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, since, warnings)
     tables.write(out_dir)
     (out_dir / "report.md").write_text(render(context), encoding="utf-8")
 
 
-def front_of(findings: Tables, drivers: dict, crm, cohort_sizes: dict[str, int], warnings: list[str]):
-    """The report's front; a claim the appendix contradicts is dropped, named under its Confidence and in run.json's warnings."""
+def since_last_quarter(study_dir, previous: str | None, comparison, drivers: dict, crm,
+                       cohort_sizes: dict[str, int], warnings: list[str]) -> tuple:
+    """The front's quarter-over-quarter lines, from the previous quarter's run.json and icp.json; () without one."""
+    from winloss.outputs.compare import CompareError, load_previous, previous_folder
+    from winloss.outputs.front_since import since_lines
+
+    if not previous or comparison is None:  # no previous quarter, or report_sections said why it compared nothing
+        return ()
+    try:
+        before = load_previous(previous_folder(study_dir, previous), previous)
+    except CompareError as exc:
+        warnings.append(f"quarter over quarter in the front skipped: {exc}")
+        return ()
+    return since_lines(before, comparison.matches, drivers, crm, cohort_sizes)
+
+
+def front_of(findings: Tables, drivers: dict, crm, cohort_sizes: dict[str, int], since: tuple,
+             warnings: list[str]):
+    """The report's front; a claim the appendix contradicts is dropped, and named under the front's Confidence
+    and in run.json's warnings."""
     from winloss.outputs.front import build_front
 
-    front, dropped = build_front(findings.statements, findings.themes, findings.quotes, drivers, crm, cohort_sizes)
-    for v in dropped:
-        warnings.append(f"front: {v}")
+    front, dropped = build_front(findings.statements, findings.themes, findings.quotes, drivers, crm, cohort_sizes,
+                                 since)
+    warnings.extend(f"front: {v}" for v in dropped)
     return front
 
 

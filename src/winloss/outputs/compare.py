@@ -7,6 +7,7 @@ whenever the model is the same.
 """
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,7 +71,7 @@ def match_themes(before: dict[str, np.ndarray], now: dict[str, np.ndarray]) -> l
             pairs.append((tid, tid, sim))
     left_b = [t for t in sorted(before) if t not in {p[0] for p in pairs}]
     left_n = [t for t in sorted(now) if t not in {p[1] for p in pairs}]
-    candidates = sorted(((-float(before[b] @ now[n]), b, n) for b in left_b for n in left_n))
+    candidates = sorted((-float(before[b] @ now[n]), b, n) for b in left_b for n in left_n)
     used_b, used_n = set(), set()
     for neg, b, n in candidates:
         if -neg < MATCH_SIMILARITY:
@@ -126,3 +127,29 @@ def current_quarter(statements_df: pd.DataFrame, themes_df: pd.DataFrame, cohort
     ids = statements_df["theme_id"].fillna("").astype(str).tolist()
     shares = cohorts_df[["theme_id", "cohort", "interviews_with_theme", "interviews_in_cohort", "share"]]
     return Quarter(labels, centres(np.asarray(text_vectors), ids), shares.reset_index(drop=True), model_id)
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """What the report's front compares with, from the previous quarter's run.json and icp.json."""
+    name: str  # as winloss.toml's `previous` gives it
+    interviews: dict[str, int]  # per cohort
+    drivers: list[dict]  # run.json "drivers": cohort, theme_id, label, kind, n, N ...
+    icp: dict | None  # icp.json, when that quarter had a CRM
+
+
+def previous_folder(study_dir: Path, previous: str) -> Path:
+    """`previous` from winloss.toml: absolute, or relative to the study folder."""
+    folder = Path(previous).expanduser()
+    return folder if folder.is_absolute() else Path(study_dir) / folder
+
+
+def load_previous(folder: Path, name: str) -> PreviousRun:
+    try:
+        record = json.loads((Path(folder) / "run.json").read_text(encoding="utf-8"))
+        icp_path = Path(folder) / "icp.json"
+        icp = json.loads(icp_path.read_text(encoding="utf-8")) if icp_path.is_file() else None
+    except (OSError, ValueError) as exc:
+        raise CompareError(f"previous quarter: cannot read its run.json or icp.json: {exc}") from exc
+    return PreviousRun(name, dict(record.get("counts", {}).get("interviews_per_cohort", {})),
+                       list(record.get("drivers", [])), icp if icp and icp.get("usable") else None)

@@ -136,7 +136,8 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                  f"CRM loss reasons: {reason_text}.",
                  cites=(Cite("losses", name, "deals", n), Cite("losses", name, "amount", value),
                         Cite("losses", name, "right_fit", fit))),
-            why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes),
+            why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
+                       quoted=verdict != "qualification"),
             verdict_line(name, verdict, n, wrong))))
     return tuple(blocks)
 
@@ -150,25 +151,27 @@ def _common(notes: pd.Series) -> tuple[str, int]:
 
 
 def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[str, list[Driver]],
-               statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame) -> Line:
+               statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame, quoted: bool = True) -> Line:
     """Why buyers chose the competitor: the loss-driver themes raised in the interviews of those losses, quoted
-    from them; then the themes that set those interviews apart; without interviews, the CRM note reps wrote most."""
+    from them (unless `quoted` is off: a wrong-fit competitor needs no quote to be qualified out); then the themes
+    that set those interviews apart; without interviews, the CRM note reps wrote most."""
     crm_note = f" Reps' most common CRM note: \"{note[0]}\" ({note[1]} deals)." if note[0] else ""
     if not ids:
         return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
     mine, found, picked = set(ids), [], []
-    for d in drivers.get("lost", []):
-        hit = mine & set(d.interviews)
-        if hit:
-            found.append(f"{d.label} ({of(len(hit), len(ids))})")
-            picked += [q for q in d.quotes if q.interview_id in hit][:1]
+    hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
+    hits = [(d, hit) for d, hit in hits if hit]
+    shared = [(d, hit) for d, hit in hits if len(hit) >= 2]  # what more than one of these buyers said, if any
+    for d, hit in (shared or hits):
+        found.append(f"{d.label} ({of(len(hit), len(ids))})")
+        picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
         labels = dict(zip(themes["theme_id"], themes["label"]))
         top = themes_by_lift(statements, ids)[:2]
         found = [labels.get(t, t) for t in top]
         picked = pick_quotes(quotes, ids, top, limit=2)
     return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
-                + crm_note, quotes=tuple(picked[:1]))
+                + crm_note, quotes=tuple(picked[:1]) if quoted else ())
 
 
 def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
@@ -202,8 +205,8 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
                          key=lambda t: (-t[0], t[1]))
             who = [(k, label) for k, label in who if k >= 2][:3]
             if who:
-                lines.append(Line("Who churns: " + "; ".join(f"{k} of {len(churned)} churned accounts match "
-                                                             f"{label}" for k, label in who) + "."))
+                lines.append(Line(f"Who churns: of the {len(churned)} churned accounts, " + ", ".join(
+                    f"{k} match {label}" for k, label in who) + "."))
     why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
     for i, d in enumerate(why):
         e = d.evidence

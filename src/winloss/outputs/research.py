@@ -7,7 +7,13 @@ import numpy as np
 import pandas as pd
 
 from winloss.outputs.charts import share_bars
-from winloss.outputs.compare import CompareError, compare, current_quarter, load_quarter
+from winloss.outputs.compare import (
+    CompareError,
+    compare,
+    current_quarter,
+    load_quarter,
+    previous_folder,
+)
 
 SHARE_CHART = "theme_shares.png"
 
@@ -23,8 +29,7 @@ def report_sections(study_dir: Path, out_dir: Path, previous: str | None, statem
         chart = SHARE_CHART
     comparison = None
     if previous:
-        folder = Path(previous).expanduser()
-        folder = folder if folder.is_absolute() else Path(study_dir) / folder
+        folder = previous_folder(study_dir, previous)
         try:
             cohorts = list(dict.fromkeys(cohorts_df["cohort"])) if not cohorts_df.empty else []
             comparison = compare(load_quarter(folder), current_quarter(statements_df, themes_df, cohorts_df,
