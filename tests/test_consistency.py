@@ -65,7 +65,7 @@ def test_a_verdict_must_agree_with_the_loss_type_table():
     def verdict(name: str, value: str) -> Line:
         return Line(f"{name}: {value}", claim=Claim("verdict", name, value))
 
-    block = CompetitorBlock("x", (verdict("Vaultline", "product gap"), verdict("Vaultline", "qualification"),
+    block = CompetitorBlock("x", 0, 0.0, 0, "", "", (verdict("Vaultline", "product gap"), verdict("Vaultline", "qualification"),
                                   verdict("Tallyhub", "positioning gap"), verdict("Tallyhub", "qualification"),
                                   verdict("Nobody", "product gap")))
     bad = {v.text for v in check(Front(competitors=(block,)), appendix)}
@@ -98,7 +98,8 @@ def test_a_contradicted_claim_is_dropped_and_the_front_says_so():
     kept = Line("kept", cites=(Cite("losses", "Vaultline", "deals", 1),))
     bad = Line("Verdict: product gap", claim=Claim("verdict", "Vaultline", "product gap"),
                cites=(Cite("losses", "Vaultline", "deals", 5),))
-    front, found = enforce(Front(competitors=(CompetitorBlock("Vaultline", (kept, bad)),),
+    front, found = enforce(Front(competitors=(CompetitorBlock("Vaultline", 1, 10.0, 0, "product gap", "Price",
+                                                              (kept, bad)),),
                                  decisions=(Line("decide", cites=bad.cites, owner="Product"),)), appendix)
     assert [x.text for x in front.competitors[0].lines] == ["kept"] and front.decisions == ()
     assert len(found) == 3  # the verdict twice (number and claim), the decision once

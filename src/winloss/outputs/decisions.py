@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
 from winloss.outputs.consistency import Appendix, Cite
-from winloss.outputs.front_records import CompetitorBlock, Line, deals, of
+from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, of
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -46,24 +46,18 @@ def gate_decision(a: CrmAnalysis) -> list[Line]:
                  metric=f"win rate of new deals that pass the gate, against {of(f['n'], f['N'])} this quarter")]
 
 
-def competitor_decisions(blocks: tuple[CompetitorBlock, ...], appendix: Appendix, verdict: str) -> list[Line]:
+def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> list[Line]:
     out = []
     for b in blocks:
-        claim = next((x.claim for x in b.lines if x.claim is not None and x.claim.kind == "verdict"), None)
-        if claim is None or claim.value != verdict:
+        if b.verdict != verdict:
             continue
-        rows = appendix.losses[appendix.losses["competitor"].str.strip() == b.name]
-        n, value, fit = len(rows), float(rows["amount"].fillna(0).sum()), int((rows["fit"] == "fit").sum())
-        reasons = ", ".join(sorted(set(rows["loss_reason"].replace("", "(none)"))))
-        cites = (Cite("losses", b.name, "deals", n), Cite("losses", b.name, "right_fit", fit),
-                 Cite("losses", b.name, "amount", value))
+        said = (f"{of(b.right_fit, b.deals)} deals lost to it were right fit ({dollars(b.value)} in all), lost on "
+                f"{b.reasons}")
         if verdict == "product gap":
-            out.append(Line(f"Close the product gap behind {b.name}: {of(fit, n)} deals lost to it were right fit "
-                            f"({dollars(value)} in all), lost on {reasons}.", cites=cites, owner="Product",
-                            metric=f"deals lost to {b.name}, against {n} this quarter"))
+            out.append(Line(f"Close the product gap behind {b.name}: {said}.", cites=b.cites(), owner="Product",
+                            metric=f"deals lost to {b.name}, against {b.deals} this quarter"))
         else:
-            out.append(Line(f"Arm Sales with a counter to {b.name}: {of(fit, n)} deals lost to it were right fit "
-                            f"({dollars(value)} in all), lost on {reasons}.", cites=cites, owner="Sales",
+            out.append(Line(f"Arm Sales with a counter to {b.name}: {said}.", cites=b.cites(), owner="Sales",
                             metric=f"win rate in deals where {b.name} competes"))
     return out
 
@@ -73,7 +67,7 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> l
     if top is None:
         return []
     e = top.evidence
-    cites = [Cite("driver", f"churned:{top.theme_id}", "n", e.n), Cite("driver", f"churned:{top.theme_id}", "N", e.N)]
+    cites = list(driver_cites(top))
     money = ""
     if a is not None and a.money.get("churned_accounts"):
         money = (f"; churn took {dollars(a.money['churned_arr'])} of ARR from {a.money['churned_accounts']} "
@@ -109,9 +103,7 @@ def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
         said = "praise" if cohort == "won" else "criticise"
         out.append(Line(f"{verb} {d.label}: {of(e.n, e.N)} {cohort} interviews {said} it against "
                         f"{of(e.n_other, e.N_other)} others.",
-                        cites=(Cite("driver", f"{cohort}:{d.theme_id}", "n", e.n),
-                               Cite("driver", f"{cohort}:{d.theme_id}", "N", e.N)),
-                        quotes=tuple(d.quotes[:1]), owner=owner,
+                        cites=driver_cites(d), quotes=tuple(d.quotes[:1]), owner=owner,
                         metric=f"{cohort} interviews that {said} {d.label} next quarter, against {of(e.n, e.N)}"))
     return out
 
@@ -122,6 +114,6 @@ def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], append
         found = interview_decisions(drivers)
         found[1:1] = churn_decision(None, drivers)
         return tuple(found[:MAX_DECISIONS])
-    found = (gate_decision(a) + competitor_decisions(blocks, appendix, "product gap") + churn_decision(a, drivers)
-             + nurture_decision(appendix) + competitor_decisions(blocks, appendix, "positioning gap"))
+    found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers)
+             + nurture_decision(appendix) + competitor_decisions(blocks, "positioning gap"))
     return tuple(found[:MAX_DECISIONS])

@@ -5,13 +5,14 @@ the appendix contradicts (outputs/consistency); templates/front/*.md.j2 render i
 section says and how each decision rule works."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from winloss.crm.assurance import out_of_sample_text
 from winloss.crm.followup import nurture, open_pipeline
-from winloss.outputs.consistency import Appendix, Cite, Claim, Violation, enforce
+from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
 from winloss.outputs.decisions import decisions
 from winloss.outputs.front_crm import (
     churn_section,
@@ -20,7 +21,7 @@ from winloss.outputs.front_crm import (
     no_decision_section,
     pipeline_section,
 )
-from winloss.outputs.front_records import Front, Line, of
+from winloss.outputs.front_records import Front, Line, driver_cites, of
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -47,9 +48,7 @@ def driver_line(d: Driver, quoted: bool = True) -> Line:
     e = d.evidence
     return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "
                 f"{of(e.n_other, e.N_other)} others.",
-                cites=(Cite("driver", f"{d.cohort}:{d.theme_id}", "n", e.n),
-                       Cite("driver", f"{d.cohort}:{d.theme_id}", "N", e.N)),
-                quotes=tuple(d.quotes[:1]) if quoted else (),
+                cites=driver_cites(d), quotes=tuple(d.quotes[:1]) if quoted else (),
                 claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
 
 
@@ -87,17 +86,17 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
     """The front, and the claims dropped because the appendix contradicts them."""
     drivers = drivers or {}
     appendix = appendix_of(crm, drivers)
+    churn = churn_section(crm if crm is not None and crm.usable else None, drivers, findings_statements,
+                          findings_quotes)
     if crm is None or not crm.usable:
-        front = Front(drivers=driver_lines(drivers, ("won", "lost"), quoted=True), churn=churn_section(None, drivers, findings_statements,
-                                                                             findings_quotes), since=since)
+        front = Front(drivers=driver_lines(drivers, ("won", "lost"), quoted=True), churn=churn, since=since)
     else:
         changes, icp = icp_section(crm)
         blocks = competitor_blocks(crm, appendix, drivers, findings_statements, findings_themes, findings_quotes)
         no_decision, rows = no_decision_section(crm, appendix)
-        front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes, competitors=blocks,
-                      churn=churn_section(crm, drivers, findings_statements, findings_quotes),
-                      no_decision=no_decision, nurture=rows, pipeline=pipeline_section(appendix), since=since,
-                      has_crm=True)
-    front = Front(**{**front.__dict__, "decisions": decisions(crm, front.competitors, appendix, drivers)})
-    front = Front(**{**front.__dict__, "confidence": confidence(front, crm, drivers, cohort_sizes)})
+        front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes,
+                      competitors=blocks, churn=churn, no_decision=no_decision, nurture=rows,
+                      pipeline=pipeline_section(appendix), since=since, has_crm=True)
+    front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers))
+    front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes))
     return enforce(front, appendix)

@@ -4,6 +4,7 @@ run's interview tables; each sentence cites the appendix figures it states."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -12,7 +13,14 @@ from scipy.stats import fisher_exact
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import pick_quotes, themes_by_lift
 from winloss.outputs.consistency import GAP_SHARE, Appendix, Cite, Claim
-from winloss.outputs.front_records import CompetitorBlock, Line, NurtureRow, deals, of
+from winloss.outputs.front_records import (
+    CompetitorBlock,
+    Line,
+    NurtureRow,
+    deals,
+    driver_cites,
+    of,
+)
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -131,11 +139,11 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         reasons = rows["loss_reason"].replace("", "(none)").value_counts()
         reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         ids = sorted(i for i, f in fields.items() if f.get("competitor", "").strip() == name)
-        blocks.append(CompetitorBlock(name, (
+        block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(rows["loss_reason"].replace(
+            "", "(none)")))), ())
+        blocks.append(replace(block, lines=(
             Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); {of(fit, n)} were right fit for the new ICP. "
-                 f"CRM loss reasons: {reason_text}.",
-                 cites=(Cite("losses", name, "deals", n), Cite("losses", name, "amount", value),
-                        Cite("losses", name, "right_fit", fit))),
+                 f"CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification"),
             verdict_line(name, verdict, n, wrong))))
@@ -211,9 +219,7 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
     for i, d in enumerate(why):
         e = d.evidence
         lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
-                          f"{of(e.n_other, e.N_other)} others.",
-                          cites=(Cite("driver", f"churned:{d.theme_id}", "n", e.n),
-                                 Cite("driver", f"churned:{d.theme_id}", "N", e.N)),
+                          f"{of(e.n_other, e.N_other)} others.", cites=driver_cites(d),
                           quotes=tuple(d.quotes[:1]) if i == 0 else ()))
     trigger = trigger_line(statements, quotes)
     if trigger is not None:

@@ -22,7 +22,16 @@ class Line:
 @dataclass(frozen=True)
 class CompetitorBlock:
     name: str
+    deals: int  # closed-lost deals it took
+    value: float  # their amount
+    right_fit: int  # of them, right fit for the new ICP
+    verdict: str  # "product gap", "positioning gap" or "qualification" (front_crm.verdict_of)
+    reasons: str  # the CRM loss reasons, "Price, Security review"
     lines: tuple[Line, ...]
+
+    def cites(self) -> tuple[Cite, ...]:
+        return (Cite("losses", self.name, "deals", self.deals), Cite("losses", self.name, "amount", self.value),
+                Cite("losses", self.name, "right_fit", self.right_fit))
 
 
 @dataclass(frozen=True)
@@ -75,3 +84,9 @@ def of(n: int, N: int) -> str:
 
 def deals(n: int) -> str:
     return f"{n} deal{'s' if n != 1 else ''}"
+
+
+def driver_cites(d) -> tuple[Cite, Cite]:
+    """The n and N a sentence about a driver (themes.drivers.Driver) states, for the checks."""
+    key = f"{d.cohort}:{d.theme_id}"
+    return Cite("driver", key, "n", d.evidence.n), Cite("driver", key, "N", d.evidence.N)

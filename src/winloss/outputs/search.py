@@ -27,9 +27,7 @@ SEMANTIC_WEIGHT = 0.8  # the rest goes to the keyword score; benchmarks/bench_se
 KEYWORD_CANDIDATES = 2000  # BM25 matches considered per query
 # Words that carry no meaning for BM25's OR query; removed unless nothing else is left.
 STOP_WORDS = frozenset(
-    "a about all also am an and any are as at be been but by can could did do does for from had has have he her "
-    "how i if in into is it its just me more my no not of on or our out so than that the their them then there "
-    "they this to too up us very was we were what when which who why will with would you your".split()
+    ["a", "about", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "he", "her", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "more", "my", "no", "not", "of", "on", "or", "our", "out", "so", "than", "that", "the", "their", "them", "then", "there", "they", "this", "to", "too", "up", "us", "very", "was", "we", "were", "what", "when", "which", "who", "why", "will", "with", "would", "you", "your"]
 )
 
 
@@ -92,7 +90,7 @@ class SearchIndex:
         self._competitor = np.array([(r[11] or "").lower() for r in self.rows], dtype=object)
 
     @classmethod
-    def open(cls, path: Path) -> "SearchIndex":
+    def open(cls, path: Path) -> SearchIndex:
         return cls(db.connect(path))
 
     @property

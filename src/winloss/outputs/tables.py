@@ -23,7 +23,7 @@ class Tables:
     cohorts: pd.DataFrame
     quotes: pd.DataFrame
 
-    def findings(self) -> "Tables":
+    def findings(self) -> Tables:
         """The tables as findings see them: small-talk themes' statements count as unassigned, their rows go."""
         chatter = set(self.themes.loc[self.themes["kind"] == "small talk", "theme_id"])
         statements = self.statements.assign(
