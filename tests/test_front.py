@@ -137,16 +137,19 @@ def _driver(theme: str, cohort: str, stance: str, n: int, N: int, n_other: int, 
 
 def test_without_a_crm_the_front_still_decides_from_the_interviews():
     drivers = {"won": [_driver("T01", "won", "positive", 7, 10, 2, 20, "fast setup")],
-               "lost": [_driver("T02", "lost", "negative", 6, 10, 1, 20, "missing reports")],
+               "lost": [_driver("T04", "lost", "negative", 5, 10, 1, 20, "budget freeze"),
+                        _driver("T02", "lost", "negative", 6, 10, 1, 20, "missing reports")],
                "churned": [_driver("T03", "churned", "negative", 4, 10, 0, 20, "slow support")]}
     empty = pd.DataFrame(columns=["statement_id", "interview_id", "cohort", "text", "theme_id"])
     front, dropped = build_front(empty, pd.DataFrame(columns=["theme_id", "label"]), empty, drivers, None,
                                  {"won": 10, "lost": 10, "churned": 10})
     assert dropped == []
-    assert [d.owner for d in front.decisions] == ["Product", "Customer Success", "Marketing"]
+    assert [d.owner for d in front.decisions] == ["Product", "Customer Success", "Marketing", "Marketing"]
+    assert front.decisions[0].text.startswith("Fix missing reports")  # a budget freeze is not Product's to fix
+    assert "stalled on budget freeze" in front.decisions[2].text
     assert "7 of 10 won interviews" in front.decisions[-1].text
     text = render({"front": front}, "front/front.md.j2")
-    assert "## Decisions" in text and "## Why buyers choose us, and why they leave" in text
+    assert "## Decisions" in text and "## Why buyers choose us, and why we lose them" in text
     assert "## Competitors" not in text and "## No decision" not in text
     assert '> "fast setup said plainly."' in text and "4 of 10 churned interviews" in text
     assert "slow support rests on 4 churned interviews" in text  # a thin driver is named under Confidence

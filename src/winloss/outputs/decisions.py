@@ -6,13 +6,16 @@ will show next quarter whether it worked. Never written for a particular study:
 3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR.
 4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
-Without a CRM: loss driver -> Product, churn driver -> Customer Success, win driver -> Marketing.
+Without a CRM: loss driver -> Product (one about the buyer's timing or budget -> Marketing, to keep in touch),
+churn driver -> Customer Success, win driver -> Marketing.
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
+from winloss.crm.evidence import TOPICS
 from winloss.outputs.consistency import Appendix, Cite
 from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, of
 
@@ -93,10 +96,21 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 
 
+def circumstance(d: Driver) -> bool:
+    """A loss driver about the buyer's timing or budget (a freeze, a reorg): nothing the product can fix."""
+    said = " ".join([d.label, *(q.quote for q in d.quotes)]).lower()
+    return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", said) for w in TOPICS["timing and budget"])
+
+
 def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
+    lost = [d for d in drivers.get("lost", []) if d.kind == "driver"]
+    chosen = [("lost", "Product", "Fix", next((d for d in lost if not circumstance(d)), None)),
+              ("lost", "Marketing", "Keep in touch with the buyers who stalled on",
+               next((d for d in lost if circumstance(d)), None)),
+              ("won", "Marketing", "Lead the message with",
+               next((d for d in drivers.get("won", []) if d.kind == "driver"), None))]
     out = []
-    for cohort, owner, verb in (("lost", "Product", "Fix"), ("won", "Marketing", "Lead the message with")):
-        d = next((d for d in drivers.get(cohort, []) if d.kind == "driver"), None)
+    for cohort, owner, verb, d in chosen:
         if d is None:
             continue
         e = d.evidence
@@ -104,7 +118,9 @@ def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
         out.append(Line(f"{verb} {d.label}: {of(e.n, e.N)} {cohort} interviews {said} it against "
                         f"{of(e.n_other, e.N_other)} others.",
                         cites=driver_cites(d), quotes=tuple(d.quotes[:1]), owner=owner,
-                        metric=f"{cohort} interviews that {said} {d.label} next quarter, against {of(e.n, e.N)}"))
+                        metric=f"of the {e.n} stalled buyers, how many reopen an evaluation"
+                        if circumstance(d) and cohort == "lost" else
+                        f"{cohort} interviews that {said} {d.label} next quarter, against {of(e.n, e.N)}"))
     return out
 
 
