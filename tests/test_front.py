@@ -228,3 +228,44 @@ def test_since_last_quarter_pairs_drivers_across_relabelled_themes_and_moves_the
     assert "ICP criteria since last quarter: dropped: Industry: Retail (secondary)." in lines
     assert "Won 60 of 100 closed deals this quarter, against 40 of 100 last quarter." in lines
     assert any(x.startswith("Churned ARR $200k from 5 accounts, against $300k from 10") for x in lines)
+
+
+def _crm(gated: bool):
+    from winloss.crm.result import CrmAnalysis
+
+    lost = [("D1", "Vaultline", "Security review", "Needed SOC 2 Type II", 90000, "fit", 2),
+            ("D2", "Vaultline", "Security review", "", 80000, "fit", 2),
+            ("D3", "Vaultline", "Price", "", 70000, "fit", 2),
+            ("D4", "Tallyhub", "Price", "flat fee", 10000, "fails Employees 100-500", 1),
+            ("D5", "Tallyhub", "Price", "flat fee", 12000, "fails Employees 100-500", 1),
+            ("D6", "Tallyhub", "Price", "", 15000, "fit", 2),
+            ("D7", "Clarion", "Price", "", 50000, "fit", 2)]  # 1 deal: no block of its own
+    deals = pd.DataFrame([{"deal_id": d, "account_id": f"A{d}", "account_name": f"Acme {d}", "excluded": "",
+                           "outcome": "lost", "competitor": c, "loss_reason": r, "loss_notes": n, "amount": float(a),
+                           "fit": f, "loss_type": float(t), "loss_rule": "", "score": 50.0, "band": "B",
+                           "close_date": None, "stage": "Closed Lost"}
+                          for d, c, r, n, a, f, t in lost])
+    gate = [Criterion("primary", "emp", "Employees", (), "Employees 100-500", 9, 10, 1, 10, "best customers",
+                      "problematic customers", gate=True)] if gated else []
+    return CrmAnalysis(problems=[], usable=True, deals=deals, criteria=gate)
+
+
+def test_competitor_blocks_apply_the_playbooks_rule_only_when_the_icp_has_a_gate():
+    from winloss.outputs.front import appendix_of
+    from winloss.outputs.front_crm import competitor_blocks
+
+    empty = pd.DataFrame(columns=["statement_id", "interview_id", "cohort", "text", "theme_id"])
+    for gated in (True, False):
+        crm = _crm(gated)
+        blocks = competitor_blocks(crm, appendix_of(crm, {}), {}, empty, pd.DataFrame(columns=["theme_id", "label"]),
+                                   empty)
+        assert [b.name for b in blocks] == ["Vaultline", "Tallyhub"]  # 3+ deals each; most deals, then value
+        vault, tally = blocks
+        assert (vault.deals, vault.value, vault.right_fit) == (3, 240000.0, 3)
+        if gated:
+            assert (vault.verdict, tally.verdict) == ("product gap", "qualification")
+            assert "no lost buyer was interviewed" in vault.lines[1].text and "SOC 2" in vault.lines[1].text
+        else:
+            assert vault.verdict == tally.verdict == "unknown"
+            assert "their fit is unknown" in vault.lines[0].text and vault.lines[2].text.startswith("No verdict")
+            assert all(x.claim is None for b in blocks for x in b.lines)

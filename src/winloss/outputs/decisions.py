@@ -6,6 +6,7 @@ will show next quarter whether it worked. Never written for a particular study:
 3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR.
 4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
+Fewer than three from these (a CRM whose ICP has no gate): the interview rules below are added.
 Without a CRM: loss driver -> Product (one about the buyer's timing or budget -> Marketing, to keep in touch),
 churn driver -> Customer Success, win driver -> Marketing.
 """
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
     from winloss.themes.drivers import Driver
 
-MAX_DECISIONS = 5
+MIN_DECISIONS, MAX_DECISIONS = 3, 5
 
 
 def gate_decision(a: CrmAnalysis) -> list[Line]:
@@ -132,4 +133,6 @@ def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], append
         return tuple(found[:MAX_DECISIONS])
     found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers)
              + nurture_decision(appendix) + competitor_decisions(blocks, "positioning gap"))
+    if len(found) < MIN_DECISIONS:  # a CRM without a gate says little: the interviews still do
+        found += interview_decisions(drivers)
     return tuple(found[:MAX_DECISIONS])

@@ -135,15 +135,17 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         wrong = int((rows["loss_type"] == 1).sum())
         mine = a.deals[a.deals["deal_id"].isin(rows["deal_id"])]
         notes = mine["loss_notes"].astype(str).str.strip()
-        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes)))
+        # Without a gate no deal is known to be right fit, so the playbook's rule cannot be applied.
+        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if a.gated else "unknown"
         reasons = rows["loss_reason"].replace("", "(none)").value_counts()
         reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         ids = sorted(i for i, f in fields.items() if f.get("competitor", "").strip() == name)
         block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(rows["loss_reason"].replace(
             "", "(none)")))), ())
         blocks.append(replace(block, lines=(
-            Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); {of(fit, n)} were right fit for the new ICP. "
-                 f"CRM loss reasons: {reason_text}.", cites=block.cites()),
+            Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); " + (
+                 f"{of(fit, n)} were right fit for the new ICP." if a.gated else "their fit is unknown.")
+                 + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification"),
             verdict_line(name, verdict, n, wrong))))
@@ -184,6 +186,9 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
 
 def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
     right = n - wrong
+    if verdict == "unknown":
+        return Line("No verdict: the ICP has no gate, so a product or positioning gap cannot be told from a "
+                    "qualification problem.")
     if verdict == "qualification":
         text = (f"Verdict: qualification. {of(wrong, n)} were wrong fit (Type 1): the counter-play is the gate, "
                 "not the product.")
