@@ -41,7 +41,7 @@ class Cite:
 @dataclass(frozen=True)
 class Claim:
     """What a sentence asserts beyond its numbers, for the semantic checks."""
-    kind: str  # "win_driver" or "verdict"
+    kind: str  # "win_driver", "verdict" (both checked), or "trigger" (a churn trigger, read by the decisions)
     subject: str  # theme id, or competitor name
     value: str = ""  # the verdict: "product gap", "positioning gap", "qualification"
 

@@ -40,7 +40,8 @@ def gate_decision(a: CrmAnalysis) -> list[Line]:
     m = a.money
     return [Line(f"Qualify every new deal on the ICP's gate ({'; '.join(gate)}): outside it we won "
                  f"{of(nf['n'], nf['N'])} closed deals against {of(f['n'], f['N'])} inside, and "
-                 f"{deals(m['open_outside_gate_deals'])} open worth {dollars(m['open_outside_gate'])} fail it today.",
+                 f"{m['open_outside_gate_deals']} open {deals(m['open_outside_gate_deals']).split(' ', 1)[1]} worth "
+                 f"{dollars(m['open_outside_gate'])} fail it today.",
                  cites=(Cite("health", "win rate", "fit.n", f["n"]), Cite("health", "win rate", "fit.N", f["N"]),
                         Cite("health", "win rate", "non_fit.n", nf["n"]),
                         Cite("health", "win rate", "non_fit.N", nf["N"]),
@@ -66,11 +67,15 @@ def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> l
     return out
 
 
-def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> list[Line]:
+def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = ()
+                   ) -> list[Line]:
     top = next((d for d in drivers.get("churned", []) if d.kind == "driver"), None)
     if top is None:
         return []
     e = top.evidence
+    trigger = next((x.claim for x in churn if x.claim is not None and x.claim.kind == "trigger"), None)
+    watch = (f", and watch for the relationship trigger: in {trigger.value} churned interviews the {trigger.subject}"
+             if trigger else "")
     cites = list(driver_cites(top))
     money = ""
     if a is not None and a.money.get("churned_accounts"):
@@ -81,7 +86,7 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> l
     metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} this quarter" if money
               else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
     return [Line(f"Fix what churned customers criticise most, {top.label}: {of(e.n, e.N)} churned interviews "
-                 f"raise it against {of(e.n_other, e.N_other)} others{money}.", cites=tuple(cites),
+                 f"raise it against {of(e.n_other, e.N_other)} others{money}{watch}.", cites=tuple(cites),
                  quotes=tuple(top.quotes[:1]), owner="Customer Success", metric=metric)]
 
 
@@ -126,12 +131,12 @@ def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
 
 
 def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], appendix: Appendix,
-              drivers: dict[str, list[Driver]]) -> tuple[Line, ...]:
+              drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = ()) -> tuple[Line, ...]:
     if a is None or not a.usable:
         found = interview_decisions(drivers)
-        found[1:1] = churn_decision(None, drivers)
+        found[1:1] = churn_decision(None, drivers, churn)
         return tuple(found[:MAX_DECISIONS])
-    found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers)
+    found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers, churn)
              + nurture_decision(appendix) + competitor_decisions(blocks, "positioning gap"))
     if len(found) < MIN_DECISIONS:  # a CRM without a gate says little: the interviews still do
         found += interview_decisions(drivers)

@@ -97,6 +97,6 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
         front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes,
                       competitors=blocks, churn=churn, no_decision=no_decision, nurture=rows,
                       pipeline=pipeline_section(appendix), since=since, has_crm=True)
-    front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers))
+    front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes))
     return enforce(front, appendix)

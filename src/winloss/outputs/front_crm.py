@@ -244,8 +244,10 @@ def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame) -> Line | None:
         return None
     quoted = quotes[quotes["statement_id"].isin(hits["statement_id"])].sort_values("interview_id", kind="mergesort")
     picked = pick_quotes(quoted, sorted(set(hits["interview_id"])), limit=1)
-    return Line(f"Relationship trigger: in {of(n, churned['interview_id'].nunique())} churned interviews the "
-                "customer says their champion or sponsor left, or leadership changed.", quotes=tuple(picked))
+    N = churned["interview_id"].nunique()
+    return Line(f"Relationship trigger: in {of(n, N)} churned interviews the customer says their champion or "
+                "sponsor left, or leadership changed.", quotes=tuple(picked),
+                claim=Claim("trigger", "champion or sponsor left", of(n, N)))
 
 
 # ---- no decision and open pipeline ------------------------------------------------------------------------------
