@@ -54,9 +54,6 @@ class TranscribeTask:
         settings = self.settings
         if threads:  # a worker's share of the machine; the local loop keeps the [audio] threads setting
             settings = replace(settings, threads=threads)
-            import torch  # Resemblyzer's runtime: held to the same budget
-
-            torch.set_num_threads(threads)
         try:
             return load_model(settings)
         except ModelUnavailable as exc:

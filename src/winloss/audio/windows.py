@@ -1,5 +1,5 @@
 """Speaker evidence on short windows: whisper's words grouped into speech regions, cut into overlapping windows,
-one Resemblyzer d-vector per window.
+one voice print per window (winloss.audio.encoders).
 
 Short windows (1.5 s, 0.75 s hop) see one voice at a time, so a change of speaker inside a whisper segment shows
 up as a change of voice between windows. A region shorter than a window (a backchannel between pauses) is one
@@ -7,20 +7,19 @@ window of its own, so its voice print is not drowned by the neighbour's speech.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from winloss.audio.decode import RATE
+from winloss.audio.encoders import speaker_encoder
 from winloss.audio.transcribe import Word
 
 REGION_GAP_S = 0.2  # a silence this long between words ends a speech region
 WINDOW_S = 1.5
 HOP_S = 0.75
 MIN_WINDOW_S = 0.5  # a region shorter than this is embedded over this much audio around its centre
-BATCH = 64  # windows per encoder call
 
 
 @dataclass(frozen=True)
@@ -53,44 +52,15 @@ def cut_windows(regions: list[tuple[float, float]]) -> list[Window]:
     return out
 
 
-@lru_cache(maxsize=1)
-def voice_encoder():
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # resemblyzer imports pkg_resources through webrtcvad
-        from resemblyzer import VoiceEncoder
-
-    return VoiceEncoder(device="cpu", verbose=False)
-
-
 def embed_windows(audio: np.ndarray, windows: list[Window]) -> np.ndarray:
-    """One L2-normalised d-vector per window: the encoder's LSTM over the window's whole mel spectrogram.
+    """One unit voice print per window (winloss.audio.encoders), in the order of `windows`.
 
-    Windows of one length share a batch; the order of the result is the order of `windows`.
+    One BLAS thread: the encoder's matrices are small, and on a busy 2-core machine OpenBLAS's second thread
+    spun for six times the CPU of the work itself.
     """
-    import torch
-
-    encoder = voice_encoder()
-    from resemblyzer.audio import (
-        wav_to_mel_spectrogram,  # after voice_encoder(), which silences its import
-    )
-
-    mels = []
-    for w in windows:
-        lo, hi = max(0, int(w.start * RATE)), min(audio.size, int(w.end * RATE))
-        wav = audio[lo:hi].astype(np.float32)
-        mels.append(wav_to_mel_spectrogram(np.pad(wav, (0, max(0, int(MIN_WINDOW_S * RATE) - wav.size)))))
-    out = np.zeros((len(windows), 256), dtype=np.float32)
-    by_length: dict[int, list[int]] = {}
-    for i, mel in enumerate(mels):
-        by_length.setdefault(len(mel), []).append(i)
-    with torch.no_grad():
-        for length in sorted(by_length):
-            idx = by_length[length]
-            for b in range(0, len(idx), BATCH):
-                chunk = idx[b : b + BATCH]
-                stacked = torch.from_numpy(np.stack([mels[i] for i in chunk]).astype(np.float32))
-                out[chunk] = encoder(stacked).numpy()
-    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+    clips = [audio[max(0, int(w.start * RATE)):min(audio.size, int(w.end * RATE))] for w in windows]
+    with threadpool_limits(limits=1, user_api="blas"):
+        return speaker_encoder().embed(clips)
 
 
 def embed_clip(audio: np.ndarray) -> np.ndarray:
