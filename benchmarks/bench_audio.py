@@ -87,6 +87,79 @@ def run_bare(model, paths: list[Path], settings: AudioSettings) -> float:
     return time.perf_counter() - t0
 
 
+# What a user would write with faster-whisper alone, run as its own process: same model, options and files.
+BARE_SCRIPT = """
+import sys
+from faster_whisper import WhisperModel
+from winloss.audio import AudioSettings
+from winloss.audio.transcribe import model_path, whisper_options
+settings = AudioSettings(threads=int(sys.argv[1]))
+model = WhisperModel(model_path(settings), device="cpu", compute_type=settings.compute_type,
+                     cpu_threads=settings.threads, local_files_only=True)
+for path in sys.argv[2:]:
+    segments, _ = model.transcribe(path, **whisper_options(settings))
+    for _ in segments:
+        pass
+"""
+
+
+def _timed_child(argv: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system, the child alone) seconds of one command."""
+    import resource
+    import subprocess
+    import sys
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, *argv], check=True, capture_output=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def speed_cli(threads: int, rounds: int, files: list[Path]) -> dict:
+    """Cold from the command line: a fresh `winloss transcribe STUDY` (no cache: imports, model load, decode,
+    transcribe, diarize, write) against a fresh bare faster-whisper process on the same files, sides alternated.
+    CPU time is reported beside wall time: on a shared machine it is the steadier of the two."""
+    import shutil
+
+    study = Path(tempfile.mkdtemp(prefix="bench-audio-cli-"))
+    (study / "recordings").mkdir()
+    rows = ["interview_id,cohort,file"]
+    for n, path in enumerate(files):
+        shutil.copy(path, study / "recordings" / f"{n:02d}-{path.name}")
+        rows.append(f"a{n:02d},won,recordings/{n:02d}-{path.name}")
+    (study / "interviews.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    copies = [str(p) for p in sorted((study / "recordings").iterdir())]
+    winloss = ["-c", "import sys; from winloss.cli import main; sys.exit(main())",
+               "transcribe", str(study), "--threads", str(threads)]
+
+    def cold() -> tuple[float, float]:
+        shutil.rmtree(study / ".winloss", ignore_errors=True)
+        shutil.rmtree(study / "transcripts", ignore_errors=True)
+        return _timed_child(winloss)
+
+    sides = {"bare": lambda: _timed_child(["-c", BARE_SCRIPT, str(threads), *copies]), "winloss": cold}
+    out_rows = []
+    for r in range(rounds):
+        order = ["bare", "winloss"] if r % 2 == 0 else ["winloss", "bare"]
+        row = {}
+        for name in order:
+            wall, cpu = sides[name]()
+            row[f"{name}_wall_s"], row[f"{name}_cpu_s"] = round(wall, 2), round(cpu, 2)
+        out_rows.append(row)
+    warm_wall, warm_cpu = _timed_child(winloss)  # everything cached: the rerun transcribes nothing
+    best = {k: min(row[k] for row in out_rows) for k in out_rows[0]}
+    median = {k: statistics.median(row[k] for row in out_rows) for k in out_rows[0]}
+    return {"files": len(files), "audio_s": round(sum(decode.probe(p).duration for p in files), 1),
+            "threads": threads, "rounds": out_rows, "best": best, "median": median,
+            "ratio_cpu": round(best["winloss_cpu_s"] / best["bare_cpu_s"], 3),
+            "ratio_wall": round(best["winloss_wall_s"] / best["bare_wall_s"], 3),
+            "median_ratio_cpu": round(median["winloss_cpu_s"] / median["bare_cpu_s"], 3),
+            "median_ratio_wall": round(median["winloss_wall_s"] / median["bare_wall_s"], 3),
+            "cached_rerun_wall_s": round(warm_wall, 2), "cached_rerun_cpu_s": round(warm_cpu, 2)}
+
+
 def long_recording() -> Path:
     """The speed set joined into one 16 kHz mono file: per-file costs weigh less, as in a real interview."""
     import numpy as np
@@ -281,6 +354,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=2, help="speed rounds; 0 skips the speed tables")
     parser.add_argument("--model", default="", help="faster-whisper model folder [bundled tiny.en]")
+    parser.add_argument("--only", choices=["speed"], help="run only the speed tables (results to --out)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "audio.json")
     args = parser.parse_args()
     settings = AudioSettings(model=args.model, threads=args.threads)
@@ -291,12 +365,17 @@ def main() -> None:
 
     result = {"model": model_id(settings), "settings": settings.output_key(), "threads": args.threads,
               "cpu": platform.processor() or platform.machine(), "cores": os.cpu_count()}
-    result["wer"] = wer_table(settings)
-    result["determinism"] = determinism_table(model, settings)
-    result["voices"] = voices_table(model, settings)
-    result["der"] = der_table(model, settings)
-    result["stereo"] = stereo_table(model, settings)
+    if args.only == "speed":  # keep the other tables of the last full run
+        result = {**(json.loads(args.out.read_text()) if args.out.exists() else {}), **result}
+    else:
+        result["wer"] = wer_table(settings)
+        result["determinism"] = determinism_table(model, settings)
+        result["voices"] = voices_table(model, settings)
+        result["der"] = der_table(model, settings)
+        result["stereo"] = stereo_table(model, settings)
     if args.rounds:
+        result["speed_cli"] = speed_cli(args.threads, args.rounds, SPEED_SET)
+        result["speed_cli_one_long_file"] = speed_cli(args.threads, args.rounds, [long_recording()])
         result["speed"] = speed(model, settings, args.rounds, SPEED_SET)
         result["speed_one_long_file"] = speed(model, settings, args.rounds, [long_recording()])
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -319,6 +398,13 @@ def main() -> None:
                   f"{row['speakers_true']}/{row['speakers_found']} | {row.get('interviewer_method', '-')}"
                   f"{'' if row.get('interviewer_found', True) else ' (WRONG)'} {row.get('role_words_right', '')} |")
     print(result["voices"]["_summary"])
+    for key in ("speed_cli", "speed_cli_one_long_file") if args.rounds else ():
+        sp = result[key]
+        print(f"\n{key} (cold processes): {sp['files']} files, {sp['audio_s']} s audio: best wall bare "
+              f"{sp['best']['bare_wall_s']} s / winloss {sp['best']['winloss_wall_s']} s (ratio {sp['ratio_wall']}), "
+              f"CPU bare {sp['best']['bare_cpu_s']} s / winloss {sp['best']['winloss_cpu_s']} s (ratio {sp['ratio_cpu']}); "
+              f"median ratios wall {sp['median_ratio_wall']}, CPU {sp['median_ratio_cpu']}; "
+              f"cached rerun {sp['cached_rerun_wall_s']} s")
     for key in ("speed", "speed_one_long_file") if args.rounds else ():
         sp = result[key]
         print(f"\n{key}: {sp['files']} files, {sp['audio_s']} s audio: bare {sp['bare_s']} s, pipeline {sp['pipeline_s']} s "

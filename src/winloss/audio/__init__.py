@@ -1,6 +1,6 @@
 """Audio: recordings in, WebVTT transcripts with Interviewer / Customer voice tags out (see docs/audio.md).
 
-Importing this package is cheap; faster-whisper, PyAV and Resemblyzer load only when a study has recordings.
+Importing this package is cheap; faster-whisper, PyAV and the speaker encoder load only when a study has recordings.
 """
 from winloss.audio.formats import RECORDING_EXTENSIONS, is_recording
 from winloss.audio.settings import AudioSettings

@@ -11,10 +11,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-# faster-whisper (CTranslate2) and Resemblyzer (torch) each bring their own OpenMP runtime. Alternating between
-# them, the idle threads of one spin while the other works: on 2 cores that made the stage 3x slower than bare
-# faster-whisper. Passive waiting removes it. Set before either library loads its runtime (this is the first
-# heavy import of the audio stage); a value the user set wins.
+# faster-whisper (CTranslate2) brings its own OpenMP runtime. Between whisper calls its idle threads spin, taking
+# the cores from the speaker encoder (numpy) and, in `winloss run`, from torch's embeddings: on 2 cores that made
+# the stage 3x slower than bare faster-whisper when the encoder ran on torch. Passive waiting removes it. Set
+# before the runtime loads (this is the first heavy import of the audio stage); a value the user set wins.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import av  # noqa: E402

@@ -19,6 +19,7 @@ class AudioSettings:
     device: str = "cpu"
     beam_size: int = Field(5, ge=1)
     vad: bool = True
+    batch_size: int = Field(0, ge=0)  # >1: faster-whisper's batched pipeline over VAD chunks (needs vad); 0 = sequential
     word_timestamps: bool = True  # lets a speaker change inside a whisper segment split it
     threads: int = Field(0, ge=0)  # 0 = every core of this machine
     diarize: bool = True  # off: one speaker per channel, no voice clustering

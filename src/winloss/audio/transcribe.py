@@ -68,6 +68,15 @@ def load_model(settings: AudioSettings):
     return _load(model_path(settings), settings.device, settings.compute_type, settings.cpu_threads())
 
 
+@lru_cache(maxsize=2)
+def _batched(model):
+    """faster-whisper's batched pipeline: VAD chunks of up to 30 s decoded several at a time, each on its own
+    (no conditioning on the previous chunk's text)."""
+    from faster_whisper import BatchedInferencePipeline
+
+    return BatchedInferencePipeline(model)
+
+
 def whisper_options(settings: AudioSettings) -> dict:
     """The keyword arguments for WhisperModel.transcribe; the benchmark's bare baseline uses the same.
 
@@ -86,7 +95,10 @@ def whisper_options(settings: AudioSettings) -> dict:
 
 def transcribe(model, audio: np.ndarray, settings: AudioSettings, on_progress: Callable[[float], None] | None = None) -> list[Segment]:
     """Transcribe one channel; on_progress gets the audio seconds done so far."""
-    segments, _info = model.transcribe(audio, **whisper_options(settings))
+    if settings.batch_size > 1 and settings.vad:
+        segments, _info = _batched(model).transcribe(audio, **whisper_options(settings), batch_size=settings.batch_size)
+    else:
+        segments, _info = model.transcribe(audio, **whisper_options(settings))
     out = []
     for seg in segments:
         words = tuple(Word(w.start, w.end, w.word) for w in (seg.words or ()))
