@@ -23,7 +23,7 @@ import numpy as np
 RATE = 16000
 N_FFT, HOP, N_MELS = 400, 160, 40  # Resemblyzer's 25 ms window, 10 ms step, 40 mel channels
 MIN_SAMPLES = RATE // 2  # shorter windows are zero-padded to this (a 0.5 s backchannel still gets a print)
-BATCH = 64  # windows of one length per LSTM pass
+BATCH = 256  # windows per LSTM pass (memory: batch x frames x 1024 floats per layer)
 
 
 class SpeakerEncoder(Protocol):
@@ -152,39 +152,43 @@ class ResemblyzerEncoder:
         self.linear_w = np.ascontiguousarray(state["linear.weight"].T)
         self.linear_b = state["linear.bias"]
 
-    def _forward(self, mels: np.ndarray) -> np.ndarray:
-        """mels: batch x frames x 40 -> batch x 256 unit vectors."""
-        x = mels
-        batch, steps, _ = x.shape
+    def _forward(self, mels: list[np.ndarray]) -> np.ndarray:
+        """Spectrograms (frames x 40), longest first -> one unit vector each.
+
+        All lengths share one batch: the LSTM is causal, so a clip's embedding is the hidden state at its own
+        last frame, and at step t only the clips still running (a prefix, as they are sorted) are computed.
+        """
+        lengths = np.array([len(m) for m in mels])
+        batch, steps = len(mels), int(lengths[0])
+        x = np.zeros((batch, steps, mels[0].shape[1]), np.float32)
+        for i, mel in enumerate(mels):
+            x[i, :len(mel)] = mel
+        running = [int(np.sum(lengths > t)) for t in range(steps)]
         for w_ih, w_hh, bias in self.layers:
             hidden = w_hh.shape[0]
             # The input part of every step at once, as one 2-D product (numpy's stacked matmul is slower).
             gates_in = (x.reshape(batch * steps, -1) @ w_ih + bias).reshape(batch, steps, -1)
             h = np.zeros((batch, hidden), np.float32)
             c = np.zeros((batch, hidden), np.float32)
-            out = np.empty((batch, steps, hidden), np.float32)
-            for t in range(steps):
-                g = gates_in[:, t] + h @ w_hh
+            out = np.zeros((batch, steps, hidden), np.float32)
+            for t, n in enumerate(running):
+                g = gates_in[:n, t] + h[:n] @ w_hh
                 i, f = _sigmoid(g[:, :hidden]), _sigmoid(g[:, hidden:2 * hidden])
                 cell, o = np.tanh(g[:, 2 * hidden:3 * hidden]), _sigmoid(g[:, 3 * hidden:])
-                c = f * c + i * cell
-                h = o * np.tanh(c)
-                out[:, t] = h
+                c[:n] = f * c[:n] + i * cell
+                h[:n] = o * np.tanh(c[:n])
+                out[:n, t] = h[:n]
             x = out
         raw = np.maximum(h @ self.linear_w + self.linear_b, 0.0)
         return raw / np.maximum(np.linalg.norm(raw, axis=1, keepdims=True), 1e-9)
 
     def embed(self, clips: list[np.ndarray]) -> np.ndarray:
         mels = [mel_power(np.pad(c, (0, max(0, MIN_SAMPLES - c.size)))) for c in clips]
+        order = sorted(range(len(mels)), key=lambda i: (-len(mels[i]), i))
         out = np.zeros((len(clips), self.linear_w.shape[1]), dtype=np.float32)
-        by_length: dict[int, list[int]] = {}
-        for i, mel in enumerate(mels):
-            by_length.setdefault(len(mel), []).append(i)
-        for length in sorted(by_length):
-            idx = by_length[length]
-            for b in range(0, len(idx), BATCH):
-                chunk = idx[b:b + BATCH]
-                out[chunk] = self._forward(np.stack([mels[i] for i in chunk]))
+        for b in range(0, len(order), BATCH):
+            chunk = order[b:b + BATCH]
+            out[chunk] = self._forward([mels[i] for i in chunk])
         return out
 
 
