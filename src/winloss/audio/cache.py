@@ -16,7 +16,7 @@ from pathlib import Path
 
 from winloss.audio.diarize import Piece
 
-ALGORITHM_VERSION = 3  # bump when transcription, diarization or cue building changes what is written
+ALGORITHM_VERSION = 4  # bump when transcription, diarization or cue building changes what is written
 
 
 def cache_key(audio_sha256: str, model: str, settings_key: dict) -> str:

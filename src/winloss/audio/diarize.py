@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from winloss.audio.timing import snap_words, vad_regions
 from winloss.audio.transcribe import Segment, Word
 from winloss.audio.windows import (
     WINDOW_S,
@@ -24,7 +25,8 @@ from winloss.audio.windows import (
 )
 
 SPLIT_AFTER = (".", "?", "!", ",", ";", ":")
-PAUSE_S = 0.5  # a silence this long ends a piece
+PAUSE_S = 0.5  # a silence this long between whisper's words ends a piece
+SNAPPED_PAUSE_S = 0.01  # ...and any silence between speech regions (the words' times snapped to them)
 BREAK_S = 0.25  # a change of voice after a silence this long (or after punctuation) costs little
 RELIABLE_S = 1.0  # windows shorter than this are placed, never used to find the voices
 SAME_VOICE = 0.86  # 2-voice centroids more alike than this are one voice (Resemblyzer cosine)
@@ -200,15 +202,17 @@ def viterbi(scores: np.ndarray, breaks: np.ndarray) -> np.ndarray:
     return path
 
 
-def pieces_from_words(words: list[Word], voices: np.ndarray, margins: np.ndarray) -> list[Piece]:
-    """Runs of one voice's words, cut at punctuation and pauses; a piece's margin is its words' mean."""
+def pieces_from_words(words: list[Word], voices: np.ndarray, margins: np.ndarray, pause: float = PAUSE_S
+                      ) -> list[Piece]:
+    """Runs of one voice's words, cut at punctuation and at pauses of `pause` s; a piece's margin is its words'
+    mean. Words snapped to speech regions (winloss.audio.timing) have gaps only at real silences: any cuts."""
     pieces: list[Piece] = []
     run: list[int] = []
     for i, word in enumerate(words):
         run.append(i)
         nxt = i + 1 if i + 1 < len(words) else None
         if (nxt is None or voices[nxt] != voices[i] or word.text.rstrip().endswith(SPLIT_AFTER)
-                or words[nxt].start - word.end >= PAUSE_S):
+                or words[nxt].start - word.end >= pause):
             text = "".join(words[j].text for j in run).strip()
             if text:
                 start, end = words[run[0]].start, max(words[run[-1]].end, words[run[0]].start + 0.02)
@@ -241,7 +245,8 @@ def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int, known
     warns = [f"speaker count unsure: {count.unsure}"] if count.unsure else []
     if count.count == 1:
         voice = [round(float(x), 4) for x in centroids[0]]
-        pieces = pieces_from_segments(segments)
+        zeros = np.zeros(len(words), dtype=int)
+        pieces = pieces_from_words(snap_words(words, vad_regions(audio)), zeros, np.ones(len(words)), SNAPPED_PAUSE_S)
         return Diarization(pieces, 1, 1.0, warns, params, [voice], [(w.start, w.end, 0) for w in words])
 
     scores = word_scores(words, windows, vectors @ centroids.T)
@@ -254,7 +259,7 @@ def diarize(audio: np.ndarray, segments: list[Segment], max_speakers: int, known
     renumber = np.zeros(centroids.shape[0], dtype=int)
     renumber[order] = np.arange(len(order))
     voices = renumber[voices]
-    pieces = pieces_from_words(words, voices, margins)
+    pieces = pieces_from_words(snap_words(words, vad_regions(audio)), voices, margins, SNAPPED_PAUSE_S)
     voice_prints = [[round(float(x), 4) for x in centroids[old]] for old in order]
 
     alike = _closest_pair(centroids)

@@ -18,7 +18,7 @@ from winloss.models import Transcript, Turn
 
 INTERVIEWER = "Interviewer"
 CUE_MAX_S = 20.0  # a cue longer than this is cut at the next sentence end, so quotes keep precise times
-CUE_GAP_S = 1.5  # a pause this long ends a cue even within one speaker's turn
+CUE_GAP_S = 0.1  # a pause ends a cue even within one speaker's turn, so cues time the speech (readers rejoin them)
 
 _INTRO = re.compile(r"\b(?:i'm|i am|this is|my name is|my name's|it's)\s+([A-Za-z][a-z'-]+)", re.I)
 
