@@ -42,31 +42,64 @@ def _stop_words() -> list[str]:
     return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
 
 
-def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Scores (n_themes, n_terms), the terms, and in how many of each theme's statements each term occurs.
+@dataclass(frozen=True)
+class PhraseCounts:
+    """Which unigrams and bigrams each statement says (once each), counted over the statements of any theme."""
 
-    A phrase counts once per statement (speech repeats itself: "Tallyhub, Tallyhub was cheaper") and never spans
-    two statements; then BERTopic's c-TF-IDF: tf normalised per theme, idf = log(1 + mean words per theme / f).
-    """
-    from scipy import sparse
+    rows: np.ndarray  # the statements counted (those in a theme), as indices into the texts
+    per_statement: object  # scipy sparse (len(rows), n_terms) 0/1
+    terms: list[str]
+    keep: np.ndarray  # bool per term: no "ha ha", "tallyhub tallyhub"
+
+
+def phrase_counts(texts: list[str], rows: np.ndarray) -> PhraseCounts | None:
+    """None when every word of those statements is a stop word. A phrase counts once per statement (speech repeats
+    itself: "Tallyhub, Tallyhub was cheaper") and never spans two statements."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
                           lowercase=True, binary=True)
-    rows = np.flatnonzero(theme_of_row >= 0)
     try:
         per_statement = vec.fit_transform([texts[i] for i in rows])
     except ValueError:  # every word was a stop word
-        return np.zeros((n_themes, 0)), [], np.zeros((n_themes, 0))
+        return None
     terms = list(vec.get_feature_names_out())
-    keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])  # no "ha ha", "tallyhub tallyhub"
-    membership = sparse.csr_matrix((np.ones(rows.size), (theme_of_row[rows], np.arange(rows.size))),
-                                   shape=(n_themes, rows.size))
-    counts = np.asarray((membership @ per_statement).todense(), dtype=np.float64) * keep
+    keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])
+    return PhraseCounts(np.asarray(rows), per_statement, terms, keep)
+
+
+def class_scores(counted: PhraseCounts, theme_of: np.ndarray, n_themes: int) -> tuple[np.ndarray, np.ndarray]:
+    """BERTopic's c-TF-IDF for the themes `theme_of` (one number per counted row, -1 none): tf normalised per theme,
+    idf = log(1 + mean words per theme / f). Returns (scores, support: in how many statements of each theme)."""
+    from scipy import sparse
+
+    inside = np.flatnonzero(theme_of >= 0)
+    membership = sparse.csr_matrix((np.ones(inside.size), (theme_of[inside], inside)),
+                                   shape=(n_themes, len(theme_of)))
+    counts = np.asarray((membership @ counted.per_statement).todense(), dtype=np.float64) * counted.keep
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     avg_words = counts.sum() / max(n_themes, 1)
     idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
-    return tf * idf, terms, counts
+    return tf * idf, counts
+
+
+def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Scores (n_themes, n_terms), the terms, and in how many of each theme's statements each term occurs."""
+    rows = np.flatnonzero(theme_of_row >= 0)
+    counted = phrase_counts(texts, rows)
+    if counted is None:
+        return np.zeros((n_themes, 0)), [], np.zeros((n_themes, 0))
+    scores, support = class_scores(counted, theme_of_row[rows], n_themes)
+    return scores, counted.terms, support
+
+
+def keywords_of(scores: np.ndarray, support: np.ndarray, terms: list[str], row: int, n: int = 8) -> list[str]:
+    """A theme's top phrases: a phrase said in two or more of its statements beats one said once ("argues diego")."""
+    if not terms:
+        return []
+    s = scores[row]
+    ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
+    return _pick_phrases(ranked, n)
 
 
 def _stem(term: str) -> str:
@@ -120,13 +153,7 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) ->
         centroid = x[members].mean(axis=0)
         sims = x[members] @ centroid
         central = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: (-sims[i], members[i]))]
-        ranked: list[str] = []
-        if terms:
-            s = scores[row]
-            # a phrase said in two or more of the theme's statements beats one said once ("argues diego")
-            ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0),
-                                               key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
-        keywords = _pick_phrases(ranked, N_KEYWORDS)
+        keywords = keywords_of(scores, support, terms, row, N_KEYWORDS)
         label = _unique_label(keywords, texts[central[0]], used, t)
         used.add(label.lower())
         out[t] = ThemeLabel(label=label, keywords=keywords, central=central, example=_shorten(texts[central[0]]))
