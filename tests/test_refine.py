@@ -34,12 +34,12 @@ def interviews(n: int, k: int, prefix: str = "I") -> list[str]:
     return [f"{prefix}{i % k}" for i in range(n)]
 
 
-def test_a_theme_of_two_subtopics_is_split_and_the_move_recorded():
+def test_two_subtopics_told_by_different_cohorts_are_split_and_the_move_recorded():
     rng = np.random.default_rng(0)
     own = np.vstack([blob(rng, 0, 12), blob(rng, 1, 12)])
     labels = np.zeros(24, dtype=np.int64)
-    s = story(own, ["price was high"] * 12 + ["support was slow"] * 12, ["neutral"] * 24, ["lost"] * 24,
-              interviews(24, 6))
+    s = story(own, ["price was high"] * 12 + ["support was slow"] * 12, ["neutral"] * 24,
+              ["lost"] * 12 + ["churned"] * 12, interviews(12, 6, "L") + interviews(12, 6, "C"))
     out = refine_themes(labels, own, s, min_size=8)
     assert sorted(np.bincount(out.labels)) == [12, 12]
     assert len(set(out.labels[:12])) == 1 and len(set(out.labels[12:])) == 1
@@ -47,6 +47,15 @@ def test_a_theme_of_two_subtopics_is_split_and_the_move_recorded():
     assert move.kind == "split" and move.why == "two sub-topics" and move.figures["silhouette"] >= SPLIT_SILHOUETTE
     record = out.record()
     assert record[0]["from"] == ["engine 1"] and sorted(record[0]["into"]) == ["T01", "T02"]
+
+
+def test_two_subtopics_of_one_story_are_left_to_the_engine():
+    rng = np.random.default_rng(0)
+    own = np.vstack([blob(rng, 0, 12), blob(rng, 1, 12)])
+    s = story(own, ["price was high"] * 12 + ["price per seat"] * 12, ["negative"] * 24, ["lost"] * 24,
+              interviews(24, 6))
+    assert silhouette(own, two_means(own)) >= SPLIT_SILHOUETTE
+    assert refine_themes(np.zeros(24, dtype=np.int64), own, s, min_size=8).moves == ()
 
 
 def test_one_subject_is_not_split():
@@ -61,11 +70,11 @@ def test_one_subject_is_not_split():
 def test_a_cut_whose_part_is_too_small_or_from_one_interview_is_not_made():
     rng = np.random.default_rng(2)
     own = np.vstack([blob(rng, 0, 20), blob(rng, 1, 6)])  # 6 < min size 8
-    s = story(own, ["x"] * 26, ["neutral"] * 26, ["won"] * 26, interviews(26, 5))
+    s = story(own, ["x"] * 26, ["positive"] * 20 + ["negative"] * 6, ["won"] * 26, interviews(26, 5))
     assert refine_themes(np.zeros(26, dtype=np.int64), own, s, min_size=8).moves == ()
     own = np.vstack([blob(rng, 0, 12), blob(rng, 1, 12)])
-    one_voice = interviews(12, 4) + ["I9"] * 12  # the second sub-topic is one person repeating themselves
-    s = story(own, ["x"] * 24, ["neutral"] * 24, ["won"] * 24, one_voice)
+    one_voice = interviews(12, 4) + ["C9"] * 12  # the second sub-topic is one person repeating themselves
+    s = story(own, ["x"] * 24, ["neutral"] * 24, ["won"] * 12 + ["churned"] * 12, one_voice)
     assert refine_themes(np.zeros(24, dtype=np.int64), own, s, min_size=8).moves == ()
 
 
@@ -109,6 +118,14 @@ def two_themes(rng, texts_a, texts_b, n=12, cos=0.7):
     return np.vstack([a, b]), texts, np.array([0] * n + [1] * n, dtype=np.int64)
 
 
+def with_won_interviews(rng, x, texts, labels, stances, cohorts, groups, n=8):
+    """Unassigned statements from won interviews: the study has another cohort, so a theme can lean to one."""
+    extra = blob(rng, 5, n)
+    return (np.vstack([x, extra]), texts + ["small talk about the weather"] * n,
+            np.concatenate([labels, np.full(n, -1)]), stances + ["neutral"] * n, cohorts + ["won"] * n,
+            groups + interviews(n, 4, "W"))
+
+
 @pytest.mark.parametrize("cohorts_b, stances_b, texts_b, fixed, merged", [
     ("lost", "negative", BUDGET_B, frozenset(), True),  # same story: close, shared words, same stance and cohort
     ("lost", "neutral", BUDGET_B, frozenset(), True),  # neutral takes no side: it does not oppose negative
@@ -121,31 +138,38 @@ def test_sibling_merge_rule(cohorts_b, stances_b, texts_b, fixed, merged):
     rng = np.random.default_rng(5)
     x, texts, labels = two_themes(rng, BUDGET_A, texts_b)
     n = len(x) // 2
-    stances = ["negative"] * n + [stances_b] * n
-    cohorts = ["lost"] * n + [cohorts_b] * n
-    # the other cohort has interviews too, so "the cohort that mentions it most" means something
-    groups = interviews(n, 4, "L") + interviews(n, 4, "L" if cohorts_b == "lost" else "C")
-    s = story(x, texts, stances, cohorts, groups)
-    out = refine_themes(labels, x, s, min_size=8, fixed=fixed)
-    assert (len(set(out.labels)) == 1) is merged
+    x, texts, labels, stances, cohorts, groups = with_won_interviews(
+        rng, x, texts, labels, ["negative"] * n + [stances_b] * n, ["lost"] * n + [cohorts_b] * n,
+        interviews(n, 4, "L") + interviews(n, 4, "L" if cohorts_b == "lost" else "C"))
+    out = refine_themes(labels, x, story(x, texts, stances, cohorts, groups), min_size=8, fixed=fixed)
+    assert (len(set(out.labels[labels >= 0])) == 1) is merged
     if merged:
         (move,) = out.moves
         assert move.kind == "merge" and move.figures["centroid_cosine"] >= MERGE_COSINE
-        assert {"budget", "year"} <= set(move.figures["shared_words"])
+        assert {"budget", "year"} <= set(move.figures["shared_words"]) and move.figures["cohort"] == "lost"
         assert out.record()[0]["into"] == ["T01"]
+
+
+def test_without_cohorts_nothing_is_merged():
+    """Banking77-like data: one cohort, no stance. Close themes with shared words are still different intents."""
+    rng = np.random.default_rng(6)
+    x, texts, labels = two_themes(rng, BUDGET_A, BUDGET_B)
+    s = story(x, texts, ["neutral"] * 24, ["all"] * 24, interviews(24, 6))
+    assert refine_themes(labels, x, s, min_size=8).moves == ()
 
 
 def test_distant_themes_are_not_merged():
     rng = np.random.default_rng(6)
     x, texts, labels = two_themes(rng, BUDGET_A, BUDGET_B, cos=0.3)
-    s = story(x, texts, ["negative"] * 24, ["lost"] * 24, interviews(24, 6))
-    assert refine_themes(labels, x, s, min_size=8).moves == ()
+    x, texts, labels, stances, cohorts, groups = with_won_interviews(
+        rng, x, texts, labels, ["negative"] * 24, ["lost"] * 24, interviews(24, 6, "L"))
+    assert refine_themes(labels, x, story(x, texts, stances, cohorts, groups), min_size=8).moves == ()
 
 
 def test_a_codebook_theme_is_never_split():
     rng = np.random.default_rng(7)
     own = np.vstack([blob(rng, 0, 12), blob(rng, 1, 12)])
-    s = story(own, ["x"] * 24, ["neutral"] * 24, ["lost"] * 24, interviews(24, 6))
+    s = story(own, ["x"] * 24, ["positive"] * 12 + ["negative"] * 12, ["won"] * 24, interviews(24, 6))
     out = refine_themes(np.zeros(24, dtype=np.int64), own, s, min_size=8, fixed=frozenset({0}))
     assert out.moves == () and (out.labels == 0).all()
 
@@ -153,19 +177,21 @@ def test_a_codebook_theme_is_never_split():
 def test_row_order_does_not_change_the_result():
     rng = np.random.default_rng(8)
     x, texts, labels = two_themes(rng, BUDGET_A, BUDGET_B)
-    own = np.vstack([x[:12], unit(x[12:] + 0.0)])
-    extra = np.vstack([blob(rng, 2, 10), blob(rng, 3, 10)])
-    own = np.vstack([own, extra])
-    x = np.vstack([x, extra])
-    texts = texts + ["pricing was high"] * 10 + ["the sync broke"] * 10
+    split_me = np.vstack([blob(rng, 2, 10), blob(rng, 3, 10)])  # lost praise against churned criticism
+    x = np.vstack([x, split_me])
+    texts = texts + ["pricing was fair"] * 10 + ["the sync broke"] * 10
     labels = np.concatenate([labels, np.full(20, 2)])
+    stances = ["negative"] * 24 + ["positive"] * 10 + ["negative"] * 10
+    cohorts = ["lost"] * 34 + ["churned"] * 10
+    groups = interviews(34, 6, "L") + interviews(10, 4, "C")
+    x, texts, labels, stances, cohorts, groups = with_won_interviews(rng, x, texts, labels, stances, cohorts, groups)
     n = len(x)
-    s = story(own, texts, ["negative"] * n, ["lost"] * n, interviews(n, 6))
+    s = story(x, texts, stances, cohorts, groups)
     base = refine_themes(labels, x, s, min_size=8)
     assert [m.kind for m in base.moves] == ["split", "merge"]
     perm = np.random.default_rng(9).permutation(n)
-    shuffled = Story([s.keys[i] for i in perm], [texts[i] for i in perm], own[perm], [s.stances[i] for i in perm],
-                     [s.cohorts[i] for i in perm], [s.groups[i] for i in perm])
+    shuffled = Story([s.keys[i] for i in perm], [texts[i] for i in perm], x[perm], [stances[i] for i in perm],
+                     [cohorts[i] for i in perm], [groups[i] for i in perm])
     again = refine_themes(labels[perm], x[perm], shuffled, min_size=8)
     assert np.array_equal(again.labels, base.labels[perm])
     assert again.record() == base.record()

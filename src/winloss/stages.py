@@ -85,7 +85,11 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
                           min_size=settings.theme_size(len(statements)), story=story)
     if found.reason:
         warnings.append(found.reason)
-    labels = keep_labels(book, label_themes(texts, found.theme_of, vectors))
+    from winloss.llm.steps import names_to_redact
+
+    names = names_to_redact(reading.transcripts, reading.interviews, settings.interviewer_names)
+    labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
+                                            names=names))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
                           found.reason, found.engine, stances)
 

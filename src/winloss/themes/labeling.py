@@ -1,11 +1,13 @@
-"""Offline theme labels: class-based TF-IDF keyphrases plus the theme's most central statement.
+"""Offline theme labels: a phrase from the theme's own statements (themes/phrases.py), class-based TF-IDF keyphrases
+beside it, and the theme's most central statement.
 
 c-TF-IDF (as in BERTopic) treats all statements of a theme as one document and scores a phrase by how frequent it
-is in that theme against how common it is across themes, so labels name what sets a theme apart.
+is in that theme against how common it is across themes, so the keywords name what sets a theme apart.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +15,6 @@ import numpy as np
 from winloss.themes.ids import theme_sort_key
 
 N_KEYWORDS = 8
-LABEL_TERMS = 3
 EXAMPLE_CHARS = 120
 
 # Spoken-language filler that survives a stop-word list and would otherwise top every theme.
@@ -34,6 +35,7 @@ class ThemeLabel:
     keywords: list[str]
     central: list[int]  # row indices of the theme's statements, most central first
     example: str = ""  # the most central statement, shortened: what a reader sees next to the label
+    offline: str = ""  # the label this run chose offline (a codebook's or an LLM's label may replace `label`)
 
 
 def _stop_words() -> list[str]:
@@ -135,8 +137,14 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
     return cut + "..."
 
 
-def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) -> dict[str, ThemeLabel]:
-    """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned)."""
+def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
+                 encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
+                 names: Iterable[str] = ()) -> dict[str, ThemeLabel]:
+    """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
+    statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
+    model) choose the label phrase; `names` are people's names, never put in a label."""
+    from winloss.themes.phrases import phrase_labels
+
     theme_of = np.asarray(theme_of, dtype=object)
     theme_ids = sorted({str(t) for t in theme_of if t}, key=theme_sort_key)
     if not theme_ids:
@@ -145,28 +153,29 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) ->
     position = {t: row for row, t in enumerate(theme_ids)}
     theme_of_row = np.array([position.get(t, -1) for t in theme_of])
     scores, terms, support = c_tf_idf(theme_of_row, texts, len(theme_ids))
+    members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
+    keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
+    phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
+                            encode, set(_stop_words()), names)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
     for row, t in enumerate(theme_ids):
-        members = np.flatnonzero(theme_of == t)
-        centroid = x[members].mean(axis=0)
-        sims = x[members] @ centroid
-        central = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: (-sims[i], members[i]))]
-        keywords = keywords_of(scores, support, terms, row, N_KEYWORDS)
-        label = _unique_label(keywords, texts[central[0]], used, t)
+        rows = members[t]
+        sims = x[rows] @ x[rows].mean(axis=0)
+        central = [int(rows[i]) for i in sorted(range(len(rows)), key=lambda i: (-sims[i], rows[i]))]
+        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t)
         used.add(label.lower())
-        out[t] = ThemeLabel(label=label, keywords=keywords, central=central, example=_shorten(texts[central[0]]))
+        out[t] = ThemeLabel(label=label, keywords=keywords[t], central=central, example=_shorten(texts[central[0]]),
+                            offline=label)
     return out
 
 
-def _unique_label(keywords: list[str], example: str, used: set[str], theme: str) -> str:
-    """The first LABEL_TERMS keyphrases; add more until no other theme has the same label."""
-    if not keywords:
-        base = _shorten(example, 60) or f"theme {theme}"
-        return base if base.lower() not in used else f"{base} ({theme})"
-    for n in range(min(LABEL_TERMS, len(keywords)), len(keywords) + 1):
-        candidate = ", ".join(keywords[:n])
-        if candidate.lower() not in used:
-            return candidate
-    return f"{', '.join(keywords[:LABEL_TERMS])} ({theme})"
+def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str) -> str:
+    """The best phrase no other theme has; failing that the top keyphrase, then the central statement's start."""
+    for phrase in phrases:
+        if phrase.lower() not in used:
+            return phrase
+    base = phrases[0] if phrases else (keywords[0].capitalize() if keywords else " ".join(example.split()[:6]))
+    base = base or f"theme {theme}"
+    return base if base.lower() not in used else f"{base} ({theme})"
