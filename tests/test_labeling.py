@@ -120,3 +120,16 @@ def test_keywords_do_not_repeat_a_phrase_or_its_plural():
     from winloss.themes.labeling import _pick_phrases
 
     assert _pick_phrases(["seat", "seats", "per seat", "reps", "price"], 3) == ["per seat", "reps", "price"]
+
+
+def test_a_label_names_the_subject_not_a_verdict(planted):
+    """"Support was slow" over a theme that won customers praise would contradict the driver printed beside it."""
+    from winloss.themes.stance import lexicon_stance
+
+    embedder = planted[4]
+    texts = ["Support was slow, tickets sat for a week.", "Support was slow after our CSM left.",
+             "We opened a support ticket and waited.", "Our support ticket got answered the same day.",
+             "The support team answered every ticket quickly.", "Support answered the ticket before lunch."]
+    out = label_themes(texts, ids_of([0] * 6), embedder.encode(texts), encode=embedder.encode)
+    assert lexicon_stance(out["T01"].label).stance == "neutral", out["T01"].label
+    assert "support" in out["T01"].label.lower() or "ticket" in out["T01"].label.lower()

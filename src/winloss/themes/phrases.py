@@ -4,8 +4,9 @@ KeyBERT's idea without a tagger. Candidates are (a) word spans of 2-5 words said
 statements and (b) whole clauses of its five most central statements, trimmed of stop words at both ends, if 2-6
 words long; neither may start or end on a stop word or hold a filler, a pronoun or a person's name anywhere. Each
 is embedded with the study's model and scored by its cosine to the theme's centre (what the statements say) minus
-a quarter of its cosine to the nearest other theme's centre (what sets the theme apart). The best candidate that no
-other theme uses is the label.
+a quarter of its cosine to the nearest other theme's centre (what sets the theme apart). A candidate that takes a
+stance ("Support was slow") is dropped while others remain: the label names the subject and the drivers say the
+verdict. The best candidate that no other theme uses is the label.
 """
 from __future__ import annotations
 
@@ -98,7 +99,14 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
                   ) -> dict[str, list[str]]:
     """For each theme, its candidate labels best first (surface form); an empty list when it has none."""
     banned = BANNED | {n.lower() for n in names for n in n.split()}
-    pools = {t: candidates(texts, members[t], own, stop, banned) for t in theme_ids}
+    # a label names the subject, not a verdict: "Support was slow" over a theme won customers praise would contradict
+    # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
+    from winloss.themes.stance import lexicon_stance
+
+    pools = {}
+    for t in theme_ids:
+        pool = candidates(texts, members[t], own, stop, banned)
+        pools[t] = [p for p in pool if lexicon_stance(p).stance == "neutral"] or pool
     unique = sorted({p for pool in pools.values() for p in pool})
     if not unique:
         return {t: [] for t in theme_ids}
