@@ -42,6 +42,12 @@ def build_study(folder: Path, n: int, per_interview: int = 50, seed: int = 0) ->
     return len(texts)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU time of this process so far."""
+    t = os.times()
+    return t.user + t.system
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=10_000)
@@ -59,13 +65,13 @@ def main() -> None:
         embedder.model.encode(["warm up"])
         load_s = time.perf_counter() - t0
 
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), cpu_seconds()
         first = run(tmp / "study", tmp / "out1", embedder=embedder)
-        first_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        first_s, first_cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        t0, c0 = time.perf_counter(), cpu_seconds()
         rerun_embedder = Embedder(cache_dir=tmp / "cache" / "embeddings")
         second = run(tmp / "study", tmp / "out2", embedder=rerun_embedder)
-        second_s = time.perf_counter() - t0
+        second_s, second_cpu = time.perf_counter() - t0, cpu_seconds() - c0
         stages = json.loads((first.out_dir / "run.json").read_text())["timings"]["stages_s"]
         rerun_stages = json.loads((second.out_dir / "run.json").read_text())["timings"]["stages_s"]
 
@@ -73,6 +79,9 @@ def main() -> None:
         "statements": first.counts.statements, "interviews": first.counts.interviews_analysed,
         "themes": first.counts.themes, "unassigned": first.counts.unassigned,
         "model_load_s": round(load_s, 2), "first_run_s": round(first_s, 2), "rerun_s": round(second_s, 2),
+        # the machine is shared: CPU seconds (all threads of this process) say what the run itself cost
+        "first_run_cpu_s": round(first_cpu, 2), "rerun_cpu_s": round(second_cpu, 2),
+        "load_average_at_end": [round(v, 2) for v in os.getloadavg()],
         "first_run_stages_s": stages, "rerun_stages_s": rerun_stages,
         "rerun_embeddings_computed": rerun_embedder.computed, "cpu_count": os.cpu_count(),
     }

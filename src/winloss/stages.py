@@ -3,6 +3,7 @@ them. Heavy libraries (torch, faster-whisper, hdbscan) are imported inside, so `
 error stay fast."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -47,22 +48,50 @@ def embed(embedder, statements) -> tuple[np.ndarray, np.ndarray]:
     return text_vectors, statement_vectors(embedder, statements, own=text_vectors)
 
 
+def competitor_names(study_dir, settings: Settings) -> list[str]:
+    """The competitors STUDY/crm/deals.csv names, read before the CRM stage because stance needs them ("Clarion's
+    demo was clean" is against us). The CRM stage reports the file's problems; here a bad file means no names."""
+    from winloss.crm.load import load_deals
+    from winloss.tables import TableError, find_table
+
+    try:
+        path = find_table(Path(study_dir) / "crm", "deals")
+    except TableError:
+        return []
+    if path is None:
+        return []
+    deals = load_deals(path, settings.crm).deals
+    if "competitor" not in deals:
+        return []
+    return sorted({str(c).strip() for c in deals["competitor"].dropna() if str(c).strip()})
+
+
 def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: Settings, warnings: list[str]):
-    """Themes honouring the study's codebook (None before the first run), labelled offline."""
+    """Each statement's stance, then themes honouring the study's codebook (None before the first run), split and
+    merged with the help of those stances (themes/refine.py), labelled offline."""
     from winloss.themes import codebook
     from winloss.themes.assign import assign_themes, keep_labels
     from winloss.themes.labeling import label_themes
+    from winloss.themes.refine import Story
+    from winloss.themes.stance import statement_stances
 
     book = codebook.load(study_dir)
     statements = reading.statements
     texts = [s.text for s in statements]
-    found = assign_themes(book, texts, [s.statement_id for s in statements], [s.interview_id for s in statements],
-                          vectors, embedder, min_size=settings.theme_size(len(statements)))
+    keys, groups = [s.statement_id for s in statements], [s.interview_id for s in statements]
+    stances = tuple(statement_stances(statements, text_vectors, embedder, competitor_names(study_dir, settings)))
+    story = Story(keys, texts, text_vectors, [c.stance for c in stances], [s.cohort for s in statements], groups)
+    found = assign_themes(book, texts, keys, groups, vectors, embedder,
+                          min_size=settings.theme_size(len(statements)), story=story)
     if found.reason:
         warnings.append(found.reason)
-    labels = keep_labels(book, label_themes(texts, found.theme_of, vectors))
+    from winloss.llm.steps import names_to_redact
+
+    names = names_to_redact(reading.transcripts, reading.interviews, settings.interviewer_names)
+    labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
+                                            names=names))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
-                          found.reason, found.engine)
+                          found.reason, found.engine, stances)
 
 
 def open_llm(settings: Settings, flags: dict | None, reading, dry_run: bool):
@@ -107,11 +136,12 @@ def analyse_crm(study_dir, reading, findings: Tables, settings: Settings, llm, p
     return crm
 
 
-def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tables, crm, embedder,
+def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tables, crm,
                        cohort_sizes: dict[str, int], llm) -> tuple[Tables, Tables, dict]:
     """Each statement's stance toward us (`stance`, and `stance_source`: offline or llm), stance counts per theme and
-    cohort, and the drivers (why we win / lose / churn) with verbatim quotes of their stance. Competitors the CRM
-    names are "them". With an LLM, the statements the offline call is unsure of are read by it."""
+    cohort, and the drivers (why we win / lose / churn) with verbatim quotes of their stance. The offline stance was
+    computed before the themes (they are split and merged with its help); with an LLM, the statements the offline
+    call is unsure of are read by it here. Competitors the CRM names are "them"."""
     from dataclasses import replace
 
     from winloss.llm import steps
@@ -123,13 +153,11 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
         with_quotes,
     )
     from winloss.themes.quotes import verify
-    from winloss.themes.stance import statement_stances
     from winloss.themes.vectors import centres
 
     extra = crm_extra(crm)
     competitors = crm.competitors() if crm is not None else []
-    calls = statement_stances(themes.statements, themes.text_vectors, embedder, competitors)
-    calls = steps.refine_stance(llm, themes.statements, calls, competitors)
+    calls = steps.refine_stance(llm, themes.statements, list(themes.stances), competitors)
     stance = [c.stance for c in calls]  # statements tables are in reading.statements order
     out = []
     for t in (tables, findings):

@@ -131,11 +131,7 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
                                    notes=["no LLM configured"]))
         return theme_labels
     if eligible is not None:
-        from winloss.themes.labeling import label_themes
-
-        fresh = label_themes(list(texts), theme_of, vectors)
-        eligible = set(eligible) | {tid for tid in theme_labels
-                                    if tid in fresh and fresh[tid].label == theme_labels[tid].label}
+        eligible = set(eligible) | {tid for tid, tl in theme_labels.items() if tl.label == tl.offline}
     ids = [tid for tid in sorted(theme_labels) if eligible is None or tid in eligible]
     if not ids:
         session.uses.append(LlmUse("labels"))

@@ -27,6 +27,7 @@ from winloss.themes.codebook import (
 )
 from winloss.themes.ids import ids_of, theme_id, theme_sort_key
 from winloss.themes.labeling import ThemeLabel
+from winloss.themes.refine import Story, refine_themes
 from winloss.themes.vectors import centre, unit
 
 # A new statement fits a theme when its cosine to the theme centre reaches this, or the theme's own
@@ -173,25 +174,43 @@ class Assignment:
     engine: dict  # the engine's settings and counts, recorded in run.json
 
 
+def _subset(story: Story, idx: np.ndarray) -> Story:
+    return Story([story.keys[i] for i in idx], [story.texts[i] for i in idx], np.asarray(story.own)[idx],
+                 [story.stances[i] for i in idx], [story.cohorts[i] for i in idx], [story.groups[i] for i in idx])
+
+
+def _engine(vectors: np.ndarray, groups: Sequence[str], keys: Sequence[str], min_size: int, story: Story | None,
+            offset: int) -> tuple[np.ndarray, dict]:
+    """The engine, then (given the statements' stances and cohorts) its themes split and merged (themes/refine.py);
+    labels in the engine's numbering, params for run.json."""
+    found = find_themes(vectors, groups=groups, min_size=min_size, keys=keys)
+    if story is None or found.n_themes == 0:
+        return found.labels, found.params
+    refined = refine_themes(found.labels, vectors, story, min_size=int(found.params["min_size"]))
+    params = dict(found.params, refine=refined.record(offset), n_themes=int(refined.labels.max()) + 1)
+    return refined.labels, params
+
+
 def assign_themes(book: Codebook | None, texts: Sequence[str], keys: Sequence[str], groups: Sequence[str],
-                  vectors: np.ndarray, embedder, *, min_size: int) -> Assignment:
+                  vectors: np.ndarray, embedder, *, min_size: int, story: Story | None = None) -> Assignment:
     """The run's themes honouring the study's codebook: its themes keep their statements and take the new ones that
-    fit; only statements that fit none are clustered into new themes, which get the next free ids."""
+    fit; only statements that fit none are clustered into new themes, which get the next free ids. `story`
+    (stances, cohorts, own vectors) lets the new themes be split and merged; the codebook's themes never are."""
     if book is None:
-        found = find_themes(vectors, groups=groups, min_size=min_size, keys=keys)
-        return Assignment(ids_of(found.labels), (), found.reason, found.params)
+        labels, params = _engine(vectors, groups, keys, min_size, story, 0)
+        return Assignment(ids_of(labels), (), str(params.get("reason", "")), params)
     plan = apply_codebook(book, texts, keys, vectors, embedder)
     labels = plan.labels.copy()
     params = dict(plan.params)
     new: list[int] = []
     idx = np.flatnonzero(plan.free)
     if idx.size:
-        sub = find_themes(vectors[idx], groups=[groups[i] for i in idx], min_size=min_size,
-                          keys=[keys[i] for i in idx])
-        found = sub.labels >= 0
-        labels[idx[found]] = sub.labels[found] + plan.next_label
-        new = sorted({int(x) + plan.next_label for x in sub.labels[found]})
-        params["new_themes_engine"] = {k: v for k, v in sub.params.items() if k != "reason"}
+        sub, sub_params = _engine(vectors[idx], [groups[i] for i in idx], [keys[i] for i in idx], min_size,
+                                  None if story is None else _subset(story, idx), plan.next_label)
+        found = sub >= 0
+        labels[idx[found]] = sub[found] + plan.next_label
+        new = sorted({int(x) + plan.next_label for x in sub[found]})
+        params["new_themes_engine"] = {k: v for k, v in sub_params.items() if k != "reason"}
     params["new_themes"] = [theme_id(k + 1) for k in new]
     return Assignment(ids_of(labels), tuple(params["new_themes"]), "", params)
 

@@ -1,11 +1,13 @@
-"""Offline theme labels: class-based TF-IDF keyphrases plus the theme's most central statement.
+"""Offline theme labels: a phrase from the theme's own statements (themes/phrases.py), class-based TF-IDF keyphrases
+beside it, and the theme's most central statement.
 
 c-TF-IDF (as in BERTopic) treats all statements of a theme as one document and scores a phrase by how frequent it
-is in that theme against how common it is across themes, so labels name what sets a theme apart.
+is in that theme against how common it is across themes, so the keywords name what sets a theme apart.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,7 +15,6 @@ import numpy as np
 from winloss.themes.ids import theme_sort_key
 
 N_KEYWORDS = 8
-LABEL_TERMS = 3
 EXAMPLE_CHARS = 120
 
 # Spoken-language filler that survives a stop-word list and would otherwise top every theme.
@@ -34,6 +35,7 @@ class ThemeLabel:
     keywords: list[str]
     central: list[int]  # row indices of the theme's statements, most central first
     example: str = ""  # the most central statement, shortened: what a reader sees next to the label
+    offline: str = ""  # the label this run chose offline (a codebook's or an LLM's label may replace `label`)
 
 
 def _stop_words() -> list[str]:
@@ -42,31 +44,64 @@ def _stop_words() -> list[str]:
     return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
 
 
-def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Scores (n_themes, n_terms), the terms, and in how many of each theme's statements each term occurs.
+@dataclass(frozen=True)
+class PhraseCounts:
+    """Which unigrams and bigrams each statement says (once each), counted over the statements of any theme."""
 
-    A phrase counts once per statement (speech repeats itself: "Tallyhub, Tallyhub was cheaper") and never spans
-    two statements; then BERTopic's c-TF-IDF: tf normalised per theme, idf = log(1 + mean words per theme / f).
-    """
-    from scipy import sparse
+    rows: np.ndarray  # the statements counted (those in a theme), as indices into the texts
+    per_statement: object  # scipy sparse (len(rows), n_terms) 0/1
+    terms: list[str]
+    keep: np.ndarray  # bool per term: no "ha ha", "tallyhub tallyhub"
+
+
+def phrase_counts(texts: list[str], rows: np.ndarray) -> PhraseCounts | None:
+    """None when every word of those statements is a stop word. A phrase counts once per statement (speech repeats
+    itself: "Tallyhub, Tallyhub was cheaper") and never spans two statements."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
                           lowercase=True, binary=True)
-    rows = np.flatnonzero(theme_of_row >= 0)
     try:
         per_statement = vec.fit_transform([texts[i] for i in rows])
     except ValueError:  # every word was a stop word
-        return np.zeros((n_themes, 0)), [], np.zeros((n_themes, 0))
+        return None
     terms = list(vec.get_feature_names_out())
-    keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])  # no "ha ha", "tallyhub tallyhub"
-    membership = sparse.csr_matrix((np.ones(rows.size), (theme_of_row[rows], np.arange(rows.size))),
-                                   shape=(n_themes, rows.size))
-    counts = np.asarray((membership @ per_statement).todense(), dtype=np.float64) * keep
+    keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])
+    return PhraseCounts(np.asarray(rows), per_statement, terms, keep)
+
+
+def class_scores(counted: PhraseCounts, theme_of: np.ndarray, n_themes: int) -> tuple[np.ndarray, np.ndarray]:
+    """BERTopic's c-TF-IDF for the themes `theme_of` (one number per counted row, -1 none): tf normalised per theme,
+    idf = log(1 + mean words per theme / f). Returns (scores, support: in how many statements of each theme)."""
+    from scipy import sparse
+
+    inside = np.flatnonzero(theme_of >= 0)
+    membership = sparse.csr_matrix((np.ones(inside.size), (theme_of[inside], inside)),
+                                   shape=(n_themes, len(theme_of)))
+    counts = np.asarray((membership @ counted.per_statement).todense(), dtype=np.float64) * counted.keep
     tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1.0)
     avg_words = counts.sum() / max(n_themes, 1)
     idf = np.log(1.0 + avg_words / np.maximum(counts.sum(axis=0), 1.0))
-    return tf * idf, terms, counts
+    return tf * idf, counts
+
+
+def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """Scores (n_themes, n_terms), the terms, and in how many of each theme's statements each term occurs."""
+    rows = np.flatnonzero(theme_of_row >= 0)
+    counted = phrase_counts(texts, rows)
+    if counted is None:
+        return np.zeros((n_themes, 0)), [], np.zeros((n_themes, 0))
+    scores, support = class_scores(counted, theme_of_row[rows], n_themes)
+    return scores, counted.terms, support
+
+
+def keywords_of(scores: np.ndarray, support: np.ndarray, terms: list[str], row: int, n: int = 8) -> list[str]:
+    """A theme's top phrases: a phrase said in two or more of its statements beats one said once ("argues diego")."""
+    if not terms:
+        return []
+    s = scores[row]
+    ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
+    return _pick_phrases(ranked, n)
 
 
 def _stem(term: str) -> str:
@@ -102,8 +137,14 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
     return cut + "..."
 
 
-def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) -> dict[str, ThemeLabel]:
-    """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned)."""
+def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
+                 encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
+                 names: Iterable[str] = ()) -> dict[str, ThemeLabel]:
+    """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
+    statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
+    model) choose the label phrase; `names` are people's names, never put in a label."""
+    from winloss.themes.phrases import phrase_labels
+
     theme_of = np.asarray(theme_of, dtype=object)
     theme_ids = sorted({str(t) for t in theme_of if t}, key=theme_sort_key)
     if not theme_ids:
@@ -112,34 +153,29 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray) ->
     position = {t: row for row, t in enumerate(theme_ids)}
     theme_of_row = np.array([position.get(t, -1) for t in theme_of])
     scores, terms, support = c_tf_idf(theme_of_row, texts, len(theme_ids))
+    members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
+    keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
+    phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
+                            encode, set(_stop_words()), names)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
     for row, t in enumerate(theme_ids):
-        members = np.flatnonzero(theme_of == t)
-        centroid = x[members].mean(axis=0)
-        sims = x[members] @ centroid
-        central = [int(members[i]) for i in sorted(range(len(members)), key=lambda i: (-sims[i], members[i]))]
-        ranked: list[str] = []
-        if terms:
-            s = scores[row]
-            # a phrase said in two or more of the theme's statements beats one said once ("argues diego")
-            ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0),
-                                               key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
-        keywords = _pick_phrases(ranked, N_KEYWORDS)
-        label = _unique_label(keywords, texts[central[0]], used, t)
+        rows = members[t]
+        sims = x[rows] @ x[rows].mean(axis=0)
+        central = [int(rows[i]) for i in sorted(range(len(rows)), key=lambda i: (-sims[i], rows[i]))]
+        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t)
         used.add(label.lower())
-        out[t] = ThemeLabel(label=label, keywords=keywords, central=central, example=_shorten(texts[central[0]]))
+        out[t] = ThemeLabel(label=label, keywords=keywords[t], central=central, example=_shorten(texts[central[0]]),
+                            offline=label)
     return out
 
 
-def _unique_label(keywords: list[str], example: str, used: set[str], theme: str) -> str:
-    """The first LABEL_TERMS keyphrases; add more until no other theme has the same label."""
-    if not keywords:
-        base = _shorten(example, 60) or f"theme {theme}"
-        return base if base.lower() not in used else f"{base} ({theme})"
-    for n in range(min(LABEL_TERMS, len(keywords)), len(keywords) + 1):
-        candidate = ", ".join(keywords[:n])
-        if candidate.lower() not in used:
-            return candidate
-    return f"{', '.join(keywords[:LABEL_TERMS])} ({theme})"
+def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str) -> str:
+    """The best phrase no other theme has; failing that the top keyphrase, then the central statement's start."""
+    for phrase in phrases:
+        if phrase.lower() not in used:
+            return phrase
+    base = phrases[0] if phrases else (keywords[0].capitalize() if keywords else " ".join(example.split()[:6]))
+    base = base or f"theme {theme}"
+    return base if base.lower() not in used else f"{base} ({theme})"

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from winloss.models import Statement
 from winloss.themes.ids import theme_sort_key
 from winloss.themes.labeling import ThemeLabel
+
+if TYPE_CHECKING:
+    from winloss.themes.stance import StanceCall
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class ThemeSet:
     new_themes: tuple[str, ...] = ()  # themes this run added to an existing codebook
     reason: str = ""  # why there are no themes, when there are none
     engine: dict | None = None  # how the engine ran, for run.json
+    stances: tuple[StanceCall, ...] = ()  # each statement's themes.stance.StanceCall, computed before the themes
 
     @property
     def ids(self) -> list[str]:
@@ -33,5 +38,5 @@ class ThemeSet:
     def n_unassigned(self) -> int:
         return int((self.theme_of == "").sum())
 
-    def relabelled(self, labels: dict[str, ThemeLabel]) -> "ThemeSet":
+    def relabelled(self, labels: dict[str, ThemeLabel]) -> ThemeSet:
         return replace(self, labels=labels)
