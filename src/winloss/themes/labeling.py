@@ -156,7 +156,7 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
     keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
-                            encode, set(_stop_words()), names)
+                            encode, set(_stop_words()), names, keywords)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()

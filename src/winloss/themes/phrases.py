@@ -22,6 +22,7 @@ MIN_WORDS, MAX_WORDS, MAX_CLAUSE = 2, 5, 6
 CANDIDATES = 40  # per theme, the most often said spans are embedded
 CENTRAL = 5  # clauses of this many most central statements are candidates too
 OTHER_WEIGHT = 0.25
+KEY_TERMS = 3  # a label holds a word of one of the theme's three most distinctive keywords
 # Never inside a label: speech fillers and the people pronouns stand for ("we switched" says nothing of the topic).
 BANNED = {
     "um", "uh", "hey", "hi", "hello", "yeah", "yes", "okay", "ok", "oh", "hmm", "mm", "mhm", "yep", "yup", "nope",
@@ -95,9 +96,12 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
 
 
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
-                  encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = ()
-                  ) -> dict[str, list[str]]:
-    """For each theme, its candidate labels best first (surface form); an empty list when it has none."""
+                  encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
+                  keywords: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+    """For each theme, its candidate labels best first (surface form); an empty list when it has none.
+    keywords: the theme's distinctive terms, best first; a label holds a word of its top KEY_TERMS where one can (a
+    phrase close to the centre but off the theme's own words, "Went to a competitor" for a champion who left,
+    misleads the reader)."""
     banned = BANNED | {n.lower() for n in names for n in n.split()}
     # a label names the subject, not a verdict: "Support was slow" over a theme won customers praise would contradict
     # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
@@ -106,7 +110,9 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
     pools = {}
     for t in theme_ids:
         pool = candidates(texts, members[t], own, stop, banned)
-        pools[t] = [p for p in pool if lexicon_stance(p).stance == "neutral"] or pool
+        pool = [p for p in pool if lexicon_stance(p).stance == "neutral"] or pool
+        terms = {w for k in (keywords or {}).get(t, [])[:KEY_TERMS] for w in k.lower().split()} - stop
+        pools[t] = [p for p in pool if terms & set(p.split())] or pool
     unique = sorted({p for pool in pools.values() for p in pool})
     if not unique:
         return {t: [] for t in theme_ids}
