@@ -5,11 +5,12 @@ exponent. Every engine's transcripts and vectors are checked to be identical to 
 with the CPU seconds of the whole process tree and the load average, because the project's machine is shared.
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_scale.py [--sections transcription,embedding,clustering]
-        [--embed-n 36778] [--ray-embed-n 4096] [--cluster-sizes 10000,30000,100000]
+        [--embed-n 36778] [--ray-embed-n 8192] [--cluster-sizes 10000,30000,100000]
 
-Sections can run one at a time (each stays under ~15 min on 2 cores); the results are merged into
-benchmarks/results/scale.json. The embedding section leaves its vectors in benchmarks/.cache/embeddings for the
-clustering section and for bench_serve.py's study.
+Sections can run one at a time, and clustering one size at a time (on 2 shared cores 100k alone takes ~15 min);
+results are merged into benchmarks/results/scale.json. The embedding section must run first: it leaves the
+utterances' vectors in benchmarks/.cache (statement_vectors.npy, and embeddings/ for bench_serve.py's study).
+Beyond the 36,778 distinct utterances, the clustering statements are stand-ins (see statement_vectors).
 """
 from __future__ import annotations
 
@@ -108,7 +109,7 @@ def embedding(n: int, ray_n: int, work: Path) -> dict:
     """Local, empty cache, every distinct utterance; then Ray on the first slice, compared with the local vectors."""
     from winloss.scale.ray_engine import RayExecutor
 
-    texts = statements(n)
+    texts = [t for t, _ in utterances()][:n]
     local = Embedder(cache_dir=work / "emb-local")
     _ = local.model  # loaded before timing: a run pays it once, whatever n is
     slices, vectors = [], []
@@ -143,30 +144,38 @@ def embedding(n: int, ray_n: int, work: Path) -> dict:
             print(f"  embed ray {row}", flush=True)
     finally:
         ray.close()
-    return {"model": local.model_id, "texts": f"{len(texts)} distinct statements: {min(n, len(utterances()))} "
-                                              "Banking77 + CLINC150 utterances, the rest two of the same intent",
+    return {"model": local.model_id, "texts": "distinct Banking77 + CLINC150 utterances",
             "local_2_threads": {**total, "slices": slices}, "ray_2_actors_x_1_thread": on_ray,
             "projected_100k_s": round(100_000 / total["per_s"], 0)}
 
 
-def statements(n: int) -> list[str]:
-    """n distinct real statements: the 36,778 distinct utterances, then two-sentence statements made of two
-    utterances of the same intent (a customer saying one thing twice in other words), in a fixed order."""
-    rows = utterances()
-    texts = [t for t, _ in rows][:n]
-    members: dict[str, list[str]] = {}
-    for text, label in rows:
-        members.setdefault(label, []).append(text)
-    shift = 1
-    while len(texts) < n and shift < 1000:
-        for group in members.values():
-            if shift < len(group):
-                texts += [f"{group[k]} {group[(k + shift) % len(group)]}" for k in range(len(group))]
-        shift += 1
-    texts = list(dict.fromkeys(texts))[:n]
-    if len(texts) < n:
-        raise SystemExit(f"only {len(texts)} distinct statements can be made from banking77 + clinc150")
-    return texts
+def pairs_of_same_intent(n: int) -> list[tuple[int, int]]:
+    """n pairs of distinct utterances (indices into utterances()) that share an intent, in a fixed order."""
+    members: dict[str, list[int]] = {}
+    for i, (_, label) in enumerate(utterances()):
+        members.setdefault(label, []).append(i)
+    pairs: list[tuple[int, int]] = []
+    for shift in range(1, 1000):
+        for rows in members.values():
+            if shift < len(rows):
+                pairs += [(rows[k], rows[(k + shift) % len(rows)]) for k in range(len(rows))]
+        if len(pairs) >= n:
+            return pairs[:n]
+    raise SystemExit(f"only {len(pairs)} pairs of utterances of the same intent")
+
+
+def statement_vectors(n: int) -> tuple[np.ndarray, int]:
+    """n statement vectors: the real utterances' own (embedded by the embedding section), then, beyond them,
+    stand-ins for two-sentence statements (two utterances of the same intent): the normalised sum of the two
+    vectors. Embedding 63,000 such texts for real takes ~16 CPU-minutes, more than one shared-machine run allows.
+    Returns (vectors, how many are real embeddings)."""
+    real = np.load(CACHE / "statement_vectors.npy")
+    if n <= len(real):
+        return real[:n], n
+    a, b = np.array(pairs_of_same_intent(n - len(real))).T
+    mixed = real[a] + real[b]
+    mixed /= np.linalg.norm(mixed, axis=1, keepdims=True)
+    return np.concatenate([real, mixed.astype(np.float32)]), len(real)
 
 
 ENGINE_STEPS = ("_canonical_order", "_neighbours", "_smooth", "_reduce", "_single_theme", "_dissolve_single_group",
@@ -203,30 +212,45 @@ def step_timer(seconds: dict[str, float]):
         hdbscan.HDBSCAN.fit_predict = fit
 
 
-def clustering(sizes: list[int]) -> dict:
-    rows = []
+def clustering(sizes: list[int], earlier: list[dict]) -> dict:
+    """find_themes at each size; runs at other sizes from an earlier invocation are kept, so the sizes can be
+    measured one run at a time (100k alone takes most of the ~15 min a run may use here)."""
+    rows = [r for r in earlier if r["n"] not in sizes]
     for n in sizes:
-        vectors = np.load(CACHE / "statement_vectors.npy", mmap_mode="r")
-        if len(vectors) < n:
-            raise SystemExit(f"run the embedding section with --embed-n {n} first")
-        vectors, real = np.array(vectors[:n]), min(n, len(utterances()))
+        vectors, real = statement_vectors(n)
         groups = [f"I{i // STATEMENTS_PER_INTERVIEW}" for i in range(n)]
-        with measured({"n": n, "single_utterances": real}) as row, step_timer({}) as steps:
+        with measured({"n": n, "embedded": real}) as row, step_timer({}) as steps:
             result = find_themes(vectors, groups=groups, min_size=max(8, n // 250))
-        row.update(themes=result.n_themes, unassigned=result.params["n_unassigned"], steps_s=steps)
+        row.update(themes=result.n_themes, unassigned=result.params["n_unassigned"], steps_s=steps,
+                   measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))
         rows.append(row)
         print(f"  find_themes {row}", flush=True)
-    ns, ts = np.log([r["n"] for r in rows]), np.log([r["wall_s"] for r in rows])
-    exponent = float(np.polyfit(ns, ts, 1)[0]) if len(rows) > 1 else None
-    last = rows[-1]
-    projection = {m: round(last["wall_s"] * (m / last["n"]) ** exponent, 0) for m in (500_000,)} if exponent else {}
-    return {"runs": rows, "growth_exponent": round(exponent, 2) if exponent else None, "projected_s": projection}
+    return {"runs": sorted(rows, key=lambda r: r["n"]), **growth(rows)}
+
+
+def growth(rows: list[dict]) -> dict:
+    """Exponent of a power law fitted to wall and to CPU seconds against n, the neighbour search's alone, and what
+    the CPU fit gives at 500,000 statements."""
+    if len(rows) < 2:
+        return {}
+    ns = np.log([r["n"] for r in rows])
+
+    def exponent(values):
+        return float(np.polyfit(ns, np.log(values), 1)[0])
+
+    cpu = exponent([r["cpu_s"] for r in rows])
+    largest = max(rows, key=lambda r: r["n"])
+    return {"growth_exponent_wall": round(exponent([r["wall_s"] for r in rows]), 2),
+            "growth_exponent_cpu": round(cpu, 2),
+            "growth_exponent_neighbours": round(exponent([r["steps_s"]["neighbours"] for r in rows]), 2),
+            "growth_exponent_hdbscan": round(exponent([r["steps_s"]["hdbscan"] for r in rows]), 2),
+            "projected_cpu_s_500k": round(largest["cpu_s"] * (500_000 / largest["n"]) ** cpu, 0)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sections", default="transcription,embedding,clustering")
-    parser.add_argument("--embed-n", type=int, default=100_000)
+    parser.add_argument("--embed-n", type=int, default=len(utterances()))
     parser.add_argument("--ray-embed-n", type=int, default=2 * SLICE)
     parser.add_argument("--cluster-sizes", default="10000,30000,100000")
     parser.add_argument("--out", type=Path, default=RESULTS / "scale.json")
@@ -241,7 +265,8 @@ def main() -> None:
             elif section == "embedding":
                 result = embedding(args.embed_n, args.ray_embed_n, Path(tmp))
             elif section == "clustering":
-                result = clustering([int(s) for s in args.cluster_sizes.split(",")])
+                result = clustering([int(s) for s in args.cluster_sizes.split(",")],
+                                    record.get("clustering", {}).get("runs", []))
             else:
                 raise SystemExit(f"unknown section {section!r}")
             record[section] = {"machine": {**started, "load_average_at_end": load()}, **result,
