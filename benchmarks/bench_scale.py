@@ -79,15 +79,18 @@ def transcription(work: Path) -> dict:
         nonlocal reference
         figures, out = transcribe_with(executor, settings, work)
         reference = reference or out
+        same_vtt = all(out[k] == reference[k] for k in reference if k != "cache")
         rows.append({"config": label, "workers": executor.workers, **figures,
-                     "audio_h_per_h": round(audio_s / figures["wall_s"], 3), "identical_to_local": out == reference})
+                     "audio_h_per_h": round(audio_s / figures["wall_s"], 3), "audio_h_per_cpu_h":
+                     round(audio_s / figures["cpu_s"], 2), "identical_transcripts": same_vtt,
+                     "identical_cache": out["cache"] == reference["cache"]})
         print(f"  {label}: {rows[-1]}", flush=True)
 
     measure("bare in-process loop, 1 thread", LocalExecutor(), AudioSettings(threads=1))
     measure("in-process loop, 2 threads (default)", LocalExecutor(), AudioSettings())
     processes = ProcessExecutor(2, threads=1)
     measure("2 worker processes x 1 thread, cold", processes, AudioSettings())
-    measure("2 worker processes x 1 thread, warm (workers reused)", processes, AudioSettings())
+    measure("2 worker processes x 1 thread, again (each run starts its workers)", processes, AudioSettings())
     processes.close()
     # One actor, then two: each executor is closed before the next starts, so no idle actor holds a CPU.
     for n in (1, 2):
