@@ -58,7 +58,6 @@ class Workspace:
     theme_extra: list[str]  # themes columns beyond schema version 1 (shown as they are)
     recordings: dict[str, Path]  # interview id -> recording inside the study
     _memos: dict = field(default_factory=dict, repr=False)
-    _memo_version: tuple | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, folders: RunFolders) -> Workspace:
@@ -125,20 +124,21 @@ class Workspace:
                 for f in self.filters})
 
     def _memo(self, key, compute):
-        """What the read-only database answers, computed once per version of the file: the themes table and the
-        filter menus are the same on every request (a full scan of 20,000 statements each, 80-100 ms), until a
-        new `winloss run` rewrites winloss.db."""
-        try:
-            stat = (self.folders.out_dir / db.DB_NAME).stat()
-            version = (stat.st_mtime_ns, stat.st_size)
-        except OSError:
-            version = None
-        if self._memo_version != version:
-            self._memos.clear()
-            self._memo_version = version
-        if key not in self._memos:
-            self._memos[key] = compute()
-        return self._memos[key]
+        """What the read-only database answers, once per version of the file: the themes table and the filter
+        menus are the same on every request (a full scan of 20,000 statements each, 80-100 ms) until a new
+        `winloss run` rewrites winloss.db."""
+        return self.memo(key, compute, self.folders.out_dir / db.DB_NAME)
+
+    def memo(self, key, compute, *files: Path):
+        """compute(), kept while none of `files` changes (size and modification time); an error is not kept."""
+        version = tuple(_version(f) for f in files)
+        if key not in self._memos or self._memos[key][0] != version:
+            self._memos[key] = (version, compute())
+        return self._memos[key][1]
+
+    def forget(self, key) -> None:
+        """Drop a kept value now: after this process changed its file (within one tick of the file clock)."""
+        self._memos.pop(key, None)
 
     def statements(self, theme_id: str | None, filters: dict[str, str], offset: int = 0,
                    limit: int | None = PAGE) -> tuple[list[sqlite3.Row], int]:
@@ -173,6 +173,14 @@ class Workspace:
 
 
 _SELECT = ("SELECT s.*, t.label AS theme_label FROM statements s LEFT JOIN themes t ON t.theme_id = s.theme_id")
+
+
+def _version(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _sort_key(sort: str):
