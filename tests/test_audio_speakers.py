@@ -214,7 +214,7 @@ def test_an_enrolment_clip_pins_the_interviewer_of_a_single_recording(small_stud
     folder, recordings, interviews = small_study
     ensure_transcripts(folder, interviews, SETTINGS, progress=False)  # transcribed once for the module
     (tmp_path / ".winloss").mkdir()  # the transcription cache, so only the labelling runs again
-    shutil.copy(folder / ".winloss" / "transcripts.json", tmp_path / ".winloss" / "transcripts.json")
+    shutil.copy(folder / ".winloss" / "transcripts.sqlite", tmp_path / ".winloss" / "transcripts.sqlite")
     clip = max((vi.VOICES / "vctk_p226").glob("*.wav"))
     settings = AudioSettings(threads=2, interviewer_voice=str(clip))
     batch = ensure_transcripts(tmp_path, interviews[1:2], settings, progress=False)

@@ -5,6 +5,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from winloss.audio.cache import FILE_NAME, TranscriptCache
 from winloss.errors import ConfigError
 from winloss.scale import Done, Failed, ScaleSettings, open_executor
 from winloss.scale.processes import ProcessExecutor
@@ -35,14 +37,15 @@ RAY_PORT = 6391
 # Connects to the cluster first (the slow part), waits for the driver to cache its first recording, then kills every
 # transcription actor: those holding a job lose it mid-run.
 RAY_KILLER = """
-import json, sys, time, ray
+import sqlite3, sys, time, ray
 ray.init(address=sys.argv[1], namespace="winloss", log_to_driver=False)
 cache = sys.argv[2]
 while True:
     try:
-        if json.load(open(cache))["entries"]:
-            break
-    except (OSError, ValueError):
+        with sqlite3.connect(f"file:{cache}?mode=ro", uri=True) as conn:
+            if conn.execute("SELECT count(*) FROM entries").fetchone()[0]:
+                break
+    except sqlite3.Error:
         pass
     time.sleep(0.05)
 names = [n for n in ray.util.list_named_actors() if n.startswith("winloss-transcribe-")]
@@ -70,8 +73,21 @@ def make_study(path: Path) -> Path:
 
 
 def outputs(study: Path) -> dict[str, bytes]:
-    files = sorted((study / "transcripts").glob("*.vtt")) + [study / ".winloss" / "transcripts.json"]
-    return {f.relative_to(study).as_posix(): f.read_bytes() for f in files}
+    """Every transcript's bytes, and the transcription cache's contents as canonical JSON."""
+    files = sorted((study / "transcripts").glob("*.vtt"))
+    cache = TranscriptCache(study / ".winloss")
+    dumped = json.dumps(cache.dump(), sort_keys=True).encode()
+    cache.close()
+    return {**{f.relative_to(study).as_posix(): f.read_bytes() for f in files}, "cache": dumped}
+
+
+def cached(study: Path) -> int:
+    """Recordings in the study's transcription cache, read as a second process would while the driver writes."""
+    try:
+        with sqlite3.connect(f"file:{study / '.winloss' / FILE_NAME}?mode=ro", uri=True) as conn:
+            return conn.execute("SELECT count(*) FROM entries").fetchone()[0]
+    except sqlite3.Error:  # not created yet
+        return 0
 
 
 def transcribe(study: Path, *flags: str) -> subprocess.Popen:
@@ -98,13 +114,7 @@ def local_run(tmp_path_factory):
 
 
 def wait_for_first_result(study: Path, proc: subprocess.Popen) -> None:
-    cache = study / ".winloss" / "transcripts.json"
-    while proc.poll() is None:
-        try:
-            if json.loads(cache.read_text())["entries"]:
-                return
-        except (OSError, ValueError):
-            pass
+    while proc.poll() is None and not cached(study):
         time.sleep(0.05)
 
 
@@ -138,7 +148,7 @@ def test_an_interrupted_run_resumes_from_the_cache(local_run, tmp_path):
     wait_for_first_result(study, proc)
     proc.send_signal(signal.SIGINT)  # Ctrl-C
     proc.communicate(timeout=120)
-    done = len(json.loads((study / ".winloss" / "transcripts.json").read_text())["entries"])
+    done = cached(study)
     assert 1 <= done < len(CLIPS)
     err = finish(transcribe(study), study)
     assert f"{done} from cache" in err and f"transcribed {len(CLIPS) - done}" in err, err
@@ -185,7 +195,7 @@ def ray_cluster(tmp_path_factory):
 def test_a_ray_cluster_gives_the_local_outputs_and_survives_killed_actors(local_run, ray_cluster, tmp_path):
     expected, local_err = local_run
     study = make_study(tmp_path / "study")
-    killer = subprocess.Popen([sys.executable, "-c", RAY_KILLER, ray_cluster, str(study / ".winloss" / "transcripts.json")],
+    killer = subprocess.Popen([sys.executable, "-c", RAY_KILLER, ray_cluster, str(study / ".winloss" / FILE_NAME)],
                               env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(3)  # let the killer join the cluster before the work starts
     err = finish(transcribe(study, "--engine", "ray", "--address", ray_cluster, "--workers", "2"), study)

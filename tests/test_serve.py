@@ -4,9 +4,11 @@ import csv
 import http.client
 import io
 import json
+import os
 import re
 import shutil
 import sqlite3
+import time
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -244,3 +246,24 @@ def test_unknown_host_is_refused_on_loopback(server):
 def test_bad_folder_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(main, ["serve", str(tmp_path)])
     assert result.exit_code == 2 and "neither a run's output folder" in result.output
+
+
+def test_menus_and_theme_counts_follow_a_new_run_of_the_database(run_dirs, tmp_path):
+    """The themes table and filter menus are computed once per version of winloss.db, not per request: a rewritten
+    database (the next `winloss run`) is what the next page shows."""
+    from winloss.outputs.locations import resolve
+    from winloss.web.workspace import Workspace
+
+    _, out = run_dirs
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    ws = Workspace.open(resolve(copy))
+    first = ws.themes()[0]
+    assert ws.themes()[0] is first  # the same rows, not a second scan
+    cohorts = ws.choices()["cohort"]
+    with sqlite3.connect(copy / "winloss.db") as conn:
+        conn.execute("UPDATE themes SET label = 'Relabelled by the next run' WHERE theme_id = ?", (first.theme_id,))
+        conn.execute("UPDATE statements SET cohort = 'won'")
+    os.utime(copy / "winloss.db", ns=(time.time_ns(), time.time_ns() + 10**9))  # however coarse the clock
+    assert ws.themes()[0].label == "Relabelled by the next run"
+    assert ws.choices()["cohort"] == ["won"] != cohorts

@@ -61,7 +61,7 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         batch.summary = {"recordings": 0, "warnings": [], "run": {}}
         return batch
 
-    cache = TranscriptCache(study_dir / ".winloss" / "transcripts.json")
+    cache = TranscriptCache(study_dir / ".winloss")
     if cache.warning:
         warnings.append(cache.warning)
     model_name = model_id(settings)
@@ -133,6 +133,7 @@ def ensure_transcripts(study_dir: Path, interviews: list[Interview], settings: A
         status[interview.interview_id] = "transcribed" if key in fresh else "cached"
         warnings += [f"{interview.interview_id}: speaker split: {w}" for w in file_warnings]
     cache.save()
+    cache.close()
     if any(f.get("source") == "audio" for f in files.values()):
         warnings.insert(0, speaker_note(files))
 

@@ -174,14 +174,21 @@ def _assign_outliers(x: np.ndarray, labels: np.ndarray, threshold: float) -> tup
     return out, int(ok.sum())
 
 
-def _neighbours(x: np.ndarray, k: int, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+NEIGHBOUR_BLOCK = 2**28  # similarities held at once: 2048 rows up to 131,072 statements, fewer rows beyond
+
+
+def _neighbours(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's k most similar other rows (cosine) and their similarities, most similar first.
 
-    Computed in row chunks so 20,000 statements never need a 20,000 x 20,000 matrix. Rows are already in
-    canonical order, so ties are broken the same way whatever order the caller's rows came in.
+    Exact and all-pairs, so O(n^2) in time (docs/scale.md). Computed in row chunks so 20,000 statements never need
+    a 20,000 x 20,000 matrix; the chunk shrinks with n so a block (and argpartition's int64 copy of it) stays near
+    3 GB: at 500,000 statements a fixed 2,048 rows would need 12 GB. The chunk depends on n alone, so the result is
+    still a function of the input. Rows are already in canonical order, so ties are broken the same way whatever
+    order the caller's rows came in.
     """
     n = len(x)
     k = min(k, n - 1)
+    chunk = max(1, min(2048, NEIGHBOUR_BLOCK // n))
     idx = np.empty((n, k), dtype=np.int64)
     sims = np.empty((n, k), dtype=np.float64)
     for lo in range(0, n, chunk):

@@ -133,7 +133,8 @@ class Pages:
     # -- report and files -----------------------------------------------------------------------------------------
     async def report(self, request: Request):
         path = self.ws.output_file("report.md")
-        html = render_report(path.read_text(encoding="utf-8")) if path else ""
+        # markdown-it on a 20,000-statement study's report is ~100 ms: rendered again only when the file changes
+        html = self.ws.memo("report", lambda: render_report(path.read_text(encoding="utf-8")), path) if path else ""
         return self.page("report.html", html=html)
 
     async def files(self, request: Request):
@@ -145,8 +146,12 @@ class Pages:
 
     # -- codebook -------------------------------------------------------------------------------------------------
     def _book(self):
+        """The codebook as on disk; read again (with its 20,000 members) only when one of its files changed."""
         study = self.ws.folders.study_dir
-        return codebook.load(study) if study is not None else None
+        if study is None:
+            return None
+        files = [study / name for name in (codebook.CODEBOOK, codebook.MEMBERS, codebook.CENTRES)]
+        return self.ws.memo("codebook", lambda: codebook.load(study), *files)
 
     async def codebook_page(self, request: Request, message: str = "", error: str = "", status: int = 200):
         try:
@@ -178,7 +183,9 @@ class Pages:
         try:
             theme = edits[action]()
         except codebook.CodebookError as exc:
+            self.ws.forget("codebook")
             return await self.codebook_page(request, error=str(exc), status=400)
+        self.ws.forget("codebook")
         return RedirectResponse(f"/codebook?{urlencode({'edited': theme.id})}", 303)
 
 

@@ -57,6 +57,7 @@ class Workspace:
     columns: set[str]  # the statements table's columns
     theme_extra: list[str]  # themes columns beyond schema version 1 (shown as they are)
     recordings: dict[str, Path]  # interview id -> recording inside the study
+    _memos: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def open(cls, folders: RunFolders) -> Workspace:
@@ -77,6 +78,9 @@ class Workspace:
 
     # -- themes ---------------------------------------------------------------------------------------------------
     def themes(self, sort: str = "id", descending: bool = False) -> list[ThemeRow]:
+        return sorted(self._memo("themes", self._all_themes), key=_sort_key(sort), reverse=descending)
+
+    def _all_themes(self) -> list[ThemeRow]:
         rows = {}
         for r in self.conn.execute("SELECT * FROM themes ORDER BY theme_id"):
             rows[r["theme_id"]] = ThemeRow(
@@ -94,7 +98,7 @@ class Workspace:
                     "GROUP BY theme_id, stance ORDER BY theme_id, stance"):
                 if tid in rows:
                     rows[tid].stances[stance or "none"] = n
-        return sorted(rows.values(), key=_sort_key(sort), reverse=descending)
+        return list(rows.values())
 
     def theme(self, theme_id: str) -> ThemeRow | None:
         return next((t for t in self.themes() if t.theme_id == theme_id), None)
@@ -115,9 +119,26 @@ class Workspace:
     def choices(self, theme_id: str | None = None) -> dict[str, list[str]]:
         """The values each filter can take (within the theme when given), for the filter menus."""
         where, args = ("WHERE theme_id IS ?", [theme_id or None]) if theme_id is not None else ("", [])
-        return {f: [v for (v,) in self.conn.execute(
+        return self._memo(("choices", theme_id), lambda: {f: [v for (v,) in self.conn.execute(
             f"SELECT DISTINCT {_COLUMN[f]} FROM statements {where} ORDER BY 1", args) if v not in (None, "")]
-                for f in self.filters}
+                for f in self.filters})
+
+    def _memo(self, key, compute):
+        """What the read-only database answers, once per version of the file: the themes table and the filter
+        menus are the same on every request (a full scan of 20,000 statements each, 80-100 ms) until a new
+        `winloss run` rewrites winloss.db."""
+        return self.memo(key, compute, self.folders.out_dir / db.DB_NAME)
+
+    def memo(self, key, compute, *files: Path):
+        """compute(), kept while none of `files` changes (size and modification time); an error is not kept."""
+        version = tuple(_version(f) for f in files)
+        if key not in self._memos or self._memos[key][0] != version:
+            self._memos[key] = (version, compute())
+        return self._memos[key][1]
+
+    def forget(self, key) -> None:
+        """Drop a kept value now: after this process changed its file (within one tick of the file clock)."""
+        self._memos.pop(key, None)
 
     def statements(self, theme_id: str | None, filters: dict[str, str], offset: int = 0,
                    limit: int | None = PAGE) -> tuple[list[sqlite3.Row], int]:
@@ -152,6 +173,14 @@ class Workspace:
 
 
 _SELECT = ("SELECT s.*, t.label AS theme_label FROM statements s LEFT JOIN themes t ON t.theme_id = s.theme_id")
+
+
+def _version(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 def _sort_key(sort: str):
