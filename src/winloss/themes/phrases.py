@@ -22,7 +22,7 @@ MIN_WORDS, MAX_WORDS, MAX_CLAUSE = 2, 5, 6
 CANDIDATES = 40  # per theme, the most often said spans are embedded
 CENTRAL = 5  # clauses of this many most central statements are candidates too
 OTHER_WEIGHT = 0.25
-KEY_TERMS = 3  # a label holds a word of one of the theme's three most distinctive keywords
+KEY_TERMS = 1  # a label holds a word of the theme's most distinctive keyword where a candidate does
 # Never inside a label: speech fillers and the people pronouns stand for ("we switched" says nothing of the topic).
 BANNED = {
     "um", "uh", "hey", "hi", "hello", "yeah", "yes", "okay", "ok", "oh", "hmm", "mm", "mhm", "yep", "yup", "nope",
@@ -99,7 +99,7 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
                   encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
                   keywords: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """For each theme, its candidate labels best first (surface form); an empty list when it has none.
-    keywords: the theme's distinctive terms, best first; a label holds a word of its top KEY_TERMS where one can (a
+    keywords: the theme's distinctive terms, best first; a label holds a word of its top KEY_TERMS keywords where one can (a
     phrase close to the centre but off the theme's own words, "Went to a competitor" for a champion who left,
     misleads the reader)."""
     banned = BANNED | {n.lower() for n in names for n in n.split()}
