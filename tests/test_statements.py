@@ -1,3 +1,4 @@
+from winloss.interviews.readers.common import UNKNOWN_SPEAKER
 from winloss.interviews.roles import detect_roles
 from winloss.interviews.statements import extract_statements, split_turn
 from winloss.models import RoleResult, Transcript, Turn
@@ -85,3 +86,21 @@ def test_an_interviewer_name_that_matches_no_speaker_is_reported():
     assert roles.interviewers == {"Sam Lee"} and roles.method == "questions"
     assert "interviewer Sam Le is not a speaker in this transcript" in roles.warning
     assert detect_roles(t, {"sam lee"}).warning == ""
+
+
+def test_without_speaker_labels_a_question_is_never_evidence():
+    # whisper's plain .txt: one line per segment, nobody named
+    t = transcript((UNKNOWN_SPEAKER, "Thanks for coming in. I want to start with how you found us."),
+                   (UNKNOWN_SPEAKER, "We found you through a webinar on pipeline hygiene, actually."),
+                   (UNKNOWN_SPEAKER, "What would make you recommend us to a peer?"),
+                   (UNKNOWN_SPEAKER, "If the forecast accuracy holds for another two quarters, I would put my name on it."),
+                   (UNKNOWN_SPEAKER, "How long did the rollout take?"),
+                   (UNKNOWN_SPEAKER, "The rollout took three weeks because the Salesforce mapping was custom."))
+    roles = detect_roles(t)
+    assert roles.method == "speakerless" and "sentences that ask a question are taken as the interviewer's" in roles.warning
+    found = extract_statements("I1", "won", t, roles)
+    texts = [s.text for s in found]
+    assert not [x for x in texts if x.endswith("?")]  # an opener without a question mark still passes: said in the warning
+    assert any("put my name on it" in x for x in texts) and any("three weeks" in x for x in texts)
+    by_text = {s.text: s for s in found}
+    assert by_text[next(x for x in texts if "put my name" in x)].question == "What would make you recommend us to a peer?"

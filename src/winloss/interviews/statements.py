@@ -120,6 +120,11 @@ def split_turn(text: str, names: frozenset[str] = frozenset()) -> list[tuple[int
     return spans
 
 
+def _asks(span: str) -> bool:
+    """A span that ends on a question mark, in a transcript with nobody named: the interviewer's, most likely."""
+    return span.rstrip(" \"'\u201d)").endswith("?")
+
+
 def extract_statements(interview_id: str, cohort: str, transcript: Transcript, roles: RoleResult) -> list[Statement]:
     statements: list[Statement] = []
     question = ""
@@ -132,6 +137,10 @@ def extract_statements(interview_id: str, cohort: str, transcript: Transcript, r
         if turn.speaker not in roles.customers:
             continue
         for a, b in split_turn(turn.text, names):
+            if roles.method == "speakerless" and _asks(turn.text[a:b]):
+                # Without speaker labels the only sign of the interviewer is the asking: a question is never evidence.
+                question = turn.text[a:b]
+                continue
             start, _ = turn.time_at(a)
             _, end = turn.time_at(b - 1)
             statements.append(Statement(
