@@ -79,7 +79,8 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     statements = reading.statements
     texts = [s.text for s in statements]
     keys, groups = [s.statement_id for s in statements], [s.interview_id for s in statements]
-    stances = tuple(statement_stances(statements, text_vectors, embedder, competitor_names(study_dir, settings)))
+    competitors = tuple(competitor_names(study_dir, settings))
+    stances = tuple(statement_stances(statements, text_vectors, embedder, list(competitors)))
     story = Story(keys, texts, text_vectors, [c.stance for c in stances], [s.cohort for s in statements], groups)
     found = assign_themes(book, texts, keys, groups, vectors, embedder,
                           min_size=settings.theme_size(len(statements)), story=story)
@@ -91,7 +92,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
                                             names=names))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
-                          found.reason, found.engine, stances)
+                          found.reason, found.engine, stances, competitors)
 
 
 def open_llm(settings: Settings, flags: dict | None, reading, dry_run: bool):
@@ -156,8 +157,7 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     from winloss.themes.vectors import centres
 
     extra = crm_extra(crm)
-    competitors = crm.competitors() if crm is not None else []
-    calls = steps.refine_stance(llm, themes.statements, list(themes.stances), competitors)
+    calls = steps.refine_stance(llm, themes.statements, list(themes.stances), list(themes.competitors))
     stance = [c.stance for c in calls]  # statements tables are in reading.statements order
     out = []
     for t in (tables, findings):

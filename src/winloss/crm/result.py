@@ -84,10 +84,6 @@ class CrmAnalysis:
                                       "loss_type": TYPE_NAMES.get(int(kind), "") if known else ""}
         return out
 
-    def competitors(self) -> list[str]:
-        """The competitors the CRM names on joined interviews' deals, sorted: "them" for stance."""
-        return sorted({v["competitor"] for v in self.interview_fields().values() if v.get("competitor")})
-
 
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

@@ -25,6 +25,7 @@ class ThemeSet:
     reason: str = ""  # why there are no themes, when there are none
     engine: dict | None = None  # how the engine ran, for run.json
     stances: tuple[StanceCall, ...] = ()  # each statement's themes.stance.StanceCall, computed before the themes
+    competitors: tuple[str, ...] = ()  # the competitors the stance took as "them" (crm/deals.csv), for the LLM too
 
     @property
     def ids(self) -> list[str]:
