@@ -1,9 +1,12 @@
-"""Stance per statement on two answer keys: the demo's hand-labelled statements and real airline tweets.
+"""Stance per statement on three answer keys: the demo's hand-labelled statements, real airline tweets and real
+Amazon review sentences.
 
 - fixtures/demo/stance_key.csv: 467 statements of the demo's planted themes, labelled by the people who wrote the
   scorer (odd-numbered interviews were read while cues were chosen; even-numbered ones never).
 - fixtures/stance_eval/airline_tweets.csv: 237 tweets customers wrote to their airline, labelled by crowd workers
   (stance toward that airline); nobody on this project wrote or labelled them (fixtures/stance_eval/SOURCE.md).
+- fixtures/stance_eval/amazon_review_sentences.csv: 3,708 sentences of 309 Amazon product reviews, each rated by 20
+  people (VADER's ground truth); the stance is the raters' majority sign. Each review is read as one answer.
 
 Only the stance stage runs (the demo's statements are read and embedded as `winloss run` does), so this takes
 seconds once the embeddings are cached. Usage: python benchmarks/bench_stance.py [--out results/bench_stance.json]
@@ -25,6 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 TWEETS = ROOT / "fixtures" / "stance_eval" / "airline_tweets.csv"
+REVIEWS = ROOT / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
 STANCES = ("positive", "negative", "neutral")
 # Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
 AIRLINES = {
@@ -90,6 +94,14 @@ def tweet_stances(key: pd.DataFrame, embedder) -> list[str]:
     return [out[i] for i in key["id"]]
 
 
+def review_stances(key: pd.DataFrame, embedder) -> list:
+    """Each review as one answer of one interview (its sentences are statements of one turn); no competitors."""
+    from winloss.models import Statement
+
+    rows = [Statement(r.id, f"R{r.review}", "won", "C", None, None, r.text, r.text, 0) for r in key.itertuples()]
+    return stance_of(rows, embedder.encode(key["text"].tolist()), embedder, [])
+
+
 def stance_of(statements, vectors, embedder, competitors) -> list:
     from winloss.themes.stance import statement_stances
 
@@ -137,6 +149,9 @@ def main() -> None:
     for name, part in (("dev_half", dev), ("held_out_half", ~dev)):
         result["airline_tweets"][name] = scores(tweets[part], [c.stance for c, d in zip(calls, dev) if d == (
             name == "dev_half")])["agreement"]
+    reviews = pd.read_csv(REVIEWS, keep_default_na=False, dtype={"id": str})
+    calls = review_stances(reviews, embedder)
+    result["amazon_reviews"] = scores(reviews, [c.stance for c in calls])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -146,6 +161,9 @@ def main() -> None:
     print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (dev half {t['dev_half']:.1%}, held-out half "
           f"{t['held_out_half']:.1%}; macro recall {t['macro_recall']:.1%}; "
           f"recall {t['recall']})")
+    a = result["amazon_reviews"]
+    print(f"amazon review sentences: {a['agreement']:.1%} of {a['statements']} (macro recall {a['macro_recall']:.1%}; "
+          f"recall {a['recall']})")
     for name, r in (("demo key", d), ("airline tweets", t)):
         x = r["llm_refinement"]
         print(f"{name}: an LLM would read {x['share_read']:.0%} (offline right on {x['offline_agreement_on_those']:.0%} "

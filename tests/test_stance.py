@@ -128,3 +128,26 @@ def test_the_demo_statements_carry_a_stance_and_agree_with_the_key(demo_run):
     merged = key.merge(statements, on="statement_id", suffixes=("_key", ""))
     assert len(merged) == len(key)  # the key's statement ids are the demo's
     assert (merged["stance_key"] == merged["stance"]).mean() >= 0.6  # measured 0.66 (docs/themes.md)
+
+
+def test_a_statement_without_a_cue_takes_the_stance_of_its_answer(embedder):
+    """The answer keeps one stance: a plain statement between praise leans to praise, the same statement in an
+    answer of complaints leans to complaint, and statements of another turn or interview lend nothing."""
+    plain = "We moved the whole team over in March."
+    praise = [_statement(1, "Your connector just picked it up.", 0), _statement(2, plain, 0),
+              _statement(3, "Support answered the same day.", 0)]
+    blame = [_statement(1, "The sync broke every week.", 0, "I2"), _statement(2, plain, 0, "I2"),
+             _statement(3, "Nobody ever answered our tickets.", 0, "I2")]
+    alone = [_statement(1, "Your connector just picked it up.", 0, "I3"), _statement(2, plain, 1, "I3"),
+             _statement(3, "The sync broke every week.", 0, "I4")]
+    rows = praise + blame + alone
+    calls = statement_stances(rows, embedder.encode([s.text for s in rows]), embedder, RIVALS)
+    by_row = dict(zip([(s.interview_id, s.text) for s in rows], calls))
+    assert by_row[("I1", plain)].stance == "positive", by_row[("I1", plain)]
+    assert by_row[("I2", plain)].stance == "negative", by_row[("I2", plain)]
+    assert by_row[("I3", plain)].stance == "neutral", by_row[("I3", plain)]
+    # the answer lends weight, it does not overrule a statement's own words
+    own = {("I1", "Your connector just picked it up."): "positive", ("I1", "Support answered the same day."): "positive",
+           ("I2", "The sync broke every week."): "negative", ("I2", "Nobody ever answered our tickets."): "negative",
+           ("I3", "Your connector just picked it up."): "positive", ("I4", "The sync broke every week."): "negative"}
+    assert {k: by_row[k].stance for k in own} == own

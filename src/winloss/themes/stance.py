@@ -224,26 +224,26 @@ def lexicon_stance(text: str, competitors: Iterable[str] = ()) -> StanceCall:
     return StanceCall(stance, round(score, 3))
 
 
-NEIGHBOUR_WEIGHT = 0.5  # an answer tends to keep one stance: the statements beside it in the turn lend theirs
+# An answer tends to keep one stance ("We mapped the custom stages in an afternoon." after "your connector just
+# picked it up"), so each statement's log-odds gain this share of the mean of the other statements of its answer
+# (same interview and turn). Chosen on the demo key's odd interviews (0.25-1.5 tried, lexicon-space and log-odds
+# smoothing, neighbours and whole answer); measured on the even ones and on Amazon review sentences
+# (docs/themes.md): the whole answer in log-odds space at 0.75 was best on the odd half.
+ANSWER_WEIGHT = 0.75
 LEXICON_WEIGHT = 0.4  # log-odds per valence unit of the lexicon score, added to the example model's log-odds
 EXAMPLE_C = 0.3  # regularisation of the example model: few examples, so a smooth boundary
 
 
 def lexicon_scores(statements, competitors: Iterable[str] = ()) -> list[float]:
-    """Each statement's own score plus, at half weight, the mean of the statements next to it in the same turn
-    ("We mapped the custom stages in an afternoon." after "your connector just picked it up")."""
+    """Each statement's own score; a statement after one that named a competitor, in the same turn, reads "they"
+    as that competitor."""
     names = frozenset(n.lower() for n in competitors if n)
-    own = []
+    out = []
     for i, s in enumerate(statements):
         prev = statements[i - 1] if i else None
         after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
             and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
-        own.append(score_statement(s.text, names, after))
-    out = []
-    for i, s in enumerate(statements):
-        near = [own[j] for j in (i - 1, i + 1) if 0 <= j < len(statements)
-                and statements[j].interview_id == s.interview_id and statements[j].turn_index == s.turn_index]
-        out.append(own[i] + (NEIGHBOUR_WEIGHT * sum(near) / len(near) if near else 0.0))
+        out.append(score_statement(s.text, names, after))
     return out
 
 
@@ -257,16 +257,33 @@ def example_log_odds(vectors: np.ndarray, example_vectors: np.ndarray, example_l
     return np.log(proba[:, order] + 1e-9)
 
 
-def combine(log_odds: np.ndarray, lexicon: list[float]) -> list[StanceCall]:
+def with_lexicon(log_odds: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
     """Lexicon evidence moves the example model's log-odds toward positive or negative."""
-    lex = np.clip(np.asarray(lexicon, dtype=float), -4, 4)
     z = log_odds.copy()
-    z[:, 0] += LEXICON_WEIGHT * lex
-    z[:, 1] -= LEXICON_WEIGHT * lex
+    z[:, 0] += LEXICON_WEIGHT * lexicon
+    z[:, 1] -= LEXICON_WEIGHT * lexicon
+    return z
+
+
+def with_answer(z: np.ndarray, statements) -> np.ndarray:
+    """Each row plus ANSWER_WEIGHT x the mean row of the other statements of the same answer."""
+    answers: dict[tuple[str, int], list[int]] = {}
+    for i, s in enumerate(statements):
+        answers.setdefault((s.interview_id, s.turn_index), []).append(i)
+    out = z.copy()
+    for rows in answers.values():
+        if len(rows) > 1:
+            total = z[rows].sum(axis=0)
+            out[rows] += ANSWER_WEIGHT * (total - z[rows]) / (len(rows) - 1)
+    return out
+
+
+def calls(z: np.ndarray, lexicon: np.ndarray) -> list[StanceCall]:
     best = z.argmax(axis=1)
     top = np.sort(z, axis=1)
     margin = top[:, -1] - top[:, -2]
-    return [StanceCall(STANCES[int(b)], round(float(x), 3), round(float(m), 3)) for b, x, m in zip(best, lex, margin)]
+    return [StanceCall(STANCES[int(b)], round(float(x), 3), round(float(m), 3))
+            for b, x, m in zip(best, lexicon, margin)]
 
 
 def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = ()
@@ -280,4 +297,5 @@ def statement_stances(statements, vectors: np.ndarray, embedder, competitors: It
     examples = POSITIVE + NEGATIVE + NEUTRAL
     labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
     log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels)
-    return combine(log_odds, lexicon_scores(statements, competitors))
+    lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors), dtype=float), -4, 4)
+    return calls(with_answer(with_lexicon(log_odds, lexicon), statements), lexicon)
