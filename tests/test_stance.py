@@ -1,4 +1,6 @@
 """Stance toward us: negations, competitors, regret, turn context; the real MiniLM for the example model."""
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -151,3 +153,18 @@ def test_a_statement_without_a_cue_takes_the_stance_of_its_answer(embedder):
            ("I2", "The sync broke every week."): "negative", ("I2", "Nobody ever answered our tickets."): "negative",
            ("I3", "Your connector just picked it up."): "positive", ("I4", "The sync broke every week."): "negative"}
     assert {k: by_row[k].stance for k in own} == own
+
+
+REVIEWS = Path(__file__).resolve().parents[1] / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
+
+
+def test_real_review_sentences_rated_by_twenty_people_mostly_agree(embedder):
+    """Sentences nobody here wrote (VADER's rated Amazon reviews, fixtures/stance_eval/SOURCE.md), each review one
+    answer: the first 40 reviews, 326 sentences (63.5 %). The whole set measures 63.6 % (bench_stance.py); a scorer that
+    lost its lexicon or its example model falls well below the floor."""
+    key = pd.read_csv(REVIEWS, keep_default_na=False, dtype={"id": str})
+    key = key[key["review"].astype(int) <= 40]
+    rows = [Statement(r.id, f"R{r.review}", "won", "C", None, None, r.text, r.text, 0) for r in key.itertuples()]
+    calls = statement_stances(rows, embedder.encode(key["text"].tolist()), embedder)
+    agree = (key["stance"].to_numpy() == [c.stance for c in calls]).mean()
+    assert len(rows) == 326 and agree >= 0.55, agree
