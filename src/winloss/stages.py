@@ -90,7 +90,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
 
     names = names_to_redact(reading.transcripts, reading.interviews, settings.interviewer_names)
     labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
-                                            names=names))
+                                            names=names, groups=groups))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
                           found.reason, found.engine, stances, competitors)
 

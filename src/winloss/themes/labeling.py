@@ -7,7 +7,7 @@ is in that theme against how common it is across themes, so the keywords name wh
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +24,7 @@ SPOKEN_STOP_WORDS = {
     "things", "stuff", "pretty", "did", "does", "don", "didn", "doesn", "ve", "ll", "re", "im", "thats", "way",
     "want", "need", "said", "say", "guess", "right", "well", "maybe", "probably", "little", "bit", "able",
     "ha", "haha", "hmm", "mm", "mhm", "yep", "yup", "nope", "gosh", "wow", "sorry", "sec", "sure", "thanks",
-    "thank", "cool", "great", "good", "nice", "totally", "definitely", "exactly", "literally", "ll", "isn", "wasn",
+    "thank", "cool", "great", "good", "nice", "totally", "definitely", "exactly", "literally", "isn", "wasn",
     "weren", "couldn", "wouldn", "shouldn", "aren", "hasn", "haven", "let", "gotta", "kinda", "sorta",
 }
 
@@ -139,10 +139,11 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
 
 def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
                  encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
-                 names: Iterable[str] = ()) -> dict[str, ThemeLabel]:
+                 names: Iterable[str] = (), groups: Sequence[str] | None = None) -> dict[str, ThemeLabel]:
     """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
     statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
-    model) choose the label phrase; `names` are people's names, never put in a label."""
+    model) choose the label phrase; `names` are people's names, never put in a label; `groups` (each statement's
+    interview) let a phrase said in several interviews beat one said in one."""
     from winloss.themes.phrases import phrase_labels
 
     theme_of = np.asarray(theme_of, dtype=object)
@@ -156,7 +157,7 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
     keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
-                            encode, set(_stop_words()), names, keywords)
+                            encode, set(_stop_words()), names, keywords, groups)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()

@@ -1,12 +1,18 @@
 """Theme labels a person would write: a short phrase (2-6 words) said in the theme's own statements.
 
-KeyBERT's idea without a tagger. Candidates are (a) word spans of 2-5 words said in two or more of the theme's
-statements and (b) whole clauses of its five most central statements, trimmed of stop words at both ends, if 2-6
-words long; neither may start or end on a stop word or hold a filler, a pronoun or a person's name anywhere. Each
-is embedded with the study's model and scored by its cosine to the theme's centre (what the statements say) minus
-a quarter of its cosine to the nearest other theme's centre (what sets the theme apart). A candidate that takes a
-stance ("Support was slow") is dropped while others remain: the label names the subject and the drivers say the
-verdict. The best candidate that no other theme uses is the label.
+KeyBERT's idea without a tagger. Candidates are (a) the ten word spans of 2-5 words said most often (in two or more
+of the theme's statements where any are) and (b) whole clauses of its thirty most central statements, trimmed of
+stop words at both ends, if 2-6 words long. None may start or end on a stop word, end on a verb ("Paying the same
+for everyone felt"), start right after a negation (that flips it: "wasn't involved in sales anymore"), or hold a
+filler, a pronoun, a person's name or a time expression ("in March", "that month": one interview's moment, not the
+topic). Where any candidate holds a word of the theme's most distinctive keyword, only those compete. Each is
+embedded with the study's model and scored by its cosine to the theme's centre plus SUPPORT_WEIGHT x the share of
+the theme's interviews that say it (a phrase said in several interviews names the theme, one said once is one
+person's angle). The numbers were chosen on Banking77 training utterances (benchmarks/bench_labels.py).
+
+A candidate that takes a stance ("Support was slow") or a comparison ("Price was higher") is dropped while others
+remain: the label names the subject and the drivers say the verdict. The best candidate that no other theme uses is
+the label.
 """
 from __future__ import annotations
 
@@ -19,9 +25,9 @@ import numpy as np
 from winloss.themes.vectors import unit
 
 MIN_WORDS, MAX_WORDS, MAX_CLAUSE = 2, 5, 6
-CANDIDATES = 40  # per theme, the most often said spans are embedded
-CENTRAL = 5  # clauses of this many most central statements are candidates too
-OTHER_WEIGHT = 0.25
+CANDIDATES = 10  # per theme, the most often said spans are embedded
+CENTRAL = 30  # clauses of this many most central statements are candidates too
+SUPPORT_WEIGHT = 0.1
 KEY_TERMS = 1  # a label holds a word of the theme's most distinctive keyword where a candidate does
 # Never inside a label: speech fillers and the people pronouns stand for ("we switched" says nothing of the topic).
 BANNED = {
@@ -33,6 +39,25 @@ BANNED = {
     "that's", "there's", "so", "well", "just", "pretty", "maybe", "probably", "think", "said", "say", "kind",
     "sort", "he's", "she's", "he'd", "she'd", "they'd", "they've", "you'd", "you've", "its", "mine", "ours",
 }
+# A moment, not a topic: month, weekday and season names and days relative to the interview never enter a label.
+TIME_WORDS = {
+    "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
+    "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "monday",
+    "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "spring", "summer", "autumn", "fall",
+    "winter", "yesterday", "today", "tomorrow", "tonight", "ago", "q1", "q2", "q3", "q4", "earlier", "lately",
+}
+# ... nor does a counted or pointed-at span of time ("that month", "two weeks", "last year"); "next song" may.
+TIME_SPAN = re.compile(r"\b(?:that|this|last|next|a|an|one|two|three|four|five|six|few|couple|several|same|"
+                       r"whole|entire|\d+)(?: of)? (?:days?|weeks?|months?|years?|quarters?|hours?|minutes?)\b")
+# A phrase cut right after a negation says the opposite of its statement ("wasn't involved in sales anymore" ->
+# "Involved in sales anymore"), so no candidate starts there.
+NEGATIONS = {"not", "no", "never", "nobody", "nothing", "without", "nor", "none", "neither", "cannot", "hardly"}
+# A verdict the stance lexicon does not see: a comparison after a verb ("Price was higher", "Clarion had the better
+# demo") or against something ("Higher than Tallyhub"); "Clarion's simpler interface" names a subject and stays.
+VERDICT = {"better", "worse", "best", "worst", "higher", "lower", "cheaper", "pricier", "costlier", "easier",
+           "harder", "faster", "slower", "simpler", "clunkier", "smoother", "nicer", "more", "less", "too"}
+VERBS = {"is", "was", "were", "are", "be", "been", "being", "am", "had", "has", "have", "got", "gets", "felt",
+         "seemed", "looked", "looks", "feels", "seems"}
 CLAUSE = re.compile(r"[.,;:!?()\"\u201c\u201d\u2014\u2013]+|\s-\s|\s--\s")
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 
@@ -42,13 +67,26 @@ def _words(text: str) -> list[list[str]]:
     return [WORD.findall(c.replace("\u2019", "'")) for c in CLAUSE.split(text)]
 
 
+def negation(word: str) -> bool:
+    return word in NEGATIONS or word.endswith("n't")
+
+
+def verdict(words: Sequence[str]) -> bool:
+    """A comparison after a verb or before "than": the phrase judges instead of naming."""
+    for i, w in enumerate(words):
+        if w in VERDICT and (any(v in VERBS for v in words[:i])
+                             or words[i + 1:i + 2] == ["than"]):
+            return True
+    return False
+
+
 def spans(text: str, stop: set[str], banned: set[str]) -> set[str]:
     """The candidate phrases of one statement, lowercased."""
     found: set[str] = set()
     for clause in _words(text):
         low = [w.lower() for w in clause]
         for i in range(len(low)):
-            if low[i] in stop or low[i] in banned:
+            if low[i] in stop or low[i] in banned or (i and negation(low[i - 1])):
                 continue
             for j in range(i + MIN_WORDS, min(i + MAX_WORDS, len(low)) + 1):
                 if low[j - 1] in banned:
@@ -73,11 +111,11 @@ def clauses(text: str, stop: set[str], banned: set[str]) -> set[str]:
     found = set()
     for clause in _words(text):
         low = [w.lower() for w in clause]
-        while low and (low[0] in stop or low[0] in banned):
+        while low and (low[0] in stop or low[0] in banned) and not negation(low[0]):
             low = low[1:]
         while low and (low[-1] in stop or low[-1] in banned):
             low = low[:-1]
-        if MIN_WORDS <= len(low) <= MAX_CLAUSE and not any(w in banned for w in low):
+        if MIN_WORDS <= len(low) <= MAX_CLAUSE and not negation(low[0]) and not any(w in banned for w in low):
             found.add(" ".join(low))
     return found
 
@@ -85,24 +123,46 @@ def clauses(text: str, stop: set[str], banned: set[str]) -> set[str]:
 def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop: set[str],
                banned: set[str]) -> list[str]:
     """A theme's most often said phrases (in 2+ of its statements when there are such), most said first, then the
-    clauses of its most central statements."""
+    clauses of its most central statements; none holding a time expression."""
     said = Counter(p for i in members for p in spans(texts[i], stop, banned))
     repeated = [p for p, n in said.items() if n >= 2]
     pool = sorted(repeated or list(said), key=lambda p: (-said[p], -len(p.split()), p))[:CANDIDATES]
     centre = unit(own[members].mean(axis=0))
     closeness = own[members] @ centre
     central = [members[i] for i in sorted(range(len(members)), key=lambda i: (-closeness[i], members[i]))[:CENTRAL]]
-    return pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
+    found = pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
+    return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS]
+
+
+def support(pool: Sequence[str], texts: Sequence[str], members: np.ndarray, groups: Sequence[str] | None) -> np.ndarray:
+    """For each candidate, the share of the theme's interviews (its statements where no groups are given) whose
+    statements say it: a phrase said in several interviews names the theme, one said once is one person's angle."""
+    said: dict[str, set[str]] = {}
+    for i in members:
+        key = str(groups[i]) if groups is not None else str(i)
+        said.setdefault(key, set()).add(" " + " | ".join(" ".join(w).lower() for w in _words(texts[i])) + " ")
+    lines = [" | ".join(s) for s in said.values()]
+    return np.array([sum(f" {p} " in line for line in lines) / max(len(lines), 1) for p in pool])
+
+
+def interview_centre(own: np.ndarray, members: np.ndarray, groups: Sequence[str] | None) -> np.ndarray:
+    """The theme's centre with each interview weighing once: one talkative interviewee does not pull it."""
+    if groups is None:
+        return unit(own[members].mean(axis=0))
+    by: dict[str, list[int]] = {}
+    for i in members:
+        by.setdefault(str(groups[i]), []).append(int(i))
+    return unit(np.stack([own[rows].mean(axis=0) for _, rows in sorted(by.items())]).mean(axis=0))
 
 
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
                   encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
-                  keywords: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+                  keywords: dict[str, list[str]] | None = None,
+                  groups: Sequence[str] | None = None) -> dict[str, list[str]]:
     """For each theme, its candidate labels best first (surface form); an empty list when it has none.
-    keywords: the theme's distinctive terms, best first; a label holds a word of its top KEY_TERMS keywords where one can (a
-    phrase close to the centre but off the theme's own words, "Went to a competitor" for a champion who left,
-    misleads the reader)."""
-    banned = BANNED | {n.lower() for n in names for n in n.split()}
+    keywords: the theme's distinctive terms, best first (a phrase close to the centre but off the theme's own words,
+    "Went to a competitor" for a champion who left, misleads the reader); groups: the interview of each statement."""
+    banned = BANNED | TIME_WORDS | {n.lower() for n in names for n in n.split()}
     # a label names the subject, not a verdict: "Support was slow" over a theme won customers praise would contradict
     # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
     from winloss.themes.stance import lexicon_stance
@@ -117,17 +177,14 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
     if not unique:
         return {t: [] for t in theme_ids}
     vec = dict(zip(unique, encode(unique)))
-    centres = unit(np.stack([own[members[t]].mean(axis=0) for t in theme_ids]))
     out: dict[str, list[str]] = {}
-    for row, t in enumerate(theme_ids):
+    for t in theme_ids:
         pool = pools[t]
         if not pool:
             out[t] = []
             continue
-        sims = np.stack([vec[p] for p in pool]) @ centres.T
-        mine = sims[:, row]
-        others = np.delete(sims, row, axis=1)
-        score = mine - OTHER_WEIGHT * (others.max(axis=1) if others.shape[1] else 0.0)
+        score = (np.stack([vec[p] for p in pool]) @ interview_centre(own, members[t], groups)
+                 + SUPPORT_WEIGHT * support(pool, texts, members[t], groups))
         order = sorted(range(len(pool)), key=lambda i: (-round(float(score[i]), 6), pool[i]))
         out[t] = [_surface(pool[i], (texts[j] for j in members[t])) for i in order]
     return out
