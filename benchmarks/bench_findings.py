@@ -88,20 +88,24 @@ def driver_scores(run: dict, about: dict, planted: dict, report: str) -> dict:
 
 
 def label_similarity(themes: pd.DataFrame, recovery: dict, planted: dict) -> dict:
-    """Mean MiniLM cosine between the label of each planted theme's best found theme and the planted name."""
+    """Mean MiniLM cosine between the label of each planted theme's best found theme and the planted name, beside
+    the same for its three top keywords joined (the labels before issue 12). Out-of-sample figures: bench_labels.py."""
     from winloss.themes.embedding import Embedder
 
     label = dict(zip(themes["theme_id"], themes["label"]))
-    pairs = [(label[best["theme_id"]], planted[name]["name"], best["theme_id"]) for name, best in recovery.items()
-             if best["theme_id"]]
-    if not pairs:
+    keywords = {t: ", ".join(str(k).split("; ")[:3]) for t, k in zip(themes["theme_id"], themes["keywords"])}
+    found = [(best["theme_id"], planted[name]["name"]) for name, best in recovery.items() if best["theme_id"]]
+    if not found:
         return {"pairs": 0}
     e = Embedder(None)
-    a, b = e.encode([p[0] for p in pairs]), e.encode([p[1] for p in pairs])
-    sims = (a * b).sum(axis=1)
-    return {"pairs": len(pairs), "mean_similarity": round(float(sims.mean()), 3),
-            "labels": [{"theme_id": t, "label": la, "planted": pl, "similarity": round(float(s), 3)}
-                       for (la, pl, t), s in zip(pairs, sims)]}
+    names = e.encode([pl for _, pl in found])
+    sims = (e.encode([label[t] for t, _ in found]) * names).sum(axis=1)
+    kw = (e.encode([keywords[t] for t, _ in found]) * names).sum(axis=1)
+    return {"pairs": len(found), "mean_similarity": round(float(sims.mean()), 3),
+            "keywords_mean_similarity": round(float(kw.mean()), 3),
+            "labels": [{"theme_id": t, "label": label[t], "planted": pl, "similarity": round(float(s), 3),
+                        "keywords": keywords[t], "keywords_similarity": round(float(k), 3)}
+                       for (t, pl), s, k in zip(found, sims, kw)]}
 
 
 def main() -> None:
@@ -146,7 +150,8 @@ def main() -> None:
           f"{result['stance_airline_tweets']['agreement']:.1%}")
     print(f"planted themes recovered {result['planted_recovered']} of {result['planted']}; drivers {d['found']} of "
           f"{d['expected']} expected, {len(d['unexpected'])} unexpected, flips named for {d['flips_named_for']}")
-    print(f"label similarity to planted names {result['labels'].get('mean_similarity')}")
+    print(f"label similarity to planted names {result['labels'].get('mean_similarity')} (three keywords "
+          f"{result['labels'].get('keywords_mean_similarity')})")
     print(f"-> {args.out}")
 
 

@@ -9,6 +9,9 @@ Which set is which: the label rules and weights are chosen on `banking77-dev` (t
 each intent); `banking77-test` (the 3,080 test utterances) and `clinc150-test` (4,500 in-scope test queries) are held
 out and are the figures that count. The demo's planted names are scored by bench_findings.py.
 
+`banking77-test-interviews` is the test set shaped like interviews (answers of 50 per interview, cut into statements
+by winloss, so a phrase's interviews count), also held out.
+
     python benchmarks/bench_labels.py [--sets banking77-test clinc150-test] [--out benchmarks/results/labels.json]
 """
 from __future__ import annotations
@@ -37,29 +40,54 @@ from winloss.themes.ids import ids_of, theme_id
 from winloss.themes.labeling import label_themes
 
 DATA = ROOT.parent / "shared" / "data"
-SETS = ("banking77-dev", "banking77-test", "clinc150-test")
+SETS = ("banking77-dev", "banking77-test", "banking77-test-interviews", "clinc150-test")
 PER_INTENT_DEV = 40
 
 
-def load_set(name: str) -> tuple[list[str], list[str]]:
-    """(texts, intent per text) of one set, in file order."""
+def interviews(source: Path) -> tuple[list[str], list[str], list[str]]:
+    """The utterances as answers in interviews of 50, each after a generic question (bench_pipeline.build_study),
+    cut into statements by winloss: (statement texts, intent of the answer each was cut from, interview)."""
+    import tempfile
+
+    from bench_pipeline import build_study
+
+    from winloss.interviews.study import load_interviews
+    from winloss.pipeline import read_interviews
+    from winloss.settings import load_settings
+
+    said = pd.read_csv(source)
+    intent = {" ".join(t.split()): c for t, c in zip(said["text"], said["category"])}
+    with tempfile.TemporaryDirectory() as tmp:
+        study = Path(tmp) / "study"
+        build_study(study, len(said), source=source)
+        interviews_, problems = load_interviews(study)
+        statements = read_interviews(sorted(interviews_, key=lambda i: i.interview_id), load_settings(study, {}),
+                                     problems, []).statements
+    return ([s.text for s in statements], [intent[" ".join(s.turn_text.split())] for s in statements],
+            [s.interview_id for s in statements])
+
+
+def load_set(name: str) -> tuple[list[str], list[str], list[str] | None]:
+    """(texts, intent per text, interview per text or None) of one set, in file order."""
+    if name.endswith("interviews"):
+        return interviews(DATA / "banking77" / "test.csv")
     if name.startswith("banking77"):
         split = "train" if name.endswith("dev") else "test"
         df = pd.read_csv(DATA / "banking77" / f"{split}.csv")
         if split == "train":
             df = df.groupby("category", sort=False).head(PER_INTENT_DEV)
-        return df["text"].tolist(), df["category"].tolist()
+        return df["text"].tolist(), df["category"].tolist(), None
     full = json.loads((DATA / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
-    return [t for t, _ in full["test"]], [i for _, i in full["test"]]
+    return [t for t, _ in full["test"]], [i for _, i in full["test"]], None
 
 
 def score_set(name: str, embedder: Embedder, show: int) -> dict:
-    texts, intents = load_set(name)
+    texts, intents, groups = load_set(name)
     names = sorted(set(intents))
     theme_of = ids_of([names.index(i) for i in intents])
     x = embedder.encode(texts)
     t0 = time.perf_counter()
-    labels = label_themes(texts, theme_of, x, encode=embedder.encode)
+    labels = label_themes(texts, theme_of, x, encode=embedder.encode, groups=groups)
     secs = time.perf_counter() - t0
     gold = {theme_id(k + 1): n for k, n in enumerate(names)}
     rows = sorted(labels, key=lambda t: gold[t])
@@ -90,14 +118,15 @@ def main() -> None:
     if not DATA.exists():
         sys.exit(f"needs the shared data at {DATA}")
     embedder = Embedder()
-    result = {"load_average": load_average(), "sets": [score_set(s, embedder, args.show) for s in args.sets]}
+    result = {"load_average_at_start": load_average(), "sets": [score_set(s, embedder, args.show) for s in args.sets]}
+    result["load_average_at_end"] = load_average()
     for s in result["sets"]:
         m = s["mean_similarity"]
-        print(f"{s['set']:15} {s['themes']:3} themes  label {m['winloss label']:.3f}  keywords "
+        print(f"{s['set']:26} {s['themes']:3} themes  label {m['winloss label']:.3f}  keywords "
               f"{m['three keywords']:.3f}  central {m['most central statement']:.3f}  ({s['label_s']} s, "
               f"{s['label_words']['mean']} words, unique {s['unique']})")
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    print(f"load average {result['load_average']} -> {args.out}")
+    print(f"load average {result['load_average_at_start']} .. {result['load_average_at_end']} -> {args.out}")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,8 @@ QUESTIONS = ["Can you tell me more about that?", "What happened next?", "How did
              "Why was that important?", "What else came up?"]
 
 
-def build_study(folder: Path, n: int, per_interview: int = 50, seed: int = 0) -> int:
-    with open(BANKING, encoding="utf-8") as fh:
+def build_study(folder: Path, n: int, per_interview: int = 50, seed: int = 0, source: Path = BANKING) -> int:
+    with open(source, encoding="utf-8") as fh:
         texts = [row["text"].strip() for row in csv.DictReader(fh)][:n]
     rng = random.Random(seed)
     (folder / "transcripts").mkdir(parents=True)

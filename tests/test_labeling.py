@@ -118,6 +118,18 @@ def test_a_theme_without_repeated_phrases_still_gets_a_label(planted):
     assert len({t.label.lower() for t in out.values()}) == 2
 
 
+def test_a_theme_of_stop_words_and_fillers_still_gets_two_words_and_no_name(planted):
+    """CLINC150's user_name intent ("call my name", "what do i go by") left no candidate: the label was "Refer"."""
+    embedder = planted[4]
+    texts = ["Um, Kevin, what do you call me?", "Say my name.", "What do I go by?", "Pricing was too high.",
+             "The price per seat hurt.", "Seat pricing again."]
+    out = label_themes(texts, ids_of([0, 0, 0, 1, 1, 1]), embedder.encode(texts), encode=embedder.encode,
+                       names=iter(["Kevin"]))  # any iterable, read more than once
+    for theme in out.values():
+        assert 2 <= len(theme.label.split()) <= 6, theme.label
+        assert "kevin" not in theme.label.lower(), theme.label
+
+
 def test_keywords_do_not_repeat_a_phrase_or_its_plural():
     from winloss.themes.labeling import _pick_phrases
 

@@ -144,8 +144,9 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
     model) choose the label phrase; `names` are people's names, never put in a label; `groups` (each statement's
     interview) let a phrase said in several interviews beat one said in one."""
-    from winloss.themes.phrases import phrase_labels
+    from winloss.themes.phrases import FILLERS, phrase_labels
 
+    names = list(names)
     theme_of = np.asarray(theme_of, dtype=object)
     theme_ids = sorted({str(t) for t in theme_of if t}, key=theme_sort_key)
     if not theme_ids:
@@ -161,22 +162,28 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
+    unsaid = FILLERS | {w.lower() for n in names for w in n.split()}  # what a fallback label leaves out
     for row, t in enumerate(theme_ids):
         rows = members[t]
         sims = x[rows] @ x[rows].mean(axis=0)
         central = [int(rows[i]) for i in sorted(range(len(rows)), key=lambda i: (-sims[i], rows[i]))]
-        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t)
+        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t, unsaid)
         used.add(label.lower())
         out[t] = ThemeLabel(label=label, keywords=keywords[t], central=central, example=_shorten(texts[central[0]]),
                             offline=label)
     return out
 
 
-def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str) -> str:
-    """The best phrase no other theme has; failing that the top keyphrase, then the central statement's start."""
+def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str,
+                  unsaid: set[str]) -> str:
+    """The best phrase no other theme has; failing that (a theme whose every word is a stop word, a filler or a
+    name: "call my name") the top keyphrase if it has two words or more, then the central statement's first six
+    words less fillers and names, so a label still has 2-6 words."""
     for phrase in phrases:
         if phrase.lower() not in used:
             return phrase
-    base = phrases[0] if phrases else (keywords[0].capitalize() if keywords else " ".join(example.split()[:6]))
-    base = base or f"theme {theme}"
+    words = [w for w in re.findall(r"[\w'-]+", example) if w.lower() not in unsaid]
+    short = " ".join(words[:6])
+    base = phrases[0] if phrases else (keywords[0] if keywords and len(keywords[0].split()) >= 2 else short)
+    base = (base[:1].upper() + base[1:]) if base else f"theme {theme}"
     return base if base.lower() not in used else f"{base} ({theme})"

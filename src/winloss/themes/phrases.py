@@ -29,16 +29,20 @@ CANDIDATES = 10  # per theme, the most often said spans are embedded
 CENTRAL = 30  # clauses of this many most central statements are candidates too
 SUPPORT_WEIGHT = 0.1
 KEY_TERMS = 1  # a label holds a word of the theme's most distinctive keyword where a candidate does
-# Never inside a label: speech fillers and the people pronouns stand for ("we switched" says nothing of the topic).
-BANNED = {
+# Never inside a label: speech fillers ...
+FILLERS = {
     "um", "uh", "hey", "hi", "hello", "yeah", "yes", "okay", "ok", "oh", "hmm", "mm", "mhm", "yep", "yup", "nope",
     "gosh", "wow", "ha", "haha", "like", "kinda", "sorta", "gonna", "wanna", "gotta", "honestly", "basically",
     "literally", "actually", "really", "know", "mean", "guess", "sorry", "thanks", "thank", "stuff", "thing",
-    "things", "i", "i'm", "i'd", "i've", "i'll", "me", "my", "we", "we're", "we'd", "we've", "we'll", "us", "our",
-    "you", "you're", "your", "they", "they're", "their", "them", "he", "she", "his", "her", "him", "it", "it's",
-    "that's", "there's", "so", "well", "just", "pretty", "maybe", "probably", "think", "said", "say", "kind",
-    "sort", "he's", "she's", "he'd", "she'd", "they'd", "they've", "you'd", "you've", "its", "mine", "ours",
+    "things", "so", "well", "just", "pretty", "maybe", "probably", "think", "said", "say", "kind", "sort",
 }
+# ... nor the people pronouns stand for ("we switched" says nothing of the topic).
+PRONOUNS = {
+    "i", "i'm", "i'd", "i've", "i'll", "me", "my", "we", "we're", "we'd", "we've", "we'll", "us", "our", "you",
+    "you're", "your", "they", "they're", "their", "them", "he", "she", "his", "her", "him", "it", "it's", "that's",
+    "there's", "he's", "she's", "he'd", "she'd", "they'd", "they've", "you'd", "you've", "its", "mine", "ours",
+}
+BANNED = FILLERS | PRONOUNS
 # A moment, not a topic: month, weekday and season names and days relative to the interview never enter a label.
 TIME_WORDS = {
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
