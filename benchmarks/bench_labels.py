@@ -33,13 +33,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from measure import DATA
 from measure import load as load_average
 
 from winloss.themes.embedding import Embedder
 from winloss.themes.ids import ids_of, theme_id
 from winloss.themes.labeling import label_themes
 
-DATA = ROOT.parent / "shared" / "data"
 SETS = ("banking77-dev", "banking77-test", "banking77-test-interviews", "clinc150-test")
 PER_INTENT_DEV = 40
 
