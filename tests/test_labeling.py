@@ -167,6 +167,15 @@ def test_candidates_hold_no_time_expression_no_cut_negation_and_no_comparison():
         assert not phrase.startswith("involved"), phrase  # cut after "wasn't": it would say the opposite
 
 
+def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
+    from winloss.themes.phrases import verdict
+
+    for judged in ("price was higher", "clarion had the better demo", "higher than tallyhub"):
+        assert verdict(judged.split()), judged
+    for named in ("clarion's simpler interface", "better reporting", "next song"):
+        assert not verdict(named.split()), named
+
+
 def test_a_phrase_counts_once_per_interview_and_one_talker_does_not_pull_the_centre():
     """One talkative interviewee repeats "renewal quote" five times; four other interviews say "seat price"."""
     from winloss.themes.phrases import interview_centre, support
