@@ -127,7 +127,7 @@ def clauses(text: str, stop: set[str], banned: set[str]) -> set[str]:
 def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop: set[str],
                banned: set[str]) -> list[str]:
     """A theme's most often said phrases (in 2+ of its statements when there are such), most said first, then the
-    clauses of its most central statements; none holding a time expression."""
+    clauses of its most central statements; none holding a time expression or a verdict, none ending on a verb."""
     said = Counter(p for i in members for p in spans(texts[i], stop, banned))
     repeated = [p for p, n in said.items() if n >= 2]
     pool = sorted(repeated or list(said), key=lambda p: (-said[p], -len(p.split()), p))[:CANDIDATES]
