@@ -1,10 +1,14 @@
 """Split and merge after the engine (themes/refine.py): the rules on crafted vectors and texts, the codebook's
 themes left alone, determinism."""
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from winloss.themes.refine import (
+    FLIP,
     MERGE_COSINE,
+    SAME_STORY,
     SPLIT_SILHOUETTE,
     Story,
     refine_themes,
@@ -150,6 +154,63 @@ def test_sibling_merge_rule(cohorts_b, stances_b, texts_b, fixed, merged):
         assert out.record()[0]["into"] == ["T01"]
 
 
+PRAISE = ["the salesforce connector mapped our custom fields", "salesforce was connected by day two",
+          "our admin set up salesforce in an afternoon", "salesforce stages came over without a fight",
+          "salesforce fields matched on the first try", "we had salesforce live before the kickoff"]
+BROKE = ["the salesforce sync broke again", "salesforce deals went stale overnight",
+         "we found duplicated deals from salesforce", "salesforce stopped updating the pipeline",
+         "nobody noticed salesforce had failed", "salesforce numbers were wrong at the renewal"]
+RIVAL = ["clarion said salesforce worked out of the box", "clarion showed their salesforce setup",
+         "clarion had salesforce running in the demo", "the clarion rep walked us through salesforce",
+         "clarion mapped salesforce for us", "clarion made salesforce look simple"]
+PRICING = ["the price per seat was too high", "seats for every viewer cost too much", "the quote was per rep",
+           "finance balked at the seat count", "per seat pricing scared us", "the annual price went up"]
+
+
+def flip_study(rng, texts_b, stance_b="negative", cohort_b="churned", cos=0.7):
+    """Won customers praise a subject (theme 0), another cohort's interviews criticise it (theme 1), and a third,
+    distant theme (pricing, lost) gives c-TF-IDF something to compare with."""
+    x, texts, labels = two_themes(rng, PRAISE, texts_b, cos=cos)
+    third = blob(rng, 7, 12, spread=0.05)
+    x = np.vstack([x, third])
+    texts = texts + [PRICING[i % len(PRICING)] for i in range(12)]
+    labels = np.concatenate([labels, np.full(12, 2)])
+    stances = ["positive"] * 12 + [stance_b] * 12 + ["negative"] * 12
+    cohorts = ["won"] * 12 + [cohort_b] * 12 + ["lost"] * 12
+    groups = interviews(12, 4, "W") + interviews(12, 4, cohort_b[0].upper()) + interviews(12, 4, "L")
+    return x, texts, labels, story(x, texts, stances, cohorts, groups)
+
+
+def test_praise_and_criticism_of_one_subject_in_two_cohorts_are_one_theme():
+    """The issue's flip: "the connector mapped our fields" (won) and "the sync broke" (churned) are one theme whose
+    stance flips between cohorts, not two themes."""
+    x, _, labels, s = flip_study(np.random.default_rng(10), BROKE)
+    out = refine_themes(labels, x, s, min_size=8)
+    assert len(set(out.labels[:24])) == 1 and out.labels[24] != out.labels[0]
+    (move,) = out.moves
+    assert move.kind == "merge" and move.why == FLIP and "salesforce" in move.figures["shared_words"]
+    assert move.figures["stance_by_cohort"] == {"won": "positive", "churned": "negative"}
+
+
+@pytest.mark.parametrize("texts_b, stance_b, cohort_b, cos, why", [
+    (RIVAL, "negative", "lost", 0.7, "a competitor's product is another subject, though the word is shared"),
+    (PRICING, "negative", "churned", 0.7, "no shared subject word"),
+    (BROKE, "negative", "churned", 0.3, "centres far apart"),
+    (BROKE, "positive", "churned", 0.7, "same stance, different cohorts: two stories, not a flip"),
+])
+def test_what_is_not_a_flip_stays_two_themes(texts_b, stance_b, cohort_b, cos, why):
+    x, _, labels, s = flip_study(np.random.default_rng(10), texts_b, stance_b, cohort_b, cos)
+    out = refine_themes(labels, x, s if texts_b is not RIVAL else replace(s, competitors=("Clarion",)), min_size=8)
+    assert out.moves == (), why
+
+
+def test_a_flip_needs_two_cohorts():
+    """Banking77-like: one cohort, so no theme leans to one and no opposite-stance pair is merged."""
+    x, texts, labels, s = flip_study(np.random.default_rng(10), BROKE)
+    one = replace(s, cohorts=["all"] * len(texts))
+    assert refine_themes(labels, x, one, min_size=8).moves == ()
+
+
 def test_without_cohorts_nothing_is_merged():
     """Banking77-like data: one cohort, no stance. Close themes with shared words are still different intents."""
     rng = np.random.default_rng(6)
@@ -227,11 +288,18 @@ def test_the_demo_run_records_its_moves_and_the_codebook_holds_the_refined_theme
     moves = record["theme_engine"]["refine"]
     themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
     ids = set(themes["theme_id"])
-    assert any(m["move"] == "merge" for m in moves)
+    assert any(m["move"] == "merge" and m["why"] == SAME_STORY for m in moves)
+    # the planted CRM flip (won praise the connector, churned say the sync broke) is merged into one theme
+    assert any(m["why"] == FLIP and "salesforce" in m["shared_words"] for m in moves)
     for m in moves:
         assert m["why"] and set(m["into"]) <= ids
-        assert (m["move"] == "split" and m["silhouette"] >= SPLIT_SILHOUETTE) or \
-            (m["move"] == "merge" and m["centroid_cosine"] >= MERGE_COSINE and len(m["shared_words"]) >= 2)
+        if m["move"] == "split":
+            assert m["silhouette"] >= SPLIT_SILHOUETTE
+        elif m["why"] == SAME_STORY:
+            assert m["centroid_cosine"] >= MERGE_COSINE and len(m["shared_words"]) >= 2
+        else:
+            assert m["centroid_cosine"] >= MERGE_COSINE and m["shared_words"]
+            assert sorted(m["stance_by_cohort"].values()) == ["negative", "positive"]
     assert [t.id for t in codebook.load(study).active()] == themes["theme_id"].tolist()
     statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
     assert (statements["theme_id"] == "").mean() <= 0.15  # the engine leaves the demo's small talk unassigned

@@ -176,7 +176,8 @@ class Assignment:
 
 def _subset(story: Story, idx: np.ndarray) -> Story:
     return Story([story.keys[i] for i in idx], [story.texts[i] for i in idx], np.asarray(story.own)[idx],
-                 [story.stances[i] for i in idx], [story.cohorts[i] for i in idx], [story.groups[i] for i in idx])
+                 [story.stances[i] for i in idx], [story.cohorts[i] for i in idx], [story.groups[i] for i in idx],
+                 story.competitors)
 
 
 def _engine(vectors: np.ndarray, groups: Sequence[str], keys: Sequence[str], min_size: int, story: Story | None,

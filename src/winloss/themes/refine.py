@@ -21,6 +21,7 @@ Themes in `fixed` (the codebook's: named, pinned or seen before) are neither spl
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -34,6 +35,8 @@ MERGE_COSINE = 0.55
 MERGE_SHARED_WORDS = 2
 KEY_PHRASES = 8
 MIN_GROUPS = 2
+SAME_STORY, FLIP = "same story", "one subject, opposite stances in two cohorts"
+RIVAL_SHARE = 0.25  # a theme with this share of statements naming a competitor is about that competitor
 COHORT_SKEW = 1.5  # a theme leans to a cohort when that cohort's share of interviews is 1.5 x the next one's
 
 
@@ -47,6 +50,7 @@ class Story:
     stances: Sequence[str]  # positive / negative / neutral
     cohorts: Sequence[str]  # won / lost / churned ...
     groups: Sequence[str]  # interview ids
+    competitors: Sequence[str] = ()  # names from the CRM: a theme about a competitor is no mirror of one about us
 
 
 @dataclass(frozen=True)
@@ -179,6 +183,8 @@ class Profile:
     stance: str  # the more frequent of positive and negative (neutral when tied or none)
     cohort: str  # the cohort it leans to (largest share of its interviews, COHORT_SKEW x the next); '' if none
     words: frozenset[str]  # the words of its top key phrases
+    subject: frozenset[str] = frozenset()  # the words of its most distinctive key phrase (c-TF-IDF's first)
+    rival: float = 0.0  # share of its statements that name a competitor
 
 
 def profile(members: np.ndarray, story: Story, words: list[str], cohort_sizes: dict[str, int]) -> Profile:
@@ -191,7 +197,11 @@ def profile(members: np.ndarray, story: Story, words: list[str], cohort_sizes: d
     share = sorted(((len(said_by.get(c, ())) / n, c) for c, n in cohort_sizes.items()), key=lambda v: (-v[0], v[1]))
     leans = len(share) > 1 and share[0][0] >= COHORT_SKEW * share[1][0]
     cohort = share[0][1] if leans else ""
-    return Profile(stance, cohort, frozenset(w for phrase in words for w in _stem(phrase).split()))
+    names = [re.compile(rf"\b{re.escape(n.lower())}\b") for n in story.competitors if n]
+    rival = float(np.mean([any(n.search(str(story.texts[i]).lower()) for n in names) for i in members])) \
+        if names and len(members) else 0.0
+    return Profile(stance, cohort, frozenset(w for phrase in words for w in _stem(phrase).split()),
+                   frozenset(_stem(words[0]).split()) if words else frozenset(), rival)
 
 
 def cohort_sizes(story: Story) -> dict[str, int]:
@@ -253,6 +263,23 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
     return Refined(final, tuple(moves), mapping, parent)
 
 
+def one_story(a: Profile, b: Profile) -> str:
+    """Why two close themes are one (SAME_STORY or FLIP), or '' when they are two.
+
+    Same story: two or more shared key-phrase words, stances not opposed, the same cohort lean. A flip: one
+    subject (their most distinctive key phrases share a word) praised by one cohort and criticised by another; the
+    analyst reports it as one theme whose stance flips ("praised by won, criticised by churned"), and drivers count
+    it by stance. A theme about a competitor is never a flip of one about us ("our forecast" against "their AI
+    forecasting was better"): the subject differs though the word is shared."""
+    shared = a.words & b.words
+    if not _opposed(a.stance, b.stance) and a.cohort and a.cohort == b.cohort and len(shared) >= MERGE_SHARED_WORDS:
+        return SAME_STORY
+    if _opposed(a.stance, b.stance) and a.cohort and b.cohort and a.cohort != b.cohort and a.subject & b.subject \
+            and max(a.rival, b.rival) < RIVAL_SHARE:
+        return FLIP
+    return ""
+
+
 def _merge_siblings(labels: np.ndarray, x: np.ndarray, story: Story, fixed: frozenset[int],
                     moves: list[Move]) -> tuple[np.ndarray, list[Move]]:
     rows = np.flatnonzero(labels >= 0)
@@ -275,19 +302,19 @@ def _merge_siblings(labels: np.ndarray, x: np.ndarray, story: Story, fixed: froz
                 b = ids[j]
                 if a in fixed or b in fixed or sims[i, j] < MERGE_COSINE:
                     continue
-                pa, pb = profiles[a], profiles[b]
-                shared = pa.words & pb.words
-                if _opposed(pa.stance, pb.stance) or not pa.cohort or pa.cohort != pb.cohort \
-                        or len(shared) < MERGE_SHARED_WORDS:
-                    continue
-                if best is None or sims[i, j] > best[0]:
-                    best = (float(sims[i, j]), a, b, sorted(shared))
+                why = one_story(profiles[a], profiles[b])
+                if why and (best is None or sims[i, j] > best[0]):
+                    best = (float(sims[i, j]), a, b, why)
         if best is None:
             return labels, moves
-        sim, a, b, shared = best
+        sim, a, b, why = best
+        shared = sorted(profiles[a].words & profiles[b].words)
         keep, gone = (a, b) if (len(members[a]), -a) >= (len(members[b]), -b) else (b, a)
         labels[labels == gone] = keep
         p = profiles[keep]
-        moves.append(Move("merge", (keep, gone), (keep,), "same story",
-                          {"centroid_cosine": round(sim, 3), "shared_words": shared, "stance": p.stance,
-                           "cohort": p.cohort, "sizes": [len(members[keep]), len(members[gone])]}))
+        q = profiles[gone]
+        moves.append(Move("merge", (keep, gone), (keep,), why,
+                          {"centroid_cosine": round(sim, 3), "shared_words": shared,
+                           **({"stance": p.stance, "cohort": p.cohort} if why == SAME_STORY
+                              else {"stance_by_cohort": {p.cohort: p.stance, q.cohort: q.stance}}),
+                           "sizes": [len(members[keep]), len(members[gone])]}))
