@@ -1,6 +1,7 @@
 """Drivers from theme x stance tables: direction, n of N, the exact test, flips, circumstances, quotes."""
 import numpy as np
 import pandas as pd
+import pytest
 
 from winloss.models import Statement
 from winloss.themes.drivers import (
@@ -58,6 +59,20 @@ def test_a_neutral_theme_of_lost_deals_is_a_circumstance_not_a_criticism():
     assert lost["T02"].kind == "driver" and lost["T02"].stance == "negative"
     assert lost["T03"].kind == "circumstance" and lost["T03"].stance == "neutral"
     assert [d.kind for d in found["lost"]] == ["driver", "circumstance"]  # drivers first
+
+
+@pytest.mark.parametrize("neutral, negative, kind", [(6, 4, "circumstance"), (4, 6, "driver")])
+def test_a_lost_theme_is_either_a_circumstance_or_a_criticism_never_both(neutral, negative, kind):
+    """A budget freeze that most lost interviews mention neutrally, and some (or a stance misread) as a complaint,
+    is reported once, as what most of them say: a draft must not call it both."""
+    rows = [(f"L{k}", "lost", "T05", "neutral", f"The board froze all new spend this year, case {k}.")
+            for k in range(neutral)]
+    rows += [(f"L{7 - k}", "lost", "T05", "negative", f"The freeze killed the deal we wanted, case {k}.")
+             for k in range(negative)]
+    found = find_drivers(pd.concat([study(), table(rows)], ignore_index=True), SIZES, {})
+    lost = [d for d in found["lost"] if d.theme_id == "T05"]
+    assert [d.kind for d in lost] == [kind]
+    assert lost[0].stance == ("neutral" if kind == "circumstance" else "negative")
 
 
 def test_loss_drivers_tally_the_crm_competitor_and_loss_type():

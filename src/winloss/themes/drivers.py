@@ -150,10 +150,13 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
         if cohort not in found:
             continue
         want, verb = DIRECTIONS[cohort]
-        if stance == want and _is_driver(e):
+        # A theme is read one way in one cohort: a report that calls a budget freeze both a circumstance and a
+        # criticism contradicts itself, so where most of its interviews mention it neutrally it is a circumstance.
+        circumstance = cohort == "lost" and _is_driver(tests[(theme_id, cohort, "neutral")]) \
+            and _mostly_neutral(presence, theme_id, cohort)
+        if stance == want and _is_driver(e) and not circumstance:
             kind = "driver"
-        elif stance == "neutral" and cohort == "lost" and _is_driver(e) and not _is_driver(
-                tests[(theme_id, cohort, want)]) and _mostly_neutral(presence, theme_id, cohort):
+        elif stance == "neutral" and circumstance:
             kind, verb = "circumstance", "mentioned as a circumstance, not a judgement of us,"
         else:
             continue
