@@ -204,6 +204,18 @@ def test_what_is_not_a_flip_stays_two_themes(texts_b, stance_b, cohort_b, cos, w
     assert out.moves == (), why
 
 
+def test_a_theme_the_split_cut_in_two_is_not_merged_back_as_a_flip():
+    """Two clusters of words (silhouette well above 0.25), praised by won and criticised by churned, sharing their
+    subject word: the split's evidence (two clusters) is the stronger; the flip merge joins only themes the engine
+    made separately, so the run never records a split and its undoing."""
+    rng = np.random.default_rng(10)
+    x, texts, labels, s = flip_study(rng, BROKE)
+    labels = np.where(labels == 1, 0, labels)  # the engine made the praise and the complaints one theme
+    out = refine_themes(labels, x, s, min_size=8)
+    assert [m.kind for m in out.moves] == ["split"]
+    assert out.labels[0] != out.labels[12]
+
+
 def test_a_flip_needs_two_cohorts():
     """Banking77-like: one cohort, so no theme leans to one and no opposite-stance pair is merged."""
     x, texts, labels, s = flip_study(np.random.default_rng(10), BROKE)

@@ -11,11 +11,12 @@ order), and both recorded (`Move`) for run.json:
   and the parts tell different stories: one praises and the other criticises, or they lean to different cohorts.
   Stance alone is not a subject: praise and criticism of one subject is a flip that drivers count by stance, so the
   stance cut must also separate the words; and words alone are the engine's job (see `_different_stories`).
-- **merge**: two themes tell the same story when their centres are close (context vectors, cosine >= 0.55), they
-  share key phrases (two or more words of their top eight c-TF-IDF phrases), their dominant stances do not oppose
-  (neutral, no side taken, opposes neither) and both lean to the same cohort (its share of interviews mentioning
-  the theme is 1.5 x any other cohort's). Without cohorts there is no lean, and nothing is merged. Closest pair
-  first, one at a time.
+- **merge**: two close themes (context vectors, cosine >= 0.55) are one when they tell the same story (they share
+  two or more words of their top eight c-TF-IDF phrases, their dominant stances do not oppose - neutral, no side
+  taken, opposes neither - and both lean to the same cohort: its share of interviews mentioning the theme is 1.5 x
+  any other cohort's), or when they are a flip: one subject (their most distinctive phrases share a word) praised
+  by one cohort and criticised by another, neither about a competitor (`one_story`). Without cohorts there is no
+  lean, and nothing is merged. Closest pair first, one at a time; a pair this run's split cut apart stays apart.
 
 Themes in `fixed` (the codebook's: named, pinned or seen before) are neither split nor merged.
 """
@@ -252,7 +253,8 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
                           {"silhouette": round(score, 3), "sizes": [int(side.sum()), int((~side).sum())]}))
         next_label += 1
 
-    labels, moves = _merge_siblings(labels, x, story, fixed, moves)
+    split_pairs = {frozenset((child, t)) for child, t in parent.items()}
+    labels, moves = _merge_siblings(labels, x, story, fixed, moves, split_pairs)
     final, mapping = _renumber(labels, story.keys)
     # a label that was merged away follows the theme it went into
     into = {m.themes[1]: m.themes[0] for m in moves if m.kind == "merge"}
@@ -281,7 +283,8 @@ def one_story(a: Profile, b: Profile) -> str:
 
 
 def _merge_siblings(labels: np.ndarray, x: np.ndarray, story: Story, fixed: frozenset[int],
-                    moves: list[Move]) -> tuple[np.ndarray, list[Move]]:
+                    moves: list[Move], apart: set[frozenset[int]]) -> tuple[np.ndarray, list[Move]]:
+    """`apart`: pairs a split of this run cut in two, never merged back."""
     rows = np.flatnonzero(labels >= 0)
     counted = phrase_counts(list(story.texts), rows)
     sizes = cohort_sizes(story)
@@ -300,7 +303,7 @@ def _merge_siblings(labels: np.ndarray, x: np.ndarray, story: Story, fixed: froz
         for i, a in enumerate(ids):
             for j in range(i + 1, len(ids)):
                 b = ids[j]
-                if a in fixed or b in fixed or sims[i, j] < MERGE_COSINE:
+                if a in fixed or b in fixed or sims[i, j] < MERGE_COSINE or frozenset((a, b)) in apart:
                     continue
                 why = one_story(profiles[a], profiles[b])
                 if why and (best is None or sims[i, j] > best[0]):
