@@ -148,7 +148,7 @@ def demo_study(embedder, with_bertopic) -> dict | None:
 
     settings = load_settings(study, {})
     interviews, problems = load_interviews(study)
-    _, statements = read_interviews(sorted(interviews, key=lambda i: i.interview_id), settings, problems, [])
+    statements = read_interviews(sorted(interviews, key=lambda i: i.interview_id), settings, problems, []).statements
     planted = {k: set(v["interviews"]) for k, v in json.loads((study / "planted.json").read_text()).items()
                if isinstance(v, dict) and "interviews" in v}
     texts = [s.text for s in statements]
@@ -195,7 +195,7 @@ def interview_shaped_banking(embedder, with_bertopic, n: int = 3000) -> dict:
         build_study(study, n)
         settings = load_settings(study, {})
         interviews, problems = load_interviews(study)
-        _, statements = read_interviews(sorted(interviews, key=lambda i: i.interview_id), settings, problems, [])
+        statements = read_interviews(sorted(interviews, key=lambda i: i.interview_id), settings, problems, []).statements
     truth = {"intent": [intent[" ".join(s.turn_text.split())] for s in statements]}
     texts = [s.text for s in statements]
     groups = [s.interview_id for s in statements]
