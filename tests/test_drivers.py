@@ -75,6 +75,16 @@ def test_a_lost_theme_is_either_a_circumstance_or_a_criticism_never_both(neutral
     assert lost[0].stance == ("neutral" if kind == "circumstance" else "negative")
 
 
+def test_a_circumstance_told_with_one_complaint_per_interview_is_still_a_circumstance():
+    """Every lost interview says the freeze neutrally three times and once as a complaint ("the deal just
+    stopped"): each interview tells it as a circumstance, so the theme is one."""
+    rows = [(f"L{k}", "lost", "T05", "neutral", f"The CEO froze all new spend, case {k}, part {j}.")
+            for k in range(5) for j in range(3)]
+    rows += [(f"L{k}", "lost", "T05", "negative", f"And the deal just stopped, case {k}.") for k in range(5)]
+    found = find_drivers(pd.concat([study(), table(rows)], ignore_index=True), SIZES, {})
+    assert [(d.kind, d.stance) for d in found["lost"] if d.theme_id == "T05"] == [("circumstance", "neutral")]
+
+
 def test_loss_drivers_tally_the_crm_competitor_and_loss_type():
     extra = {f"L{k}": {"competitor": "Clarion" if k < 5 else "Tallyhub", "loss_type": "competitive"}
              for k in range(8)}

@@ -151,9 +151,9 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
             continue
         want, verb = DIRECTIONS[cohort]
         # A theme is read one way in one cohort: a report that calls a budget freeze both a circumstance and a
-        # criticism contradicts itself, so where most of its interviews mention it neutrally it is a circumstance.
+        # criticism contradicts itself, so where most of its interviews tell it neutrally it is a circumstance.
         circumstance = cohort == "lost" and _is_driver(tests[(theme_id, cohort, "neutral")]) \
-            and _mostly_neutral(presence, theme_id, cohort)
+            and _mostly_neutral(statements, theme_id, cohort)
         if stance == want and _is_driver(e) and not circumstance:
             kind = "driver"
         elif stance == "neutral" and circumstance:
@@ -173,11 +173,18 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
     return found
 
 
-def _mostly_neutral(presence: pd.DataFrame, theme_id: str, cohort: str) -> bool:
-    rows = presence[(presence["theme_id"] == theme_id) & (presence["cohort"] == cohort)]
-    neutral = rows.loc[rows["stance"] == "neutral", "interview_id"].nunique()
-    negative = rows.loc[rows["stance"] == "negative", "interview_id"].nunique()
-    return neutral > negative
+def _mostly_neutral(statements: pd.DataFrame, theme_id: str, cohort: str) -> bool:
+    """More of the cohort's interviews tell the theme neutrally than negatively, each interview by the majority of
+    its statements on it (a tie is neither). Counting interviews that say it at all would count "the CEO froze all
+    new spend. The deal just stopped." as a complaint as often as a circumstance."""
+    rows = statements[(statements["theme_id"] == theme_id) & (statements["cohort"] == cohort)]
+    told = {"neutral": 0, "negative": 0, "positive": 0}
+    for _, stances in rows.groupby("interview_id")["stance"]:
+        counts = stances.value_counts()
+        top = counts[counts == counts.max()].index
+        if len(top) == 1:
+            told[str(top[0])] += 1
+    return told["neutral"] > told["negative"]
 
 
 def _tally(ids: tuple[str, ...], extra: dict[str, dict[str, str]] | None, key: str) -> tuple[tuple[str, int], ...]:
