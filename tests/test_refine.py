@@ -209,7 +209,7 @@ def test_a_theme_the_split_cut_in_two_is_not_merged_back_as_a_flip():
     subject word: the split's evidence (two clusters) is the stronger; the flip merge joins only themes the engine
     made separately, so the run never records a split and its undoing."""
     rng = np.random.default_rng(10)
-    x, texts, labels, s = flip_study(rng, BROKE)
+    x, _, labels, s = flip_study(rng, BROKE)
     labels = np.where(labels == 1, 0, labels)  # the engine made the praise and the complaints one theme
     out = refine_themes(labels, x, s, min_size=8)
     assert [m.kind for m in out.moves] == ["split"]
