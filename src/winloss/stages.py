@@ -189,16 +189,15 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
                  drivers: dict | None = None) -> None:
     """report.md with its charts, the four CSV tables and the CRM outputs."""
     from winloss.llm import steps
+    from winloss.outputs.charts import draw_charts
     from winloss.outputs.context import report_context, theme_order
-    from winloss.outputs.report import heatmap, render
+    from winloss.outputs.report import render
     from winloss.outputs.research import report_sections
 
     order = theme_order(findings.cohorts)
-    chart = None
-    if order and cohort_sizes:
-        chart = "heatmap.png"
-        heatmap(findings.cohorts, dict(zip(findings.themes["theme_id"], findings.themes["label"])), order,
-                out_dir / chart)
+    labels = dict(zip(findings.themes["theme_id"], findings.themes["label"]))
+    chart, share_chart = draw_charts(findings.cohorts, labels, order if cohort_sizes else [], out_dir,
+                                     settings.cache_path() / "charts")
     shown = [q for q in quotes if q.theme in set(findings.themes["theme_id"])]
     context = report_context(study_dir, interviews, tables, findings, shown, order, cohort_sizes, run_facts,
                              warnings, problems, chart)
@@ -212,9 +211,9 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     context["drivers"] = drivers or {}
     context = steps.annotate_report(context, llm)  # after the summary, so its status is reported too
     # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
-    context["research"] = report_sections(study_dir, out_dir, settings.previous, findings.statements,
-                                          findings.themes, findings.cohorts, themes.text_vectors,
-                                          run_facts["model"], order, list(themes.new_themes), warnings)
+    context["research"] = report_sections(study_dir, settings.previous, findings.statements, findings.themes,
+                                          findings.cohorts, themes.text_vectors, run_facts["model"],
+                                          list(themes.new_themes), share_chart, warnings)
     since = since_last_quarter(study_dir, settings.previous, context["research"]["compare"], drivers or {}, crm,
                                cohort_sizes, warnings)
     context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, since, warnings)

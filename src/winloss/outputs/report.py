@@ -1,11 +1,10 @@
-"""Render report.md from plain tables with jinja2, and draw the theme x cohort heatmap."""
+"""Render report.md from plain tables with jinja2 (the charts beside it: outputs/charts.py)."""
 from __future__ import annotations
 
 import math
 from pathlib import Path
 
 import jinja2
-import pandas as pd
 
 from winloss.outputs.timestamps import fmt_time
 
@@ -39,36 +38,3 @@ def environment(extra_dirs: list[Path] | None = None) -> jinja2.Environment:
 
 def render(context: dict, template: str = "report.md.j2", extra_dirs: list[Path] | None = None) -> str:
     return environment(extra_dirs).get_template(template).render(**context)
-
-
-def heatmap(table: pd.DataFrame, labels: dict[str, str], order: list[str], path: Path) -> None:
-    """Share of interviews per theme (rows) and cohort (columns), with n of N in each cell."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    cohorts = list(dict.fromkeys(table["cohort"]))
-    grid = table.pivot(index="theme_id", columns="cohort", values="share").reindex(index=order, columns=cohorts)
-    counts = table.set_index(["theme_id", "cohort"])
-    height = max(2.5, 0.42 * len(order) + 1.2)
-    fig, ax = plt.subplots(figsize=(2.2 + 1.6 * len(cohorts) + 3.2, height), dpi=110)
-    image = ax.imshow(grid.to_numpy(dtype=float), cmap="Blues", vmin=0, vmax=1, aspect="auto")
-    for i, theme_id in enumerate(order):
-        for j, cohort in enumerate(cohorts):
-            row = counts.loc[(theme_id, cohort)]
-            share = row["share"]
-            ax.text(j, i, f"{row['interviews_with_theme']} of {row['interviews_in_cohort']}", ha="center",
-                    va="center", fontsize=8, color="white" if share > 0.55 else "black")
-    ax.set_xticks(range(len(cohorts)), [c.capitalize() for c in cohorts])
-    ax.set_yticks(range(len(order)), [f"{t}  {_short(labels[t])}" for t in order], fontsize=8)
-    ax.xaxis.tick_top()
-    fig.colorbar(image, ax=ax, fraction=0.04, label="share of interviews")
-    fig.tight_layout()
-    # Fixed metadata keeps the PNG byte-identical from run to run.
-    fig.savefig(path, metadata={"Software": None}, pil_kwargs={"optimize": False})
-    plt.close(fig)
-
-
-def _short(label: str, width: int = 48) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"

@@ -6,7 +6,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from winloss.outputs.charts import share_bars
 from winloss.outputs.compare import (
     CompareError,
     compare,
@@ -15,18 +14,12 @@ from winloss.outputs.compare import (
     previous_folder,
 )
 
-SHARE_CHART = "theme_shares.png"
 
-
-def report_sections(study_dir: Path, out_dir: Path, previous: str | None, statements_df: pd.DataFrame,
+def report_sections(study_dir: Path, previous: str | None, statements_df: pd.DataFrame,
                     themes_df: pd.DataFrame, cohorts_df: pd.DataFrame, text_vectors: np.ndarray, model_id: str,
-                    order: list[str], new_themes: list[str], warnings: list[str]) -> dict:
-    """Context for templates/_research.md.j2 (under the key "research"); draws OUT/theme_shares.png."""
+                    new_themes: list[str], share_chart: str | None, warnings: list[str]) -> dict:
+    """Context for templates/_research.md.j2 (under the key "research"); share_chart: the bars' file, if drawn."""
     labels = dict(zip(themes_df["theme_id"], themes_df["label"]))
-    chart = None
-    if order and not cohorts_df.empty:
-        share_bars(cohorts_df, labels, order, Path(out_dir) / SHARE_CHART)
-        chart = SHARE_CHART
     comparison = None
     if previous:
         folder = previous_folder(study_dir, previous)
@@ -36,5 +29,5 @@ def report_sections(study_dir: Path, out_dir: Path, previous: str | None, statem
                                                                        text_vectors, model_id), previous, cohorts)
         except CompareError as exc:
             warnings.append(f"quarter over quarter skipped: {exc}")
-    return {"share_chart": chart, "new_themes": [{"id": t, "label": labels.get(t, t)} for t in new_themes],
+    return {"share_chart": share_chart, "new_themes": [{"id": t, "label": labels.get(t, t)} for t in new_themes],
             "compare": comparison}
