@@ -27,7 +27,7 @@ from llm_server import LlmServer, reply, schema_name  # noqa: E402
 
 from winloss.interviews.study import load_interviews  # noqa: E402
 from winloss.interviews.transcripts import parse_transcript  # noqa: E402
-from winloss.llm.steps import names_to_redact  # noqa: E402
+from winloss.llm.redact import names_to_redact  # noqa: E402
 from winloss.pipeline import run  # noqa: E402
 from winloss.themes.embedding import Embedder  # noqa: E402
 

@@ -16,6 +16,7 @@ from winloss.interviews.roles import detect_roles
 from winloss.interviews.statements import extract_statements
 from winloss.interviews.study import StudyError, read_manifest
 from winloss.interviews.transcripts import TranscriptError, parse_transcript
+from winloss.llm.redact import names_to_redact
 from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
 from winloss.outputs.locations import default_out_dir
 from winloss.scale import open_executor
@@ -56,6 +57,7 @@ class Reading:
     interviews: list[Interview]  # those with customer statements, in interview id order
     transcripts: dict[str, Transcript]
     statements: list[Statement]
+    people: frozenset[str]  # speakers, interviewers and the people the transcripts name: never in a label or prompt
 
 
 @dataclass
@@ -183,7 +185,8 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
         raise StudyError("no customer statements in any interview; nothing to analyse"
                          + "".join(f"\n  {p}" for p in problems))
     analysed = [i for i in interviews if i.interview_id in transcripts]
-    return Reading(analysed, transcripts, statements)
+    people = frozenset(names_to_redact(transcripts, analysed, settings.interviewer_names))
+    return Reading(analysed, transcripts, statements, people)
 
 
 def versions() -> dict[str, str]:

@@ -87,11 +87,8 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
                           min_size=settings.theme_size(len(statements)), story=story)
     if found.reason:
         warnings.append(found.reason)
-    from winloss.llm.steps import names_to_redact
-
-    names = names_to_redact(reading.transcripts, reading.interviews, settings.interviewer_names)
     labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
-                                            names=names, groups=groups))
+                                            names=set(reading.people), groups=groups))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
                           found.reason, found.engine, stances, competitors)
 
@@ -100,8 +97,7 @@ def open_llm(settings: Settings, flags: dict | None, reading, dry_run: bool):
     """Off (no client, no traffic) unless an LLM is configured."""
     from winloss.llm import steps
 
-    names = steps.names_to_redact(reading.transcripts, reading.interviews, settings.interviewer_names)
-    return steps.open_session(settings.llm, flags, settings.cache_path(), names,
+    return steps.open_session(settings.llm, flags, settings.cache_path(), reading.people,
                               [i.company for i in reading.interviews if i.company], dry_run=dry_run)
 
 

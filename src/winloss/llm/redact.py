@@ -88,6 +88,14 @@ def person_names(speakers: Iterable[str], texts: Iterable[str]) -> set[str]:
     return out
 
 
+def names_to_redact(transcripts: dict, interviews: Iterable, extra: Iterable[str] = ()) -> set[str]:
+    """Every speaker label of every transcript, the interviewer names given in the manifest or settings, and the
+    people the transcripts mention (see redact.person_names)."""
+    speakers = {turn.speaker for t in transcripts.values() for turn in t.turns if turn.speaker}
+    speakers |= {n for i in interviews for n in i.interviewers} | set(extra)
+    return person_names(speakers, (turn.text for t in transcripts.values() for turn in t.turns))
+
+
 def company_terms(companies: Iterable[str]) -> set[str]:
     terms: set[str] = set()
     for raw in companies:

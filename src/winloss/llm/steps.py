@@ -16,7 +16,7 @@ import pandas as pd
 from winloss.llm.client import LlmClient, make_client
 from winloss.llm.common import LlmUse
 from winloss.llm.config import LlmSettings, resolve_llm_settings
-from winloss.llm.redact import Redactor, person_names
+from winloss.llm.redact import Redactor
 from winloss.llm.stance import (
     StanceQuestion,
     StanceReply,
@@ -110,14 +110,6 @@ def open_session(table: dict | None, flags: dict | None, cache_dir: Path | None,
     settings = resolve_llm_settings(table, env=env, **{k: v for k, v in (flags or {}).items() if v is not None})
     redactor = Redactor(speakers, companies if settings.redact_companies else (), enabled=settings.redact)
     return LlmSession(settings, make_client(settings, cache_dir, redactor), dry_run=dry_run)
-
-
-def names_to_redact(transcripts: dict, interviews: Sequence, extra: Iterable[str] = ()) -> set[str]:
-    """Every speaker label of every transcript, the interviewer names given in the manifest or settings, and the
-    people the transcripts mention (see redact.person_names)."""
-    speakers = {turn.speaker for t in transcripts.values() for turn in t.turns if turn.speaker}
-    speakers |= {n for i in interviews for n in i.interviewers} | set(extra)
-    return person_names(speakers, (turn.text for t in transcripts.values() for turn in t.turns))
 
 
 def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, theme_of: np.ndarray,

@@ -231,6 +231,8 @@ class Embedder:
         threads split small matrices and wait on each other (on a busy machine they spin); whole chunks on separate
         cores share nothing. A chunk is encoded exactly as it would be alone, so the vectors do not depend on the
         number of cores (tests/test_embedding.py)."""
+        if not chunks:
+            return  # all cached: neither torch nor the model is loaded
         import torch
 
         workers = min(torch.get_num_threads(), len(chunks))
