@@ -63,19 +63,23 @@ _ANNOTATION = re.compile(rf"[\[(]\s*(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]
                          re.IGNORECASE)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
+_MARKUP = re.compile(r"[<\[*_\\&(/]")
+_SPACE = re.compile(r"\s+")
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|>~])")
 
 
 def clean(text: str) -> str:
     """Speech only: tags, markdown emphasis, links (their words kept) and transcriber annotations removed, HTML
     entities decoded, whitespace collapsed."""
+    if not _MARKUP.search(text):  # plain speech, most cues: each pattern below needs one of these characters
+        return _SPACE.sub(" ", text).strip()
     text = _TAG.sub("", text)
     text = _MD_LINK.sub(r"\1", text)
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     text = html.unescape(text)
     text = _ANNOTATION.sub(" ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACE.sub(" ", text).strip()
 
 
 def join(cues: list[Cue]) -> list[Turn]:
