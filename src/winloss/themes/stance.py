@@ -73,7 +73,7 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
            "support", "supported", "play", "important", "matter", "matters", "ready", "top", "cut", "cutting",
            "freeze", "united", "save", "credit", "wish", "hope", "hopefully", "bridge", "hard", "super",
            "straight", "security", "secure", "question", "questions", "pay", "paid", "paying", "weeks", "reach",
-           "popular", "lead", "win", "won", "excel", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
+           "popular", "lead", "win", "won", "champion", "champions", "excel", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
 NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
             "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
 CONTRACTION = re.compile(r"n't\b")
