@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,7 @@ def stance_counts(statements: pd.DataFrame, cohort_sizes: dict[str, int]) -> pd.
                                        "interviews_neutral"])
 
 
+@lru_cache(maxsize=4096)  # a study's tests repeat the same small tables (0 of 12 against 1 of 18) many times
 def one_sided(a: int, n: int, b: int, m: int) -> tuple[float, float]:
     """Lift of a/n over b/m and the one-sided Fisher p that the cohort's share is the larger."""
     if n == 0 or m == 0:
@@ -113,16 +115,16 @@ def one_sided(a: int, n: int, b: int, m: int) -> tuple[float, float]:
 
 def evidence_table(statements: pd.DataFrame, cohort_sizes: dict[str, int]) -> list[Evidence]:
     """Every theme x cohort x stance test the drivers need, with BH q-values over all of them."""
-    presence = stance_presence(statements)
+    presence = stance_presence(statements)  # one row per interview: counting rows counts interviews
+    in_cohort = presence.groupby(["theme_id", "stance", "cohort"]).size().to_dict()
+    anywhere = presence.groupby(["theme_id", "stance"]).size().to_dict()
     total = sum(cohort_sizes.values())
     tests: list[Evidence] = []
     for theme_id in sorted(presence["theme_id"].unique(), key=theme_sort_key):
-        theme = presence[presence["theme_id"] == theme_id]
         for cohort, size in cohort_sizes.items():
             for stance in ("positive", "negative", "neutral"):
-                ids = theme[theme["stance"] == stance]
-                a = ids.loc[ids["cohort"] == cohort, "interview_id"].nunique()
-                b = ids.loc[ids["cohort"] != cohort, "interview_id"].nunique()
+                a = int(in_cohort.get((theme_id, stance, cohort), 0))
+                b = int(anywhere.get((theme_id, stance), 0)) - a
                 lift, p = one_sided(a, size, b, total - size)
                 tests.append(Evidence(theme_id, cohort, stance, a, size, b, total - size, lift, p))
     q = benjamini_hochberg([t.p for t in tests])
