@@ -1,6 +1,7 @@
 """Stance toward us: negations, competitors, regret, turn context; the real MiniLM for the example model."""
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -121,6 +122,29 @@ def test_statements_get_one_stance_each_and_the_same_every_time(embedder):
     again = statement_stances(rows, vectors, embedder, RIVALS)
     assert first == again
     assert [c.stance for c in first] == ["positive", "positive", "neutral", "negative"]
+
+
+def test_the_example_model_is_scikit_learns_and_a_cached_fit_gives_the_same_calls(embedder, tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from winloss.themes import stance
+    from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
+
+    rows = [_statement(i, text, i) for i, text in enumerate(
+        ["The rollout dragged on for a quarter.", "Your team picked up the phone every time.",
+         "We are forty reps in three regions.", "Clarion's screens looked simpler."])]
+    vectors = embedder.encode([s.text for s in rows])
+    examples = POSITIVE + NEGATIVE + NEUTRAL
+    labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
+    model = LogisticRegression(C=stance.EXAMPLE_C, max_iter=3000).fit(embedder.encode(examples), labels)
+    expected = model.predict_proba(vectors)[:, [list(model.classes_).index(c) for c in stance.STANCES]]
+    ours = stance.example_log_odds(vectors, embedder.encode(examples), labels)
+    # float32 like scikit-learn's own (the vectors are float32): equal to its rounding
+    assert ours.shape == expected.shape and np.abs(ours - np.log(expected + 1e-9)).max() < 1e-6
+    fresh = statement_stances(rows, vectors, embedder, RIVALS, tmp_path / "stance")
+    assert len(list((tmp_path / "stance").glob("*.npz"))) == 1
+    assert statement_stances(rows, vectors, embedder, RIVALS, tmp_path / "stance") == fresh
+    assert statement_stances(rows, vectors, embedder, RIVALS) == fresh  # no cache: fitted afresh, same calls
 
 
 def test_the_demo_statements_carry_a_stance_and_agree_with_the_key(demo_run):

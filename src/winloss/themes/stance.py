@@ -15,10 +15,13 @@ that speech is full of: "honestly", "kind of", "like") and adds what interview t
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
@@ -273,14 +276,41 @@ def lexicon_scores(statements, competitors: Iterable[str] = ()) -> list[float]:
     return out
 
 
-def example_log_odds(vectors: np.ndarray, example_vectors: np.ndarray, example_labels: list[str]) -> np.ndarray:
-    """Log-probabilities (rows: statements; columns: STANCES) of a logistic regression fitted on the examples."""
+def example_model(example_vectors: np.ndarray, example_labels: list[str], cache_dir: Path | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(coefficients, intercepts), rows in STANCES order, of a logistic regression fitted on the examples. The fit
+    is kept in the cache under a hash of what it was fitted on, so a rerun does not import scikit-learn (1-2 s)."""
+    from importlib import metadata
+
+    key = hashlib.sha256(np.ascontiguousarray(example_vectors, dtype=np.float32).tobytes()
+                         + json.dumps([example_labels, EXAMPLE_C, metadata.version("scikit-learn")]).encode())
+    cached = cache_dir / f"examples-{key.hexdigest()[:32]}.npz" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        with np.load(cached) as fit:
+            return fit["coef"], fit["intercept"]
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=EXAMPLE_C, max_iter=3000).fit(example_vectors, example_labels)
-    proba = model.predict_proba(vectors)
     order = [list(model.classes_).index(c) for c in STANCES]
-    return np.log(proba[:, order] + 1e-9)
+    coef, intercept = model.coef_[order], model.intercept_[order]
+    if cached is not None:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_name(cached.name + ".part.npz")
+        np.savez(partial, coef=coef, intercept=intercept)
+        partial.replace(cached)
+    return coef, intercept
+
+
+def example_log_odds(vectors: np.ndarray, example_vectors: np.ndarray, example_labels: list[str],
+                     cache_dir: Path | None = None) -> np.ndarray:
+    """Log-probabilities (rows: statements; columns: STANCES) of the example model: the softmax scikit-learn's
+    predict_proba computes, written out so a cached fit needs no scikit-learn."""
+    coef, intercept = example_model(example_vectors, example_labels, cache_dir)
+    z = np.asarray(vectors) @ coef.T + intercept.reshape(1, -1)
+    z -= z.max(axis=1, keepdims=True)
+    proba = np.exp(z)
+    proba /= proba.sum(axis=1, keepdims=True)
+    return np.log(proba + 1e-9)
 
 
 def with_lexicon(log_odds: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
@@ -312,8 +342,8 @@ def calls(z: np.ndarray, lexicon: np.ndarray) -> list[StanceCall]:
             for b, x, m in zip(best, lexicon, margin)]
 
 
-def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = ()
-                      ) -> list[StanceCall]:
+def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = (),
+                      cache_dir: Path | None = None) -> list[StanceCall]:
     """The stance of every statement. `vectors`: the statements' own (not context-mixed) embeddings; `embedder`
     embeds the examples (cached like every other text)."""
     if not statements:
@@ -322,6 +352,6 @@ def statement_stances(statements, vectors: np.ndarray, embedder, competitors: It
 
     examples = POSITIVE + NEGATIVE + NEUTRAL
     labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
-    log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels)
+    log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels, cache_dir)
     lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors), dtype=float), -4, 4)
     return calls(with_answer(with_lexicon(log_odds, lexicon), statements), lexicon)
