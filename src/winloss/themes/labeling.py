@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from winloss.themes.ids import theme_sort_key
 
 N_KEYWORDS = 8
+_TERM_TOKEN = re.compile(r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b")
 EXAMPLE_CHARS = 120
 
 # Spoken-language filler that survives a stop-word list and would otherwise top every theme.
@@ -38,10 +41,29 @@ class ThemeLabel:
     offline: str = ""  # the label this run chose offline (a codebook's or an LLM's label may replace `label`)
 
 
-def _stop_words() -> list[str]:
+@lru_cache(maxsize=1)
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop list (the Glasgow IR group's), read from its source file: importing
+    scikit-learn for one frozenset took 1-2 s of a rerun, where nothing else needs it."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
+    try:
+        source = Path(spec.submodule_search_locations[0], "feature_extraction", "_stop_words.py").read_text("utf-8")
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ENGLISH_STOP_WORDS":
+                return frozenset(ast.literal_eval(node.value.args[0]))
+    except (AttributeError, IndexError, OSError, SyntaxError, TypeError, ValueError):
+        pass
+    # the file moved in some release: the slow way
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return sorted(set(ENGLISH_STOP_WORDS) | SPOKEN_STOP_WORDS)
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def _stop_words() -> list[str]:
+    return sorted(_english_stop_words() | SPOKEN_STOP_WORDS)
 
 
 @dataclass(frozen=True)
@@ -57,15 +79,22 @@ class PhraseCounts:
 def phrase_counts(texts: list[str], rows: np.ndarray) -> PhraseCounts | None:
     """None when every word of those statements is a stop word. A phrase counts once per statement (speech repeats
     itself: "Tallyhub, Tallyhub was cheaper") and never spans two statements."""
-    from sklearn.feature_extraction.text import CountVectorizer
+    from scipy import sparse
 
-    vec = CountVectorizer(ngram_range=(1, 2), stop_words=_stop_words(), token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9]+\b",
-                          lowercase=True, binary=True)
-    try:
-        per_statement = vec.fit_transform([texts[i] for i in rows])
-    except ValueError:  # every word was a stop word
+    # scikit-learn's CountVectorizer(ngram_range=(1, 2), binary=True) with this token pattern and stop list, step
+    # for step: lowercase, tokens, stop words out, then unigrams and bigrams of the words left; terms sorted.
+    stop = set(_stop_words())
+    said: list[set[str]] = []
+    for i in rows:
+        words = [w for w in _TERM_TOKEN.findall(texts[i].lower()) if w not in stop]
+        said.append(set(words) | {f"{a} {b}" for a, b in zip(words, words[1:])})
+    terms = sorted(set().union(*said))
+    if not terms:  # every word was a stop word
         return None
-    terms = list(vec.get_feature_names_out())
+    column = {t: j for j, t in enumerate(terms)}
+    cells = [(r, column[t]) for r, phrases in enumerate(said) for t in phrases]
+    r, c = (np.array(x, dtype=np.int64) for x in zip(*cells))
+    per_statement = sparse.csr_matrix((np.ones(len(cells), dtype=np.int64), (r, c)), shape=(len(said), len(terms)))
     keep = np.array([len(set(t.split())) == len(t.split()) for t in terms])
     return PhraseCounts(np.asarray(rows), per_statement, terms, keep)
 
