@@ -60,22 +60,3 @@ def test_a_model_that_cannot_be_loaded_gives_a_clear_error(cache, tmp_path):
     with pytest.raises(EmbeddingModelError, match="no-such-org/no-such-model"):
         e.encode(["A sentence that is not cached."])
 
-
-def test_chunks_embedded_side_by_side_give_the_vectors_of_one_core(tmp_path):
-    """Three chunks on two cores (one model copy each) and the same chunks one after the other on one core."""
-    import torch
-
-    from winloss.themes.embedding import STORE_EVERY
-
-    texts = [f"Statement {i}: the {w} took {i % 7 + 1} weeks to sort out." for i, w in
-             zip(range(2 * STORE_EVERY + 40), ["sync", "renewal", "invoice", "dashboard", "rollout"] * 200)]
-    before = torch.get_num_threads()
-    try:
-        torch.set_num_threads(1)
-        one = Embedder(cache_dir=tmp_path / "one").encode(texts)
-        torch.set_num_threads(2)
-        two = Embedder(cache_dir=tmp_path / "two").encode(texts)
-        assert torch.get_num_threads() == 2  # put back after the side-by-side pass
-    finally:
-        torch.set_num_threads(before)
-    assert np.array_equal(one, two)

@@ -18,7 +18,7 @@ import numpy as np
 from winloss.errors import WinlossError
 
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
-STORE_EVERY = 256  # texts per chunk: embedded together, then written to the cache; chunks run side by side
+STORE_EVERY = 1024  # texts embedded between two writes to the cache
 
 
 class EmbeddingModelError(WinlossError):
@@ -217,7 +217,7 @@ class Embedder:
     def _compute(self, chunks: list[list[str]]) -> Iterator[tuple[list[str], np.ndarray]]:
         """Each chunk with its vectors, as they are ready: here, or on the executor's workers."""
         if self.executor is None or not chunks:
-            yield from self._compute_here(chunks)
+            yield from ((chunk, _encode(self.model, chunk, self.batch_size)) for chunk in chunks)
             return
         from winloss.scale import Failed
 
@@ -225,42 +225,6 @@ class Embedder:
             if isinstance(outcome, Failed):  # no statement can be left out of the themes: the run cannot go on
                 raise EmbeddingModelError(f"embedding on {self.executor.engine} failed: {outcome.message}")
             yield chunks[outcome.index], outcome.value
-
-    def _compute_here(self, chunks: list[list[str]]) -> Iterator[tuple[list[str], np.ndarray]]:
-        """Chunks side by side, one single-threaded copy of the model per core. Statements are short, so torch's
-        threads split small matrices and wait on each other (on a busy machine they spin); whole chunks on separate
-        cores share nothing. A chunk is encoded exactly as it would be alone, so the vectors do not depend on the
-        number of cores (tests/test_embedding.py)."""
-        if not chunks:
-            return  # all cached: neither torch nor the model is loaded
-        import torch
-
-        workers = min(torch.get_num_threads(), len(chunks))
-        if workers <= 1:
-            yield from ((chunk, _encode(self.model, chunk, self.batch_size)) for chunk in chunks)
-            return
-        import copy
-        import queue
-        from concurrent.futures import ThreadPoolExecutor
-
-        models: queue.SimpleQueue = queue.SimpleQueue()  # a copy has its own tokenizer, which is not thread-safe
-        for i in range(workers):
-            models.put(self.model if i == 0 else copy.deepcopy(self.model))
-
-        def encode(chunk: list[str]) -> np.ndarray:
-            model = models.get()
-            try:
-                return _encode(model, chunk, self.batch_size)
-            finally:
-                models.put(model)
-
-        threads = torch.get_num_threads()
-        torch.set_num_threads(1)
-        try:
-            with ThreadPoolExecutor(workers) as pool:
-                yield from zip(chunks, pool.map(encode, chunks))
-        finally:
-            torch.set_num_threads(threads)
 
     @property
     def dimension(self) -> int:
