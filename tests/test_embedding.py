@@ -59,4 +59,3 @@ def test_a_model_that_cannot_be_loaded_gives_a_clear_error(cache, tmp_path):
     e = Embedder("no-such-org/no-such-model", cache_dir=cache)
     with pytest.raises(EmbeddingModelError, match="no-such-org/no-such-model"):
         e.encode(["A sentence that is not cached."])
-
