@@ -167,6 +167,19 @@ def test_candidates_hold_no_time_expression_no_cut_negation_and_no_comparison():
         assert not phrase.startswith("involved"), phrase  # cut after "wasn't": it would say the opposite
 
 
+def test_no_candidate_holds_a_pronoun_reflexive_ones_included():
+    """"Built the forecast ourselves in Looker" headed the demo's "Why buyers choose us" and read like a rival's."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import BANNED, candidates
+
+    texts = ["We built the forecast ourselves in Looker.", "The forecast itself was presented as a range.",
+             "They did the mapping themselves.", "I set up the forecast myself in an afternoon."]
+    found = candidates(texts, np.arange(4), np.eye(4, dtype=np.float32), set(_stop_words()), BANNED)
+    assert found, "some candidates remain"
+    reflexive = {"ourselves", "itself", "themselves", "myself"}
+    assert all(not set(phrase.lower().split()) & reflexive for phrase in found), found
+
+
 def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
     from winloss.themes.phrases import verdict
 

@@ -41,6 +41,8 @@ PRONOUNS = {
     "i", "i'm", "i'd", "i've", "i'll", "me", "my", "we", "we're", "we'd", "we've", "we'll", "us", "our", "you",
     "you're", "your", "they", "they're", "their", "them", "he", "she", "his", "her", "him", "it", "it's", "that's",
     "there's", "he's", "she's", "he'd", "she'd", "they'd", "they've", "you'd", "you've", "its", "mine", "ours",
+    "yours", "theirs", "hers", "myself", "ourselves", "yourself", "yourselves", "themselves", "himself", "herself",
+    "itself",
 }
 BANNED = FILLERS | PRONOUNS
 # A moment, not a topic: month, weekday and season names and days relative to the interview never enter a label.
