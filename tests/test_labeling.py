@@ -180,6 +180,18 @@ def test_no_candidate_holds_a_pronoun_reflexive_ones_included():
     assert all(not set(phrase.lower().split()) & reflexive for phrase in found), found
 
 
+def test_a_predicate_cut_from_its_object_is_no_candidate():
+    """"Support fixed" (of "Support fixed it") headed "Why customers churn: Support fixed, criticised in 6 of 8"."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import BANNED, candidates
+
+    texts = ["Support fixed it.", "Eventually support fixed it, after a week.", "The support folks were kind.",
+             "Support fixed them both."]
+    found = candidates(texts, np.arange(4), np.eye(4, dtype=np.float32), set(_stop_words()), BANNED)
+    assert "support folks" in found
+    assert "support fixed" not in found and "eventually support fixed" not in found, found
+
+
 def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
     from winloss.themes.phrases import verdict
 

@@ -45,6 +45,7 @@ PRONOUNS = {
     "itself",
 }
 BANNED = FILLERS | PRONOUNS
+OBJECTS = {"it", "them", "him", "her", "us", "me", "you"}  # a phrase right before one of these is a cut predicate
 # A moment, not a topic: month, weekday and season names and days relative to the interview never enter a label.
 TIME_WORDS = {
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
@@ -97,6 +98,9 @@ def spans(text: str, stop: set[str], banned: set[str]) -> set[str]:
             for j in range(i + MIN_WORDS, min(i + MAX_WORDS, len(low)) + 1):
                 if low[j - 1] in banned:
                     break
+                if low[j - 1] not in stop and not low[j - 1].isdigit() and low[j:j + 1] != [] \
+                        and low[j] in OBJECTS:
+                    continue  # "Support fixed" of "Support fixed it": a predicate cut from its object
                 if low[j - 1] not in stop and not low[j - 1].isdigit():
                     found.add(" ".join(low[i:j]))
     return found
@@ -119,8 +123,12 @@ def clauses(text: str, stop: set[str], banned: set[str]) -> set[str]:
         low = [w.lower() for w in clause]
         while low and (low[0] in stop or low[0] in banned) and not negation(low[0]):
             low = low[1:]
-        while low and (low[-1] in stop or low[-1] in banned):
-            low = low[:-1]
+        cut = len(low)
+        while cut and (low[cut - 1] in stop or low[cut - 1] in banned):
+            cut -= 1
+        if set(low[cut:]) & OBJECTS:
+            continue  # a clause trimmed of its object ("Support fixed it") is a predicate, not a subject
+        low = low[:cut]
         if MIN_WORDS <= len(low) <= MAX_CLAUSE and not negation(low[0]) and not any(w in banned for w in low):
             found.add(" ".join(low))
     return found
