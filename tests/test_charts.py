@@ -38,3 +38,13 @@ def test_a_changed_label_draws_the_charts_again(tmp_path):
 def test_nothing_to_draw_draws_nothing(tmp_path):
     assert draw_charts(COHORTS.iloc[0:0], {}, [], tmp_path, tmp_path / "cache") == (None, None)
     assert not list(tmp_path.glob("*.png"))
+
+
+def test_a_damaged_cache_entry_is_drawn_again(tmp_path):
+    labels = {"T01": "Forecast accuracy", "T02": "Salesforce sync"}
+    first, _ = draw(tmp_path, "a", labels)
+    for entry in (tmp_path / "cache").glob("*.png"):
+        entry.write_bytes(b"half a fi")
+    second, _ = draw(tmp_path, "b", labels)
+    assert (first / HEATMAP).read_bytes() == (second / HEATMAP).read_bytes()
+    assert all(e.read_bytes()[:4] == b"\x89PNG" for e in (tmp_path / "cache").glob("*.png"))

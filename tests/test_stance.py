@@ -145,6 +145,9 @@ def test_the_example_model_is_scikit_learns_and_a_cached_fit_gives_the_same_call
     assert len(list((tmp_path / "stance").glob("*.npz"))) == 1
     assert statement_stances(rows, vectors, embedder, RIVALS, tmp_path / "stance") == fresh
     assert statement_stances(rows, vectors, embedder, RIVALS) == fresh  # no cache: fitted afresh, same calls
+    for entry in (tmp_path / "stance").glob("*.npz"):
+        entry.write_bytes(b"not a zip")
+    assert statement_stances(rows, vectors, embedder, RIVALS, tmp_path / "stance") == fresh  # damaged: fitted again
 
 
 def test_the_demo_statements_carry_a_stance_and_agree_with_the_key(demo_run):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -21,6 +20,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from winloss.cachefile import write_atomic
 from winloss.llm.config import LlmSettings
 from winloss.llm.redact import Redactor, restore_all
 
@@ -238,11 +238,8 @@ class LlmClient:
         path = self._cache_path(key)
         if path is None:
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(json.dumps({"model": self.settings.model, "content": content}, ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, path)  # atomic: concurrent writers of the same key leave one whole entry
+        write_atomic(path, json.dumps({"model": self.settings.model, "content": content},
+                                      ensure_ascii=False).encode("utf-8"))
 
 
 def make_client(settings: LlmSettings, cache_dir: Path | None, redactor: Redactor | None = None) -> LlmClient | None:

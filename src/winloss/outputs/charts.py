@@ -9,14 +9,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
+from winloss.cachefile import write_atomic
+
 COHORT_COLOURS = {"won": "#2b8a3e", "lost": "#c92a2a", "churned": "#e67700"}
 HEATMAP = "heatmap.png"
 SHARE_CHART = "theme_shares.png"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CHART_VERSION = 1  # bump when the drawing code changes, so cached charts are drawn again
 
 
@@ -28,8 +32,7 @@ def draw_charts(cohorts_df: pd.DataFrame, labels: dict[str, str], order: list[st
     cells = _cells(cohorts_df, order)
     shown = {t: labels.get(t, t) for t in order}
     for name, draw in ((HEATMAP, _heatmap), (SHARE_CHART, _share_bars)):
-        _cached_png(out_dir / name, cache_dir, [name, cells, shown, order], lambda path: draw(cells, shown, order,
-                                                                                              path))
+        _cached_png(out_dir / name, cache_dir, [name, cells, shown, order], partial(draw, cells, shown, order))
     return HEATMAP, SHARE_CHART
 
 
@@ -47,14 +50,12 @@ def _cached_png(path: Path, cache_dir: Path | None, key: list, draw: Callable[[P
     # the installed version, from metadata: importing matplotlib just to read it cost ~1 s of a cached rerun
     blob = json.dumps([CHART_VERSION, metadata.version("matplotlib"), key], sort_keys=True).encode("utf-8")
     cached = cache_dir / f"{hashlib.sha256(blob).hexdigest()[:32]}.png"
-    if cached.is_file():
-        path.write_bytes(cached.read_bytes())
+    data = cached.read_bytes() if cached.is_file() else b""
+    if data.startswith(PNG_SIGNATURE):  # anything else (a damaged entry) is drawn again
+        path.write_bytes(data)
         return
     draw(path)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(".part")  # another run reading the cache never sees half a file
-    partial.write_bytes(path.read_bytes())
-    partial.replace(cached)
+    write_atomic(cached, path.read_bytes())
 
 
 def _pyplot():

@@ -16,14 +16,18 @@ that speech is full of: "honestly", "kind of", "like") and adds what interview t
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from winloss.cachefile import write_atomic
 
 STANCES = ("positive", "negative", "neutral")
 THRESHOLD = 0.9  # |score| below this is neutral (score: summed valence, VADER's -4..4 scale per word)
@@ -286,18 +290,20 @@ def example_model(example_vectors: np.ndarray, example_labels: list[str], cache_
                          + json.dumps([example_labels, EXAMPLE_C, metadata.version("scikit-learn")]).encode())
     cached = cache_dir / f"examples-{key.hexdigest()[:32]}.npz" if cache_dir is not None else None
     if cached is not None and cached.is_file():
-        with np.load(cached) as fit:
-            return fit["coef"], fit["intercept"]
+        try:
+            with np.load(cached) as fit:
+                return fit["coef"], fit["intercept"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            pass  # a damaged entry is fitted again and rewritten
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=EXAMPLE_C, max_iter=3000).fit(example_vectors, example_labels)
     order = [list(model.classes_).index(c) for c in STANCES]
     coef, intercept = model.coef_[order], model.intercept_[order]
     if cached is not None:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        partial = cached.with_name(cached.name + ".part.npz")
-        np.savez(partial, coef=coef, intercept=intercept)
-        partial.replace(cached)
+        buffer = io.BytesIO()
+        np.savez(buffer, coef=coef, intercept=intercept)
+        write_atomic(cached, buffer.getvalue())
     return coef, intercept
 
 
