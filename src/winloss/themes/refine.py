@@ -22,13 +22,13 @@ Themes in `fixed` (the codebook's: named, pinned or seen before) are neither spl
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from winloss.themes.labeling import _stem, class_scores, keywords_of, phrase_counts
+from winloss.themes.stance import names_competitor
 from winloss.themes.vectors import unit
 
 SPLIT_SILHOUETTE = 0.25
@@ -198,8 +198,8 @@ def profile(members: np.ndarray, story: Story, words: list[str], cohort_sizes: d
     share = sorted(((len(said_by.get(c, ())) / n, c) for c, n in cohort_sizes.items()), key=lambda v: (-v[0], v[1]))
     leans = len(share) > 1 and share[0][0] >= COHORT_SKEW * share[1][0]
     cohort = share[0][1] if leans else ""
-    names = [re.compile(rf"\b{re.escape(n.lower())}\b") for n in story.competitors if n]
-    rival = float(np.mean([any(n.search(str(story.texts[i]).lower()) for n in names) for i in members])) \
+    names = frozenset(n.lower() for n in story.competitors if n)
+    rival = float(np.mean([names_competitor(str(story.texts[i]), names) for i in members])) \
         if names and len(members) else 0.0
     return Profile(stance, cohort, frozenset(w for phrase in words for w in _stem(phrase).split()),
                    frozenset(_stem(words[0]).split()) if words else frozenset(), rival)
