@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@# Bytecode for every installed module, as pip writes it unless PYTHONDONTWRITEBYTECODE is set (CI images set
+	@# it): without it every `winloss` process compiles ~1,000 modules again (4 s of a cached demo run, 9 s more when the model loads). A few test files
+	@# of third-party packages are written for newer Pythons and fail to compile; that is why the status is ignored.
+	-$(PY) -m compileall -q -j 0 $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') src >/dev/null 2>&1
 	touch $(STAMP)
 
 demo: install

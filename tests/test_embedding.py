@@ -59,3 +59,29 @@ def test_a_model_that_cannot_be_loaded_gives_a_clear_error(cache, tmp_path):
     e = Embedder("no-such-org/no-such-model", cache_dir=cache)
     with pytest.raises(EmbeddingModelError, match="no-such-org/no-such-model"):
         e.encode(["A sentence that is not cached."])
+
+
+def test_texts_run_in_batches_of_like_token_count_and_come_back_in_input_order(cache):
+    from winloss.themes.embedding import _encode
+
+    model = Embedder(cache_dir=cache).model
+    long = "We spent three months mapping every Salesforce field before a single forecast came out right."
+    texts = ["Too slow.", long, "Support was great.", long + " Then the champion left.", "No.", "Price.",
+             "The renewal came in at twice the quote we had signed.", "Okay."]
+    batches = []
+
+    class Recording:  # the real model; only the batches it is handed are noted
+        tokenizer, max_seq_length = model.tokenizer, model.max_seq_length
+
+        def encode(self, batch, **kwargs):
+            batches.append(list(batch))
+            return model.encode(batch, **kwargs)
+
+    out = _encode(Recording(), texts, batch_size=2)
+    one_by_one = np.stack([model.encode([t], normalize_embeddings=True)[0] for t in texts])
+    assert np.allclose(out, one_by_one, atol=1e-5)  # row i is text i
+    count = {t: len(model.tokenizer(t, add_special_tokens=False)["input_ids"]) for t in texts}
+    assert [len(b) for b in batches] == [2, 2, 2, 2]
+    assert set(batches[0]) == {long, long + " Then the champion left."}  # the two longest pad only to each other
+    sizes = [count[t] for b in batches for t in b]
+    assert sizes == sorted(sizes, reverse=True)
