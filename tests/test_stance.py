@@ -57,6 +57,28 @@ def test_negation_reaches_the_cue_it_governs(text, stance):
 
 
 @pytest.mark.parametrize("text, stance", [
+    # a negator reaches into the noun phrase it opens, however many words that takes
+    ("We never had a single payroll error.", "positive"),
+    ("We haven't seen one sync error since March.", "positive"),
+    ("Never had any outages with the new integration.", "positive"),
+    # ... but not past it: four words away without a determiner, it stays with what it governed
+    ("Nobody on the team had errors until the upgrade.", "negative"),
+    # idioms whose negator is part of the praise negate nothing after them
+    ("I can't say enough good things about your team.", "positive"),
+    ("We couldn't be happier with the rollout.", "positive"),
+    ("We couldn't have done open enrollment without it.", "positive"),
+    ("Honestly, I can't complain.", "positive"),
+    # software failing, in words VADER lacks
+    ("The mobile app kept crashing.", "negative"),
+    ("The portal went down twice during open enrollment.", "negative"),
+    ("It never went down once.", "positive"),
+    ("Payroll ran on time every single month.", "positive"),
+])
+def test_negated_noun_phrases_idioms_and_failures(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
+@pytest.mark.parametrize("text, stance", [
     ("It's good, but the price was too high.", "negative"),
     ("The price was high, but it's worth it.", "positive"),
     ("Tallyhub is fine, but yours is better.", "positive"),

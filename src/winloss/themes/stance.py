@@ -63,6 +63,16 @@ QUALITY: dict[str, float] = {
     "on hold": -1.5, "hung up": -2.0, "hangs up": -2.0, "hang up": -1.5, "heard back": 1.2,
     "no response": -2.0, "no answer": -2.0, "no reply": -2.0, "nightmare": -2.5, "stranded": -2.0,
     "delayed": -1.5, "delays": -1.5, "heavy": -1.2, "a joke": -2.0, "too high": -2.0, "uses it": 0.8, "use it": 0.5,
+    # software that fails, words VADER lacks ("it kept crashing", "the sync went down", "a glitch every pay run")
+    "crashing": -2.0, "crashed": -2.0, "crashes": -2.0, "glitch": -1.5, "glitches": -1.5, "glitchy": -1.8,
+    "bug": -1.2, "bugs": -1.2, "buggy": -2.0, "outage": -2.0, "outages": -2.0, "downtime": -1.5, "went down": -1.5,
+    "was down": -1.5, "on time": 1.5, "ran late": -1.5, "was late": -1.2, "were late": -1.2,
+    # idioms whose negator is part of the praise ("I can't say enough good things"): written as _tokens splits
+    # them; the negator inside negates nothing after it
+    "ca n't say enough": 2.5, "could n't be happier": 3.0, "could n't ask for": 2.0, "ca n't complain": 1.5,
+    "could n't have done": 2.0, "could n't live without": 2.5, "ca n't live without": 2.5,
+    "would n't have made it": 2.0, "never looked back": 2.5, "never let us down": 2.5, "no-brainer": 2.0,
+    "no brainer": 2.0,
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
@@ -189,9 +199,26 @@ def _phrases(tokens: list[str], cues: Cues) -> list[tuple[int, str, float]]:
 NEGATION_WINDOW = 4  # words before a cue that a negator reaches ("nobody on your side reached out")
 
 
-def _negated(tokens: list[str], at: int) -> bool:
-    window = tokens[max(0, at - NEGATION_WINDOW):at]
-    return any(t in NEGATORS for t in window) or " ".join(window[-2:]) == "no one"
+NOUN_PHRASE_REACH = 7  # ... and how far one reaches into the noun phrase it opens ("never had a single payroll error")
+DETERMINERS = {"a", "an", "any", "one", "single"}
+HAVE = {"had", "have", "has", "got", "get", "saw", "seen", "found", "heard", "ran", "made", "filed", "raised",
+        "logged", "opened", "hit", "noticed"}
+
+
+def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) -> bool:
+    """idiom: positions of negators that belong to a matched idiom ("can't say enough"), which negate nothing.
+    A negator farther than NEGATION_WINDOW still reaches a cue in the noun phrase it opens with a determiner:
+    "no / never had / not a single ... error"."""
+    start = max(0, at - NEGATION_WINDOW)
+    window = [t if start + k not in idiom else "" for k, t in enumerate(tokens[start:at])]
+    if any(t in NEGATORS for t in window) or " ".join(window[-2:]) == "no one":
+        return True
+    for j in range(max(0, at - NOUN_PHRASE_REACH), start):
+        if tokens[j] in NEGATORS and j not in idiom:
+            between = tokens[j + 1:at]
+            if between[0] in DETERMINERS or (between[0] in HAVE and between[1] in DETERMINERS):
+                return True
+    return False
 
 
 US = ("you", "your", "yours", "you'd", "you're", "you've", "you guys")
@@ -213,6 +240,8 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
     own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_cues())
     starts = [at for at, _, _ in quality]
+    idiom = frozenset(at + k for at, phrase, _ in quality if " " in phrase
+                      for k, word in enumerate(phrase.split(" ")) if word in NEGATORS)
     score = 0.0
     for cues, flip in ((quality, about_competitor), (_phrases(tokens, _relative_cues()), False)):
         for at, phrase, valence in cues:
@@ -222,7 +251,7 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
                     score += valence
                 continue
             # a negated complaint is faint praise ("not bad"); a negated good deed is a complaint ("nobody answered")
-            v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at) else valence
+            v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at, idiom) else valence
             if own_past and v < 0:
                 continue
             score += -v if flip else v
