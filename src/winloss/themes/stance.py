@@ -55,8 +55,8 @@ QUALITY: dict[str, float] = {
     "duplicates": -1.5, "inflated": -1.5, "basic": -1.2, "simplistic": -1.5, "crowded": -1.5, "busy": -0.8,
     "confusing": -1.5, "rough": -1.5, "stopped": -1.5, "stop": -1.0, "waiting": -1.2, "wait": -1.0, "waited": -1.2,
     "homework": -1.2, "chase": -1.5, "reached out": 1.2, "reach out": 0.5, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
-    "frozen": -0.5, "silently": -1.5, "quietly": -1.0, "lost": -1.0, "nobody": -1.0, "couldn't": -0.8,
-    "can't": -0.8, "cannot": -0.8, "wasn't": -0.3, "didn't": -0.3, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
+    "frozen": -0.5, "silently": -1.5, "quietly": -1.0, "lost": -1.0, "nobody": -1.0,
+    "cannot": -0.8, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
     "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
     "nightly": -1.0, "yesterday's": -1.0, "mostly cost": -1.5,
     # service that fails the customer, in any trade ("on hold for an hour", "never heard back", "hung up on me")
