@@ -28,6 +28,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 TWEETS = ROOT / "fixtures" / "stance_eval" / "airline_tweets.csv"
+PAYLOOM = ROOT / "fixtures" / "payloom"
 REVIEWS = ROOT / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
 STANCES = ("positive", "negative", "neutral")
 # Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
@@ -54,18 +55,31 @@ def scores(key: pd.DataFrame, predicted: list[str]) -> dict:
             "confusion_key_rows_pred_cols": confusion}
 
 
-def demo_statements(embedder):
-    """The demo's statements, their own-text vectors and the CRM's competitors, as `winloss run` has them."""
+def demo_statements(embedder, study: Path = DEMO):
+    """A study's statements, their own-text vectors and the CRM's competitors, as `winloss run` has them."""
     from winloss.interviews.study import read_manifest
     from winloss.pipeline import read_interviews
     from winloss.settings import load_settings
 
-    settings = load_settings(DEMO)
-    manifest = read_manifest(DEMO)
+    settings = load_settings(study)
+    manifest = read_manifest(study)
     reading = read_interviews(sorted(manifest.interviews, key=lambda i: i.interview_id), settings, [], [])
-    deals = pd.read_csv(DEMO / "crm" / "deals.csv", keep_default_na=False)
+    deals = pd.read_csv(study / "crm" / "deals.csv", keep_default_na=False)
     competitors = sorted({c for c in deals["Competitor"] if c})
     return reading.statements, embedder.encode([s.text for s in reading.statements]), competitors
+
+
+def payloom(embedder) -> dict:
+    """fixtures/payloom's 58 keyed statements; each key row names its statement by interview and a substring."""
+    statements, vectors, competitors = demo_statements(embedder, PAYLOOM)
+    calls = stance_of(statements, vectors, embedder, competitors)
+    key = pd.read_csv(PAYLOOM / "stance_key.csv", keep_default_na=False)
+    predicted = []
+    for r in key.itertuples():
+        found = [c.stance for s, c in zip(statements, calls)
+                 if s.interview_id == r.interview_id and r.text_contains.lower() in s.text.lower()]
+        predicted.append(found[0] if found else "missing")
+    return scores(key, predicted) | {"missing": predicted.count("missing")}
 
 
 def tweet_as_statement(text: str, airline: str) -> tuple[str, list[str]]:
@@ -152,6 +166,7 @@ def main() -> None:
     reviews = pd.read_csv(REVIEWS, keep_default_na=False, dtype={"id": str})
     calls = review_stances(reviews, embedder)
     result["amazon_reviews"] = scores(reviews, [c.stance for c in calls])
+    result["payloom"] = payloom(embedder)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -164,6 +179,9 @@ def main() -> None:
     a = result["amazon_reviews"]
     print(f"amazon review sentences: {a['agreement']:.1%} of {a['statements']} (macro recall {a['macro_recall']:.1%}; "
           f"recall {a['recall']})")
+    p = result["payloom"]
+    print(f"payloom key: {p['agreement']:.1%} of {p['statements']} ({p['missing']} statements not found; "
+          f"recall {p['recall']})")
     for name, r in (("demo key", d), ("airline tweets", t)):
         x = r["llm_refinement"]
         print(f"{name}: an LLM would read {x['share_read']:.0%} (offline right on {x['offline_agreement_on_those']:.0%} "

@@ -79,6 +79,29 @@ def test_negated_noun_phrases_idioms_and_failures(text, stance):
 
 
 @pytest.mark.parametrize("text, stance", [
+    # the first party a clause names is its subject; a later "you" is the generic one
+    ("With Clarion you just upload a file and you are live in a day.", "negative"),
+    ("Clarion's onboarding was just simpler, you answer some questions, you invite your people.", "negative"),
+    ("Compared to Tallyhub, your reporting is much stronger.", "positive"),
+    ("You were slower than Clarion.", "negative"),
+    # the patterns (speed, waiting, missing capabilities) judge that subject too
+    ("Clarion had us up and running in like two days.", "negative"),
+    ("We couldn't build that view in Tallyhub.", "positive"),
+    # the other side's advantage said of us is about us
+    ("You weren't the cheapest.", "negative"),
+    ("You were cheaper than Tallyhub.", "positive"),
+    ("Clarion was cheaper.", "negative"),
+    # words that judge whoever the clause is about
+    ("Clarion was more expensive.", "positive"),
+    ("It was more expensive.", "negative"),
+    ("Zero errors since we switched.", "positive"),
+    ("Your team handles the filings for all six states.", "positive"),
+])
+def test_the_subject_of_a_clause_decides_whom_it_judges(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
+@pytest.mark.parametrize("text, stance", [
     ("It's good, but the price was too high.", "negative"),
     ("The price was high, but it's worth it.", "positive"),
     ("Tallyhub is fine, but yours is better.", "positive"),

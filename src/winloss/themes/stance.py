@@ -64,6 +64,11 @@ QUALITY: dict[str, float] = {
     "no response": -2.0, "no answer": -2.0, "no reply": -2.0, "nightmare": -2.5, "stranded": -2.0,
     "delayed": -1.5, "delays": -1.5, "heavy": -1.2, "a joke": -2.0, "too high": -2.0, "uses it": 0.8, "use it": 0.5,
     # software that fails, words VADER lacks ("it kept crashing", "the sync went down", "a glitch every pay run")
+    # judge whoever the clause is about ("Gustly was pricier" is for us)
+    "expensive": -1.8, "pricier": -1.5, "quicker": 1.2,
+    # doing the job for the customer ("handles the state withholding", "Payroll's always right")
+    "handles": 1.2, "took care of": 1.5, "takes care of": 1.5, "gets it right": 1.5, "got it right": 1.5,
+    "gets that right": 1.5, "always right": 1.5,
     "crashing": -2.0, "crashed": -2.0, "crashes": -2.0, "glitch": -1.5, "glitches": -1.5, "glitchy": -1.8,
     "bug": -1.2, "bugs": -1.2, "buggy": -2.0, "outage": -2.0, "outages": -2.0, "downtime": -1.5, "went down": -1.5,
     "was down": -1.5, "on time": 1.5, "ran late": -1.5, "was late": -1.2, "were late": -1.2,
@@ -76,8 +81,8 @@ QUALITY: dict[str, float] = {
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
-    "per-seat": -1.0, "per seat": -1.0, "per-user": -1.0, "per user": -1.0, "seat price": -1.0, "seats": -0.3,
-    "expensive": -1.8, "higher": -0.8, "more than": -0.3, "price increase": -1.5, "twice the money": -2.0,
+    "per-seat": -1.0, "per seat": -1.0, "per-user": -1.0, "per user": -1.0, "per-employee": -1.0, "per employee": -1.0, "seat price": -1.0, "seats": -0.3,
+    "higher": -0.8, "more than": -0.3, "price increase": -1.5, "twice the money": -2.0,
     "double": -0.8, "well above": -1.5, "export": -1.0, "exporting": -1.2, "exports": -0.8, "by hand": -1.0,
     "more like": -1.5, "simpler": -1.2, "cleaner": -1.2, "easier": -0.5, "better demo": -2.0,
     "demoed better": -2.0, "ready on day one": -2.0, "momentum was on their side": -2.0, "rounding error": 1.5,
@@ -91,7 +96,7 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
            "freeze", "united", "save", "credit", "wish", "hope", "hopefully", "bridge", "hard", "super",
            "straight", "security", "secure", "question", "questions", "pay", "paid", "paying", "weeks", "reach",
            "popular", "lead", "win", "won", "champion", "champions", "excel", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
-NEGATORS = {"not", "never", "nobody", "no", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
+NEGATORS = {"not", "never", "nobody", "no", "zero", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
             "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
 CONTRACTION = re.compile(r"n't\b")
 # A regret looks back ("if it had worked", "we would have stayed"); a forward condition ("if the accuracy holds, I
@@ -221,29 +226,57 @@ def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) ->
     return False
 
 
-US = ("you", "your", "yours", "you'd", "you're", "you've", "you guys")
-
-
 def names_competitor(text: str, competitors: frozenset[str]) -> bool:
     low = text.lower()
     return any(re.search(rf"\b{re.escape(name)}\b", low) for name in competitors)
 
 
+# Words that name the other side's advantage: said of a competitor or of nobody ("it was cheaper") they count
+# against us; said of us ("you were cheaper", "you weren't the cheapest") they are about us.
+RIVAL_ADVANTAGE = {"cheaper", "cheapest", "simpler", "cleaner", "easier", "better demo", "demoed better"}
+US_WORD = re.compile(r"\b(you|your|yours|you'd|you're|you've)\b", re.IGNORECASE)
+
+
+def _first(pattern: re.Pattern, text: str) -> int:
+    found = pattern.search(text)
+    return found.start() if found else len(text) + 1
+
+
+@lru_cache(maxsize=8)
+def _rival_pattern(competitors: frozenset[str]) -> re.Pattern:
+    names = "|".join(re.escape(n) for n in sorted(competitors, key=len, reverse=True))
+    return re.compile(rf"\b({names + '|' if names else ''}they|their|theirs|them)\b", re.IGNORECASE)
+
+
+# A leading comparison ("Compared to Tallyhub, your reporting is stronger") names the other side before the subject.
+LEADING_COMPARISON = re.compile(r"^\W*(compared (to|with)|unlike|versus|vs\.?|next to|as opposed to)\b[^,]*,",
+                                re.IGNORECASE)
+
+
+def about_rival(text: str, competitors: frozenset[str]) -> bool:
+    """Whether a clause that may be about a competitor is: it does not name us, or it names the competitor first.
+    The first party named is the subject; a later "you" is mostly the generic one ("with Gustly you just upload a
+    file"), an earlier one is us ("you were slower than Gustly")."""
+    text = LEADING_COMPARISON.sub("", text)
+    us = _first(US_WORD, text)
+    return us > len(text) or _first(_rival_pattern(competitors), text) < us
+
+
 def clause_score(text: str, competitors: frozenset[str], about_competitor: bool = False) -> float:
-    """about_competitor: the statement names a competitor, so a clause that does not name us is about them. In a
-    comparison the subject is what comes before "than": "Clarion was easier than yours" praises Clarion."""
+    """about_competitor: the statement names a competitor, so a clause that does not name us first is about them.
+    In a comparison the subject is what comes before "than": "Clarion was easier than yours" praises Clarion."""
     tokens = _tokens(text)
     subject = THAN.split(text)[0]
-    subject_tokens = _tokens(subject) if subject != text else tokens
     about_competitor = (about_competitor or names_competitor(subject, competitors)) \
-        and not any(t in US for t in subject_tokens)
+        and about_rival(subject, competitors)
+    about_us = not about_competitor and _first(US_WORD, subject) < _first(_rival_pattern(competitors), subject)
     own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_cues())
     starts = [at for at, _, _ in quality]
     idiom = frozenset(at + k for at, phrase, _ in quality if " " in phrase
                       for k, word in enumerate(phrase.split(" ")) if word in NEGATORS)
     score = 0.0
-    for cues, flip in ((quality, about_competitor), (_phrases(tokens, _relative_cues()), False)):
+    for cues, flip in ((quality, about_competitor), (_phrases(tokens, _relative_cues()), about_us)):
         for at, phrase, valence in cues:
             if phrase in NEGATORS:
                 # "nobody" is a complaint on its own, but before another cue it only negates that one
@@ -254,7 +287,7 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
             v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at, idiom) else valence
             if own_past and v < 0:
                 continue
-            score += -v if flip else v
+            score += -v if flip and (cues is quality or phrase in RIVAL_ADVANTAGE) else v
     return score
 
 
@@ -272,7 +305,9 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
         before, after = " but ".join(parts[:-1]), parts[-1]
         score = 0.5 * clause_score(before, competitors, rival) + 1.5 * clause_score(after, competitors, rival)
     own_past = bool(OWN_PAST.search(text))
-    score += sum(w for pattern, w in PATTERNS if pattern.search(text) and not (own_past and w < 0))
+    # the patterns judge the statement's subject too: "Gustly had us live in two days" is against us
+    sign = -1.0 if rival and about_rival(text, competitors) else 1.0
+    score += sign * sum(w for pattern, w in PATTERNS if pattern.search(text) and not (own_past and w < 0))
     if COUNTERFACTUAL.search(text) or WISH.search(text):
         score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
     return score
