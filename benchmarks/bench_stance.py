@@ -71,8 +71,11 @@ def demo_statements(embedder, study: Path = DEMO):
 
 def payloom(embedder) -> dict:
     """fixtures/payloom's 58 keyed statements; each key row names its statement by interview and a substring."""
+    from winloss.settings import load_settings
+    from winloss.themes.stance import statement_stances
+
     statements, vectors, competitors = demo_statements(embedder, PAYLOOM)
-    calls = stance_of(statements, vectors, embedder, competitors)
+    calls = statement_stances(statements, vectors, embedder, competitors, ours=load_settings(PAYLOOM).our_names)
     key = pd.read_csv(PAYLOOM / "stance_key.csv", keep_default_na=False)
     predicted = []
     for r in key.itertuples():

@@ -101,6 +101,33 @@ def test_the_subject_of_a_clause_decides_whom_it_judges(text, stance):
     assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
 
 
+def test_our_own_names_are_read_as_you():
+    said = "Northwind's onboarding was slower than Clarion's."
+    assert lexicon_stance(said, RIVALS).stance == "positive"  # without the setting: a third party, slower than them
+    assert lexicon_stance(said, RIVALS, ours=["Northwind"]).stance == "negative"
+    assert lexicon_stance("Northwind was cheaper than Clarion.", RIVALS, ours=["Northwind"]).stance == "positive"
+    assert lexicon_stance("Clarion was cheaper than Northwind.", RIVALS, ours=["Northwind"]).stance == "negative"
+
+
+def test_our_names_setting_reaches_the_run(tmp_path):
+    """`our_names` in winloss.toml reaches the stance of a real run."""
+    import shutil
+
+    from winloss.pipeline import run
+
+    study = tmp_path / "study"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "payloom", study)
+    transcript = study / "transcripts" / "quillon-software_2026-07-22.txt"
+    transcript.write_text(transcript.read_text(encoding="utf-8").replace(
+        "[00:01:14] Sam Patel: Thanks Hannah.", "[00:01:12] Sam Patel: And against Gustly?\n"
+        "[00:01:13] Hannah Lindqvist: Payloom's onboarding was slower than Gustly's.\n"
+        "[00:01:14] Sam Patel: Thanks Hannah."), encoding="utf-8")
+    (study / "winloss.toml").write_text('our_names = ["Payloom"]\n', encoding="utf-8")
+    statements = pd.read_csv(run(study, tmp_path / "out").out_dir / "statements.csv")
+    said = statements[statements["text"].str.contains("slower than Gustly")]
+    assert said["stance"].tolist() == ["negative"]  # without the setting it reads positive (the test above)
+
+
 @pytest.mark.parametrize("text, stance", [
     ("It's good, but the price was too high.", "negative"),
     ("The price was high, but it's worth it.", "positive"),

@@ -31,6 +31,7 @@ class Settings(BaseModel):
     min_theme_size: int | None = Field(None, ge=2)  # None: 8, or statements / 250 for large studies
     embedding_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
     interviewer_names: list[str] = []
+    our_names: list[str] = []  # what customers call us (company, product): the stance reads them as "you"
     quotes_per_theme: int = Field(3, ge=1)
     cache_dir: str | None = None
     previous: str | None = None  # previous quarter's output folder, relative to the study

@@ -81,7 +81,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     keys, groups = [s.statement_id for s in statements], [s.interview_id for s in statements]
     competitors = tuple(competitor_names(study_dir, settings))
     stances = tuple(statement_stances(statements, text_vectors, embedder, list(competitors),
-                                      settings.cache_path() / "stance"))
+                                      settings.cache_path() / "stance", settings.our_names))
     story = Story(keys, texts, text_vectors, [c.stance for c in stances], [s.cohort for s in statements], groups,
                   competitors)
     found = assign_themes(book, texts, keys, groups, vectors, embedder,

@@ -313,10 +313,29 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     return score
 
 
-def lexicon_stance(text: str, competitors: Iterable[str] = ()) -> StanceCall:
+@lru_cache(maxsize=8)
+def _our_names(ours: frozenset[str]) -> tuple[re.Pattern, re.Pattern] | None:
+    if not ours:
+        return None
+    names = "|".join(re.escape(n) for n in sorted(ours, key=len, reverse=True))
+    return (re.compile(rf"\b({names})(?:'s|\u2019s)", re.IGNORECASE), re.compile(rf"\b({names})\b", re.IGNORECASE))
+
+
+def spoken_to_us(text: str, ours: Iterable[str] = ()) -> str:
+    """The text as the scorer reads it: our own names (the `our_names` setting: "Payloom", "Payloom's") become
+    "you" / "your", so "Payloom's onboarding was slower than Gustly's" is about us, not a third party. Only the
+    scorer sees this; the statement keeps its words."""
+    patterns = _our_names(frozenset(n.lower() for n in ours if n))
+    if patterns is None:
+        return text
+    possessive, name = patterns
+    return name.sub("you", possessive.sub("your", text))
+
+
+def lexicon_stance(text: str, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> StanceCall:
     """One statement's stance from its own words only (no turn context, no example model)."""
     names = frozenset(n.lower() for n in competitors if n)
-    score = score_statement(text, names)
+    score = score_statement(spoken_to_us(text, ours), names)
     stance = "positive" if score >= THRESHOLD else "negative" if score <= -THRESHOLD else "neutral"
     return StanceCall(stance, round(score, 3))
 
@@ -331,16 +350,17 @@ LEXICON_WEIGHT = 0.4  # log-odds per valence unit of the lexicon score, added to
 EXAMPLE_C = 0.3  # regularisation of the example model: few examples, so a smooth boundary
 
 
-def lexicon_scores(statements, competitors: Iterable[str] = ()) -> list[float]:
+def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> list[float]:
     """Each statement's own score; a statement after one that named a competitor, in the same turn, reads "they"
-    as that competitor."""
+    as that competitor. `ours`: the names customers call us by."""
     names = frozenset(n.lower() for n in competitors if n)
+    ours = tuple(ours)
     out = []
     for i, s in enumerate(statements):
         prev = statements[i - 1] if i else None
         after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
             and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
-        out.append(score_statement(s.text, names, after))
+        out.append(score_statement(spoken_to_us(s.text, ours), names, after))
     return out
 
 
@@ -413,9 +433,9 @@ def calls(z: np.ndarray, lexicon: np.ndarray) -> list[StanceCall]:
 
 
 def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = (),
-                      cache_dir: Path | None = None) -> list[StanceCall]:
+                      cache_dir: Path | None = None, ours: Iterable[str] = ()) -> list[StanceCall]:
     """The stance of every statement. `vectors`: the statements' own (not context-mixed) embeddings; `embedder`
-    embeds the examples (cached like every other text)."""
+    embeds the examples (cached like every other text); `ours`: the names customers call us by."""
     if not statements:
         return []
     from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
@@ -423,5 +443,5 @@ def statement_stances(statements, vectors: np.ndarray, embedder, competitors: It
     examples = POSITIVE + NEGATIVE + NEUTRAL
     labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
     log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels, cache_dir)
-    lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors), dtype=float), -4, 4)
+    lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors, ours), dtype=float), -4, 4)
     return calls(with_answer(with_lexicon(log_odds, lexicon), statements), lexicon)
