@@ -169,7 +169,7 @@ def test_competitor_verdicts_follow_the_playbooks_rule():
     assert verdict_of(losses((1, "Price"), (1, "Price"), (2, "Price")), {}) == "qualification"
 
 
-def test_a_relationship_trigger_needs_two_churned_interviews_and_is_quoted_from_quotes_csv():
+def test_a_relationship_trigger_is_counted_per_interview_and_quoted_from_quotes_csv_first():
     said = {"S1": ("INT-1", "And then Kevin left, nobody owned it."), "S2": ("INT-2", "Our champion moved on."),
             "S3": ("INT-3", "The sync broke."), "S4": ("INT-4", "She left in May.")}
     statements = pd.DataFrame([{"statement_id": k, "interview_id": i, "cohort": "churned", "text": t}
@@ -179,7 +179,11 @@ def test_a_relationship_trigger_needs_two_churned_interviews_and_is_quoted_from_
     line = trigger_line(statements, quotes)
     assert line.text.startswith("Relationship trigger: in 3 of 4 churned interviews")
     assert [q["quote"] for q in line.quotes] == ["She left in May."]
-    assert trigger_line(statements[statements["statement_id"].isin(["S1", "S3"])], quotes) is None
+    # one interview is reported as one (n of N says how thin it is), quoted with its own statement
+    one = trigger_line(statements[statements["statement_id"].isin(["S1", "S3"])], quotes)
+    assert one.text.startswith("Relationship trigger: in 1 of 2 churned interviews")
+    assert [q["quote"] for q in one.quotes] == ["And then Kevin left, nobody owned it."]
+    assert trigger_line(statements[statements["statement_id"] == "S3"], quotes) is None
 
 
 def test_a_behavioural_disqualifier_alone_never_makes_a_deal_wrong_fit():

@@ -11,6 +11,7 @@ import pandas as pd
 from winloss.crm.load import account_key
 from winloss.crm.settings import TYPE_NAMES
 from winloss.models import Interview, Problem
+from winloss.themes.drivers import MAX_P, MIN_INTERVIEWS, one_sided
 
 if TYPE_CHECKING:
     from winloss.crm.result import CrmAnalysis
@@ -160,6 +161,23 @@ def themes_by_lift(statements: pd.DataFrame, interview_ids) -> list[str]:
         has_in, has_out = group.loc[inside, "interview_id"].nunique(), group.loc[~inside, "interview_id"].nunique()
         lift[tid] = (has_in / n_in if n_in else 0.0) - (has_out / n_out if n_out else 0.0)
     return sorted(lift, key=lambda t: (-round(lift[t], 9), t))
+
+
+def themes_apart(statements: pd.DataFrame, interview_ids) -> list[str]:
+    """themes_by_lift, kept to the themes that pass the drivers' own test: raised in at least MIN_INTERVIEWS of
+    these interviews, one-sided Fisher p <= MAX_P against the other interviews. Only these may be said to "set the
+    group apart" or "stand out"; a theme every interview raises sets nobody apart."""
+    inside_ids = set(interview_ids) & set(statements["interview_id"])
+    n_in = len(inside_ids)
+    n_out = statements.loc[~statements["interview_id"].isin(inside_ids), "interview_id"].nunique()
+    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    kept = set()
+    for tid, group in themed.groupby("theme_id", sort=True):
+        inside = group["interview_id"].isin(inside_ids)
+        has_in, has_out = group.loc[inside, "interview_id"].nunique(), group.loc[~inside, "interview_id"].nunique()
+        if has_in >= MIN_INTERVIEWS and one_sided(has_in, n_in, has_out, n_out)[1] <= MAX_P:
+            kept.add(tid)
+    return [t for t in themes_by_lift(statements, interview_ids) if t in kept]
 
 
 def cohort_ids(statements: pd.DataFrame, *cohorts: str) -> set[str]:

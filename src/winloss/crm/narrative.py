@@ -1,6 +1,8 @@
 """Words and tables for the ICP update draft: every figure carries its n of N, every quote comes from quotes.csv."""
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from winloss.crm.assurance import (
@@ -12,7 +14,14 @@ from winloss.crm.assurance import (
     pressure_texts,
     recite,
 )
-from winloss.crm.evidence import pick_quotes, themes_by_lift
+from winloss.crm.evidence import (
+    TOPICS,
+    mentions_topic,
+    pick_quotes,
+    themes_apart,
+    themes_by_lift,
+    topics_of,
+)
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import TYPE_NAMES
@@ -206,16 +215,30 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
         top = max(lt["types"], key=lambda t: (t["n"], -t["type"]))
         ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost"
                and _loss_type(a, j.deal_id) == top["type"]]
+        about = quotes[quotes["quote"].map(lambda q: about_loss_type(str(q), top["type"], a)).astype(bool)]
         out.append({"text": f"{top['name']} is the most common loss: {top['text']} closed-lost deals.",
-                    "quotes": pick_quotes(quotes, ids, themes_by_lift(statements, ids), avoid=used)})
+                    "quotes": pick_quotes(about, ids, themes_by_lift(statements, ids), avoid=used)})
         used |= {q["quote"] for q in out[-1]["quotes"]}
-    churn = theme_shares(statements, themes, "churned")
+    churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
+    apart = themes_apart(statements, churned)  # "stand out" only for a theme that passes the test
+    churn = [t for t in theme_shares(statements, themes, "churned") if t["theme_id"] in apart]
     if churn:
         t = churn[0]
-        ids = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
         out.append({"text": f"Churned customers stand out on \"{t['label']}\": {t['text']}.",
-                    "quotes": pick_quotes(quotes, ids, [t["theme_id"]], avoid=used)})
+                    "quotes": pick_quotes(quotes, churned, [t["theme_id"]], avoid=used)})
     return out
+
+
+def about_loss_type(quote: str, loss_type: int, a: CrmAnalysis) -> bool:
+    """Is the quote about what makes a loss this type? Type 1 (wrong fit): it names a gate criterion's value or
+    topic, or fit itself; Type 2 (lost to a competitor): it names a competitor; Type 3 (no decision): it is about
+    timing or budget. A quote under a loss-type headline must say the headline, or none is shown."""
+    if loss_type == 1:
+        return "fit" in topics_of(quote) or any(mentions_topic(quote, c) for c in a.criteria if c.gate)
+    if loss_type == 2:
+        names = {str(c).strip() for c in a.deals["competitor"] if str(c).strip()}
+        return any(re.search(r"(?<!\w)" + re.escape(c) + r"(?!\w)", quote, re.IGNORECASE) for c in names)
+    return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", quote.lower()) for w in TOPICS["timing and budget"])
 
 
 def _competitor(a: CrmAnalysis, deal_id: str) -> str:
@@ -251,10 +274,11 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
         out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
     labels = dict(zip(themes["theme_id"], themes["label"])) if len(themes) else {}
-    top2 = themes_by_lift(statements, comp_ids)[:2] if comp_ids else []
+    top2 = themes_apart(statements, comp_ids)[:2] if comp_ids else []  # "set apart" only if the test passes
     if top2:
         out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{labels[t]}\"" for t in top2)
-                   + f", the themes that set the {len(comp_ids)} interviewed competitive losses apart.")
+                   + (", the themes that set the" if len(top2) > 1 else ", the theme that sets the")
+                   + f" {len(comp_ids)} interviewed competitive losses apart.")
     return out
 
 

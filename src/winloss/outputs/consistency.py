@@ -7,7 +7,14 @@ tables (`Appendix`), each recounted there independently of how the front compute
 - a competitor's strength never appears as a win driver: no win-driver quote or label names a competitor, and no
   win driver is also a loss driver of competitive losses;
 - a competitor verdict agrees with the loss-type table: "product gap" / "positioning gap" needs at least half of the
-  competitor's closed-lost deals to be right fit (not Type 1), "qualification" needs most of them to be Type 1.
+  competitor's closed-lost deals to be right fit (not Type 1), "qualification" needs most of them to be Type 1;
+- a decision to qualify on the ICP's gate needs the gate to predict wins beyond chance (`predicts`, the same test
+  the "Old vs new ICP" verdict applies): a draft never asks Sales to gate on criteria its own test calls noise;
+- a theme blamed for churn or losses that won buyers mostly praise (`praised_by_won`) is named as a flip in the
+  sentence that blames it, never presented as the cause alone.
+
+Beyond dropping claims, `enforce` shows each quote once: a quote already under an earlier sentence is removed from
+a later one, because one remark cannot be the evidence for two different claims.
 
 A violation drops the claim from the front and the front says so under Confidence (`enforce`): one wrong sentence
 should not withhold the rest of the draft from leadership, and a silently missing one would be worse than a loud
@@ -21,18 +28,21 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from scipy.stats import fisher_exact
 
 if TYPE_CHECKING:
     from winloss.outputs.front import Front
     from winloss.themes.drivers import Driver
 
 GAP_SHARE = 0.5  # the playbook's rule: at least half right-fit -> a product or positioning gap, not qualification
+PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
+FLIP_MIN, FLIP_SHARE = 3, 0.5  # won buyers praise a theme in at least this many and this share of won interviews
 
 
 @dataclass(frozen=True)
 class Cite:
     """A number the front states and where the appendix holds it."""
-    source: str  # losses | nurture | pipeline | money | health | driver | deals
+    source: str  # losses | nurture | pipeline | money | health | driver | deals | stance
     key: str  # the row: competitor, band, metric, "cohort:theme_id", loss type ...
     field: str
     value: float
@@ -41,8 +51,9 @@ class Cite:
 @dataclass(frozen=True)
 class Claim:
     """What a sentence asserts beyond its numbers, for the semantic checks."""
-    kind: str  # "win_driver", "verdict" (both checked), or "trigger" (a churn trigger, read by the decisions)
-    subject: str  # theme id, or competitor name
+    kind: str  # checked: "win_driver", "verdict", "gate", "blame" (a theme blamed for churn or losses);
+    #            read by the decisions: "trigger" (a churn trigger)
+    subject: str  # theme id, competitor name, or the gate's health metric ("win rate")
     value: str = ""  # the verdict: "product gap", "positioning gap", "qualification"
 
 
@@ -67,6 +78,46 @@ class Appendix:
     money: dict = field(default_factory=dict)  # icp.json money
     health: list[dict] = field(default_factory=list)  # icp.json health
     competitors: tuple[str, ...] = ()
+    stances: pd.DataFrame = field(default_factory=pd.DataFrame)  # statements.csv: interview_id, cohort, theme_id, stance
+
+
+def predicts(hit: dict, miss: dict) -> bool:
+    """Is the rate inside the ICP higher than outside beyond chance (one-sided Fisher exact)?"""
+    return gate_p(hit, miss) <= PREDICTS_P
+
+
+def gate_p(hit: dict, miss: dict) -> float:
+    if not hit.get("N") or not miss.get("N"):
+        return 1.0
+    _, p = fisher_exact([[hit["n"], hit["N"] - hit["n"]], [miss["n"], miss["N"] - miss["n"]]], alternative="greater")
+    return float(p)
+
+
+def stance_interviews(stances: pd.DataFrame, cohort: str, theme_id: str, stance: str) -> tuple[int, int]:
+    """(interviews of the cohort with a statement of this theme and stance, interviews of the cohort)."""
+    if stances.empty:
+        return 0, 0
+    mine = stances[stances["cohort"] == cohort]
+    hit = mine[(mine["theme_id"].astype(str) == theme_id) & (mine["stance"] == stance)]
+    return int(hit["interview_id"].nunique()), int(mine["interview_id"].nunique())
+
+
+def praised_by_won(a: Appendix, theme_id: str) -> tuple[int, int] | None:
+    """(n, N) when won buyers mostly praise the theme (at least FLIP_MIN interviews and FLIP_SHARE of them), else
+    None: a theme that wins deals cannot honestly be called the reason customers leave without saying so."""
+    n, N = stance_interviews(a.stances, "won", theme_id, "positive")
+    return (n, N) if N and n >= FLIP_MIN and n >= FLIP_SHARE * N else None
+
+
+def flip_text(a: Appendix, theme_id: str) -> tuple[str, tuple[Cite, ...]]:
+    """The words and cites a sentence blaming the theme adds when won buyers mostly praise it; ("", ()) if not."""
+    praised = praised_by_won(a, theme_id)
+    if praised is None:
+        return "", ()
+    n, N = praised
+    key = f"won:{theme_id}:positive"
+    return (f"a flip, not the cause alone: won buyers praise it in {n} of {N} won interviews",
+            (Cite("stance", key, "n", n), Cite("stance", key, "N", N)))
 
 
 def recount(a: Appendix, cite: Cite) -> float | None:
@@ -102,6 +153,10 @@ def recount(a: Appendix, cite: Cite) -> float | None:
         group, _, what = f.partition(".")
         value = row[group].get(what)
         return None if value is None else float(value)
+    if s == "stance":
+        cohort, theme, stance = key.split(":")
+        n, N = stance_interviews(a.stances, cohort, theme, stance)
+        return float(n if f == "n" else N)
     if s == "driver":
         cohort, _, theme = key.partition(":")
         d = next((d for d in a.drivers.get(cohort, []) if d.theme_id == theme), None)
@@ -174,14 +229,39 @@ def check_verdict(section: str, text: str, claim: Claim, appendix: Appendix) -> 
     return []
 
 
+def check_gate(section: str, text: str, claim: Claim, appendix: Appendix) -> list[Violation]:
+    row = next((r for r in appendix.health if r["metric"] == claim.subject), None)
+    if row is None:
+        return [Violation(section, text, f"the appendix has no {claim.subject} inside vs outside the ICP")]
+    f, nf = row["fit"], row["non_fit"]
+    if predicts(f, nf):
+        return []
+    return [Violation(section, text, f"the ICP's gate does not predict {claim.subject} beyond chance: "
+                                     f"{f.get('n', 0)} of {f.get('N', 0)} inside against {nf.get('n', 0)} of "
+                                     f"{nf.get('N', 0)} outside (one-sided Fisher p {gate_p(f, nf):.2f}), so "
+                                     "qualifying on it is not yet supported")]
+
+
+def check_blame(section: str, text: str, claim: Claim, appendix: Appendix) -> list[Violation]:
+    praised = praised_by_won(appendix, claim.subject)
+    if praised is None or "flip" in text:
+        return []
+    return [Violation(section, text, f"{claim.subject} is praised in {praised[0]} of {praised[1]} won interviews: "
+                                     "blamed without naming the flip")]
+
+
+CHECKS = {"win_driver": lambda s, t, c, line, a: check_win_driver(s, t, c, line.quotes, a),
+          "verdict": lambda s, t, c, line, a: check_verdict(s, t, c, a),
+          "gate": lambda s, t, c, line, a: check_gate(s, t, c, a),
+          "blame": lambda s, t, c, line, a: check_blame(s, t, c, a)}
+
+
 def check(front: Front, appendix: Appendix) -> list[Violation]:
     out: list[Violation] = []
     for section, line in front.lines():
         out += check_cites(section, line.text, line.cites, appendix)
-        if line.claim is not None and line.claim.kind == "win_driver":
-            out += check_win_driver(section, line.text, line.claim, line.quotes, appendix)
-        if line.claim is not None and line.claim.kind == "verdict":
-            out += check_verdict(section, line.text, line.claim, appendix)
+        if line.claim is not None and line.claim.kind in CHECKS:
+            out += CHECKS[line.claim.kind](section, line.text, line.claim, line, appendix)
     return out
 
 
@@ -189,7 +269,7 @@ def enforce(front: Front, appendix: Appendix) -> tuple[Front, list[Violation]]:
     """The front without the claims that contradict the appendix, which its Confidence section then names."""
     found = check(front, appendix)
     notes = list(dict.fromkeys(f"{v.section}: \"{v.text}\": {v.reason}" for v in found))
-    return (front.without({v.text for v in found}, notes) if found else front), found
+    return (front.without({v.text for v in found}, notes) if found else front).quoted_once(), found
 
 
 def _quote_text(q) -> str:

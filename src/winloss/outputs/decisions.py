@@ -1,9 +1,11 @@
 """The front's 3-5 decisions: rules over the evidence, tried in order, each naming an owner role and the metric that
 will show next quarter whether it worked. Never written for a particular study:
 
-1. gate        the ICP has a gate and deals outside it win less -> RevOps: make the gate a qualification step.
+1. gate        the ICP has a gate and deals outside it win less beyond chance (consistency.predicts) -> RevOps: make
+               the gate a qualification step.
 2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
-3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR.
+3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR;
+               named as a flip when won buyers mostly praise the same theme (consistency.praised_by_won).
 4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
 Fewer than three from these (a CRM whose ICP has no gate): the interview rules below are added.
@@ -17,7 +19,15 @@ from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import TOPICS
-from winloss.outputs.consistency import Appendix, Cite
+from winloss.outputs.consistency import (
+    Appendix,
+    Cite,
+    Claim,
+    flip_text,
+    gate_p,
+    predicts,
+)
+from winloss.outputs.front_crm import MIN_TRIGGER
 from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, of
 
 if TYPE_CHECKING:
@@ -27,16 +37,34 @@ if TYPE_CHECKING:
 MIN_DECISIONS, MAX_DECISIONS = 3, 5
 
 
-def gate_decision(a: CrmAnalysis) -> list[Line]:
+def _gate(a: CrmAnalysis) -> tuple[list[str], dict, dict] | None:
+    """The gate's criteria and its win rate inside (fit) and outside (non_fit), when both are measured."""
     win = next((r for r in a.health if r["metric"] == "win rate"), None)
     # The primary gate criteria say who is in; the gate's disqualifiers mostly restate them from the other side.
     gate = [c.label for c in a.criteria if c.gate and c.kind == "primary"] or \
         [c.label for c in a.criteria if c.gate]
     if not gate or win is None or not win["non_fit"].get("N") or not win["fit"].get("N"):
+        return None
+    return gate, win["fit"], win["non_fit"]
+
+
+def gate_note(a: CrmAnalysis | None) -> str:
+    """Why there is no gating decision although the ICP has a gate: its test does not pass. '' otherwise."""
+    found = _gate(a) if a is not None and a.usable else None
+    if found is None or predicts(found[1], found[2]):
+        return ""
+    gate, f, nf = found
+    return (f"No decision to qualify on the ICP's gate ({'; '.join(gate)}): inside it we won {of(f['n'], f['N'])} "
+            f"closed deals against {of(nf['n'], nf['N'])} outside, which is within chance (one-sided Fisher p "
+            f"{gate_p(f, nf):.2f}). Treat the gate as a hypothesis to score next quarter's deals against, not a rule.")
+
+
+def gate_decision(a: CrmAnalysis) -> list[Line]:
+    found = _gate(a)
+    # Outside the gate must do worse beyond chance: the same test as "Old vs new ICP", or no case for qualifying.
+    if found is None or not predicts(found[1], found[2]):
         return []
-    f, nf = win["fit"], win["non_fit"]
-    if nf["n"] * f["N"] >= f["n"] * nf["N"]:
-        return []  # outside the gate does as well: no case for qualifying on it
+    gate, f, nf = found
     m = a.money
     return [Line(f"Qualify every new deal on the ICP's gate ({'; '.join(gate)}): outside it we won "
                  f"{of(nf['n'], nf['N'])} closed deals against {of(f['n'], f['N'])} inside, and "
@@ -47,7 +75,7 @@ def gate_decision(a: CrmAnalysis) -> list[Line]:
                         Cite("health", "win rate", "non_fit.N", nf["N"]),
                         Cite("money", "open_outside_gate_deals", "value", m["open_outside_gate_deals"]),
                         Cite("money", "open_outside_gate", "value", m["open_outside_gate"])),
-                 owner="RevOps",
+                 owner="RevOps", claim=Claim("gate", "win rate"),
                  metric=f"win rate of new deals that pass the gate, against {of(f['n'], f['N'])} this quarter")]
 
 
@@ -67,13 +95,14 @@ def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> l
     return out
 
 
-def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = ()
-                   ) -> list[Line]:
+def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = (),
+                   appendix: Appendix | None = None) -> list[Line]:
     top = next((d for d in drivers.get("churned", []) if d.kind == "driver"), None)
     if top is None:
         return []
     e = top.evidence
-    trigger = next((x.claim for x in churn if x.claim is not None and x.claim.kind == "trigger"), None)
+    trigger = next((x.claim for x in churn if x.claim is not None and x.claim.kind == "trigger"
+                    and int(x.claim.value.split(" ")[0]) >= MIN_TRIGGER), None)
     watch = (f", and watch for the relationship trigger: in {trigger.value} churned interviews the {trigger.subject}"
              if trigger else "")
     cites = list(driver_cites(top))
@@ -85,9 +114,13 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
                   Cite("money", "churned_accounts", "value", a.money["churned_accounts"])]
     metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} this quarter" if money
               else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
-    return [Line(f"Fix what churned customers criticise most, {top.label}: {of(e.n, e.N)} churned interviews "
-                 f"raise it against {of(e.n_other, e.N_other)} others{money}{watch}.", cites=tuple(cites),
-                 quotes=tuple(top.quotes[:1]), owner="Customer Success", metric=metric)]
+    flip, flip_cites = flip_text(appendix, top.theme_id) if appendix is not None else ("", ())
+    counted = (f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} of the other "
+               "interviews")
+    text = (f"Fix {top.label} for the customers it fails: {counted} ({flip}){money}{watch}." if flip else
+            f"Fix what churned customers criticise most, {top.label}: {counted}{money}{watch}.")
+    return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner="Customer Success",
+                 metric=metric, claim=Claim("blame", top.theme_id))]
 
 
 def nurture_decision(appendix: Appendix) -> list[Line]:
@@ -134,9 +167,9 @@ def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], append
               drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = ()) -> tuple[Line, ...]:
     if a is None or not a.usable:
         found = interview_decisions(drivers)
-        found[1:1] = churn_decision(None, drivers, churn)
+        found[1:1] = churn_decision(None, drivers, churn, appendix)
         return tuple(found[:MAX_DECISIONS])
-    found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers, churn)
+    found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers, churn, appendix)
              + nurture_decision(appendix) + competitor_decisions(blocks, "positioning gap"))
     if len(found) < MIN_DECISIONS:  # a CRM without a gate says little: the interviews still do
         found += interview_decisions(drivers)

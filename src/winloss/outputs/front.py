@@ -13,7 +13,7 @@ import pandas as pd
 from winloss.crm.assurance import out_of_sample_text
 from winloss.crm.followup import nurture, open_pipeline
 from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
-from winloss.outputs.decisions import decisions
+from winloss.outputs.decisions import decisions, gate_note
 from winloss.outputs.front_crm import (
     churn_section,
     competitor_blocks,
@@ -31,17 +31,22 @@ FEW = 5  # fewer interviews than this behind a claim: said so under Confidence
 WORDS = {"won": "praised", "lost": "criticised or missed", "churned": "criticised or missed"}
 
 
-def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]]) -> Appendix:
+def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
+                statements: pd.DataFrame | None = None) -> Appendix:
     """The appendix tables the checks read: loss_types.csv (with each deal's amount and fit), nurture.csv,
-    open_pipeline.csv, the closed deals, icp.json's money and health, the drivers."""
+    open_pipeline.csv, the closed deals, icp.json's money and health, the drivers, statements.csv's stances."""
+    columns = ["interview_id", "cohort", "theme_id", "stance"]
+    stances = statements[columns].fillna("") if statements is not None and set(columns) <= set(statements) \
+        else pd.DataFrame(columns=columns)
     if a is None or not a.usable:
-        return Appendix(drivers=drivers)
+        return Appendix(drivers=drivers, stances=stances)
     closed = a.deals[a.deals["excluded"] == ""]
     losses = a.loss_table().merge(closed[["deal_id", "amount", "fit"]].drop_duplicates("deal_id"), on="deal_id",
                                   how="left")
     return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, a.gated),
                     pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
-                    competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})))
+                    competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})),
+                    stances=stances)
 
 
 def driver_line(d: Driver, quoted: bool = True) -> Line:
@@ -71,6 +76,7 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
         if any("no lost buyer was interviewed" in line.text for line in block.lines):
             out.append(f"Why buyers chose {block.name} rests on CRM loss reasons and notes alone: no interviewed "
                        "loss.")
+    out += [note for note in (gate_note(a),) if note]
     if a is not None and a.usable:
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
                    "fitted on (upper bounds). " + out_of_sample_text(a))
@@ -85,9 +91,9 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
                 since: tuple[Line, ...] = ()) -> tuple[Front, list[Violation]]:
     """The front, and the claims dropped because the appendix contradicts them."""
     drivers = drivers or {}
-    appendix = appendix_of(crm, drivers)
+    appendix = appendix_of(crm, drivers, findings_statements)
     churn = churn_section(crm if crm is not None and crm.usable else None, drivers, findings_statements,
-                          findings_quotes)
+                          findings_quotes, appendix)
     if crm is None or not crm.usable:
         front = Front(drivers=driver_lines(drivers, ("won", "lost"), quoted=True), churn=churn, since=since)
     else:

@@ -8,11 +8,17 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from scipy.stats import fisher_exact
 
 from winloss.crm.assurance import dollars
-from winloss.crm.evidence import pick_quotes, themes_by_lift
-from winloss.outputs.consistency import GAP_SHARE, Appendix, Cite, Claim
+from winloss.crm.evidence import pick_quotes, themes_apart
+from winloss.outputs.consistency import (
+    GAP_SHARE,
+    Appendix,
+    Cite,
+    Claim,
+    flip_text,
+    predicts,
+)
 from winloss.outputs.front_records import (
     CompetitorBlock,
     Line,
@@ -27,7 +33,6 @@ if TYPE_CHECKING:
     from winloss.themes.drivers import Driver
 
 MIN_COMPETITOR_DEALS = 3  # a competitor gets its own block from this many closed-lost deals
-PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
 # CRM loss reasons and notes that name something the product lacks: a right-fit loss citing them is a product gap;
 # other right-fit competitive losses (price, demo, ease of use) are a positioning gap.
 PRODUCT_WORDS = ("feature", "missing", "certification", "soc 2", "soc2", "iso 27001", "hipaa", "gdpr",
@@ -38,17 +43,16 @@ TRIGGERS = re.compile(r"\b(?:champion\w*|sponsor\w*|(?:she|he|they|who)\b[^.;]{0
                       r"|moved (?:on|into (?:a|another) (?:different |new )?role)|changed roles?"
                       r"|new (?:vp|cfo|cro|ceo|coo|head|director|boss|leadership)\b)", re.IGNORECASE)
 NAMED_LEFT = re.compile(r"\b[A-Z][a-z]+ (?:left|retired|quit)\b")  # "Kevin left": a person, so case matters
+# ... but only a person on the customer's side: the vendor's rep or CSM leaving ("our sales rep, who had left") is a
+# service problem, not the loss of the buyer's champion. Read in the words just before the trigger.
+VENDOR_SIDE = re.compile(r"\b(?:(?:sales|account|support) (?:rep|representative|manager|executive|person|agent)s?"
+                         r"|reps?|AEs?|CSMs?|customer success(?: manager| rep| person)?|success manager"
+                         r"|your (?:\w+ )?(?:team|rep|person|guy|contact|side))\b", re.IGNORECASE)
+VENDOR_WINDOW = 40  # characters before a trigger in which a vendor-side role makes it the vendor's person
+MIN_TRIGGER = 2  # churned interviews with a trigger before a decision asks Customer Success to watch for it
 
 
 # ---- old vs new ICP ---------------------------------------------------------------------------------------------
-
-def predicts(hit: dict, miss: dict) -> bool:
-    """Is the rate inside the ICP higher than outside beyond chance (one-sided Fisher exact)?"""
-    if not hit.get("N") or not miss.get("N"):
-        return False
-    _, p = fisher_exact([[hit["n"], hit["N"] - hit["n"]], [miss["n"], miss["N"] - miss["n"]]], alternative="greater")
-    return bool(p <= PREDICTS_P)
-
 
 def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     rows = a.changes or []
@@ -177,9 +181,12 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
         labels = dict(zip(themes["theme_id"], themes["label"]))
-        top = themes_by_lift(statements, ids)[:2]
+        top = themes_apart(statements, ids)[:2]
         found = [labels.get(t, t) for t in top]
         picked = pick_quotes(quotes, ids, top, limit=2)
+    if not found:
+        return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
+                    f"interviews beyond chance.{crm_note}")
     return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
                 + crm_note, quotes=tuple(picked[:1]) if quoted else ())
 
@@ -203,7 +210,7 @@ def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
 # ---- churn ------------------------------------------------------------------------------------------------------
 
 def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], statements: pd.DataFrame,
-                  quotes: pd.DataFrame) -> tuple[Line, ...]:
+                  quotes: pd.DataFrame, appendix: Appendix | None = None) -> tuple[Line, ...]:
     lines = []
     if a is not None:
         m = a.money
@@ -223,27 +230,44 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
     why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
     for i, d in enumerate(why):
         e = d.evidence
+        flip, flip_cites = flip_text(appendix, d.theme_id) if appendix is not None else ("", ())
         lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
-                          f"{of(e.n_other, e.N_other)} others.", cites=driver_cites(d),
-                          quotes=tuple(d.quotes[:1]) if i == 0 else ()))
-    trigger = trigger_line(statements, quotes)
+                          f"{of(e.n_other, e.N_other)} of the other interviews" + (f"; {flip}" if flip else "")
+                          + ".", cites=driver_cites(d) + flip_cites,
+                          quotes=tuple(d.quotes[:1]) if i == 0 else (), claim=Claim("blame", d.theme_id)))
+    shown = {q.quote if hasattr(q, "quote") else q["quote"] for x in lines for q in x.quotes}
+    trigger = trigger_line(statements, quotes, avoid=shown)
     if trigger is not None:
         lines.append(trigger)
     return tuple(lines)
 
 
-def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame) -> Line | None:
+def customer_side_trigger(text: str) -> bool:
+    """Does the statement say a person on the customer's side left or changed (not the vendor's rep or CSM)?"""
+    for pattern in (TRIGGERS, NAMED_LEFT):
+        for m in pattern.finditer(text):
+            before = re.split(r"[.!?;]", text[max(0, m.start() - VENDOR_WINDOW):m.start()])[-1]
+            if not VENDOR_SIDE.search(before + m.group(0)):
+                return True
+    return False
+
+
+def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame, avoid: set[str] | None = None) -> Line | None:
     """Relationship triggers: churned interviews in which the customer says their champion or sponsor left, a new
-    leader arrived, or the company reorganised. Quoted from quotes.csv when it holds such a statement."""
+    leader arrived, or the company reorganised. Quoted with a statement that says so (quotes.csv's first, else the
+    statement itself: a statement is an exact substring of its turn), never one shown under another sentence."""
     churned = statements[statements["cohort"] == "churned"]
     if churned.empty:
         return None
-    hits = churned[churned["text"].map(lambda t: bool(TRIGGERS.search(t) or NAMED_LEFT.search(t)))]
+    hits = churned[churned["text"].map(lambda t: customer_side_trigger(str(t)))]
     n = hits["interview_id"].nunique()
-    if n < 2:
+    if n < 1:
         return None
     quoted = quotes[quotes["statement_id"].isin(hits["statement_id"])].sort_values("interview_id", kind="mergesort")
-    picked = pick_quotes(quoted, sorted(set(hits["interview_id"])), limit=1)
+    own = hits.rename(columns={"text": "quote"}).assign(**{c: None for c in ("speaker", "theme_id", "start")
+                                                          if c not in hits})
+    ids = sorted(set(hits["interview_id"]))
+    picked = pick_quotes(quoted, ids, limit=1, avoid=avoid) or pick_quotes(own, ids, limit=1, avoid=avoid)
     N = churned["interview_id"].nunique()
     return Line(f"Relationship trigger: in {of(n, N)} churned interviews the customer says their champion or "
                 "sponsor left, or leadership changed.", quotes=tuple(picked),

@@ -75,11 +75,30 @@ class Front:
                        confidence=self.confidence + tuple(f"Dropped from this front, it contradicted the appendix: "
                                                           f"{n}." for n in notes))
 
+    def quoted_once(self) -> Front:
+        """Each shown quote under its first sentence only (decisions show none: their quotes are for the checks)."""
+        seen: set[str] = set()
+
+        def fresh(items: tuple[Line, ...]) -> tuple[Line, ...]:
+            out = []
+            for x in items:
+                keep = tuple(q for q in x.quotes if _said(q) not in seen)
+                seen.update(_said(q) for q in keep)
+                out.append(x if keep == x.quotes else replace(x, quotes=keep))
+            return tuple(out)
+
+        sections = {name: fresh(getattr(self, name)) for name in ("drivers", "icp")}
+        blocks = tuple(replace(b, lines=fresh(b.lines)) for b in self.competitors)
+        sections |= {name: fresh(getattr(self, name)) for name in ("churn", "no_decision", "pipeline", "since")}
+        return replace(self, **sections, competitors=blocks)
+
+
+def _said(q) -> str:
+    return q["quote"] if isinstance(q, dict) else q.quote
+
 
 def of(n: int, N: int) -> str:
     return f"{n} of {N}"
-
-
 
 
 def deals(n: int) -> str:

@@ -1,0 +1,189 @@
+"""The front never says more than its own tests allow, on tables built by hand: a gate that predicts nothing is not a
+decision, a theme won buyers praise is not churn's cause alone, "set apart" and "stand out" need the test to pass, a
+quote under a loss type is about that loss type, and a relationship trigger is the customer's person leaving."""
+from __future__ import annotations
+
+import pandas as pd
+
+from winloss.crm.evidence import themes_apart
+from winloss.crm.icp import Criterion
+from winloss.crm.narrative import about_loss_type, actions, headlines
+from winloss.crm.result import CrmAnalysis
+from winloss.models import Statement
+from winloss.outputs.consistency import Appendix, Cite, Claim, check, enforce, recount
+from winloss.outputs.decisions import churn_decision, gate_decision, gate_note
+from winloss.outputs.front_crm import churn_section, customer_side_trigger, trigger_line, why_chosen
+from winloss.outputs.front_records import Front, Line
+from winloss.themes.drivers import Driver, Evidence
+from winloss.themes.quotes import Quote
+
+GATE = Criterion("primary", "emp", "Employees", ("35-200",), "Employees 35-200", 12, 15, 4, 8, "won deals",
+                 "lost deals", gate=True)
+
+
+def win_rate(fit: tuple[int, int], non_fit: tuple[int, int]) -> list[dict]:
+    return [{"metric": "win rate", "fit": {"n": fit[0], "N": fit[1]}, "non_fit": {"n": non_fit[0], "N": non_fit[1]}}]
+
+
+def crm(health: list[dict], **more) -> CrmAnalysis:
+    money = {"open_outside_gate_deals": 2, "open_outside_gate": 30000.0}
+    return CrmAnalysis(problems=[], usable=True, criteria=[GATE], health=health, money=money, **more)
+
+
+def test_a_gate_that_predicts_nothing_is_no_decision_and_confidence_says_why():
+    chance = crm(win_rate((12, 16), (3, 7)))  # 75% against 43%: one-sided Fisher p 0.16
+    assert gate_decision(chance) == []
+    note = gate_note(chance)
+    assert note.startswith("No decision to qualify on the ICP's gate (Employees 35-200)")
+    assert "12 of 16" in note and "3 of 7" in note and "p 0.16" in note
+    clear = crm(win_rate((15, 16), (1, 7)))
+    [line] = gate_decision(clear)
+    assert line.owner == "RevOps" and line.claim == Claim("gate", "win rate") and gate_note(clear) == ""
+    # the check stands behind every path: a gate decision over a gate that predicts nothing is dropped
+    front, found = enforce(Front(decisions=(line,)), Appendix(health=chance.health))
+    assert front.decisions == () and any("does not predict win rate beyond chance" in v.reason for v in found)
+    assert check(Front(decisions=(line,)), Appendix(health=clear.health, money=clear.money)) == []
+
+
+def stances(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["interview_id", "cohort", "theme_id", "stance"])
+
+
+def payroll_like() -> pd.DataFrame:
+    """State filings: praised by 6 of 9 won, criticised by all 6 churned and 5 of the 17 others."""
+    rows = [(f"W{i}", "won", "T01", "positive" if i < 6 else "neutral") for i in range(9)]
+    rows += [(f"L{i}", "lost", "T01", "negative" if i < 5 else "neutral") for i in range(8)]
+    rows += [(f"C{i}", "churned", "T01", "negative") for i in range(6)]
+    return stances(rows)
+
+
+def churn_driver(theme: str = "T01", label: str = "State filings") -> Driver:
+    e = Evidence(theme, "churned", "negative", 6, 6, 5, 17, 3.4, 0.005, 0.2)
+    s = Statement("S1", "C0", "churned", "Ann", 1.0, 2.0, "Our state filings were late twice.",
+                  "Our state filings were late twice.", 0)
+    return Driver(theme, label, "churned", "negative", "driver", e, "criticised or missed",
+                  quotes=(Quote(theme, "churned", s, 1.0),))
+
+
+def test_a_theme_won_buyers_praise_is_named_as_a_flip_where_it_is_blamed_for_churn():
+    appendix = Appendix(stances=payroll_like(), drivers={"churned": [churn_driver()]})
+    [decision] = churn_decision(None, {"churned": [churn_driver()]}, (), appendix)
+    assert "6 of 6 churned interviews criticise it, against 5 of 17 of the other interviews" in decision.text
+    assert "a flip, not the cause alone: won buyers praise it in 6 of 9 won interviews" in decision.text
+    assert not decision.text.startswith("Fix what churned customers criticise most")
+    assert check(Front(decisions=(decision,)), appendix) == []  # its numbers, praise included, recount
+    assert recount(appendix, Cite("stance", "won:T01:positive", "n", 0)) == 6
+    # said without the flip, the same claim is dropped
+    bare = Line("Why: State filings, criticised in 6 of 6 churned interviews.", claim=Claim("blame", "T01"))
+    assert "praised in 6 of 9 won interviews" in check(Front(churn=(bare,)), appendix)[0].reason
+    # a theme won buyers do not mostly praise stays a plain churn driver
+    rare = stances([(f"W{i}", "won", "T01", "positive" if i < 2 else "neutral") for i in range(9)])
+    [plain] = churn_decision(None, {"churned": [churn_driver()]}, (), Appendix(stances=rare))
+    assert plain.text.startswith("Fix what churned customers criticise most, State filings: 6 of 6 churned "
+                                 "interviews criticise it") and "flip" not in plain.text
+    assert check(Front(churn=(Line(plain.text, claim=Claim("blame", "T01")),)), Appendix(stances=rare)) == []
+
+
+def statements(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
+    """rows: (statement_id, interview_id, cohort, theme_id, text) minus the id, numbered here."""
+    return pd.DataFrame([{"statement_id": f"S{k}", "interview_id": i, "cohort": c, "theme_id": t, "text": x,
+                          "speaker": "Ann", "start": 1.0} for k, (i, c, t, x) in enumerate(rows)])
+
+
+def everywhere_and_apart() -> pd.DataFrame:
+    """T01 in every interview; T02 in 4 of the 5 competitive losses (L0-L4) and 1 of the 15 others."""
+    ids = [(f"L{i}", "lost") for i in range(8)] + [(f"W{i}", "won") for i in range(6)] + \
+        [(f"C{i}", "churned") for i in range(6)]
+    rows = [(i, c, "T01", "Filings were fine.") for i, c in ids]
+    rows += [(f"L{i}", "lost", "T02", "Gustly set up in a day.") for i in range(4)] + [("W0", "won", "T02", "x")]
+    rows += [("L0", "lost", "T03", "The price."), ("L1", "lost", "T03", "The price."), ("W1", "won", "T03", "p")]
+    return statements(rows)
+
+
+def test_only_a_theme_that_passes_the_test_sets_a_group_apart():
+    st = everywhere_and_apart()
+    comp = [f"L{i}" for i in range(5)]
+    # T01 is everywhere (no difference); T03 is in 2 of them only (below the drivers' 3 interviews)
+    assert themes_apart(st, comp) == ["T02"]
+    themes = pd.DataFrame({"theme_id": ["T01", "T02", "T03"], "label": ["State filings", "Gustly", "Price"]})
+    no_quotes = pd.DataFrame(columns=["statement_id", "interview_id", "quote", "speaker", "cohort", "theme_id",
+                                      "start"])
+    line = why_chosen("Gustly", comp, ("", 0), {}, st, themes, no_quotes)
+    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly."
+    alike = why_chosen("Gustly", ["L5", "L6", "L7"], ("", 0), {}, st, themes, no_quotes)
+    assert alike.text.startswith("Why buyers chose Gustly: no theme sets its 3 interviewed losses apart")
+
+
+def lost_crm(competitor: str) -> tuple[CrmAnalysis, pd.DataFrame]:
+    """Five lost deals (L0-L4, wrong fit, lost to `competitor`), one won; the interviews as everywhere_and_apart."""
+    from winloss.crm.evidence import Join
+
+    rows = [{"deal_id": f"D{i}", "account_id": f"A{i}", "account_name": f"Acme {i}", "excluded": "",
+             "outcome": "lost", "competitor": competitor, "loss_reason": "Price", "loss_notes": "", "amount": 1.0,
+             "fit": "fails Employees 35-200", "loss_type": 1.0, "loss_rule": "profile: Employees", "close_date": None}
+            for i in range(5)]
+    rows.append({**rows[0], "deal_id": "D9", "outcome": "won", "competitor": "", "fit": "fit", "loss_type": None,
+                 "loss_rule": ""})
+    joins = [Join(f"L{i}", "lost", f"D{i}", "deal_id") for i in range(5)]
+    critical = {"answer": "cannot tell", "lost_to_competitor": {"N": 0}, "best_customers": {"N": 0},
+                "problematic_customers": {"N": 0}}
+    a = CrmAnalysis(problems=[], usable=True, deals=pd.DataFrame(rows), criteria=[GATE], joins=joins,
+                    critical=critical, evidence={"criterion_quotes": {}})
+    return a, everywhere_and_apart()
+
+
+def test_set_apart_and_stand_out_need_the_test_and_a_loss_type_quote_says_the_loss_type():
+    themes = pd.DataFrame({"theme_id": ["T01", "T02", "T03"], "label": ["State filings", "Gustly", "Price"]})
+    budget = "Our budget got cut in half when we lost our biggest client."
+    quotes = pd.DataFrame([{"statement_id": "Q1", "interview_id": "L0", "quote": budget, "speaker": "Raj",
+                            "cohort": "lost", "theme_id": "T01", "start": 1.0},
+                           {"statement_id": "Q2", "interview_id": "L1", "quote": "At 20 people we were too small "
+                            "for it.", "speaker": "Mia", "cohort": "lost", "theme_id": "T01", "start": 2.0}])
+    a, st = lost_crm("Gustly")
+    found = headlines(a, st, themes, quotes)
+    wrong_fit = next(h for h in found if h["text"].startswith("Type 1: wrong fit is the most common loss"))
+    assert [q["quote"] for q in wrong_fit["quotes"]] == ["At 20 people we were too small for it."]
+    assert not any("stand out" in h["text"] for h in found)  # every churned interview raises T01, nothing else
+    messaging = next(x for x in actions(a, st, themes) if x.startswith("Messaging"))
+    assert '"Gustly"' in messaging and "State filings" not in messaging and "Price" not in messaging
+    # the loss-type rule itself
+    assert not about_loss_type(budget, 1, a) and about_loss_type("Employees are what we count.", 1, a)
+    assert about_loss_type("Gustly was cheaper.", 2, a) and not about_loss_type("It was cheaper.", 2, a)
+    assert about_loss_type(budget, 3, a) and not about_loss_type("Too small for it.", 3, a)
+
+
+def test_stand_out_names_a_churn_theme_only_when_it_passes():
+    themes = pd.DataFrame({"theme_id": ["T01", "T02"], "label": ["State filings", "Support never called back"]})
+    a, st = lost_crm("Gustly")
+    extra = statements([(f"C{i}", "churned", "T02", "Nobody ever called us back.") for i in range(4)])
+    st = pd.concat([st, extra.assign(statement_id=[f"X{i}" for i in range(4)])], ignore_index=True)
+    st.loc[st["theme_id"] == "T02", "theme_id"] = ["T09"] * 5 + ["T02"] * 4  # the competitors' theme moved aside
+    no_quotes = pd.DataFrame(columns=["statement_id", "interview_id", "quote", "speaker", "cohort", "theme_id",
+                                      "start"])
+    found = [h["text"] for h in headlines(a, st, themes, no_quotes)]
+    assert 'Churned customers stand out on "Support never called back": 4 of 6 (67%) churned interviews vs 0 of ' \
+           '14 (0%) others.' in found
+
+
+def test_a_relationship_trigger_is_the_customers_person_leaving_and_never_reuses_a_quote():
+    assert not customer_side_trigger("I had to escalate through our sales rep, who had left, so that went nowhere.")
+    assert not customer_side_trigger("Our CSM Kevin left and tickets sat for a week.")
+    assert customer_side_trigger("Our CFO, who picked you, left in the spring, and the new CFO came in.")
+    assert customer_side_trigger("Our rep was great. Then our champion moved on.")
+    said = [("C0", "churned", "T01", "I had to escalate through our sales rep, who had left, so that went nowhere."),
+            ("C1", "churned", "T01", "Our CFO, who picked you, left in the spring."),
+            ("C2", "churned", "T01", "Our state filings were late twice.")]
+    st = statements(said)
+    shown = {"statement_id": "S0", "interview_id": "C0", "quote": said[0][3], "speaker": "Ann",
+             "cohort": "churned", "theme_id": "T01", "start": 1.0}
+    quotes = pd.DataFrame([shown])
+    line = trigger_line(st, quotes)
+    assert line.text.startswith("Relationship trigger: in 1 of 3 churned interviews")
+    assert [q["quote"] for q in line.quotes] == ["Our CFO, who picked you, left in the spring."]
+    # one quote never backs two sentences: the trigger avoids the churn driver's quote, and so does the front
+    [why, trigger] = churn_section(None, {"churned": [churn_driver()]}, st, quotes, Appendix())
+    assert why.quotes[0].quote == "Our state filings were late twice."
+    assert all(q["quote"] != why.quotes[0].quote for q in trigger.quotes)
+    twice = Front(churn=(why, Line("again", quotes=why.quotes)))
+    assert twice.quoted_once().churn[1].quotes == ()
+    assert twice.quoted_once().churn[0].quotes == why.quotes
