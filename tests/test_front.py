@@ -274,3 +274,25 @@ def test_competitor_blocks_apply_the_playbooks_rule_only_when_the_icp_has_a_gate
             assert vault.verdict == tally.verdict == "unknown"
             assert "their fit is unknown" in vault.lines[0].text and vault.lines[2].text.startswith("No verdict")
             assert all(x.claim is None for b in blocks for x in b.lines)
+
+
+def test_the_demo_front_names_its_flips_shows_each_quote_once_and_stands_out_only_on_a_tested_theme(demo_run):
+    from winloss.crm.evidence import themes_apart
+
+    front = front_text(demo_run)
+    decisions = section(front, "## Decisions")
+    assert "**RevOps.** Qualify every new deal on the ICP's gate" in decisions  # the demo's gate predicts wins
+    churn_fix = next(line for line in decisions.splitlines() if "**Customer Success.**" in line)
+    assert "churned interviews criticise it, against" in churn_fix
+    # both planted flips (CRM integration, support: praised by won, criticised by churned) are named as flips
+    why = [line for line in section(front, "## Churn").splitlines() if line.startswith("- Why:")]
+    assert len(why) == 2 and all("a flip, not the cause alone: won buyers praise it in" in w for w in why), why
+    assert "a flip" in churn_fix
+    quotes = re.findall(r'^> "(.+)"$', front, re.MULTILINE)
+    assert quotes and len(quotes) == len(set(quotes))  # one remark never backs two sentences
+    report = (demo_run.out_dir / "report.md").read_text(encoding="utf-8")
+    statements = pd.read_csv(demo_run.out_dir / "statements.csv", keep_default_na=False)
+    labels = {r["label"]: r["theme_id"] for r in rows(demo_run, "themes.csv")}
+    churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
+    for label in re.findall(r'Churned customers stand out on "([^"]+)"', report):
+        assert labels[label] in themes_apart(statements, churned), label
