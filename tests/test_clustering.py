@@ -70,7 +70,7 @@ def test_one_interviews_repeated_remarks_are_not_a_theme(planted):
     a = find_themes(allx, groups=groups + ["I99"] * len(repeated), min_size=4, keys=texts + repeated)
     dog = a.labels[len(texts):]
     themed = [t for t in set(dog.tolist()) if t >= 0]
-    for t in themed:  # if the remarks joined a theme, it is one made of other interviews too
+    for t in themed:  # if the remarks joined a theme, it is one made other interviews too
         assert len({g for g, lab in zip(groups + ["I99"] * 7, a.labels) if lab == t}) >= 2
     assert (dog == -1).sum() >= 4
 

@@ -68,8 +68,8 @@ def churn_driver(theme: str = "T01", label: str = "State filings") -> Driver:
 def test_a_theme_won_buyers_praise_is_named_as_a_flip_where_it_is_blamed_for_churn():
     appendix = Appendix(stances=payroll_like(), drivers={"churned": [churn_driver()]})
     [decision] = churn_decision(None, {"churned": [churn_driver()]}, (), appendix)
-    assert "6 of 6 churned interviews criticise it, against 5 of 17 of the other interviews" in decision.text
-    assert "a flip, not the cause alone: won buyers praise it in 6 of 9 won interviews" in decision.text
+    assert "6 of 6 churned interviews criticise it, against 5 of 17 other interviews" in decision.text
+    assert "a flip: praised in 6 of 9 won interviews" in decision.text
     assert not decision.text.startswith("Fix what churned customers criticise most")
     assert check(Front(decisions=(decision,)), appendix) == []  # its numbers, praise included, recount
     assert recount(appendix, Cite("stance", "won:T01:positive", "n", 0)) == 6
@@ -187,3 +187,17 @@ def test_a_relationship_trigger_is_the_customers_person_leaving_and_never_reuses
     twice = Front(churn=(why, Line("again", quotes=why.quotes)))
     assert twice.quoted_once().churn[1].quotes == ()
     assert twice.quoted_once().churn[0].quotes == why.quotes
+
+
+def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate_predicts_wins():
+    from dataclasses import replace
+
+    a, st = lost_crm("Gustly")
+    themes = pd.DataFrame({"theme_id": ["T01", "T02", "T03"], "label": ["State filings", "Gustly", "Price"]})
+    chance = actions(replace(a, health=win_rate((12, 16), (3, 7))), st, themes)
+    assert chance[0].endswith("record it, but route no deal on it yet: inside the ICP we won 12 of 16 closed deals "
+                              "against 3 of 7 outside, within chance (one-sided Fisher p 0.16).")
+    assert chance[1].startswith("Outbound targeting: try account lists on Employees 35-200 beside the usual ones")
+    clear = actions(replace(a, health=win_rate((15, 16), (1, 7))), st, themes)
+    assert "route A (70+) deals to full sales cycles" in clear[0]
+    assert clear[1] == "Outbound targeting: build account lists on Employees 35-200 first."

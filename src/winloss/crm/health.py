@@ -14,6 +14,9 @@ import pandas as pd
 from winloss.crm.loss_types import find_keyword
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p
 from winloss.crm.settings import LossRules
+from winloss.themes.drivers import one_sided
+
+PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
 
 TOP_SHARE = 0.2  # best vs worst fifth of won accounts by composite score
 
@@ -25,6 +28,31 @@ def _share(mask: pd.Series, of: pd.Series) -> tuple[int, int]:
 def _mean(values: pd.Series) -> tuple[float | None, int]:
     known = pd.to_numeric(values, errors="coerce").dropna()
     return (float(known.mean()) if len(known) else None), len(known)
+
+
+def predicts(hit: dict, miss: dict) -> bool:
+    """Is the rate inside the ICP higher than outside beyond chance (one-sided Fisher exact)?"""
+    return gate_p(hit, miss) <= PREDICTS_P
+
+
+def gate_p(hit: dict, miss: dict) -> float:
+    """One-sided Fisher p that the rate inside the ICP (hit: n of N) is above the rate outside (miss)."""
+    if not hit.get("N") or not miss.get("N"):
+        return 1.0
+    return one_sided(hit["n"], hit["N"], miss["n"], miss["N"])[1]
+
+
+def unproven_gate(a) -> str:
+    """Why the ICP's gate is not yet a rule to act on ('' when it predicts wins, or when win rate inside vs outside
+    it is not measured). a: crm.result.CrmAnalysis. The same test as the front's "Old vs new ICP" verdict (crm.health.predicts)."""
+    win = next((r for r in a.health if r["metric"] == "win rate"), None)
+    if not a.gated or win is None or not win["fit"].get("N") or not win["non_fit"].get("N"):
+        return ""
+    f, nf = win["fit"], win["non_fit"]
+    if predicts(f, nf):
+        return ""
+    return (f"inside the ICP we won {f['n']} of {f['N']} closed deals against {nf['n']} of {nf['N']} outside, "
+            f"within chance (one-sided Fisher p {gate_p(f, nf):.2f})")
 
 
 def icp_health(closed: pd.DataFrame, accounts: pd.DataFrame) -> list[dict]:

@@ -22,6 +22,7 @@ from winloss.crm.evidence import (
     themes_by_lift,
     topics_of,
 )
+from winloss.crm.health import unproven_gate
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import TYPE_NAMES
@@ -255,14 +256,19 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     out = []
     positive = [c for c in a.criteria if c.kind != "negative"]
     negative = [c for c in a.criteria if c.kind == "negative"]
+    unproven = unproven_gate(a)  # routing, targeting and disqualifying on the ICP wait for a gate that predicts
     if a.criteria:
         out.append("CRM scoring: add an ICP score field computed from the scorecard ("
-                   + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria)
-                   + f"); route A ({a.rules.band_a}+) deals to full sales cycles, review B, deprioritise C.")
-    if positive:
-        out.append("Outbound targeting: build account lists on " + " and ".join(c.label for c in positive
-                                                                                 if c.kind == "primary")
-                   .strip() + (" first" if any(c.kind == "primary" for c in positive) else "") + ".")
+                   + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria) + "); "
+                   + (f"record it, but route no deal on it yet: {unproven}." if unproven else
+                      f"route A ({a.rules.band_a}+) deals to full sales cycles, review B, deprioritise C."))
+    primary = [c.label for c in positive if c.kind == "primary"]
+    if positive and unproven and primary:
+        out.append("Outbound targeting: try account lists on " + " and ".join(primary) + " beside the usual ones, "
+                   "and compare their win rate next quarter.")
+    elif positive:
+        out.append("Outbound targeting: build account lists on " + " and ".join(primary).strip()
+                   + (" first" if primary else "") + ".")
     closed = a.closed
     used = [d for d in a.dims if any(c.key == d.key for c in a.criteria)]
     if used:
@@ -271,7 +277,8 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
         out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification; "
                    "the scorecard is computed from them" + (f" ({'; '.join(empty)})" if empty else "") + ".")
     if negative:
-        out.append("Qualification: disqualify early on " + "; ".join(c.label for c in negative) + ".")
+        out.append(("Qualification: flag, not yet disqualify, " if unproven else "Qualification: disqualify early on ")
+                   + "; ".join(c.label for c in negative) + ".")
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
     labels = dict(zip(themes["theme_id"], themes["label"])) if len(themes) else {}
     top2 = themes_apart(statements, comp_ids)[:2] if comp_ids else []  # "set apart" only if the test passes

@@ -8,7 +8,7 @@ tables (`Appendix`), each recounted there independently of how the front compute
   win driver is also a loss driver of competitive losses;
 - a competitor verdict agrees with the loss-type table: "product gap" / "positioning gap" needs at least half of the
   competitor's closed-lost deals to be right fit (not Type 1), "qualification" needs most of them to be Type 1;
-- a decision to qualify on the ICP's gate needs the gate to predict wins beyond chance (`predicts`, the same test
+- a decision to qualify on the ICP's gate needs the gate to predict wins beyond chance (`crm.health.predicts`, the same test
   the "Old vs new ICP" verdict applies): a draft never asks Sales to gate on criteria its own test calls noise;
 - a theme blamed for churn or losses that won buyers mostly praise (`praised_by_won`) is named as a flip in the
   sentence that blames it, never presented as the cause alone.
@@ -28,14 +28,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from scipy.stats import fisher_exact
+
+from winloss.crm.health import gate_p, predicts
 
 if TYPE_CHECKING:
     from winloss.outputs.front import Front
     from winloss.themes.drivers import Driver
 
 GAP_SHARE = 0.5  # the playbook's rule: at least half right-fit -> a product or positioning gap, not qualification
-PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
 FLIP_MIN, FLIP_SHARE = 3, 0.5  # won buyers praise a theme in at least this many and this share of won interviews
 
 
@@ -81,18 +81,6 @@ class Appendix:
     stances: pd.DataFrame = field(default_factory=pd.DataFrame)  # statements.csv: interview_id, cohort, theme_id, stance
 
 
-def predicts(hit: dict, miss: dict) -> bool:
-    """Is the rate inside the ICP higher than outside beyond chance (one-sided Fisher exact)?"""
-    return gate_p(hit, miss) <= PREDICTS_P
-
-
-def gate_p(hit: dict, miss: dict) -> float:
-    if not hit.get("N") or not miss.get("N"):
-        return 1.0
-    _, p = fisher_exact([[hit["n"], hit["N"] - hit["n"]], [miss["n"], miss["N"] - miss["n"]]], alternative="greater")
-    return float(p)
-
-
 def stance_interviews(stances: pd.DataFrame, cohort: str, theme_id: str, stance: str) -> tuple[int, int]:
     """(interviews of the cohort with a statement of this theme and stance, interviews of the cohort)."""
     if stances.empty:
@@ -116,7 +104,7 @@ def flip_text(a: Appendix, theme_id: str) -> tuple[str, tuple[Cite, ...]]:
         return "", ()
     n, N = praised
     key = f"won:{theme_id}:positive"
-    return (f"a flip, not the cause alone: won buyers praise it in {n} of {N} won interviews",
+    return (f"a flip: praised in {n} of {N} won interviews",
             (Cite("stance", key, "n", n), Cite("stance", key, "N", N)))
 
 

@@ -1,7 +1,7 @@
 """The front's 3-5 decisions: rules over the evidence, tried in order, each naming an owner role and the metric that
 will show next quarter whether it worked. Never written for a particular study:
 
-1. gate        the ICP has a gate and deals outside it win less beyond chance (consistency.predicts) -> RevOps: make
+1. gate        the ICP has a gate and deals outside it win less beyond chance (crm.health.predicts) -> RevOps: make
                the gate a qualification step.
 2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
 3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR;
@@ -19,14 +19,8 @@ from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import TOPICS
-from winloss.outputs.consistency import (
-    Appendix,
-    Cite,
-    Claim,
-    flip_text,
-    gate_p,
-    predicts,
-)
+from winloss.crm.health import predicts, unproven_gate
+from winloss.outputs.consistency import Appendix, Cite, Claim, flip_text
 from winloss.outputs.front_crm import MIN_TRIGGER
 from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, of
 
@@ -51,12 +45,11 @@ def _gate(a: CrmAnalysis) -> tuple[list[str], dict, dict] | None:
 def gate_note(a: CrmAnalysis | None) -> str:
     """Why there is no gating decision although the ICP has a gate: its test does not pass. '' otherwise."""
     found = _gate(a) if a is not None and a.usable else None
-    if found is None or predicts(found[1], found[2]):
+    unproven = unproven_gate(a) if found is not None else ""
+    if not unproven:
         return ""
-    gate, f, nf = found
-    return (f"No decision to qualify on the ICP's gate ({'; '.join(gate)}): inside it we won {of(f['n'], f['N'])} "
-            f"closed deals against {of(nf['n'], nf['N'])} outside, which is within chance (one-sided Fisher p "
-            f"{gate_p(f, nf):.2f}). Treat the gate as a hypothesis to score next quarter's deals against, not a rule.")
+    return (f"No decision to qualify on the ICP's gate ({'; '.join(found[0])}): {unproven}. Treat the gate as a "
+            "hypothesis to score next quarter's deals against, not a rule.")
 
 
 def gate_decision(a: CrmAnalysis) -> list[Line]:
@@ -115,8 +108,7 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
     metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} this quarter" if money
               else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
     flip, flip_cites = flip_text(appendix, top.theme_id) if appendix is not None else ("", ())
-    counted = (f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} of the other "
-               "interviews")
+    counted = f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} other interviews"
     text = (f"Fix {top.label} for the customers it fails: {counted} ({flip}){money}{watch}." if flip else
             f"Fix what churned customers criticise most, {top.label}: {counted}{money}{watch}.")
     return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner="Customer Success",
@@ -155,7 +147,7 @@ def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
         e = d.evidence
         said = "praise" if cohort == "won" else "criticise"
         out.append(Line(f"{verb} {d.label}: {of(e.n, e.N)} {cohort} interviews {said} it against "
-                        f"{of(e.n_other, e.N_other)} others.",
+                        f"{of(e.n_other, e.N_other)} other interviews.",
                         cites=driver_cites(d), quotes=tuple(d.quotes[:1]), owner=owner,
                         metric=f"of the {e.n} stalled buyers, how many reopen an evaluation"
                         if circumstance(d) and cohort == "lost" else

@@ -11,13 +11,13 @@ import pandas as pd
 
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import pick_quotes, themes_apart
+from winloss.crm.health import predicts
 from winloss.outputs.consistency import (
     GAP_SHARE,
     Appendix,
     Cite,
     Claim,
     flip_text,
-    predicts,
 )
 from winloss.outputs.front_records import (
     CompetitorBlock,
@@ -232,7 +232,7 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
         e = d.evidence
         flip, flip_cites = flip_text(appendix, d.theme_id) if appendix is not None else ("", ())
         lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
-                          f"{of(e.n_other, e.N_other)} of the other interviews" + (f"; {flip}" if flip else "")
+                          f"{of(e.n_other, e.N_other)} other interviews" + (f"; {flip}" if flip else "")
                           + ".", cites=driver_cites(d) + flip_cites,
                           quotes=tuple(d.quotes[:1]) if i == 0 else (), claim=Claim("blame", d.theme_id)))
     shown = {q.quote if hasattr(q, "quote") else q["quote"] for x in lines for q in x.quotes}
