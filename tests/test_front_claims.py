@@ -3,7 +3,12 @@ decision, a theme won buyers praise is not churn's cause alone, "set apart" and 
 quote under a loss type is about that loss type, and a relationship trigger is the customer's person leaving."""
 from __future__ import annotations
 
+import re
+import shutil
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from winloss.crm.evidence import themes_apart
 from winloss.crm.icp import Criterion
@@ -201,3 +206,51 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
     clear = actions(replace(a, health=win_rate((15, 16), (1, 7))), st, themes)
     assert "route A (70+) deals to full sales cycles" in clear[0]
     assert clear[1] == "Outbound targeting: build account lists on Employees 35-200 first."
+
+
+PAYLOOM = Path(__file__).resolve().parent.parent / "fixtures" / "payloom"
+
+
+@pytest.fixture(scope="module")
+def payloom_run(tmp_path_factory):
+    """One real run of fixtures/payloom: a study the front's rules were not written on."""
+    from winloss.pipeline import run
+
+    study = tmp_path_factory.mktemp("payloom") / "payloom"
+    shutil.copytree(PAYLOOM, study, ignore=shutil.ignore_patterns("codebook*"))
+    return run(study, study.parent / "out")
+
+
+def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
+    out = payloom_run.out_dir
+    report = (out / "report.md").read_text(encoding="utf-8")
+    front = report.split("\n# Appendix", 1)[0]
+    statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
+    # 1. the ICP predicts nothing here: no gating decision, and Confidence says why
+    if "predicts neither wins nor retention" in front:
+        assert "**RevOps.** Qualify" not in front and "No decision to qualify on the ICP's gate" in front
+        assert "route no deal on it yet" in report
+    # 2. every sentence blaming a theme for churn says what was counted, and names the flip when won buyers praise it
+    labels = {r["label"]: r["theme_id"] for r in pd.read_csv(out / "themes.csv").to_dict("records")}
+    won = statements[statements["cohort"] == "won"]
+    blamed = re.findall(r"(?:Fix (?:what churned customers criticise most, )?|Why: )([^:,]+?)"
+                        r"(?: for the customers it fails)?[:,] (.+?)(?:\*Next|$)", front, re.MULTILINE)
+    assert len(blamed) >= 2  # the churn decision and the Churn section's "Why"
+    for label, counted in blamed:
+        tid = labels[label]
+        praised = won[(won["theme_id"] == tid) & (won["stance"] == "positive")]["interview_id"].nunique()
+        assert "criticise" in counted
+        assert ("a flip" in counted) == (praised >= 3 and praised >= won["interview_id"].nunique() / 2), counted
+    # 3-4. "set apart" and "stand out" only where the test passes (nothing passes here)
+    churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
+    for label in re.findall(r'Churned customers stand out on "([^"]+)"', report):
+        assert labels[label] in themes_apart(statements, churned)
+    assert "State filings\", the theme" not in report and "\"State filings\" and" not in report
+    # 5-6. quotes say their claim: the Type 1 headline's, the trigger's; none shown twice in the front
+    type1 = report.split("is the most common loss:", 1)[1].split("\n\n4.", 1)[0].split("\n## ", 1)[0]
+    assert "budget" not in type1.lower()
+    trigger = front.split("- Relationship trigger:", 1)[1].split("\n## ", 1)[0]
+    assert "INT-C5" in trigger and "sales rep" not in trigger
+    quotes = re.findall(r'^> "(.+)"$', front, re.MULTILINE)
+    assert len(quotes) == len(set(quotes))
+    assert "Dropped from this front" not in front
