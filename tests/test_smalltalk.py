@@ -17,9 +17,36 @@ def test_a_theme_at_the_edges_of_long_interviews_is_small_talk():
     assert small_talk_themes(pd.DataFrame(rows)) == {"hello"}
 
 
-def test_short_interviews_have_no_edges_to_judge():
-    rows = interview("A", ["hello", "pricing", "sync"]) + interview("B", ["hello", "sync", "pricing"])
+def test_short_interviews_still_open_and_close_with_small_talk():
+    rows = []
+    for k, iid in enumerate("ABCDEFGH"):
+        # 4 to 8 statements: a greeting first, a goodbye last (an 8-statement interview's last sits at 7/8 < 90 %).
+        rows += interview(iid, ["hello"] + ["pricing", "sync", "support", "pricing", "sync", "support"][:2 + k % 5]
+                          + ["bye"])
+    assert small_talk_themes(pd.DataFrame(rows)) == {"hello", "bye"}
+
+
+def test_sitting_at_the_edges_by_chance_is_not_small_talk():
+    # Three interviews of four statements open with the same answer: two edges in four, so three of three is chance.
+    rows = []
+    for iid in "ABC":
+        rows += interview(iid, ["why we bought", "pricing", "sync", "support"])
+    rows += interview("D", ["pricing", "sync", "support", "pricing", "sync"])
     assert small_talk_themes(pd.DataFrame(rows)) == set()
+
+
+def test_interviews_of_one_or_two_statements_are_all_edge_and_prove_nothing():
+    rows = []
+    for iid in "ABCDEFGHIJ":
+        rows += interview(iid, ["pricing", "sync"])
+    assert small_talk_themes(pd.DataFrame(rows)) == set()
+
+
+def test_a_theme_in_the_middle_of_short_interviews_is_a_finding():
+    rows = []
+    for iid in "ABCDEFGH":
+        rows += interview(iid, ["hello", "pricing", "pricing", "sync", "bye"])
+    assert small_talk_themes(pd.DataFrame(rows)) == {"hello", "bye"}
 
 
 def test_demo_small_talk_never_reaches_the_findings(demo_run):

@@ -19,6 +19,23 @@ def test_leading_fillers_are_trimmed_but_text_stays_verbatim():
     assert spans(text) == ["the Salesforce sync broke every other week. It was a mess."]
 
 
+def test_a_leading_negator_is_never_trimmed_as_a_filler():
+    assert spans("Good. No complaints.") == ["No complaints."]
+    assert spans("Sure, no hard feelings.") == ["no hard feelings."]
+    assert spans("Nope, nobody ever called us back about the sync.") == ["Nope, nobody ever called us back about the sync."]
+    assert spans("Uh-uh, it never synced with QuickBooks at all.") == ["Uh-uh, it never synced with QuickBooks at all."]
+    assert spans("Yeah, not once did support answer a ticket.") == ["not once did support answer a ticket."]
+    assert spans("Nope.") == []  # still no evidence on its own
+
+
+def test_a_word_that_modifies_what_follows_is_trimmed_only_when_set_apart():
+    assert spans("Like two days and we were live on the other tool.") == ["Like two days and we were live on the other tool."]
+    assert spans("Right now we run payroll twice a month on it.") == ["Right now we run payroll twice a month on it."]
+    assert spans("Great support, they always answered the same day.") == ["Great support, they always answered the same day."]
+    assert spans("Like, the discovery call had questions about cost centers.") == [
+        "the discovery call had questions about cost centers."]
+
+
 def test_short_sentences_join_their_neighbour_and_long_ones_split_at_clauses():
     text = ("It was too expensive. Way too expensive. Clarion was half the price per seat and their demo was simpler, "
             "and the CFO liked that they had a flat platform fee, but we also heard from our reps that the forecasting "

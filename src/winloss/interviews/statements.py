@@ -15,13 +15,22 @@ MIN_CONTENT_WORDS = 1
 
 _ABBREV = r"(?<!\bMr)(?<!\bMrs)(?<!\bMs)(?<!\bDr)(?<!\bvs)(?<!\be\.g)(?<!\bi\.e)(?<!\betc)(?<!\bInc)(?<!\bSt)(?<!\bNo)"
 _SENTENCE_END = re.compile(_ABBREV + r"(?:[.!?]+|…)[\"')\]]*(?=\s+|$)")
-_FILLER_WORDS = (
-    r"yeah|yes|yep|yup|no|nope|um+|umm+|uh+|erm|er|ah|oh|hmm+|mm+|mhm|mm-hmm|mm-hm|uh-huh|uh-uh|ok|okay|so|well|like|"
-    r"right|sure|totally|exactly|absolutely|definitely|honestly|basically|actually|anyway|alright|all right|cool|"
-    r"great|got it|i see|you know|i mean|i guess|kind of|sort of|wow|hey|hi|hello|thanks|thank you|true|fair"
+# Leading words trimmed off a statement. Pure discourse markers go whether or not a comma follows; words that can
+# also modify what follows ("like two days", "right now", "great support", "kind of slow") go only when punctuation
+# sets them apart. A negator (no, nope, uh-uh, not, never ...) is never trimmed: "No complaints." without its "No"
+# says the opposite.
+_DISCOURSE = (
+    r"yeah|yes|yep|yup|um+|umm+|uh+|erm|er|ah|oh|hmm+|mm+|mhm|mm-hmm|mm-hm|uh-huh|ok|okay|so|well|anyway|alright|"
+    r"all right|hey|hi|hello|you know|i mean|honestly|basically|actually"
 )
-_LEADING_FILLER = re.compile(rf"^(?:(?:{_FILLER_WORDS})(?:[,.!?…]+|\s*-+)?\s+)+", re.I)
-_FILLER_TOKEN = re.compile(rf"^(?:{_FILLER_WORDS})$", re.I)
+_MODIFIERS = (
+    r"like|right|sure|totally|exactly|absolutely|definitely|cool|great|got it|i see|i guess|kind of|sort of|wow|"
+    r"thanks|thank you|true|fair"
+)
+_LEADING_FILLER = re.compile(
+    rf"^(?:(?:(?:{_DISCOURSE})(?:[,.!?…]+|\s*-+)?|(?:{_MODIFIERS})(?:[,.!?…]+|\s*-+))\s+)+", re.I)
+# Words that, alone, carry no subject (so "Nope." or "Yeah, totally." is not evidence); negators included.
+_FILLER_TOKEN = re.compile(rf"^(?:{_DISCOURSE}|{_MODIFIERS}|no|nope|uh-uh)$", re.I)
 _SMALL_TALK = re.compile(
     r"\b(thanks for having me|thank you for having me|nice to (meet|see|chat)|good to (meet|see|chat)|happy to (help|do this|chat)|"
     r"can you hear me|you're (on )?mute|my pleasure|no problem|you're welcome|take care|have a (good|great) (one|day|weekend)|"

@@ -2,16 +2,32 @@
 
 Small talk that survives the statement filter ("Staffing in August is slow, so good timing") still forms themes of
 its own, because every interview has some. Such a theme lives almost entirely at the edges of its interviews; it is
-kept in the tables (marked `small talk`) but never becomes a finding, an ICP argument or a quote in the draft.
+kept in the tables (marked `small talk`) but never becomes a finding, a driver, an ICP argument or a quote in the draft.
+
+Every interview has an opening and a closing, however short: its first statement and its last at the least, the
+first 15 % and the last 10 % in a long one. In a short interview the edges are a large share of all it says (two of
+four statements), so sitting at the edges proves little by itself: a theme is small talk only when its share at the
+edges is high *and* far above what its interviews' edge shares give by chance: one-sided binomial tests of the
+opening, the closing and both, Bonferroni-corrected. An interview of one or two statements is all edge, so where its
+statements sit counts as chance.
 """
 from __future__ import annotations
 
-import pandas as pd
+import math
 
-OPENING = 0.15  # the first 15 % of an interview's statements
-CLOSING = 0.90  # the last 10 %
-EDGE_SHARE = 0.80  # a theme with at least this share of its statements at the edges is small talk
-MIN_STATEMENTS = 10  # an interview this short has no opening and closing to speak of
+import pandas as pd
+from scipy.stats import binom
+
+OPENING = 0.15  # the first 15 % of an interview's statements (at least its first)
+CLOSING = 0.10  # the last 10 % (at least its last)
+EDGE_SHARE = 0.80  # a theme with at least this share of its statements at the edges may be small talk ...
+ALPHA = 0.01  # ... when chance placement would put that many there with at most this probability
+
+
+def edge_positions(n: int) -> tuple[int, int]:
+    """How many of an interview's n statements open it and how many close it."""
+    # round: 0.15 * 20 is 3.0000000000000004 in floating point, and three statements open twenty
+    return max(1, math.ceil(round(OPENING * n, 9))), max(1, n - math.ceil(round((1 - CLOSING) * n, 9)))
 
 
 def small_talk_themes(statements: pd.DataFrame) -> set[str]:
@@ -19,8 +35,25 @@ def small_talk_themes(statements: pd.DataFrame) -> set[str]:
     if statements.empty:
         return set()
     by_interview = statements.groupby("interview_id", sort=False)
-    position = by_interview.cumcount() / by_interview["statement_id"].transform("count")
-    long_enough = by_interview["statement_id"].transform("count") >= MIN_STATEMENTS
-    at_edge = long_enough & ((position < OPENING) | (position >= CLOSING))
-    share = at_edge.groupby(statements["theme_id"]).mean()
-    return {t for t, s in share.items() if t and s >= EDGE_SHARE}
+    index = by_interview.cumcount()
+    size = by_interview["statement_id"].transform("count")
+    opening = size.map(lambda n: edge_positions(n)[0])
+    closing = size.map(lambda n: edge_positions(n)[1])
+    judged = size > 2  # one or two statements are all edge: where they sit says nothing
+    # Greetings gather at the start, goodbyes at the end, a theme of both at either: three tests, Bonferroni'd.
+    edges = {
+        "opening": (index < opening, opening / size),
+        "closing": (index >= size - closing, closing / size),
+        "either": ((index < opening) | (index >= size - closing), (opening + closing).clip(upper=size) / size),
+    }
+    found = set()
+    for theme, rows in statements.groupby("theme_id", sort=True).groups.items():
+        if theme and any(_beyond_chance(at[rows], chance.where(judged, 1.0)[rows], len(edges))
+                         for at, chance in edges.values()):
+            found.add(theme)
+    return found
+
+
+def _beyond_chance(at_edge: pd.Series, chance: pd.Series, tests: int) -> bool:
+    n, k = len(at_edge), int(at_edge.sum())
+    return k >= EDGE_SHARE * n and tests * binom.sf(k - 1, n, chance.mean()) <= ALPHA
