@@ -192,6 +192,19 @@ def test_a_predicate_cut_from_its_object_is_no_candidate():
     assert "support fixed" not in found and "eventually support fixed" not in found, found
 
 
+def test_no_candidate_stops_inside_its_noun_phrase():
+    """"Finished a big" (of "We just finished a big campaign launch") labelled a Payloom theme."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import BANNED, candidates
+
+    texts = ["Tired. We just finished a big campaign launch.", "We finished a big campaign launch last week.",
+             "The campaign launch ran late.", "We ordered a checklist, a chat person, and a demo with the team."]
+    found = candidates(texts, np.arange(4), np.eye(4, dtype=np.float32), set(_stop_words()), BANNED)
+    assert "finished a big campaign" in found
+    assert "finished a big" not in found, found
+    assert "ordered a checklist" in found  # the noun phrase ends at the comma
+
+
 def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
     from winloss.themes.phrases import verdict
 

@@ -46,6 +46,11 @@ PRONOUNS = {
 }
 BANNED = FILLERS | PRONOUNS
 OBJECTS = {"it", "them", "him", "her", "us", "me", "you"}  # a phrase right before one of these is a cut predicate
+# A phrase that ends one word after a determiner, where the theme's statements always go on with the same content
+# word and its last word never ends a phrase there, stops inside its noun phrase: "finished a big" of "finished a
+# big campaign launch". ("Spell the word" goes on with a different word each time, "the top-up" ends one in "the
+# top-up is pending": both are whole.)
+DETERMINERS = {"a", "an", "the", "this", "that", "these", "those", "every", "each", "another"}
 # A moment, not a topic: month, weekday and season names and days relative to the interview never enter a label.
 TIME_WORDS = {
     "january", "february", "march", "april", "june", "july", "august", "september", "october", "november",
@@ -145,7 +150,22 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
     closeness = own[members] @ centre
     central = [members[i] for i in sorted(range(len(members)), key=lambda i: (-closeness[i], members[i]))[:CENTRAL]]
     found = pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
-    return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS]
+    return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS
+            and not _cut_noun_phrase(p, [texts[i] for i in members], stop)]
+
+
+def _cut_noun_phrase(phrase: str, texts: Sequence[str], stop: set[str]) -> bool:
+    words = phrase.split()
+    if len(words) < 3 or words[-2] not in DETERMINERS:
+        return False
+    after, after_last = set(), set()  # what follows the phrase; what follows its last word anywhere in the theme
+    for text in texts:
+        for clause in _words(text):
+            low = [w.lower() for w in clause] + [""]
+            after_last |= {low[i + 1] for i in range(len(low) - 1) if low[i] == words[-1]}
+            after |= {low[i + len(words)] for i in range(len(low) - len(words)) if low[i:i + len(words)] == words}
+    # the same content word always follows, and the last word never ends a phrase ("the top-up is" names a noun)
+    return len(after) == 1 and not after_last & (stop | {""})
 
 
 def support(pool: Sequence[str], texts: Sequence[str], members: np.ndarray, groups: Sequence[str] | None) -> np.ndarray:
