@@ -1,10 +1,15 @@
-"""Short interviews (five to seven statements) open and close with small talk: a real study through the real model."""
+"""Short interviews open and close with small talk: real studies through the real model. Payloom (fixtures/payloom,
+a colleague's 23 interviews of 4-11 statements) and a study of twelve short interviews written here."""
 import csv
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from winloss.pipeline import run
+
+PAYLOOM = Path(__file__).resolve().parents[1] / "fixtures" / "payloom"
 
 GREETINGS = [
     "Morning! I'm on my second espresso, so you're getting the good version of me.",
@@ -88,3 +93,35 @@ def test_no_complaints_keeps_its_no_in_a_real_transcript(short_study):
     said = statements.loc[statements["interview_id"] == "I00", "text"].tolist()
     assert "No complaints." in said
     assert "complaints." not in said
+
+
+@pytest.fixture(scope="module")
+def payloom(tmp_path_factory):
+    study = tmp_path_factory.mktemp("payloom") / "study"
+    shutil.copytree(PAYLOOM, study, ignore=shutil.ignore_patterns("codebook*"))
+    run(study, study.parent / "out")
+    return study.parent / "out"
+
+
+def test_payloom_small_talk_never_becomes_a_finding_a_driver_or_a_quote(payloom):
+    statements = pd.read_csv(payloom / "statements.csv", keep_default_na=False)
+    themes = pd.read_csv(payloom / "themes.csv", keep_default_na=False)
+    key = pd.read_csv(PAYLOOM / "small_talk_key.csv", keep_default_na=False)
+    chat = statements[[any(r.interview_id == i and r.text_contains in t for r in key.itertuples())
+                       for i, t in zip(statements["interview_id"], statements["text"])]]
+    assert len(chat) == len(key), "every marked greeting and goodbye is a statement"
+    kind = dict(zip(themes["theme_id"], themes["kind"]))
+    assert not [t for t, th in zip(chat["text"], chat["theme_id"]) if kind.get(th) == "finding"]
+    small = set(themes.loc[themes["kind"] == "small talk", "theme_id"])
+    assert small and set(themes.loc[themes["kind"] == "finding", "theme_id"])
+    report = (payloom / "report.md").read_text(encoding="utf-8")
+    for label in themes.loc[themes["kind"] == "small talk", "label"]:
+        assert label not in report, label
+    assert not [t for t in chat["text"] if t in report]
+
+
+def test_payloom_keeps_its_negators(payloom):
+    said = pd.read_csv(payloom / "statements.csv", keep_default_na=False)["text"].tolist()
+    assert "No complaints." in said and "complaints." not in said
+    assert [t for t in said if t.startswith("no hard feelings.")]
+    assert not [t for t in said if t.startswith("hard feelings")]
