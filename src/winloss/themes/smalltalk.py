@@ -40,16 +40,14 @@ def small_talk_themes(statements: pd.DataFrame) -> set[str]:
     opening = size.map(lambda n: edge_positions(n)[0])
     closing = size.map(lambda n: edge_positions(n)[1])
     judged = size > 2  # one or two statements are all edge: where they sit says nothing
+    opens, closes = index < opening, index >= size - closing
     # Greetings gather at the start, goodbyes at the end, a theme of both at either: three tests, Bonferroni'd.
-    edges = {
-        "opening": (index < opening, opening / size),
-        "closing": (index >= size - closing, closing / size),
-        "either": ((index < opening) | (index >= size - closing), (opening + closing).clip(upper=size) / size),
-    }
+    edges = [(opens, opening / size), (closes, closing / size),
+             (opens | closes, (opening + closing).clip(upper=size) / size)]
+    edges = [(at, chance.where(judged, 1.0)) for at, chance in edges]
     found = set()
     for theme, rows in statements.groupby("theme_id", sort=True).groups.items():
-        if theme and any(_beyond_chance(at[rows], chance.where(judged, 1.0)[rows], len(edges))
-                         for at, chance in edges.values()):
+        if theme and any(_beyond_chance(at[rows], chance[rows], len(edges)) for at, chance in edges):
             found.add(theme)
     return found
 
