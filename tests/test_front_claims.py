@@ -230,6 +230,8 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     if "predicts neither wins nor retention" in front:
         assert "**RevOps.** Qualify" not in front and "No decision to qualify on the ICP's gate" in front
         assert "route no deal on it yet" in report
+        summary = report.split("### The 60-second version", 1)[1].split("\n\n")[1]
+        assert "does not yet predict wins" in summary and "our best customers are" not in summary
     # 2. every sentence blaming a theme for churn says what was counted, and names the flip when won buyers praise it
     labels = {r["label"]: r["theme_id"] for r in pd.read_csv(out / "themes.csv").to_dict("records")}
     won = statements[statements["cohort"] == "won"]

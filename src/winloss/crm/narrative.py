@@ -168,11 +168,14 @@ def summary(a: CrmAnalysis) -> str:
     primary = [c for c in a.criteria if c.kind == "primary"]
     secondary = [c for c in a.criteria if c.kind == "secondary"]
     negative = [c for c in a.criteria if c.kind == "negative"]
+    unproven = unproven_gate(a)
+    best = " and ".join(c.label for c in primary)
     parts = [f"From {s['closed']} closed deals ({s['won']} won, {s['lost']} lost"
              + (f", {s['date_range']}" if s["date_range"] else "") + f") and {s['interviews_joined']} joined "
-             f"interviews, our best customers are "
-             + (" and ".join(c.label for c in primary) if primary else "not yet separable on any single attribute")
-             + "."]
+             + ("interviews, our best customers are not yet separable on any single attribute." if not primary else
+                # the same verdict as the front's "Old vs new ICP": a profile that does not predict wins is no rule
+                f"interviews, our best customers so far share {best}, but that profile does not yet predict wins: "
+                f"{unproven}." if unproven else f"interviews, our best customers are {best}.")]
     if primary:
         parts.append(" ".join(f"{c.label}: {c.n} of {c.N} {c.group} vs {c.n_other} of {c.N_other} {c.other}."
                               for c in primary))
