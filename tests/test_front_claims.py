@@ -17,7 +17,12 @@ from winloss.crm.result import CrmAnalysis
 from winloss.models import Statement
 from winloss.outputs.consistency import Appendix, Cite, Claim, check, enforce, recount
 from winloss.outputs.decisions import churn_decision, gate_decision, gate_note
-from winloss.outputs.front_crm import churn_section, customer_side_trigger, trigger_line, why_chosen
+from winloss.outputs.front_crm import (
+    churn_section,
+    customer_side_trigger,
+    trigger_line,
+    why_chosen,
+)
 from winloss.outputs.front_records import Front, Line
 from winloss.themes.drivers import Driver, Evidence
 from winloss.themes.quotes import Quote
