@@ -263,3 +263,24 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     quotes = re.findall(r'^> "(.+)"$', front, re.MULTILINE)
     assert len(quotes) == len(set(quotes))
     assert "Dropped from this front" not in front
+
+
+def loss_driver(label: str, said: str) -> Driver:
+    e = Evidence("T02", "lost", "negative", 4, 8, 2, 15, 3.8, 0.04, 0.2)
+    s = Statement("S2", "L0", "lost", "Ben", 1.0, 2.0, said, said, 0)
+    return Driver("T02", label, "lost", "negative", "driver", e, "criticised or missed",
+                  quotes=(Quote("T02", "lost", s, 1.0),))
+
+
+def test_a_loss_driver_about_a_competitor_is_no_product_fix():
+    """"Fix Looked at Gustly" read as nonsense: a rival's edge belongs to that rival's decision, not to Product."""
+    from winloss.outputs.decisions import interview_decisions
+
+    rivals = frozenset({"gustly"})
+    about_them = loss_driver("Looked at Gustly", "Gustly had us running in two days.")
+    ours = loss_driver("Report builder", "We could not build the Monday report.")
+    assert not [d for d in interview_decisions({"lost": [about_them]}, rivals) if d.owner == "Product"]
+    quoted = loss_driver("Onboarding", "Their onboarding was simpler, Gustly's wizard just works.")
+    assert not [d for d in interview_decisions({"lost": [quoted]}, rivals) if d.owner == "Product"]
+    [fix] = [d for d in interview_decisions({"lost": [about_them, ours]}, rivals) if d.owner == "Product"]
+    assert fix.text.startswith("Fix Report builder: 4 of 8 lost interviews criticise it")

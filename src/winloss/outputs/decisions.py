@@ -9,7 +9,8 @@ will show next quarter whether it worked. Never written for a particular study:
 4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
 Fewer than three from these (a CRM whose ICP has no gate): the interview rules below are added.
-Without a CRM: loss driver -> Product (one about the buyer's timing or budget -> Marketing, to keep in touch),
+Without a CRM: loss driver -> Product (one about the buyer's timing or budget -> Marketing, to keep in touch; one
+told about a CRM competitor, by its label or most of its quotes, is that competitor's edge and never a product fix),
 churn driver -> Customer Success, win driver -> Marketing.
 """
 from __future__ import annotations
@@ -133,9 +134,21 @@ def circumstance(d: Driver) -> bool:
     return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", said) for w in TOPICS["timing and budget"])
 
 
-def interview_decisions(drivers: dict[str, list[Driver]]) -> list[Line]:
+def about_rival(d: Driver, rivals: frozenset[str]) -> bool:
+    """A loss driver told about a competitor ("Looked at Gustly"): its label, or most of its quotes, name one. It is
+    that competitor's edge, for the competitor's own decision, not a product fix named after a rival."""
+    from winloss.themes.stance import names_competitor
+
+    if not rivals:
+        return False
+    naming = [names_competitor(q.quote, rivals) for q in d.quotes]
+    return names_competitor(d.label, rivals) or (bool(naming) and sum(naming) * 2 > len(naming))
+
+
+def interview_decisions(drivers: dict[str, list[Driver]], rivals: frozenset[str] = frozenset()) -> list[Line]:
     lost = [d for d in drivers.get("lost", []) if d.kind == "driver"]
-    chosen = [("lost", "Product", "Fix", next((d for d in lost if not circumstance(d)), None)),
+    fixable = (d for d in lost if not circumstance(d) and not about_rival(d, rivals))
+    chosen = [("lost", "Product", "Fix", next(fixable, None)),
               ("lost", "Marketing", "Keep in touch with the buyers who stalled on",
                next((d for d in lost if circumstance(d)), None)),
               ("won", "Marketing", "Lead the message with",
@@ -164,5 +177,5 @@ def decisions(a: CrmAnalysis | None, blocks: tuple[CompetitorBlock, ...], append
     found = (gate_decision(a) + competitor_decisions(blocks, "product gap") + churn_decision(a, drivers, churn, appendix)
              + nurture_decision(appendix) + competitor_decisions(blocks, "positioning gap"))
     if len(found) < MIN_DECISIONS:  # a CRM without a gate says little: the interviews still do
-        found += interview_decisions(drivers)
+        found += interview_decisions(drivers, frozenset(b.name.lower() for b in blocks))
     return tuple(found[:MAX_DECISIONS])
