@@ -271,12 +271,14 @@ def _single_theme(x: np.ndarray, z: np.ndarray, min_size: int, min_samples: int,
 def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = DEFAULT_MIN_SIZE,
                 keys: Sequence[str] | None = None, min_groups: int = 2, neighbours: int | None = None,
                 smooth_iterations: int = 3, dims: int = 20, min_samples: int | None = None, merge_threshold: float = 0.9,
-                assign_threshold: float = 0.5, propagate_iterations: int = 10) -> ThemeAssignment:
+                assign_threshold: float = 0.5, propagate_iterations: int = 10,
+                scale_small: bool = True) -> ThemeAssignment:
     """Group rows into themes without being told how many; rows that fit no theme stay -1.
 
     Steps (docs/themes.md): neighbour smoothing -> PCA -> HDBSCAN (min_cluster_size = min_size) -> dissolve
     themes from fewer than `min_groups` interviews -> merge near-duplicate themes -> unassigned rows join the
     nearest theme above `assign_threshold` -> neighbour-vote refinement. Nothing is random, so there is no seed.
+    `scale_small=False` keeps `min_size` on few rows (re-clustering one theme's statements, themes/oversize.py).
     """
     import hdbscan
 
@@ -288,8 +290,8 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     requested = max(int(min_size), 2)
     # A small study cannot have many themes of the usual size: scale the size down (never below 3) so 30
     # statements can still show their 4-5 themes. Recorded in params, so the report can say so.
-    min_size = max(SMALL_STUDY_FLOOR, min(requested, n // SMALL_STUDY_RATIO)) if n < SMALL_STUDY_RATIO * requested \
-        else requested
+    min_size = max(SMALL_STUDY_FLOOR, min(requested, n // SMALL_STUDY_RATIO)) \
+        if scale_small and n < SMALL_STUDY_RATIO * requested else requested
     k_nn = int(neighbours) if neighbours is not None else int(np.clip(min_size, 3, 15))
     min_samples_ = int(min_samples) if min_samples is not None else max(1, min_size // 3)
     params: dict = {

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from winloss.themes.labeling import _stem, class_scores, keywords_of, phrase_counts
+from winloss.themes.oversize import split_oversized
 from winloss.themes.stance import names_competitor
 from winloss.themes.vectors import unit
 
@@ -37,6 +38,7 @@ MERGE_SHARED_WORDS = 2
 KEY_PHRASES = 8
 MIN_GROUPS = 2
 SAME_STORY, FLIP = "same story", "one subject, opposite stances in two cohorts"
+OVERSIZED = "over a quarter of the study: re-clustered on its own"
 RIVAL_SHARE = 0.25  # a theme with this share of statements naming a competitor is about that competitor
 COHORT_SKEW = 1.5  # a theme leans to a cohort when that cohort's share of interviews is 1.5 x the next one's
 
@@ -71,7 +73,7 @@ class Refined:
     labels: np.ndarray  # engine numbering again: 0..k-1 by size, -1 unassigned
     moves: tuple[Move, ...]
     final: dict[int, int]  # label during refinement -> final label (-1: gone)
-    parent: dict[int, int]  # a label born in a split -> the engine theme it was cut from
+    born: dict[int, str]  # a label born in a split -> its name before the ids are known ("engine 3, part 2")
 
     def record(self, offset: int = 0) -> list[dict]:
         """The moves for run.json, in the ids users see (`offset`: the number of the first theme, minus one).
@@ -79,8 +81,10 @@ class Refined:
         from winloss.themes.ids import theme_id
 
         def before(label: int) -> str:
-            return f"engine {self.parent[label] + 1 + offset}, part 2" if label in self.parent \
-                else f"engine {label + 1 + offset}"
+            if label not in self.born:
+                return f"engine {label + 1 + offset}"
+            engine, part = self.born[label].split(":")
+            return f"engine {int(engine) + 1 + offset}, part {part}"
 
         def after(label: int) -> str:
             final = self.final.get(label, -1)
@@ -234,8 +238,13 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
     groups = np.asarray([str(g) for g in story.groups], dtype=object)
     stances = np.asarray([str(s) for s in story.stances], dtype=object)
     moves: list[Move] = []
+    born: dict[int, str] = {}  # "engine:part", the part numbered from 1 and dotted for a part of a part
+    labels, splits = split_oversized(labels, x, story.groups, story.keys, min_size=min_size, fixed=fixed)
+    for t, into, figures in splits:
+        engine, part = born.get(t, f"{t}:").split(":")
+        born.update({child: f"{engine}:{part + '.' if part else ''}{n + 1}" for n, child in enumerate(into) if n})
+        moves.append(Move("split", (t,), tuple(into), OVERSIZED, figures))
     next_label = int(labels.max()) + 1 if labels.size else 0
-    parent: dict[int, int] = {}
     sizes = cohort_sizes(story)
 
     for t in sorted({int(t) for t in labels if t >= 0} - set(fixed)):
@@ -248,12 +257,14 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
             continue
         why, side, score = cut
         labels[members[~side]] = next_label
-        parent[next_label] = t
+        engine, part = born.get(t, f"{t}:").split(":")
+        born[next_label] = f"{engine}:{part + '.' if part else ''}2"
         moves.append(Move("split", (t,), (t, next_label), why,
                           {"silhouette": round(score, 3), "sizes": [int(side.sum()), int((~side).sum())]}))
         next_label += 1
 
-    split_pairs = {frozenset((child, t)) for child, t in parent.items()}
+    # the story splits' parts stay apart; an oversized theme's parts may be one story, which merging rejoins
+    split_pairs = {frozenset(m.into) for m in moves if m.why != OVERSIZED}
     labels, moves = _merge_siblings(labels, x, story, fixed, moves, split_pairs)
     final, mapping = _renumber(labels, story.keys)
     # a label that was merged away follows the theme it went into
@@ -262,7 +273,7 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
         while target in into:
             target = into[target]
         mapping.setdefault(gone, mapping.get(target, -1))
-    return Refined(final, tuple(moves), mapping, parent)
+    return Refined(final, tuple(moves), mapping, born)
 
 
 def one_story(a: Profile, b: Profile) -> str:
