@@ -35,6 +35,7 @@ from winloss.themes.clustering import find_themes, statement_vectors  # noqa: E4
 from winloss.themes.embedding import Embedder  # noqa: E402
 from winloss.themes.ids import ids_of  # noqa: E402
 from winloss.themes.labeling import label_themes  # noqa: E402
+from winloss.themes.oversize import split_oversized  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -63,13 +64,20 @@ def _embedder() -> Embedder:
     return Embedder()
 
 
+def engine(x, groups, min_size, keys) -> np.ndarray:
+    """The engine, then the one refinement that needs neither stances nor cohorts: an oversized theme re-clustered
+    (themes/oversize.py). The stance and cohort splits and the merges would change nothing on these data sets
+    (tests/test_refine.py)."""
+    a = find_themes(x, groups=groups, min_size=min_size, keys=keys)  # no seed: nothing in it is random
+    return split_oversized(a.labels, x, groups, keys, min_size=int(a.params.get("min_size", min_size)))[0]
+
+
 def run_winloss(texts, x, groups, min_size, seed):
-    """The engine and its labels. Refinement (themes/refine.py) needs cohorts to merge and stances or cohorts to
-    split; these data sets have neither, so it would change nothing (tests/test_refine.py)."""
+    """The engine and its labels."""
     t0 = time.perf_counter()
-    a = find_themes(x, groups=groups, min_size=min_size, keys=texts)  # no seed: nothing in it is random
-    label_themes(texts, ids_of(a.labels), x, encode=_embedder().encode)  # label phrases are embedded
-    return a.labels, time.perf_counter() - t0
+    labels = engine(x, groups, min_size, texts)
+    label_themes(texts, ids_of(labels), x, encode=_embedder().encode)  # label phrases are embedded
+    return labels, time.perf_counter() - t0
 
 
 def run_bertopic(texts, x, min_size, seed):
@@ -170,7 +178,7 @@ def demo_study(embedder, with_bertopic) -> dict | None:
     for variant, vec in (("context", statement_vectors(embedder, statements)),
                          ("text only", embedder.encode(texts))):
         t0 = time.perf_counter()
-        labels = find_themes(vec, groups=groups, min_size=size, keys=keys).labels
+        labels = engine(vec, groups, size, keys)
         out["methods"][f"winloss ({variant})"] = match(labels) | {"wall_s": round(time.perf_counter() - t0, 2)}
         if with_bertopic:  # BERTopic changes with the seed: every seed is reported
             for seed in SEEDS:
@@ -203,7 +211,7 @@ def interview_shaped_banking(embedder, with_bertopic, n: int = 3000) -> dict:
            "methods": {}}
     for variant, x in (("context", statement_vectors(embedder, statements)), ("text only", embedder.encode(texts))):
         t0 = time.perf_counter()
-        labels = find_themes(x, groups=groups, min_size=8, keys=[s.statement_id for s in statements]).labels
+        labels = engine(x, groups, 8, [s.statement_id for s in statements])
         out["methods"][f"winloss ({variant})"] = {"summary": scores(truth["intent"], labels)
                                                   | {"wall_s": round(time.perf_counter() - t0, 2)}}
         if with_bertopic:
