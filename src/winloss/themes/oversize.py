@@ -6,13 +6,17 @@ the neighbour vote then feed it: a theme of half the study, from nearly every in
 accuracy, multi-state filings, support, integrations and price. Its stories are there, but at a finer density scale
 than the study's: HDBSCAN's own hierarchy of the whole study does not cut them cleanly (its children of the big
 cluster leave most of it as noise), while the same engine run on the theme's statements alone, where the neighbour
-graph, the smoothing and PCA see only them, finds them. So a theme holding more than `MAX_SHARE` of the study's
-statements and `SIBLING_RATIO` x the next largest theme's is handed back to the engine (`clustering.find_themes`, same minimum theme size, same interviews rule);
-when the engine finds two or more sub-themes, they replace it and the statements that fit none of them join the
-nearest sub-theme; a sub-theme still over the share is re-clustered in turn. The split is the engine's evidence of
-structure, so nothing else is tested; what turns out to be one story is rejoined by refine's merge rule. The
-share is measured against the whole study: a study's largest real story (the demo's is 13 %, Banking77's 3 %) is
-not touched. Pure and deterministic: the engine sorts its rows by key.
+graph, the smoothing and PCA see only them, finds them.
+
+So a theme holding more than `MAX_SHARE` of the study's statements and `SIBLING_RATIO` x the next largest theme's
+is handed back to the engine (`clustering.find_themes` on its statements alone), which looks for groups of `FINER`
+x the minimum theme size; those of at least the minimum size from two or more interviews are kept. With two or
+more, they replace the theme, its statements that fit none of them join the nearest one (a split moves statements,
+it unassigns none), and each part is re-clustered in turn, `MAX_DEPTH` deep at most: the engine finding sub-themes
+is the evidence of structure, so nothing else is tested, and what turns out to be one story is rejoined by
+refine's merge rule. The share is measured against the whole study, so a study's largest real story (the demo's
+is 13 %) is not touched; the whole study in one theme has no siblings and is left to the
+stance and sub-topic split. Pure and deterministic: the engine sorts its rows by key.
 """
 from __future__ import annotations
 
@@ -26,7 +30,6 @@ MAX_SHARE = 0.25  # a theme with more than a quarter of all statements ...
 SIBLING_RATIO = 2.0  # ... and twice the next largest theme's statements is re-clustered
 MAX_DEPTH = 4  # re-clustering a re-clustered part at most this deep
 FINER = 0.75  # the re-clustering looks for groups of 3/4 of the minimum theme size; smaller ones are dissolved
-
 
 Split = tuple[int, list[int], dict]  # (theme, its labels after: itself first, then the new ones, figures)
 
@@ -44,7 +47,7 @@ def split_oversized(labels: np.ndarray, vectors: np.ndarray, groups: Sequence[st
     sizes = sorted(np.bincount(labels[labels >= 0]).tolist(), reverse=True) if (labels >= 0).any() else []
     # the whole study in one theme has no siblings: that is the engine's finding (or the stance split's case)
     limit = max(MAX_SHARE * n, SIBLING_RATIO * sizes[1]) if len(sizes) > 1 else np.inf
-    splits: list[tuple[int, list[int], dict]] = []
+    splits: list[Split] = []
     todo = [(int(t), 0) for t in sorted({int(t) for t in labels if t >= 0} - set(fixed))]
     while todo:
         t, depth = todo.pop(0)

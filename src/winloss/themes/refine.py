@@ -2,7 +2,9 @@
 
 The engine groups statements by what they are about; it cannot see stance or cohorts. Two moves fix what it gets
 wrong, both pure functions of the statements, their vectors, stances and cohorts (no randomness, rows taken in key
-order), and both recorded (`Move`) for run.json:
+order), and both recorded (`Move`) for run.json. First a theme that swallowed several stories (over a quarter of
+the study, twice its next sibling) is re-clustered on its own (themes/oversize.py), also recorded as a split whose
+parts the merge rule may rejoin. Then:
 
 - **split**: a theme is cut in two when its two parts are two clusters *and* two stories. Candidates are a 2-means
   cut of the statements' own vectors (sub-topics) and the stance cut (positive statements against negative ones,
