@@ -62,3 +62,38 @@ def test_refinement_records_the_split_and_rows_in_any_order_give_the_same_themes
                      ["lost"] * 30, [groups[i] for i in perm])
     again = refine_themes(labels[perm], x[perm], shuffled, min_size=4)
     assert np.array_equal(again.labels, out.labels[perm]) and again.record() == out.record()
+
+
+def test_payloom_at_default_settings_keeps_its_stories_apart(tmp_path):
+    """A colleague's 23-interview study, new to winloss (fixtures/payloom): the engine puts half of it in one theme
+    from 22 of 23 interviews; after the rule no theme holds 30 %, and stories it held are themes of their own."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    import pandas as pd
+    from research_study import shared_embedder
+
+    from winloss.pipeline import run
+
+    study = tmp_path / "payloom"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "payloom", study,
+                    ignore=shutil.ignore_patterns("codebook*"))
+    run(study, tmp_path / "out", embedder=shared_embedder())
+    moves = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["theme_engine"]["refine"]
+    first = moves[0]
+    assert first["move"] == "split" and first["why"] == OVERSIZED and first["from"] == ["engine 1"]
+    assert first["share"] > MAX_SHARE and first["interviews"] >= 20 and len(first["into"]) >= 3
+    statements = pd.read_csv(tmp_path / "out" / "statements.csv", keep_default_na=False)
+    assert statements["theme_id"].value_counts().max() <= 0.3 * len(statements)
+    theme = dict(zip(statements["statement_id"], statements["theme_id"]))
+
+    def one_theme(ids: str) -> str:
+        found = {theme[f"INT-{i}"] for i in ids.split()}
+        assert len(found) == 1 and "" not in found, (ids, found)
+        return found.pop()
+
+    filings = one_theme("W1.005 W2.005 W5.006 W7.003 W8.005")  # "Payloom files every state registration ..."
+    freeze = one_theme("L3.002 L3.003 L8.002")  # hiring freeze, spend frozen, vendor freeze
+    support = one_theme("C1.005 C3.004 C6.003")  # "nobody ever called us back" ...
+    assert len({filings, freeze, support}) == 3
