@@ -26,7 +26,8 @@ def test_a_theme_of_four_stories_is_cut_into_its_stories(swallowed):
     out, splits = split_oversized(labels, x, groups, texts, min_size=4)
     (theme, into, figures), = splits
     assert theme == 0 and into[0] == 0 and len(into) >= 3
-    assert figures["share"] == 0.8 and figures["interviews"] == 6 and sum(figures["sizes"]) == 24
+    assert figures["depth"] == 0 and figures["share"] == 0.8 and figures["interviews"] == 6
+    assert sum(figures["sizes"]) == 24
     assert min(figures["sizes"]) >= 4
     assert (out >= 0).all()  # leftovers joined the nearest part: the split unassigns nothing
     assert np.array_equal(out[labels == 1], labels[labels == 1])  # the sibling is untouched
@@ -83,7 +84,7 @@ def test_payloom_at_default_settings_keeps_its_stories_apart(tmp_path):
     moves = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))["theme_engine"]["refine"]
     first = moves[0]
     assert first["move"] == "split" and first["why"] == OVERSIZED and first["from"] == ["engine 1"]
-    assert first["share"] > MAX_SHARE and first["interviews"] >= 20 and len(first["into"]) >= 3
+    assert first["depth"] == 0 and first["share"] > MAX_SHARE and first["interviews"] >= 20 and len(first["into"]) >= 3
     statements = pd.read_csv(tmp_path / "out" / "statements.csv", keep_default_na=False)
     assert statements["theme_id"].value_counts().max() <= 0.3 * len(statements)
     theme = dict(zip(statements["statement_id"], statements["theme_id"]))

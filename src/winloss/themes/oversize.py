@@ -63,7 +63,7 @@ def split_oversized(labels: np.ndarray, vectors: np.ndarray, groups: Sequence[st
         sub = _nearest_for_leftovers(x[members], found_labels)
         new = [t] + [int(labels.max()) + j for j in range(1, k)]
         labels[members] = np.asarray(new, dtype=np.int64)[sub]
-        splits.append((t, new, {"share": round(members.size / n, 3),
+        splits.append((t, new, {"depth": depth, "share": round(members.size / n, 3),
                                 "interviews": len(set(groups_arr[members].tolist())),
                                 "sizes": [int((sub == j).sum()) for j in range(k)],
                                 "leftovers_joined": int((found_labels < 0).sum())}))

@@ -40,7 +40,7 @@ MERGE_SHARED_WORDS = 2
 KEY_PHRASES = 8
 MIN_GROUPS = 2
 SAME_STORY, FLIP = "same story", "one subject, opposite stances in two cohorts"
-OVERSIZED = "over a quarter of the study: re-clustered on its own"
+OVERSIZED = "several stories in one theme: re-clustered on its own"  # over a quarter of the study, or a part of one
 RIVAL_SHARE = 0.25  # a theme with this share of statements naming a competitor is about that competitor
 COHORT_SKEW = 1.5  # a theme leans to a cohort when that cohort's share of interviews is 1.5 x the next one's
 
