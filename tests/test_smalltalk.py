@@ -26,6 +26,33 @@ def test_short_interviews_still_open_and_close_with_small_talk():
     assert small_talk_themes(pd.DataFrame(rows)) == {"hello", "bye"}
 
 
+def test_the_first_question_of_a_guide_opens_every_interview_but_is_no_small_talk():
+    """Short interviews that all answer the same first question open with it; only what reads like a pleasantry
+    may be small talk."""
+    rows = []
+    for k, iid in enumerate("ABCDEFGH"):
+        rows += interview(iid, ["pricing"] + ["sync", "support", "onboarding", "sync", "support"][:2 + k % 4] + ["bye"])
+    assert small_talk_themes(pd.DataFrame(rows)) == {"pricing", "bye"}  # position alone
+    likeness = {"pricing": 0.14, "bye": 0.45, "sync": 0.2, "support": 0.2, "onboarding": 0.2}
+    assert small_talk_themes(pd.DataFrame(rows), likeness) == {"bye"}
+
+
+def test_pleasantries_read_as_such_and_business_does_not():
+    """The real model: a greeting theme sits above CHAT_LIKENESS, a price complaint far below."""
+    import numpy as np
+
+    from winloss.themes.embedding import Embedder
+    from winloss.themes.smalltalk import CHAT_LIKENESS, PLEASANTRIES, chat_likeness
+
+    said = ["Morning! Sorry, the dog was barking.", "Have a good one, take care.", "Thanks so much for your time.",
+            "The price went up forty percent at renewal.", "Your connector kept dropping our custom fields.",
+            "Finance wouldn't approve the per-seat quote."]
+    e = Embedder()
+    likeness = chat_likeness(e.encode(said), ["chat"] * 3 + ["business"] * 3, e.encode(list(PLEASANTRIES)))
+    assert likeness["chat"] >= CHAT_LIKENESS > likeness["business"], likeness
+    assert set(likeness) == {"chat", "business"} and all(np.isfinite(list(likeness.values())))
+
+
 def test_sitting_at_the_edges_by_chance_is_not_small_talk():
     # Three interviews of four statements open with the same answer: two edges in four, so three of three is chance.
     rows = []

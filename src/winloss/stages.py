@@ -73,6 +73,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     from winloss.themes.assign import assign_themes, keep_labels
     from winloss.themes.labeling import label_themes
     from winloss.themes.refine import Story
+    from winloss.themes.smalltalk import PLEASANTRIES, chat_likeness
     from winloss.themes.stance import statement_stances
 
     book = codebook.load(study_dir)
@@ -90,8 +91,9 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
         warnings.append(found.reason)
     labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
                                             names=set(reading.people), groups=groups))
+    likeness = chat_likeness(text_vectors, found.theme_of, embedder.encode(list(PLEASANTRIES)))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
-                          found.reason, found.engine, stances, competitors)
+                          found.reason, found.engine, stances, competitors, likeness)
 
 
 def open_llm(settings: Settings, flags: dict | None, reading, dry_run: bool):

@@ -43,7 +43,7 @@ def build_tables(themes: ThemeSet, quotes: list[Quote], cohort_sizes: dict[str, 
     cohorts = theme_cohorts(assigned, cohort_sizes) if len(assigned) else pd.DataFrame(columns=COHORT_COLUMNS)
     table = themes_table(statements, themes)
     # Opening and closing chatter forms themes too; the tables keep them, findings never use them.
-    chatter = small_talk_themes(statements)
+    chatter = small_talk_themes(statements, themes.chat_likeness)
     table["kind"] = ["small talk" if t in chatter else "finding" for t in table["theme_id"]]
     return Tables(statements, table, cohorts, quotes_table(quotes))
 

@@ -26,6 +26,7 @@ class ThemeSet:
     engine: dict | None = None  # how the engine ran, for run.json
     stances: tuple[StanceCall, ...] = ()  # each statement's themes.stance.StanceCall, computed before the themes
     competitors: tuple[str, ...] = ()  # the competitors the stance took as "them" (crm/deals.csv), for the LLM too
+    chat_likeness: dict[str, float] | None = None  # theme id -> how much it reads like pleasantries (smalltalk.py)
 
     @property
     def ids(self) -> list[str]:
