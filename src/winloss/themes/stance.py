@@ -226,9 +226,19 @@ def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) ->
     return False
 
 
+def _alternation(names: frozenset[str]) -> str:
+    """One regex alternative per name, longest first (so "Clarion Cloud" wins over "Clarion")."""
+    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+
+
+@lru_cache(maxsize=16)
+def _names_pattern(names: frozenset[str]) -> re.Pattern | None:
+    return re.compile(rf"\b({_alternation(names)})\b", re.IGNORECASE) if names else None
+
+
 def names_competitor(text: str, competitors: frozenset[str]) -> bool:
-    low = text.lower()
-    return any(re.search(rf"\b{re.escape(name)}\b", low) for name in competitors)
+    pattern = _names_pattern(frozenset(competitors))
+    return pattern is not None and pattern.search(text) is not None
 
 
 # Words that name the other side's advantage: said of a competitor or of nobody ("it was cheaper") they count
@@ -244,7 +254,7 @@ def _first(pattern: re.Pattern, text: str) -> int:
 
 @lru_cache(maxsize=8)
 def _rival_pattern(competitors: frozenset[str]) -> re.Pattern:
-    names = "|".join(re.escape(n) for n in sorted(competitors, key=len, reverse=True))
+    names = _alternation(competitors)
     return re.compile(rf"\b({names + '|' if names else ''}they|their|theirs|them)\b", re.IGNORECASE)
 
 
@@ -317,8 +327,7 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
 def _our_names(ours: frozenset[str]) -> tuple[re.Pattern, re.Pattern] | None:
     if not ours:
         return None
-    names = "|".join(re.escape(n) for n in sorted(ours, key=len, reverse=True))
-    return (re.compile(rf"\b({names})(?:'s|\u2019s)", re.IGNORECASE), re.compile(rf"\b({names})\b", re.IGNORECASE))
+    return (re.compile(rf"\b({_alternation(ours)})(?:'s|\u2019s)", re.IGNORECASE), _names_pattern(ours))
 
 
 def spoken_to_us(text: str, ours: Iterable[str] = ()) -> str:
