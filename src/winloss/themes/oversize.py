@@ -72,25 +72,18 @@ def split_oversized(labels: np.ndarray, vectors: np.ndarray, groups: Sequence[st
 
 
 def _nearest_for_leftovers(x: np.ndarray, sub: np.ndarray) -> np.ndarray:
-    """Statements the re-clustering left out were in the theme: each joins the sub-theme whose centre is nearest,
-    so the split moves statements between themes and unassigns none."""
-    k = int(sub.max()) + 1
-    centres = unit(np.stack([x[sub == j].mean(axis=0) for j in range(k)]))
-    out = sub.copy()
-    left = np.flatnonzero(sub < 0)
-    if left.size:
-        out[left] = np.argmax(x[left] @ centres.T, axis=1)
-    return out
+    """Statements the re-clustering left out were in the theme: each joins the sub-theme whose centre is nearest
+    (the engine's outlier step with no threshold), so the split moves statements between themes and unassigns none."""
+    from winloss.themes.clustering import _assign_outliers
+
+    return _assign_outliers(x, sub, -np.inf)[0]
 
 
 def _keep_big(sub: np.ndarray, groups: np.ndarray, min_size: int) -> np.ndarray:
-    """Sub-themes below the study's minimum theme size or from one interview are dissolved; the rest renumbered
-    0..k-1 in their order."""
-    out = np.full_like(sub, -1)
-    k = 0
-    for t in range(int(sub.max()) + 1):
-        part = sub == t
-        if part.sum() >= min_size and len(set(groups[part].tolist())) >= 2:
-            out[part] = k
-            k += 1
-    return out
+    """Sub-themes below the study's minimum theme size or from one interview are dissolved (the engine's own
+    rule); the rest renumbered 0..k-1 in their order."""
+    from winloss.themes.clustering import _dissolve_small
+
+    kept, _ = _dissolve_small(sub, groups, min_size, 2)
+    ids = np.unique(kept[kept >= 0])
+    return np.where(kept >= 0, np.searchsorted(ids, kept), -1)
