@@ -32,7 +32,7 @@ READING = {"INT-001.001": "negative", "INT-002.001": "neutral"}
 
 def sent_items(body: dict) -> list[dict]:
     blocks = re.findall(r"<data>\n(.*?)\n</data>", body["messages"][1]["content"], re.DOTALL)
-    return json.loads(blocks[1])
+    return json.loads(blocks[-1])  # the statements come last, after our own names and the competitors
 
 
 def reader(body):
@@ -70,6 +70,14 @@ def test_only_unsure_statements_go_redacted_and_without_their_cohort_and_the_ans
     use = session.uses[-1]
     assert (use.task, use.status, use.items, use.from_llm) == ("stance", "llm", 2, 2)
     assert "2 of 2 statements the LLM read changed stance" in use.notes
+
+
+def test_our_own_names_are_sent_so_a_statement_naming_us_is_read_as_about_us(server, tmp_path):
+    named = [statement(1, "Payloom's onboarding was slower than Gustly's.")]
+    refine_stance(session_for(server, tmp_path), named, CALLS[:1], ["Gustly"], our_names=["Payloom"])
+    blocks = re.findall(r"<data>\n(.*?)\n</data>", server.bodies("stance")[0]["messages"][1]["content"], re.DOTALL)
+    assert [json.loads(b) for b in blocks[:2]] == [["Payloom"], ["Gustly"]]
+    assert "a statement about them is about us" in server.bodies("stance")[0]["messages"][1]["content"]
 
 
 def test_a_rerun_is_answered_from_the_cache_and_a_dry_run_counts_calls(server, tmp_path):

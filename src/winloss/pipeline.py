@@ -113,7 +113,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         crm = stages.analyse_crm(study_dir, reading, findings, settings, llm, problems)
     with timer.stage("stance"):
         tables, findings, drivers = stages.stance_and_drivers(reading, themes, tables, findings, crm, cohort_sizes,
-                                                              llm)
+                                                              llm, settings.our_names)
     with timer.stage("report"):
         out_dir.mkdir(parents=True, exist_ok=True)
         run_facts = {"model": embedder.model_id, "min_theme_size": settings.theme_size(len(reading.statements)),

@@ -138,11 +138,11 @@ def analyse_crm(study_dir, reading, findings: Tables, settings: Settings, llm, p
 
 
 def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tables, crm,
-                       cohort_sizes: dict[str, int], llm) -> tuple[Tables, Tables, dict]:
+                       cohort_sizes: dict[str, int], llm, our_names: list[str]) -> tuple[Tables, Tables, dict]:
     """Each statement's stance toward us (`stance`, and `stance_source`: offline or llm), stance counts per theme and
     cohort, and the drivers (why we win / lose / churn) with verbatim quotes of their stance. The offline stance was
     computed before the themes (they are split and merged with its help); with an LLM, the statements the offline
-    call is unsure of are read by it here. Competitors the CRM names are "them"."""
+    call is unsure of are read by it here. Competitors the CRM names are "them", `our_names` "you"."""
     from dataclasses import replace
 
     from winloss.llm import steps
@@ -157,7 +157,8 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     from winloss.themes.vectors import centres
 
     extra = crm_extra(crm)
-    calls = steps.refine_stance(llm, themes.statements, list(themes.stances), list(themes.competitors))
+    calls = steps.refine_stance(llm, themes.statements, list(themes.stances), list(themes.competitors),
+                                our_names)
     stance = [c.stance for c in calls]  # statements tables are in reading.statements order
     out = []
     for t in (tables, findings):

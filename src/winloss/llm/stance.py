@@ -42,10 +42,14 @@ def batches(items: Sequence[StanceQuestion]) -> list[list[StanceQuestion]]:
     return [ordered[i:i + PER_CALL] for i in range(0, len(ordered), PER_CALL)]
 
 
-def stance_messages(batch: Sequence[StanceQuestion], competitors: Sequence[str]) -> list[dict]:
+def stance_messages(batch: Sequence[StanceQuestion], competitors: Sequence[str], our_names: Sequence[str] = ()
+                    ) -> list[dict]:
+    """Our own names go with the competitors: without them "Payloom's onboarding was slower" reads as a third party's
+    flaw, which is praise of us, when it is what the customer calls us."""
     rows = [{"id": q.item_id, "statement": q.text, "question": q.question[:MAX_CONTEXT_CHARS],
              "answer": q.answer[:MAX_CONTEXT_CHARS]} for q in batch]
-    return render("statement_stance.j2", statements=rows, competitors=sorted(competitors))
+    return render("statement_stance.j2", statements=rows, competitors=sorted(competitors),
+                  our_names=sorted(set(our_names)))
 
 
 def batch_problem(batch: Sequence[StanceQuestion], reply: StanceReply) -> str:
@@ -60,8 +64,8 @@ def batch_problem(batch: Sequence[StanceQuestion], reply: StanceReply) -> str:
     return ""
 
 
-def refine_stances(client: LlmClient | None, items: Sequence[StanceQuestion], competitors: Sequence[str] = ()
-                   ) -> tuple[dict[str, str], LlmUse]:
+def refine_stances(client: LlmClient | None, items: Sequence[StanceQuestion], competitors: Sequence[str] = (),
+                   our_names: Sequence[str] = ()) -> tuple[dict[str, str], LlmUse]:
     """item id -> the LLM's stance, for the batches whose reply names exactly the ids asked with one of the three
     labels each; the statements of any other batch (invalid JSON after a re-ask, a wrong id, a failed request) keep
     their offline stance."""
@@ -70,7 +74,7 @@ def refine_stances(client: LlmClient | None, items: Sequence[StanceQuestion], co
     use = LlmUse("stance", items=len(items))
     groups = batches(items)
     out: dict[str, str] = {}
-    outcomes = client.map(lambda b: client.chat_json(stance_messages(b, competitors), StanceReply, "stance"), groups)
+    outcomes = client.map(lambda b: client.chat_json(stance_messages(b, competitors, our_names), StanceReply, "stance"), groups)
     for batch, outcome in zip(groups, outcomes):
         where = f"statements {batch[0].item_id}..{batch[-1].item_id}"
         if outcome.value is None:

@@ -147,8 +147,8 @@ def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarra
     return out
 
 
-def refine_stance(session: LlmSession, statements: Sequence, calls: Sequence, competitors: Sequence[str] = ()
-                  ) -> list:
+def refine_stance(session: LlmSession, statements: Sequence, calls: Sequence, competitors: Sequence[str] = (),
+                  our_names: Sequence[str] = ()) -> list:
     """The offline stance calls, those below `stance_margin` (least certain first, at most `stance_max`) replaced by
     the LLM's reading where its answer passed the checks; a call the LLM changed or confirmed has source "llm"."""
     settings = session.settings
@@ -162,11 +162,12 @@ def refine_stance(session: LlmSession, statements: Sequence, calls: Sequence, co
                                 statements[i].turn_text) for i in unsure]
     if session.dry_run:
         for batch in batches(questions):
-            needed, tokens = session.client.needs_call(stance_messages(batch, competitors), StanceReply, "stance")
+            needed, tokens = session.client.needs_call(stance_messages(batch, competitors, our_names),
+                                                        StanceReply, "stance")
             session.planned_calls += needed
             session.planned_tokens += tokens
         return list(calls)
-    read, use = refine_stances(session.client, questions, competitors)
+    read, use = refine_stances(session.client, questions, competitors, our_names)
     out = list(calls)
     for i in unsure:
         stance = read.get(statements[i].statement_id)
