@@ -1,5 +1,5 @@
-"""Stance per statement on three answer keys: the demo's hand-labelled statements, real airline tweets and real
-Amazon review sentences.
+"""Stance per statement on five answer keys: the demo's hand-labelled statements, real airline tweets, real Amazon
+review sentences, and the Payloom and Pagerly studies' keys (fixtures/*/stance_key.csv).
 
 - fixtures/demo/stance_key.csv: 467 statements of the demo's planted themes, labelled by the people who wrote the
   scorer (odd-numbered interviews were read while cues were chosen; even-numbered ones never).
@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 TWEETS = ROOT / "fixtures" / "stance_eval" / "airline_tweets.csv"
 PAYLOOM = ROOT / "fixtures" / "payloom"
+PAGERLY = ROOT / "fixtures" / "pagerly"
 REVIEWS = ROOT / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
 STANCES = ("positive", "negative", "neutral")
 # Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
@@ -69,14 +70,15 @@ def demo_statements(embedder, study: Path = DEMO):
     return reading.statements, embedder.encode([s.text for s in reading.statements]), competitors
 
 
-def payloom(embedder) -> dict:
-    """fixtures/payloom's 58 keyed statements; each key row names its statement by interview and a substring."""
+def keyed_study(embedder, study: Path) -> dict:
+    """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93, held out: no rule was chosen reading
+    it); each key row names its statement by interview and a substring."""
     from winloss.settings import load_settings
     from winloss.themes.stance import statement_stances
 
-    statements, vectors, competitors = demo_statements(embedder, PAYLOOM)
-    calls = statement_stances(statements, vectors, embedder, competitors, ours=load_settings(PAYLOOM).our_names)
-    key = pd.read_csv(PAYLOOM / "stance_key.csv", keep_default_na=False)
+    statements, vectors, competitors = demo_statements(embedder, study)
+    calls = statement_stances(statements, vectors, embedder, competitors, ours=load_settings(study).our_names)
+    key = pd.read_csv(study / "stance_key.csv", keep_default_na=False)
     predicted = []
     for r in key.itertuples():
         found = [c.stance for s, c in zip(statements, calls)
@@ -169,7 +171,8 @@ def main() -> None:
     reviews = pd.read_csv(REVIEWS, keep_default_na=False, dtype={"id": str})
     calls = review_stances(reviews, embedder)
     result["amazon_reviews"] = scores(reviews, [c.stance for c in calls])
-    result["payloom"] = payloom(embedder)
+    result["payloom"] = keyed_study(embedder, PAYLOOM)
+    result["pagerly"] = keyed_study(embedder, PAGERLY)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -182,9 +185,10 @@ def main() -> None:
     a = result["amazon_reviews"]
     print(f"amazon review sentences: {a['agreement']:.1%} of {a['statements']} (macro recall {a['macro_recall']:.1%}; "
           f"recall {a['recall']})")
-    p = result["payloom"]
-    print(f"payloom key: {p['agreement']:.1%} of {p['statements']} ({p['missing']} statements not found; "
-          f"recall {p['recall']})")
+    for name in ("payloom", "pagerly"):
+        p = result[name]
+        print(f"{name} key: {p['agreement']:.1%} of {p['statements']} ({p['missing']} statements not found; "
+              f"recall {p['recall']})")
     for name, r in (("demo key", d), ("airline tweets", t)):
         x = r["llm_refinement"]
         print(f"{name}: an LLM would read {x['share_read']:.0%} (offline right on {x['offline_agreement_on_those']:.0%} "
