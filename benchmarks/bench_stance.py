@@ -71,8 +71,9 @@ def demo_statements(embedder, study: Path = DEMO):
 
 
 def keyed_study(embedder, study: Path) -> dict:
-    """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93, held out: no rule was chosen reading
-    it); each key row names its statement by interview and a substring."""
+    """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93); each key row names its statement by
+    interview and a substring. Agreement is also given on odd- and even-numbered interviews: Pagerly's odd ones may
+    be read while rules are chosen, its even ones never (the held-out half)."""
     from winloss.settings import load_settings
     from winloss.themes.stance import statement_stances
 
@@ -84,7 +85,10 @@ def keyed_study(embedder, study: Path) -> dict:
         found = [c.stance for s, c in zip(statements, calls)
                  if s.interview_id == r.interview_id and r.text_contains.lower() in s.text.lower()]
         predicted.append(found[0] if found else "missing")
-    return scores(key, predicted) | {"missing": predicted.count("missing")}
+    odd = key["interview_id"].str.extract(r"(\d+)$")[0].astype(int) % 2 == 1
+    halves = {name: scores(key[rows].reset_index(drop=True), [p for p, r in zip(predicted, rows) if r])["agreement"]
+              for name, rows in (("odd_interviews", odd), ("even_interviews", ~odd))}
+    return scores(key, predicted) | {"missing": predicted.count("missing")} | halves
 
 
 def tweet_as_statement(text: str, airline: str) -> tuple[str, list[str]]:
@@ -187,8 +191,8 @@ def main() -> None:
           f"recall {a['recall']})")
     for name in ("payloom", "pagerly"):
         p = result[name]
-        print(f"{name} key: {p['agreement']:.1%} of {p['statements']} ({p['missing']} statements not found; "
-              f"recall {p['recall']})")
+        print(f"{name} key: {p['agreement']:.1%} of {p['statements']} (odd interviews {p['odd_interviews']:.1%}, even "
+              f"{p['even_interviews']:.1%}; {p['missing']} statements not found; recall {p['recall']})")
     for name, r in (("demo key", d), ("airline tweets", t)):
         x = r["llm_refinement"]
         print(f"{name}: an LLM would read {x['share_read']:.0%} (offline right on {x['offline_agreement_on_those']:.0%} "

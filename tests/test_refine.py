@@ -134,6 +134,7 @@ def with_won_interviews(rng, x, texts, labels, stances, cohorts, groups, n=8):
     ("lost", "negative", BUDGET_B, frozenset(), True),  # same story: close, shared words, same stance and cohort
     ("lost", "neutral", BUDGET_B, frozenset(), True),  # neutral takes no side: it does not oppose negative
     ("lost", "positive", BUDGET_B, frozenset(), False),  # opposite stance
+    ("lost", "one positive", BUDGET_B, frozenset(), True),  # one positive among neutral ones takes no side
     ("churned", "negative", BUDGET_B, frozenset(), False),  # another cohort tells it
     ("lost", "negative", SUPPORT, frozenset(), False),  # no shared key phrases
     ("lost", "negative", BUDGET_B, frozenset({1}), False),  # a codebook theme is never merged
@@ -143,7 +144,8 @@ def test_sibling_merge_rule(cohorts_b, stances_b, texts_b, fixed, merged):
     x, texts, labels = two_themes(rng, BUDGET_A, texts_b)
     n = len(x) // 2
     x, texts, labels, stances, cohorts, groups = with_won_interviews(
-        rng, x, texts, labels, ["negative"] * n + [stances_b] * n, ["lost"] * n + [cohorts_b] * n,
+        rng, x, texts, labels, ["negative"] * n + (["positive"] + ["neutral"] * (n - 1) if stances_b == "one positive"
+                                                   else [stances_b] * n), ["lost"] * n + [cohorts_b] * n,
         interviews(n, 4, "L") + interviews(n, 4, "L" if cohorts_b == "lost" else "C"))
     out = refine_themes(labels, x, story(x, texts, stances, cohorts, groups), min_size=8, fixed=fixed)
     assert (len(set(out.labels[labels >= 0])) == 1) is merged

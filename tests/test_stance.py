@@ -109,6 +109,39 @@ def test_our_own_names_are_read_as_you():
     assert lexicon_stance("Clarion was cheaper than Northwind.", RIVALS, ours=["Northwind"]).stance == "negative"
 
 
+@pytest.mark.parametrize("text, rivals, stance", [
+    # a brand is a proper noun: the ordinary word in a cased sentence, or inside a compound, is not the competitor
+    ("The signal-to-noise ratio was terrible.", ["Signal"], "negative"),
+    ("We never got the signal we needed, and the noise was terrible.", ["Signal"], "negative"),
+    ("Signal's dashboards were terrible.", ["Signal"], "positive"),
+    ("signal's dashboards were terrible", ["Signal"], "positive"),  # an uncased transcript: any case is the name
+    # the choice is the verdict
+    ("We went with Signal.", ["Signal"], "negative"),
+    ("In the end we switched to ADPro.", ["ADPro"], "negative"),
+    ("We looked at a few, and we picked you.", ["Signal"], "positive"),
+    ("We didn't go with Signal in the end.", ["Signal"], "positive"),
+    ("Our VP of Engineering, who picked you, left in the spring.", ["Signal"], "neutral"),
+])
+def test_names_are_proper_nouns_and_the_choice_is_a_verdict(text, rivals, stance):
+    assert lexicon_stance(text, rivals).stance == stance, lexicon_stance(text, rivals)
+
+
+@pytest.mark.parametrize("text, stance", [
+    ("But by then the trust was gone.", "negative"),  # what was good and is no more
+    ("The API docs could be better.", "negative"),
+    ("Burnout, honestly.", "negative"),
+    ("In the trial we fired off test incidents at two in the morning.", "neutral"),
+    ("The alert reached our on-call in about thirty seconds.", "positive"),
+    # a spending freeze is the buyer's circumstance; the software freezing is not
+    ("Finance froze every new software purchase for the rest of the year.", "neutral"),
+    ("The app froze twice a day.", "negative"),
+    # a condition judges nothing yet
+    ("Probably not, unless the price was a lot closer.", "neutral"),
+])
+def test_loss_possibility_circumstance_and_condition(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
 def test_our_names_setting_reaches_the_run(tmp_path):
     """`our_names` in winloss.toml reaches the stance of a real run."""
     import shutil

@@ -39,6 +39,10 @@ MERGE_COSINE = 0.55
 MERGE_SHARED_WORDS = 2
 KEY_PHRASES = 8
 MIN_GROUPS = 2
+# A theme takes a side only when at least this share of its statements do (and more one way than the other): one
+# positive statement among nine neutral ones made a budget-cycle theme "positive", so it opposed its negative
+# budget-freeze sibling and the two stayed apart (the demo, after a stance rule read "we picked you" as praise).
+SIDE_SHARE = 0.25
 SAME_STORY, FLIP = "same story", "one subject, opposite stances in two cohorts"
 OVERSIZED = "several stories in one theme: re-clustered on its own"  # over a quarter of the study, or a part of one
 RIVAL_SHARE = 0.25  # a theme with this share of statements naming a competitor is about that competitor
@@ -187,7 +191,7 @@ def best_split(own: np.ndarray, stances: np.ndarray, groups: np.ndarray, min_siz
 class Profile:
     """What a theme says and who says it, for the merge rule."""
 
-    stance: str  # the more frequent of positive and negative (neutral when tied or none)
+    stance: str  # the more frequent of positive and negative, if SIDE_SHARE of the statements take it; else neutral
     cohort: str  # the cohort it leans to (largest share of its interviews, COHORT_SKEW x the next); '' if none
     words: frozenset[str]  # the words of its top key phrases
     subject: frozenset[str] = frozenset()  # the words of its most distinctive key phrase (c-TF-IDF's first)
@@ -197,7 +201,8 @@ class Profile:
 def profile(members: np.ndarray, story: Story, words: list[str], cohort_sizes: dict[str, int]) -> Profile:
     stances = np.asarray(story.stances, dtype=object)[members]
     pos, neg = int((stances == "positive").sum()), int((stances == "negative").sum())
-    stance = "positive" if pos > neg else "negative" if neg > pos else "neutral"
+    least = SIDE_SHARE * len(members)
+    stance = "positive" if pos > neg and pos >= least else "negative" if neg > pos and neg >= least else "neutral"
     said_by: dict[str, set[str]] = {}
     for i in members:
         said_by.setdefault(str(story.cohorts[i]), set()).add(str(story.groups[i]))

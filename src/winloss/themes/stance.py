@@ -78,6 +78,11 @@ QUALITY: dict[str, float] = {
     "could n't have done": 2.0, "could n't live without": 2.5, "ca n't live without": 2.5,
     "would n't have made it": 2.0, "never looked back": 2.5, "never let us down": 2.5, "no-brainer": 2.0,
     "no brainer": 2.0,
+    # a complaint worded as a possibility ("the API docs could be better"); burnout in any trade; "fired off a
+    # test" is no firing
+    "could be better": -1.5, "could have been better": -1.5, "could be improved": -1.5, "room for improvement": -1.0,
+    "left a lot to be desired": -2.0, "leaves a lot to be desired": -2.0, "a bit long": -1.0, "a little long": -1.0,
+    "burnout": -2.0, "burned out": -2.0, "burnt out": -2.0, "fired off": 0.0,
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
@@ -110,6 +115,12 @@ CONTRAST = re.compile(r"\bbut\b", re.IGNORECASE)
 OWN_PAST = re.compile(r"\b(our (old|previous|former|legacy|last) \w+|the old (way|process|system|tool|setup)"
                       r"|before (you|we (switched|moved|bought|signed|had you))|we used to|used to be)\b", re.IGNORECASE)
 THAN = re.compile(r"\bthan\b", re.IGNORECASE)
+# A condition judges nothing yet ("probably not, unless the price was a lot closer"): its words are not counted.
+UNLESS = re.compile(r"\bunless\b[^.;!?]*", re.IGNORECASE)
+# A freeze on spending is the buyer's circumstance ("Finance froze every new software purchase"), not the software
+# freezing: "froze" with a budget word after it counts nothing.
+FREEZE = re.compile(r"\b(froze|frozen|freezing)\b(?=(?:\W+\w+){0,4}?\W+(budgets?|spend|spending|purchases?|"
+                    r"purchasing|hiring|headcount|contracts?|vendors?|software|projects?|everything)\b)", re.IGNORECASE)
 # Patterns that carry a stance without a judgement word. Weights in the same valence units.
 PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNORECASE), w) for p, w in (
     # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
@@ -125,8 +136,8 @@ PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNOREC
     (r"\btook (us )?(almost |about |like |maybe )?(two|three|four|five|six|nine|several|a few)? ?(months|weeks)\b",
      -1.5),
     # speed: "in like an afternoon", "by the second week", "in a couple of days", "live in about three weeks"
-    ((r"\b(in|within) (like |about |just )?(a|an|one|two|a few|a couple of|a couple)? ?(minutes?|hours?|days?"
-      r"|afternoon)\b"), 1.5),
+    ((r"\b(in|within) (like |about |just |under |less than )?(a|an|one|two|three|four|five|ten|fifteen|twenty|"
+      r"thirty|forty|sixty|ninety|a few|a couple of|a couple|\d+)? ?(seconds?|minutes?|hours?|days?|afternoon)\b"), 1.5),
     (r"\bby (the )?(day|week) (one|two|three|\w+)\b|\bby the (second|third) week\b", 1.5),
     (r"\blive in (about |like |just )?(a|two|three|a few|a couple of)? ?(days|weeks?)\b", 1.5),
     # workarounds: the customer is back in a spreadsheet
@@ -210,6 +221,16 @@ HAVE = {"had", "have", "has", "got", "get", "saw", "seen", "found", "heard", "ra
         "logged", "opened", "hit", "noticed"}
 
 
+# What was good and is no more: "by then the trust was gone", "any goodwill evaporated". A cue followed within
+# LOSS_WINDOW words by one of these is negated like one after "no".
+LOSS = {"gone", "evaporated", "disappeared", "vanished"}
+LOSS_WINDOW = 3
+
+
+def _lost(tokens: list[str], at: int, length: int) -> bool:
+    return any(t in LOSS for t in tokens[at + length:at + length + LOSS_WINDOW])
+
+
 def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) -> bool:
     """idiom: positions of negators that belong to a matched idiom ("can't say enough"), which negate nothing.
     A negator farther than NEGATION_WINDOW still reaches a cue in the noun phrase it opens with a determiner:
@@ -226,18 +247,33 @@ def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) ->
     return False
 
 
-def _alternation(names: frozenset[str]) -> str:
-    """One regex alternative per name, longest first (so "Clarion Cloud" wins over "Clarion")."""
-    return "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
+def _alternation(names: frozenset[str], proper: bool = False) -> str:
+    """One regex alternative per name, longest first (so "Clarion Cloud" wins over "Clarion"). proper: the name's
+    first letter must be a capital, in a pattern that otherwise ignores case."""
+    def one(n: str) -> str:
+        head = n[:1]
+        if proper and head.isalpha():
+            return f"(?-i:{re.escape(head.upper())}){re.escape(n[1:])}"
+        return re.escape(n)
+
+    return "|".join(one(n) for n in sorted(names, key=lambda n: (-len(n), n)))
 
 
-@lru_cache(maxsize=16)
-def _names_pattern(names: frozenset[str]) -> re.Pattern | None:
-    return re.compile(rf"\b({_alternation(names)})\b", re.IGNORECASE) if names else None
+@lru_cache(maxsize=32)
+def _names_regex(names: frozenset[str], proper: bool) -> re.Pattern | None:
+    # never inside a compound: "signal-to-noise" is not the competitor Signal
+    return re.compile(rf"\b({_alternation(names, proper)})\b(?!-\w)", re.IGNORECASE) if names else None
+
+
+def _names_pattern(names: frozenset[str], text: str) -> re.Pattern | None:
+    """The pattern that finds these names in `text`. A brand is a proper noun: where the text has capitals at all
+    (a cased transcript), only a capitalised word is the name ("the signal was weak" is not the competitor
+    Signal); an all-lowercase transcript gives no such clue, so there any case is the name."""
+    return _names_regex(names, proper=any(c.isupper() for c in text))
 
 
 def names_competitor(text: str, competitors: frozenset[str]) -> bool:
-    pattern = _names_pattern(frozenset(competitors))
+    pattern = _names_pattern(frozenset(competitors), text)
     return pattern is not None and pattern.search(text) is not None
 
 
@@ -252,10 +288,14 @@ def _first(pattern: re.Pattern, text: str) -> int:
     return found.start() if found else len(text) + 1
 
 
-@lru_cache(maxsize=8)
-def _rival_pattern(competitors: frozenset[str]) -> re.Pattern:
-    names = _alternation(competitors)
-    return re.compile(rf"\b({names + '|' if names else ''}they|their|theirs|them)\b", re.IGNORECASE)
+@lru_cache(maxsize=16)
+def _rival_regex(competitors: frozenset[str], proper: bool) -> re.Pattern:
+    names = _alternation(competitors, proper)
+    return re.compile(rf"\b({names + '|' if names else ''}they|their|theirs|them)\b(?!-\w)", re.IGNORECASE)
+
+
+def _rival_pattern(competitors: frozenset[str], text: str) -> re.Pattern:
+    return _rival_regex(competitors, any(c.isupper() for c in text))
 
 
 # A leading comparison ("Compared to Tallyhub, your reporting is stronger") names the other side before the subject.
@@ -269,17 +309,17 @@ def about_rival(text: str, competitors: frozenset[str]) -> bool:
     file"), an earlier one is us ("you were slower than Gustly")."""
     text = LEADING_COMPARISON.sub("", text)
     us = _first(US_WORD, text)
-    return us > len(text) or _first(_rival_pattern(competitors), text) < us
+    return us > len(text) or _first(_rival_pattern(competitors, text), text) < us
 
 
 def clause_score(text: str, competitors: frozenset[str], about_competitor: bool = False) -> float:
     """about_competitor: the statement names a competitor, so a clause that does not name us first is about them.
     In a comparison the subject is what comes before "than": "Clarion was easier than yours" praises Clarion."""
-    tokens = _tokens(text)
+    tokens = _tokens(FREEZE.sub(" ", UNLESS.sub(" ", text)))
     subject = THAN.split(text)[0]
     about_competitor = (about_competitor or names_competitor(subject, competitors)) \
         and about_rival(subject, competitors)
-    about_us = not about_competitor and _first(US_WORD, subject) < _first(_rival_pattern(competitors), subject)
+    about_us = not about_competitor and _first(US_WORD, subject) < _first(_rival_pattern(competitors, subject), subject)
     own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_cues())
     starts = [at for at, _, _ in quality]
@@ -294,7 +334,8 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
                     score += valence
                 continue
             # a negated complaint is faint praise ("not bad"); a negated good deed is a complaint ("nobody answered")
-            v = (-0.74 if valence < 0 else -1.0) * valence if _negated(tokens, at, idiom) else valence
+            negated = _negated(tokens, at, idiom) or _lost(tokens, at, phrase.count(" ") + 1)
+            v = (-0.74 if valence < 0 else -1.0) * valence if negated else valence
             if own_past and v < 0:
                 continue
             score += -v if flip and (cues is quality or phrase in RIVAL_ADVANTAGE) else v
@@ -302,6 +343,29 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
 
 
 THEM = re.compile(r"\b(they|their|theirs|them)\b", re.IGNORECASE)
+# The choice itself: "we went with Signal", "we switched to ADPro", "we picked you". Whom they chose is the verdict,
+# with no judgement word in it; a person's choice told in passing ("our VP, who picked you, left") is not one.
+CHOICE = (r"(?<!who )(?<!which )(?<!that )\b(?P<neg>(?:not|n't|never|didn't|did not)\s+(?:\w+\s+)?)?(?:went|go|going|gone|switched|switching|"
+          r"moved|moving|chose|choose|picked|pick|signed|selected|ended up|stayed|stuck|renewed|bought)"
+          r"(?:\s+back|\s+over|\s+(?:going|signing))?(?:\s+(?:with|to|for|on))?\s+")
+CHOICE_WEIGHT = 2.0
+CHOSE_US = re.compile(CHOICE + r"(?:you|your (?:product|platform|tool|team))\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=16)
+def _chose_rival(competitors: frozenset[str], proper: bool) -> re.Pattern | None:
+    return re.compile(CHOICE + rf"(?:{_alternation(competitors, proper)})\b(?!-\w)", re.IGNORECASE) \
+        if competitors else None
+
+
+def choice_score(text: str, competitors: frozenset[str]) -> float:
+    """+CHOICE_WEIGHT for each time the customer says they chose us, - for a competitor; "didn't go with" turns it."""
+    rival = _chose_rival(competitors, any(c.isupper() for c in text))
+    score = 0.0
+    for pattern, sign in ((CHOSE_US, 1.0), (rival, -1.0)):
+        for found in pattern.finditer(text) if pattern is not None else ():
+            score += CHOICE_WEIGHT * (-sign if found.group("neg") else sign)
+    return score
 
 
 def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_competitor: bool = False) -> float:
@@ -318,23 +382,25 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     # the patterns judge the statement's subject too: "Gustly had us live in two days" is against us
     sign = -1.0 if rival and about_rival(text, competitors) else 1.0
     score += sign * sum(w for pattern, w in PATTERNS if pattern.search(text) and not (own_past and w < 0))
+    score += choice_score(text, competitors)
     if COUNTERFACTUAL.search(text) or WISH.search(text):
         score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
     return score
 
 
-@lru_cache(maxsize=8)
-def _our_names(ours: frozenset[str]) -> tuple[re.Pattern, re.Pattern] | None:
+@lru_cache(maxsize=16)
+def _our_names(ours: frozenset[str], proper: bool) -> tuple[re.Pattern, re.Pattern] | None:
     if not ours:
         return None
-    return (re.compile(rf"\b({_alternation(ours)})(?:'s|\u2019s)", re.IGNORECASE), _names_pattern(ours))
+    return (re.compile(rf"\b({_alternation(ours, proper)})(?:'s|\u2019s)", re.IGNORECASE),
+            _names_regex(ours, proper))
 
 
 def spoken_to_us(text: str, ours: Iterable[str] = ()) -> str:
     """The text as the scorer reads it: our own names (the `our_names` setting: "Payloom", "Payloom's") become
     "you" / "your", so "Payloom's onboarding was slower than Gustly's" is about us, not a third party. Only the
     scorer sees this; the statement keeps its words."""
-    patterns = _our_names(frozenset(n.lower() for n in ours if n))
+    patterns = _our_names(frozenset(n.lower() for n in ours if n), any(c.isupper() for c in text))
     if patterns is None:
         return text
     possessive, name = patterns
