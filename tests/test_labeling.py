@@ -149,6 +149,24 @@ def test_a_label_names_the_subject_not_a_verdict(planted):
     assert "support" in out["T01"].label.lower() or "ticket" in out["T01"].label.lower()
 
 
+def test_a_mild_judgement_is_a_verdict_and_an_auxiliary_never_ends_a_candidate(planted):
+    """"Scheduling was fine" (a praise) labelled a theme of Pagerly's churn complaints, and its runner-up was
+    "Escalations didn't"."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import BANNED, candidates, judged
+
+    assert judged("scheduling was fine".split()) and judged("alerts were hit and miss".split())
+    for named in ("transfer is still pending", "refund has not arrived", "platform team was reorganised"):
+        assert not judged(named.split()), named
+    texts = ["The scheduling was fine, to be fair.", "Escalations didn't reach the manager.",
+             "The escalations didn't work at night.", "Escalations were routed to the wrong rotation."]
+    found = candidates(texts, np.arange(4), np.eye(4, dtype=np.float32), set(_stop_words()), BANNED)
+    assert found and not any(p.split()[-1] in {"didn't", "don't", "was"} for p in found), found
+    embedder = planted[4]
+    out = label_themes(texts, ids_of([0] * 4), embedder.encode(texts), encode=embedder.encode)
+    assert "fine" not in out["T01"].label.lower(), out["T01"].label
+
+
 def test_candidates_hold_no_time_expression_no_cut_negation_and_no_comparison():
     from winloss.themes.labeling import _stop_words
     from winloss.themes.phrases import BANNED, TIME_WORDS, candidates

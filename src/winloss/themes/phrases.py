@@ -69,7 +69,11 @@ NEGATIONS = {"not", "no", "never", "nobody", "nothing", "without", "nor", "none"
 VERDICT = {"better", "worse", "best", "worst", "higher", "lower", "cheaper", "pricier", "costlier", "easier",
            "harder", "faster", "slower", "simpler", "clunkier", "smoother", "nicer", "more", "less", "too"}
 VERBS = {"is", "was", "were", "are", "be", "been", "being", "am", "had", "has", "have", "got", "gets", "felt",
-         "seemed", "looked", "looks", "feels", "seems"}
+         "seemed", "looked", "looks", "feels", "seems",
+         # an auxiliary left without its verb ("Escalations didn't")
+         "did", "didn't", "do", "don't", "does", "doesn't", "wasn't", "weren't", "isn't", "aren't", "can", "can't",
+         "could", "couldn't", "would", "wouldn't", "should", "shouldn't", "will", "won't", "hasn't", "haven't",
+         "hadn't"}
 CLAUSE = re.compile(r"[.,;:!?()\"\u201c\u201d\u2014\u2013]+|\s-\s|\s--\s")
 WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\u2019-]*")
 
@@ -90,6 +94,17 @@ def verdict(words: Sequence[str]) -> bool:
                              or words[i + 1:i + 2] == ["than"]):
             return True
     return False
+
+
+COPULAS = {"is", "was", "were", "are", "been", "be"}
+
+
+def judged(words: Sequence[str]) -> bool:
+    """A clause that says how something was, however mildly ("Scheduling was fine", "Alerts were hit and miss"):
+    under a theme of complaints it reads as the opposite of the driver beside it."""
+    from winloss.themes.stance import lexicon_stance
+
+    return bool(COPULAS & set(words)) and any(lexicon_stance(w).score != 0 for w in words)
 
 
 def spans(text: str, stop: set[str], banned: set[str]) -> set[str]:
@@ -204,7 +219,7 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
     pools = {}
     for t in theme_ids:
         pool = candidates(texts, members[t], own, stop, banned)
-        pool = [p for p in pool if lexicon_stance(p).stance == "neutral"] or pool
+        pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
         terms = {w for k in (keywords or {}).get(t, [])[:KEY_TERMS] for w in k.lower().split()} - stop
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
     unique = sorted({p for pool in pools.values() for p in pool})
