@@ -85,6 +85,19 @@ def test_a_circumstance_told_with_one_complaint_per_interview_is_still_a_circums
     assert [(d.kind, d.stance) for d in found["lost"] if d.theme_id == "T05"] == [("circumstance", "neutral")]
 
 
+def test_our_price_told_in_neutral_words_is_never_a_circumstance():
+    """Pagerly: "Price in two ways. The bundle, and your per-responder pricing." reads neutral, and a lost theme of
+    such answers was reported as "a circumstance, not a judgement of us"; the same shape about a budget still is."""
+    def lost_theme(text):
+        rows = [(f"L{k}", "lost", "T05", "neutral", text.format(k)) for k in range(5)]
+        found = find_drivers(pd.concat([study(), table(rows)], ignore_index=True), SIZES, {})
+        return [d.kind for d in found["lost"] if d.theme_id == "T05"]
+
+    assert lost_theme("Price in two ways, the bundle and your per-responder pricing, case {}.") == []
+    assert lost_theme("The quote came in at four times what we pay now, case {}.") == []
+    assert lost_theme("The board froze all new spend this year, case {}.") == ["circumstance"]
+
+
 def test_loss_drivers_tally_the_crm_competitor_and_loss_type():
     extra = {f"L{k}": {"competitor": "Clarion" if k < 5 else "Tallyhub", "loss_type": "competitive"}
              for k in range(8)}

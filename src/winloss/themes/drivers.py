@@ -11,6 +11,7 @@ it explains losses without saying anything against us.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -140,7 +141,7 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
                  related: dict[str, set[str]] | None = None) -> dict[str, list[Driver]]:
     """Drivers per cohort ("won", "lost", "churned"), strongest first (p, then the widest share, then theme id).
 
-    statements: interview_id, cohort, theme_id ("" unassigned), stance; only finding themes (no small talk).
+    statements: interview_id, cohort, theme_id ("" unassigned), stance, text; only finding themes (no small talk).
     labels: theme_id -> label. extra: interview_id -> {"competitor": ..., "loss_type": ...} from the CRM, if any.
     related: theme_id -> sibling themes on the same topic (`related_themes`): praise in one and criticism in a
     sibling is a flip too ("salesforce connection" praised by won, "salesforce sync broke" by churned).
@@ -175,11 +176,21 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
     return found
 
 
+# Our price is our offer, not the buyer's situation: a lost theme that talks price ("your per-responder pricing",
+# "four times what OpsGenius cost") is never "a circumstance, not a judgement of us", however neutral its words read.
+PRICE = re.compile(r"\b(?:prices?|priced|pricing|pricier|costs?|costly|quotes?|quoted|expensive|cheap|cheaper|"
+                   r"cheapest|discounts?|per[- ](?:seat|user|head|responder|employee|rep|license|licence))\b",
+                   re.IGNORECASE)
+PRICE_SHARE = 1 / 3
+
+
 def _mostly_neutral(statements: pd.DataFrame, theme_id: str, cohort: str) -> bool:
     """More of the cohort's interviews tell the theme neutrally than negatively, each interview by the majority of
     its statements on it (a tie is neither). Counting interviews that say it at all would count "the CEO froze all
     new spend. The deal just stopped." as a complaint as often as a circumstance."""
     rows = statements[(statements["theme_id"] == theme_id) & (statements["cohort"] == cohort)]
+    if len(rows) and rows["text"].str.contains(PRICE).mean() >= PRICE_SHARE:
+        return False
     told = {"neutral": 0, "negative": 0, "positive": 0}
     for _, stances in rows.groupby("interview_id")["stance"]:
         counts = stances.value_counts()
