@@ -11,7 +11,9 @@ that speech is full of: "honestly", "kind of", "like") and adds what interview t
 - a contrast rule: after "but" the clause counts 1.5 times, before it half;
 - competitors: praise of a named competitor ("Clarion's demo was really clean") is against us, its flaws for us;
   words that are already relative to us ("cheaper", "flat fee") are not flipped;
-- regret: a counterfactual ("if the sync had just worked", "if we'd been live in a month") is a complaint.
+- regret: a counterfactual ("if the sync had just worked", "if we'd been live in a month") is a complaint;
+- a brand is a proper noun ("the signal was weak" is not the competitor Signal), and whom the customer chose is
+  the verdict ("we went with Signal", "we picked you").
 """
 from __future__ import annotations
 
