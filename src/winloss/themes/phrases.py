@@ -102,9 +102,9 @@ COPULAS = {"is", "was", "were", "are", "been", "be"}
 def judged(words: Sequence[str]) -> bool:
     """A clause that says how something was, however mildly ("Scheduling was fine", "Alerts were hit and miss"):
     under a theme of complaints it reads as the opposite of the driver beside it."""
-    from winloss.themes.stance import lexicon_stance
+    from winloss.themes.stance import valence
 
-    return bool(COPULAS & set(words)) and any(lexicon_stance(w).score != 0 for w in words)
+    return bool(COPULAS & set(words)) and any(valence(w) != 0 for w in words)
 
 
 def spans(text: str, stop: set[str], banned: set[str]) -> set[str]:

@@ -192,6 +192,11 @@ def _relative_cues() -> Cues:
     return Cues.of(RELATIVE)
 
 
+def valence(word: str) -> float:
+    """One word's valence in the scorer's lexicons (0 when it has none)."""
+    return _quality_cues().valence.get(word, 0.0) or _relative_cues().valence.get(word, 0.0)
+
+
 def _tokens(text: str) -> list[str]:
     text = text.lower().replace("\u2019", "'")
     text = CONTRACTION.sub(" n't", text)
