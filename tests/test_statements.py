@@ -10,7 +10,8 @@ def spans(text):
 
 def test_backchannels_fillers_and_small_talk_are_dropped():
     for text in ["Yeah.", "Mm-hmm.", "Right, right.", "Uh-huh, yeah, totally.", "Thanks for having me!",
-                 "Oh good, thanks. Doing well, how are you?"]:
+                 "Oh good, thanks. Doing well, how are you?", "No. I think that covers it. Thanks.",
+                 "That's everything from me."]:
         assert spans(text) == [], text
 
 
