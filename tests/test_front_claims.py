@@ -232,9 +232,11 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     front = report.split("\n# Appendix", 1)[0]
     statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
     # 1. the ICP predicts nothing here: no gating decision, and Confidence says why
+    # (with its churned accounts left out of the won deals, Payloom's ICP may have no gate at all)
     if "predicts neither wins nor retention" in front:
-        assert "**RevOps.** Qualify" not in front and "No decision to qualify on the ICP's gate" in front
-        assert "route no deal on it yet" in report
+        assert "**RevOps.** Qualify" not in front
+    if "predicts neither wins nor retention" in front and "The new ICP has no gate" not in front:
+        assert "No decision to qualify on the ICP's gate" in front and "route no deal on it yet" in report
         summary = report.split("### The 60-second version", 1)[1].split("\n\n")[1]
         assert "does not yet predict wins" in summary and "our best customers are" not in summary
     # 2. every sentence blaming a theme for churn says what was counted, and names the flip when won buyers praise it

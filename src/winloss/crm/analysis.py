@@ -13,7 +13,7 @@ from winloss.crm.backtest import backtest, out_of_sample
 from winloss.crm.coherence import ContradictoryDraft
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.current_icp import current_criteria, diff_icp, load_current_icp
-from winloss.crm.evidence import interview_evidence, join_interviews
+from winloss.crm.evidence import Join, interview_evidence, join_interviews
 from winloss.crm.groups import describe, split_groups
 from winloss.crm.health import (
     best_vs_worst,
@@ -78,6 +78,23 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     return table
 
 
+def told_churned(table: pd.DataFrame, joins: list[Join], deals: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """A churn interview is retention data about its account: a won account whose interview is in the churned
+    cohort is marked `churned_interview`, and, when accounts.csv gave it no cohort, it is a problematic customer
+    (cohorts.py: churned is problematic). The rest keep what accounts.csv says, or nothing."""
+    key_of = dict(zip(deals["deal_id"], deals["account_key"]))
+    told = {key_of.get(j.deal_id, "") for j in joins if j.cohort == "churned" and j.deal_id}
+    table = table.copy()
+    table["churned_interview"] = table["account_key"].isin(told)
+    unscored = table["churned_interview"] & (table["cohort"] == "")
+    table.loc[unscored, "cohort"] = "problematic"
+    if unscored.any():
+        notes.append(f"{int(unscored.sum())} won accounts are known to have churned only from their churn "
+                     "interviews: they count as problematic customers, and their won deals are left out of the won "
+                     "deals the criteria describe")
+    return table
+
+
 def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.DataFrame, themes: pd.DataFrame,
                 quotes: pd.DataFrame, settings: CrmSettings | None,
                 classify_notes: Callable[[list[tuple[str, str]]], dict[str, tuple[int, str]]] | None = None
@@ -119,12 +136,17 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras, settings.dimensions)
     notes += dim_notes
     values = all_values.loc[closed.index]
-    won_accounts = _won_accounts(closed, values, accounts, cohort_rules, problems, notes)
+    joins, join_problems = join_interviews(interviews, deals)
+    problems += join_problems
+    won_accounts = told_churned(_won_accounts(closed, values, accounts, cohort_rules, problems, notes), joins, deals,
+                                notes)
+    churned_deals = closed["account_key"].isin(won_accounts.loc[won_accounts["churned_interview"], "account_key"])
     outcome = closed["outcome"]
     segments = segment_table(dims, values, outcome, won_accounts, won_accounts["cohort"],
                              won_accounts["retention_status"])
     try:
-        criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules)
+        criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules,
+                                   churned=churned_deals)
     except ContradictoryDraft as exc:  # a bug in the rules, never shipped to leadership as a draft
         problems.append(Problem(str(deals_path), f"{exc}; no ICP draft written"))
         return CrmAnalysis(problems=problems, notes=notes, deals=deals)
@@ -159,9 +181,10 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     def fit_before(mask: pd.Series) -> list:
         """The same criteria rules on the deals of `mask` only (their won accounts' cohorts from accounts.csv)."""
         part = closed[mask]
-        part_accounts = _won_accounts(part, values.loc[part.index], accounts, cohort_rules, [], [])
+        part_accounts = told_churned(_won_accounts(part, values.loc[part.index], accounts, cohort_rules, [], []),
+                                     joins, deals, [])
         return derive_criteria(dims, part_accounts, part_accounts["cohort"], values.loc[part.index],
-                               part["outcome"], icp_rules)
+                               part["outcome"], icp_rules, churned=churned_deals[mask])
 
     try:
         held_out = out_of_sample(closed, values, fit_before, icp_rules)
@@ -177,8 +200,6 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         notes += messages
         changes = diff_icp(converted, criteria)
     since = date.fromisoformat(held_out["holdout_start"]) if held_out.get("holdout_start") else None
-    joins, join_problems = join_interviews(interviews, deals)
-    problems += join_problems
     status = dict(zip(won_accounts["account_key"], won_accounts["retention_status"]))
     key_of = dict(zip(deals["deal_id"], deals["account_key"]))
     for j in joins:

@@ -64,7 +64,9 @@ def health_rows(a: CrmAnalysis) -> list[dict]:
         value = dollars(c["value"]) if "value" in metric else f"{c['value']:.1f}"
         return f"{value} (n = {c['n']})"
     return [{"metric": r["metric"], "fit": cell(r["fit"], r["metric"]), "non_fit": cell(r["non_fit"], r["metric"]),
-             "flag": "fit does worse: the definition needs refinement" if r["fit_worse"] else ""}
+             "flag": "fit does worse: the definition needs refinement" if r["fit_worse"] else
+             f"too few on one side to compare (n = {min(c.get('N', c['n']) for c in (r['fit'], r['non_fit']))})"
+             if r.get("thin") else ""}
             for r in a.health]
 
 

@@ -18,6 +18,7 @@ from winloss.themes.drivers import one_sided
 
 PREDICTS_P = 0.05  # one-sided Fisher p for "the new ICP predicts wins / retention"
 
+MIN_SIDE = 3  # deals or accounts on each side before ICP health says the fit side does worse
 TOP_SHARE = 0.2  # best vs worst fifth of won accounts by composite score
 
 
@@ -86,8 +87,11 @@ def _metric(name: str, better: str, cells: list[tuple], ratio: bool) -> dict:
     else:
         (v1, N1), (v2, N2) = cells
         fit, other = {"n": N1, "value": v1}, {"n": N2, "value": v2}
-    worse = v1 is not None and v2 is not None and ((v1 < v2) if better == "higher" else (v1 > v2))
-    return {"metric": name, "better": better, "fit": fit, "non_fit": other, "fit_worse": bool(worse)}
+    # Fit "does worse" only against a side with enough deals or accounts to compare: one non-fit deal is anecdote.
+    thin = v1 is not None and v2 is not None and min(N1, N2) < MIN_SIDE
+    worse = v1 is not None and v2 is not None and not thin and ((v1 < v2) if better == "higher" else (v1 > v2))
+    return {"metric": name, "better": better, "fit": fit, "non_fit": other, "fit_worse": bool(worse),
+            "thin": bool(thin)}
 
 
 def meets_current(values: pd.DataFrame, current: list) -> pd.Series:

@@ -113,13 +113,22 @@ def _share(values: pd.Series, chosen: tuple[str, ...]) -> float:
 
 
 def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort: pd.Series,
-                    deal_values: pd.DataFrame, outcome: pd.Series, rules: IcpRules) -> list[Criterion]:
+                    deal_values: pd.DataFrame, outcome: pd.Series, rules: IcpRules,
+                    churned: pd.Series | None = None) -> list[Criterion]:
     """At most one positive (primary or secondary) and one negative criterion per dimension, never overlapping,
-    weighted and checked for contradictions (coherence.check_coherent raises on a draft that contradicts itself)."""
+    weighted and checked for contradictions (coherence.check_coherent raises on a draft that contradicts itself).
+    churned: per closed deal, is its account known to have churned? Without cohorts to compare, the won deals of
+    churned accounts are no model customer: they join the lost deals on the other side."""
     best_mask, prob_mask = cohort == "best", cohort == "problematic"
+    left = churned.reindex(deal_values.index, fill_value=False).astype(bool) if churned is not None else \
+        pd.Series(False, index=deal_values.index)
     if best_mask.sum() >= rules.min_best and prob_mask.sum() >= rules.min_problematic:
         pos_frame, neg_frame, group, other = account_values[best_mask], account_values[prob_mask], \
             "best customers", "problematic customers"
+    elif left.any():
+        won = outcome == "won"
+        pos_frame, neg_frame = deal_values[won & ~left], deal_values[outcome == "lost"]
+        group, other = "won deals (churned accounts left out)", "lost deals"
     else:
         pos_frame, neg_frame, group, other = deal_values[outcome == "won"], deal_values[outcome == "lost"], \
             "won deals", "lost deals"

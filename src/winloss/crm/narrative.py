@@ -147,7 +147,7 @@ def critical_text(a: CrmAnalysis) -> str:
     comp, best, prob = c["lost_to_competitor"], c["best_customers"], c["problematic_customers"]
     lead = {"yes": "Yes.", "no": "No.", "partly": "Partly.", "cannot tell": "Cannot tell from this data."}[c["answer"]]
     if not comp["N"] or not best["N"]:
-        return f"{lead} There are {comp['N']} deals lost to a competitor and {best['N']} best customers to compare."
+        return f"{lead} There are {cannot_tell(a)}."
     text = (f"{lead} {nofn(comp['n'], comp['N'])} deals lost to a competitor match the best-customer profile, "
             f"against {nofn(best['n'], best['N'])} best customers and {nofn(prob['n'], prob['N'])} problematic "
             f"customers (Fisher exact p {c['p_value']:.3g} lost-to-competitor vs best). Mean ICP score "
@@ -160,6 +160,29 @@ def critical_text(a: CrmAnalysis) -> str:
     elif c["answer"] == "no":
         text += " Most competitive losses were not our customers to win: tighten qualification before competing."
     return text
+
+
+def churn_sentence(a: CrmAnalysis) -> str:
+    """How many won accounts churned, and what says so: accounts.csv's retention status, else the churn
+    interviews (which tell who left, never who stayed: no churn rate is made of them)."""
+    accounts, churned = a.accounts, a.churned
+    known = accounts["retention_status"] != ""
+    told = int((churned["retention_status"] == "").sum())
+    if known.any():
+        more = f"; {told} more churned, as their churn interviews say" if told else ""
+        return (f"{nofn(int((accounts.loc[known, 'retention_status'] == 'churned').sum()), int(known.sum()))} won "
+                f"accounts with retention data have churned{more}.")
+    if told:
+        return (f"{nofn(told, len(accounts))} won accounts churned, as their churn interviews say; the other "
+                f"{len(accounts) - told} have no retention data, so no churn rate can be given.")
+    return "No won account has retention data."
+
+
+def cannot_tell(a: CrmAnalysis) -> str:
+    """What the critical question lacks: '7 deals lost to a competitor and 0 best customers to compare'."""
+    c = a.critical
+    return (f"{c['lost_to_competitor']['N']} deals lost to a competitor and {c['best_customers']['N']} best "
+            "customers to compare")
 
 
 def summary(a: CrmAnalysis) -> str:
@@ -189,7 +212,7 @@ def summary(a: CrmAnalysis) -> str:
                      f"and {t[3]['n']} right-fit with no decision.")
     c = a.critical
     comp = c["lost_to_competitor"]
-    if comp["N"]:
+    if comp["N"] and c["answer"] != "cannot tell":  # what cannot be told is said under the front's Confidence
         per = "; ".join(f"{b['competitor']} {b['n_fit']} of {b['N']}" for b in c["by_competitor"])
         parts.append(f"Do competitive losses look like our best customers? {c['answer'].capitalize()}: "
                      f"{nofn(comp['n'], comp['N'])} match the best-customer profile ({per}).")
@@ -206,8 +229,9 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
     ev = a.evidence
     out = []
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
-    out.append({"text": "Do deals lost to competitors look like our best customers? " + critical_text(a),
-                "quotes": pick_quotes(quotes, comp_ids, themes_by_lift(statements, comp_ids))})
+    if a.critical["answer"] != "cannot tell":  # a headline slot is for a finding; the front's Confidence says why not
+        out.append({"text": "Do deals lost to competitors look like our best customers? " + critical_text(a),
+                    "quotes": pick_quotes(quotes, comp_ids, themes_by_lift(statements, comp_ids))})
     used = {q["quote"] for h in out for q in h["quotes"]}
     for c in [c for c in a.criteria if c.kind == "primary"][:2]:
         fresh = [q for q in ev["criterion_quotes"].get(c.label, []) if q["quote"] not in used][:1]
@@ -266,12 +290,14 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
                    + (f"record it, but route no deal on it yet: {unproven}." if unproven else
                       f"route A ({a.rules.band_a}+) deals to full sales cycles, review B, deprioritise C."))
     primary = [c.label for c in positive if c.kind == "primary"]
-    if positive and unproven and primary:
-        out.append("Outbound targeting: try account lists on " + " and ".join(primary) + " beside the usual ones, "
+    # Lists are built on what is required of a customer; with only "strong but not required" criteria, or a gate
+    # that does not yet predict wins, they are tried beside the usual lists and compared.
+    targets = primary or [c.label for c in positive]
+    if targets and (unproven or not primary):
+        out.append("Outbound targeting: try account lists on " + " and ".join(targets) + " beside the usual ones, "
                    "and compare their win rate next quarter.")
-    elif positive:
-        out.append("Outbound targeting: build account lists on " + " and ".join(primary).strip()
-                   + (" first" if primary else "") + ".")
+    elif targets:
+        out.append("Outbound targeting: build account lists on " + " and ".join(targets) + " first.")
     closed = a.closed
     used = [d for d in a.dims if any(c.key == d.key for c in a.criteria)]
     if used:
@@ -305,15 +331,14 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
     churn_ids = sorted(set(st.loc[st["cohort"] == "churned", "interview_id"]))
     for t in churn_themes:
         t["quotes"] = pick_quotes(qu, churn_ids, [t["theme_id"]])
-    churned = a.accounts[a.accounts["retention_status"] == "churned"]
-    known = a.accounts[a.accounts["retention_status"] != ""]
-    churn_hits = [{"label": c.label, "text": nofn(int(churned[c.key].isin(c.values).sum()), len(churned))}
-                  for c in a.criteria if c.kind == "negative"]
+    churned = a.churned
+    churn_hits = [{"label": c.label, "text": nofn(int(c.met(churned).sum()), len(churned))}
+                  for c in a.criteria if c.kind == "negative"] if len(churned) else []
     bt = a.backtest
     return {
         "usable": True, "scope": scope(a), "summary": summary(a), "headlines": headlines(a, st, th, qu),
         "win_themes": win_themes, "churn_themes": churn_themes,
-        "churn": {"text": nofn(len(churned), len(known)), "negatives": churn_hits},
+        "churn": {"text": churn_sentence(a), "negatives": churn_hits},
         "loss": loss_types(a), "critical": critical_text(a),
         "themes_by_loss_type": a.evidence["themes_by_loss_type"][:8],
         "loss_type_groups": a.evidence["loss_type_groups"],
@@ -330,7 +355,8 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
                      "bands": [{**b, "text": nofn(b["won"], b["deals"])} for b in bt["bands"]]},
         "changes": a.changes, "current_name": a.current_name,
         "notes": a.notes, "problems": [str(p) for p in a.problems],
-        "small": {k: v for k, v in scope(a)["cohorts"].items() if v < SMALL},
+        # an empty cohort is in Scope's counts (and, without customer-success data, in the notes), not "only 0"
+        "small": {k: v for k, v in scope(a)["cohorts"].items() if 0 < v < SMALL},
         "actions": actions(a, st, th),
         "dimensions": by_dimension(criteria_rows(a), a.criteria), "backtest_rows": backtest_rows(bt),
         "out_of_sample": {**a.out_of_sample, "text": out_of_sample_text(a),

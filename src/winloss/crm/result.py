@@ -46,6 +46,13 @@ class CrmAnalysis:
         return any(c.gate for c in self.criteria)
 
     @property
+    def churned(self) -> pd.DataFrame:
+        """Won accounts known to have churned: accounts.csv says so, or their interview is a churn interview."""
+        told = self.accounts["churned_interview"] if "churned_interview" in self.accounts else False
+        return self.accounts[(self.accounts["retention_status"] == "churned") | told] if len(self.accounts) else \
+            self.accounts
+
+    @property
     def closed(self) -> pd.DataFrame:
         """The closed deals the analysis used (not excluded, not open)."""
         return self.deals[self.deals["excluded"] == ""]

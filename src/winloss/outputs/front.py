@@ -12,6 +12,7 @@ import pandas as pd
 
 from winloss.crm.assurance import out_of_sample_text
 from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.narrative import cannot_tell
 from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
 from winloss.outputs.decisions import decisions, gate_note
 from winloss.outputs.front_crm import (
@@ -77,6 +78,10 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
             out.append(f"Why buyers chose {block.name} rests on CRM loss reasons and notes alone: no interviewed "
                        "loss.")
     out += [note for note in (gate_note(a),) if note]
+    if a is not None and a.usable and a.critical.get("answer") == "cannot tell" \
+            and a.critical["lost_to_competitor"]["N"]:
+        out.append("Whether deals lost to competitors look like our best customers cannot be told: there are "
+                   f"{cannot_tell(a)}.")
     if a is not None and a.usable:
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
                    "fitted on (upper bounds). " + out_of_sample_text(a))

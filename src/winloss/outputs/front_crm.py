@@ -12,6 +12,7 @@ import pandas as pd
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import pick_quotes, themes_apart
 from winloss.crm.health import predicts
+from winloss.crm.narrative import churn_sentence
 from winloss.outputs.consistency import (
     GAP_SHARE,
     Appendix,
@@ -37,11 +38,15 @@ MIN_COMPETITOR_DEALS = 3  # a competitor gets its own block from this many close
 # other right-fit competitive losses (price, demo, ease of use) are a positioning gap.
 PRODUCT_WORDS = ("feature", "missing", "certification", "soc 2", "soc2", "iso 27001", "hipaa", "gdpr",
                  "compliance", "security", "integration", "api", "sso", "capability", "functionality", "roadmap")
-# Relationship triggers of churn: the people on the customer's side changed ("she left in March", "Kevin left",
-# "the new VP looked at the cost", "he moved into a different role", "our champion").
-TRIGGERS = re.compile(r"\b(?:champion\w*|sponsor\w*|(?:she|he|they|who)\b[^.;]{0,30}?\b(?:left|retired|quit)\b"
-                      r"|moved (?:on|into (?:a|another) (?:different |new )?role)|changed roles?"
-                      r"|new (?:vp|cfo|cro|ceo|coo|head|director|boss|leadership)\b)", re.IGNORECASE)
+# Relationship triggers of churn: the customer's buyer, champion, sponsor or a leader left or changed ("she left in
+# March", "Our VP, who picked you, left", "our champion moved on", "the new CFO looked at the cost"). A leaving verb
+# needs one such person as its subject: "engineers who had left the team" is a staffing detail, not a trigger.
+LEAVING = (r"(?:left|retired|quit|resigned|departed|moved on|moved into (?:a|another) (?:different |new )?role"
+           r"|changed roles?)")
+LEADER = (r"(?:champion\w*|sponsor\w*|buyer|vp|svp|evp|cfo|cro|ceo|coo|cto|cio|head of \w+|director|boss|founder"
+          r"|leadership|executive|the (?:person|one|guy|woman|man) who)")
+TRIGGERS = re.compile(rf"\b(?:(?:she|he)\b[^.;]{{0,30}}?\b{LEAVING}|{LEADER}\b[^.;]{{0,40}}?\b{LEAVING}"
+                      rf"|new (?:vp|cfo|cro|ceo|coo|cto|head|director|boss|leadership)\b)\b", re.IGNORECASE)
 NAMED_LEFT = re.compile(r"\b[A-Z][a-z]+ (?:left|retired|quit)\b")  # "Kevin left": a person, so case matters
 # ... but only a person on the customer's side: the vendor's rep or CSM leaving ("our sales rep, who had left") is a
 # service problem, not the loss of the buyer's champion. Read in the words just before the trigger.
@@ -128,7 +133,6 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                       ) -> tuple[CompetitorBlock, ...]:
     losses = appendix.losses
     named = losses[losses["competitor"].str.strip() != ""].assign(name=lambda t: t["competitor"].str.strip())
-    fields = a.interview_fields()
     size = named.groupby("name")["amount"].agg(["size", "sum"])
     blocks = []
     for name in sorted(size.index, key=lambda c: (-size.loc[c, "size"], -size.loc[c, "sum"], c)):
@@ -143,7 +147,11 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if a.gated else "unknown"
         reasons = rows["loss_reason"].replace("", "(none)").value_counts()
         reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
-        ids = sorted(i for i, f in fields.items() if f.get("competitor", "").strip() == name)
+        # "Interviewed losses": interviews of the lost cohort joined to one of these closed-lost deals, as in the
+        # appendix's themes-by-competitor table; a won or churned account whose deal lists the rival is not one.
+        lost_deals = set(rows["deal_id"])
+        ids = sorted({j.interview_id for j in a.joins if j.cohort == "lost" and j.deal_id in lost_deals}
+                     & set(statements["interview_id"]))
         block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(rows["loss_reason"].replace(
             "", "(none)")))), ())
         blocks.append(replace(block, lines=(
@@ -169,7 +177,7 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     """Why buyers chose the competitor: the loss-driver themes raised in the interviews of those losses, quoted
     from them (unless `quoted` is off: a wrong-fit competitor needs no quote to be qualified out); then the themes
     that set those interviews apart; without interviews, the CRM note reps wrote most."""
-    crm_note = f" Reps' most common CRM note: \"{note[0]}\" ({note[1]} deals)." if note[0] else ""
+    crm_note = f" Reps' most common CRM note: \"{note[0]}\" ({deals(note[1])})." if note[0] else ""
     if not ids:
         return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
     mine, found, picked = set(ids), [], []
@@ -215,12 +223,16 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
     if a is not None:
         m = a.money
         known = a.accounts[a.accounts["retention_status"] != ""]
-        churned = a.accounts[a.accounts["retention_status"] == "churned"]
+        churned = a.churned
         if len(known):
-            lines.append(Line(f"{of(len(churned), len(known))} won accounts with retention data churned, taking "
+            lost = known[known["retention_status"] == "churned"]
+            lines.append(Line(f"{of(len(lost), len(known))} won accounts with retention data churned, taking "
                               f"{dollars(m['churned_arr'])} of starting ARR.",
-                              cites=(Cite("money", "churned_accounts", "value", len(churned)),
+                              cites=(Cite("money", "churned_accounts", "value", len(lost)),
                                      Cite("money", "churned_arr", "value", m["churned_arr"]))))
+        elif len(churned):  # told by the churn interviews alone: who left, never a rate or ARR
+            lines.append(Line(churn_sentence(a)))
+        if len(churned):
             who = sorted(((int(c.met(churned).sum()), c.label) for c in a.criteria if c.kind == "negative"),
                          key=lambda t: (-t[0], t[1]))
             who = [(k, label) for k, label in who if k >= 2][:3]

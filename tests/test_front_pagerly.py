@@ -1,0 +1,118 @@
+"""The report's front on fixtures/pagerly, a study nobody tuned the rules on (24 interviews, a Salesforce CSV with no
+accounts.csv): each sentence is checked against the run's own appendix and CSVs, at the default minimum theme size
+and at 4, so the checks hold whatever themes the engine finds."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from winloss.outputs.front_crm import customer_side_trigger
+
+PAGERLY = Path(__file__).resolve().parents[1] / "fixtures" / "pagerly"
+
+
+@pytest.fixture(scope="module", params=[None, 4], ids=["size8", "size4"])
+def pagerly(request, tmp_path_factory):
+    from winloss.pipeline import run
+
+    study = tmp_path_factory.mktemp("pagerly") / "pagerly"
+    shutil.copytree(PAGERLY, study, ignore=shutil.ignore_patterns("codebook*"))
+    overrides = {"min_theme_size": request.param} if request.param else None
+    return run(study, study.parent / "out", overrides)
+
+
+def report(result) -> str:
+    return (result.out_dir / "report.md").read_text(encoding="utf-8")
+
+
+def front(result) -> str:
+    return report(result).split("\n# Appendix", 1)[0]
+
+
+def section(text: str, heading: str) -> str:
+    return text.split(heading + "\n", 1)[1].split("\n## ", 1)[0] if heading + "\n" in text else ""
+
+
+def cohorts(result) -> dict[str, str]:
+    rows = pd.read_csv(result.out_dir / "statements.csv", keep_default_na=False)
+    return dict(zip(rows["interview_id"], rows["cohort"]))
+
+
+def test_a_competitor_block_counts_only_the_interviewed_losses_to_that_competitor(pagerly):
+    """Won and churned accounts whose deal lists the rival are not its "interviewed losses": the count is the
+    appendix's themes-by-competitor column for it (lost interviews joined to a deal lost to it)."""
+    text = report(pagerly)
+    table = [x for x in section(text, "### Themes by competitor (interviewed lost deals)").splitlines()
+             if x.startswith("|")]
+    header = [c.strip() for c in table[0].strip("|").split("|")]
+    first = [c.strip() for c in table[2].strip("|").split("|")]
+    group_size = {name: int(cell.split(" of ")[1]) for name, cell in zip(header[1:], first[1:]) if cell}
+    said = re.findall(r"Why buyers chose (\w+)(?:, in the (\d+) interviewed losses: ([^.]*)|: no theme sets its "
+                      r"(\d+) interviewed losses apart)", front(pagerly))
+    assert len(said) == 2, "a block for each of OpsGenius and Signal, each naming its interviewed losses"
+    for name, n, found, apart in said:
+        assert int(n or apart) == group_size[name], name
+        assert all(m == n for m in re.findall(r"\(\d+ of (\d+)\)", found))
+
+
+def test_a_relationship_trigger_needs_the_customers_leader_to_leave():
+    assert not customer_side_trigger("After we reorganised the rotations, alerts kept going to engineers who had "
+                                     "left the team, and the person actually on call got nothing.")
+    assert not customer_side_trigger("Most of the people who had left the company were still in the rota.")
+    assert customer_side_trigger("Our VP of Engineering, who picked you, left in the spring.")
+    assert customer_side_trigger("The director who sponsored the project left.")
+    assert customer_side_trigger("She left in May, she retired actually.")
+
+
+def test_the_pagerly_trigger_is_the_one_interview_whose_sponsor_left(pagerly):
+    """ANSWER_KEY.md: only INT-C5's VP of Engineering, who picked Pagerly, left; C6's engineers who had left the
+    team is a paging story. The count is checked against the churned statements themselves."""
+    churn = section(front(pagerly), "## Churn")
+    statements = pd.read_csv(pagerly.out_dir / "statements.csv", keep_default_na=False)
+    churned = statements[statements["cohort"] == "churned"]
+    leaving = sorted(set(churned.loc[churned["text"].map(customer_side_trigger), "interview_id"]))
+    assert leaving == ["INT-C5"]
+    n, N = re.search(r"Relationship trigger: in (\d+) of (\d+) churned interviews", churn).groups()
+    assert (int(n), int(N)) == (len(leaving), churned["interview_id"].nunique())
+    assert "engineers who had left" not in churn
+    # one interview is not a pattern to ask Customer Success to watch for
+    assert "relationship trigger" not in section(front(pagerly), "## Decisions")
+
+
+def test_no_sentence_is_left_empty_or_counts_nothing(pagerly):
+    text = report(pagerly)
+    assert not re.search(r" on \.", text) and "Only 0 " not in text
+    sentences = "\n".join(x for x in text.splitlines() if not x.startswith("|"))  # an empty band's row may be 0 of 0
+    assert not re.search(r"\b0 of 0\b", sentences)
+    # the best-customer comparison cannot be made without best customers: said once, under Confidence, never as a
+    # headline or as a match rate in the 60-second version
+    headlines = section(text, "## Headline findings")
+    assert "Cannot tell" not in headlines and "Cannot tell" not in section(text, "### The 60-second version")
+    assert "cannot be told: there are 7 deals lost to a competitor and 0 best customers" in \
+        section(front(pagerly), "## Confidence")
+    # ICP health never calls one non-fit deal proof that the definition needs refinement
+    health = section(text, "## ICP health")
+    for row in health.splitlines():
+        if "(n = 1)" in row:
+            assert "needs refinement" not in row and "too few on one side to compare (n = 1)" in row
+
+
+def test_churn_interviews_are_retention_data_the_icp_uses(pagerly):
+    """No accounts.csv: the churned cohort of interviews.csv is what says which won accounts churned. They are
+    counted as churned (never "0 of 0"), and their won deals are left out of the won deals the criteria describe."""
+    text = report(pagerly)
+    churned = {i for i, c in cohorts(pagerly).items() if c == "churned"}
+    won, = map(int, re.findall(r"closed deals closed [\d-]+ to [\d-]+: (\d+) won", text))
+    n, N = map(int, re.search(r"(\d+) of (\d+) \(\d+%\) won accounts churned, as their churn interviews say",
+                              section(front(pagerly), "## Churn")).groups())
+    assert n == len(churned) and N == int(re.search(r"Customers: (\d+) won accounts", text).group(1))
+    assert f"{n} won accounts churned, as their churn interviews say" in section(text, "## Why customers churn") \
+        .replace(f"{n} of {N} ({n / N:.0%}) ", f"{n} ")
+    groups = re.findall(r"\d+ of (\d+) \(\d+%\) won deals \(churned accounts left out\) vs \d+ of \d+ \(\d+%\) lost "
+                        r"deals", section(text, "## Proposed ICP"))
+    assert groups and {int(g) for g in groups} == {won - len(churned)}
+    assert f"{len(churned)} won accounts are known to have churned only from their churn interviews" in text
