@@ -116,3 +116,57 @@ def test_churn_interviews_are_retention_data_the_icp_uses(pagerly):
                         r"deals", section(text, "## Proposed ICP"))
     assert groups and {int(g) for g in groups} == {won - len(churned)}
     assert f"{len(churned)} won accounts are known to have churned only from their churn interviews" in text
+
+
+def themes_table(result) -> dict[str, dict]:
+    """The appendix's themes table: label -> {id, strongest contrast}."""
+    rows = {}
+    for line in section(report(result), "## Themes").splitlines():
+        m = re.match(r"\| (T\d+) (.+?) \|.*\| ([^|]+) \|$", line)
+        if m:
+            rows[m.group(2)] = {"id": m.group(1), "contrast": m.group(3).strip()}
+    return rows
+
+
+def test_no_driver_sentence_never_denies_what_the_appendix_shows(pagerly):
+    """A cohort without drivers: if the appendix shows a theme coming up more often in it, the sentence names that
+    theme with its counts from theme_cohorts.csv instead of saying no theme does."""
+    text = report(pagerly)
+    cohorts_csv = pd.read_csv(pagerly.out_dir / "theme_cohorts.csv", keep_default_na=False)
+    named = set()
+    for label, row in themes_table(pagerly).items():  # in the appendix's order: the first one is named
+        m = re.match(r"more often in (\w+) ", row["contrast"])
+        if not m or m.group(1) in named:
+            continue
+        cohort = m.group(1)
+        named.add(cohort)
+        kind = {"won": "win", "lost": "loss", "churned": "churn"}[cohort]
+        empty = re.search(rf"^No {kind} drivers: (.*)$", text, re.MULTILINE)
+        if empty is None:
+            continue
+        assert "more often than in the others" not in empty.group(1)
+        mine = cohorts_csv[(cohorts_csv["theme_id"] == row["id"]) & (cohorts_csv["cohort"] == cohort)].iloc[0]
+        stance = "interviews_positive" if cohort == "won" else "interviews_negative"
+        assert f"comes up more often in {cohort} interviews ({mine['interviews_with_theme']} of " \
+               f"{mine['interviews_in_cohort']}," in empty.group(1)
+        assert f"in only {mine[stance]} of them" in empty.group(1)
+
+
+def test_decisions_and_headlines_rest_only_on_clear_differences_counted_one_way(pagerly):
+    """A decision or headline never rests on a theme whose driver q is over the appendix's bar for a clear
+    difference; a driver stated with such a q says what it means; a label is counted the same way everywhere."""
+    import json
+
+    drivers = json.loads((pagerly.out_dir / "run.json").read_text())["drivers"]
+    text, top = report(pagerly), front(pagerly)
+    decisions = section(top, "## Decisions")
+    headlines = section(text, "## Headline findings")
+    for d in drivers:
+        if d["kind"] != "driver":
+            continue
+        counted = r"(\d+ of \d+)(?: \(\d+%\))? (?:churned|won|lost) interviews"
+        said = [x for x in (headlines + top).splitlines() if d["label"] in x and re.search(counted, x)]
+        if d["q"] >= 0.25:
+            assert d["label"] not in decisions and d["label"] not in headlines, d["label"]
+            assert all(f"q {d['q']:.3f}: with every theme, cohort and stance tested" in x for x in said), d["label"]
+        assert len({re.search(counted, x).group(1) for x in said}) <= 1, (d["label"], said)

@@ -190,7 +190,7 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     """report.md with its charts, the four CSV tables and the CRM outputs."""
     from winloss.llm import steps
     from winloss.outputs.charts import draw_charts
-    from winloss.outputs.context import report_context, theme_order
+    from winloss.outputs.context import no_driver_texts, report_context, theme_order
     from winloss.outputs.report import render
     from winloss.outputs.research import report_sections
 
@@ -207,8 +207,10 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
 
         write_crm(crm, out_dir)
         context["crm"] = steps.improve_summary(llm, crm_context(crm, findings.statements, findings.themes,
-                                                                findings.quotes), findings.quotes, findings.themes)
+                                                                findings.quotes, drivers), findings.quotes,
+                                               findings.themes)
     context["drivers"] = drivers or {}
+    context["no_drivers"] = no_driver_texts(context["themes"])
     context = steps.annotate_report(context, llm)  # after the summary, so its status is reported too
     # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
     context["research"] = report_sections(study_dir, settings.previous, findings.statements, findings.themes,

@@ -224,7 +224,8 @@ def summary(a: CrmAnalysis) -> str:
     return " ".join(parts)
 
 
-def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
+def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame,
+              drivers: dict | None = None) -> list[dict]:
     """Three to five findings, each with its n of N and one verbatim quote."""
     ev = a.evidence
     out = []
@@ -248,13 +249,33 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
                     "quotes": pick_quotes(about, ids, themes_by_lift(statements, ids), avoid=used)})
         used |= {q["quote"] for q in out[-1]["quotes"]}
     churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
+    found = churn_headline(drivers or {}, quotes, churned, used)
+    if found is not None:
+        out.append(found)
+        return out
+    # a churn driver's theme is counted by its stance everywhere (Churn, Decisions): never by mentions here
+    blamed = {d.theme_id for d in (drivers or {}).get("churned", [])}
     apart = themes_apart(statements, churned)  # "stand out" only for a theme that passes the test
-    churn = [t for t in theme_shares(statements, themes, "churned") if t["theme_id"] in apart]
+    churn = [t for t in theme_shares(statements, themes, "churned") if t["theme_id"] in apart
+             and t["theme_id"] not in blamed]
     if churn:
         t = churn[0]
         out.append({"text": f"Churned customers stand out on \"{t['label']}\": {t['text']}.",
                     "quotes": pick_quotes(quotes, churned, [t["theme_id"]], avoid=used)})
     return out
+
+
+def churn_headline(drivers: dict, quotes: pd.DataFrame, churned: list[str], used: set[str]) -> dict | None:
+    """The first firm churn driver, with the counts the front's Churn section and decisions give it."""
+    from winloss.outputs.front_records import firm
+
+    d = next((d for d in drivers.get("churned", []) if d.kind == "driver" and firm(d)), None)
+    if d is None:
+        return None
+    e = d.evidence
+    return {"text": f"Churned customers criticise \"{d.label}\": {nofn(e.n, e.N)} churned interviews vs "
+                    f"{nofn(e.n_other, e.N_other)} others.",
+            "quotes": pick_quotes(quotes, list(d.interviews) or churned, [d.theme_id], avoid=used)}
 
 
 def about_loss_type(quote: str, loss_type: int, a: CrmAnalysis) -> bool:
@@ -318,7 +339,8 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     return out
 
 
-def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame) -> dict:
+def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame, drivers: dict | None = None
+            ) -> dict:
     """Everything the ICP templates need, as plain data, from the CRM result and the run's statements, themes and
     quotes tables."""
     if not a.usable:
@@ -336,7 +358,7 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
                   for c in a.criteria if c.kind == "negative"] if len(churned) else []
     bt = a.backtest
     return {
-        "usable": True, "scope": scope(a), "summary": summary(a), "headlines": headlines(a, st, th, qu),
+        "usable": True, "scope": scope(a), "summary": summary(a), "headlines": headlines(a, st, th, qu, drivers),
         "win_themes": win_themes, "churn_themes": churn_themes,
         "churn": {"text": churn_sentence(a), "negatives": churn_hits},
         "loss": loss_types(a), "critical": critical_text(a),

@@ -12,6 +12,12 @@ from winloss.themes.quotes import Quote
 from winloss.themes.stats import separation
 
 
+CLEAR_Q = 0.25  # the appendix calls a theme's strongest cohort contrast clear below this BH q
+# cohort -> (driver kind, what its stance is called, the stance column, the stance read as)
+DIRECTIONS = {"won": ("win", "praised", "positive", "praise"), "lost": ("loss", "criticised", "negative", "criticism"),
+              "churned": ("churn", "criticised", "negative", "criticism")}
+
+
 def theme_order(cohorts: pd.DataFrame) -> list[str]:
     """Themes that separate the cohorts most first: smallest q-value, then widest share gap, then id."""
     if cohorts.empty:
@@ -33,6 +39,25 @@ def report_quotes(quotes: list[Quote], tid: str, limit: int = 3) -> list[Quote]:
     return out[:limit]
 
 
+def no_driver_texts(cards: list[dict]) -> dict[str, str]:
+    """What "Why we win / lose / churn" says when a cohort has no driver. A theme the appendix shows coming up more
+    often in that cohort is named with its n of N: mentioned more, but not read with the driver's stance often
+    enough to be one (a reader who sees its row must not be told that no theme stands out)."""
+    out = {}
+    for cohort, (kind, verb, stance, read) in DIRECTIONS.items():
+        text = f"No {kind} drivers: no theme is {verb} in {cohort} interviews more often than in the others."
+        card = next((c for c in cards if c["over"] == cohort), None)
+        if card is not None:
+            mine = next(c for c in card["cohorts"] if c["name"] == cohort)
+            rest = [c for c in card["cohorts"] if c["name"] != cohort]
+            text = (f"No {kind} drivers: no theme is {verb} in {cohort} interviews often enough to call it one. "
+                    f"{card['label']} ({card['id']}) comes up more often in {cohort} interviews ({mine['n']} of "
+                    f"{mine['N']}, against {sum(c['n'] for c in rest)} of {sum(c['N'] for c in rest)} others; "
+                    f"q {mine['q']:.3f}), but its statements are read as {read} in only {mine[stance]} of them.")
+        out[cohort] = text
+    return out
+
+
 def report_context(study_dir: Path, interviews: list[Interview], tables: Tables, findings: Tables,
                    quotes: list[Quote], order: list[str], cohort_sizes: dict[str, int], run: dict,
                    warnings: list[str], problems: list, chart: str | None) -> dict:
@@ -46,16 +71,19 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
         rows = findings.cohorts[findings.cohorts["theme_id"] == tid]
         cohorts = [{"name": r.cohort, "n": int(r.interviews_with_theme), "N": int(r.interviews_in_cohort),
                     "share": float(r.share), "lift": float(r.lift), "p": float(r.p_value), "q": float(r.q_value),
-                    "small": bool(r.small_sample)} for r in rows.itertuples()]
+                    "small": bool(r.small_sample), "positive": int(getattr(r, "interviews_positive", 0)),
+                    "negative": int(getattr(r, "interviews_negative", 0))} for r in rows.itertuples()]
         top = min(cohorts, key=lambda c: (c["q"], -c["share"], c["name"]))
-        contrast = (f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})"
-                    if top["q"] < 0.25 and top["lift"] > 1 else "no clear difference")
+        clear = top["q"] < CLEAR_Q and top["lift"] > 1
+        contrast = f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})" if clear else \
+            "no clear difference"
         cards.append({
             "id": tid, "label": themes_by_id.loc[tid, "label"],
             "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],
             "n_statements": int(themes_by_id.loc[tid, "n_statements"]),
             "n_interviews": int(themes_by_id.loc[tid, "n_interviews"]),
-            "cohorts": cohorts, "contrast": contrast, "quotes": report_quotes(quotes, tid),
+            "cohorts": cohorts, "contrast": contrast, "over": top["name"] if clear else "",
+            "quotes": report_quotes(quotes, tid),
         })
     return {
         "study": {

@@ -6,6 +6,8 @@ will show next quarter whether it worked. Never written for a particular study:
 2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
 3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR;
                named as a flip when won buyers mostly praise the same theme (consistency.praised_by_won).
+Every rule over a driver takes only a firm one (front_records.firm: its BH q under the bar at which the appendix
+calls a difference clear): a decision never rests on what the appendix calls no clear difference.
 4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
 Fewer than three from these (a CRM whose ICP has no gate): the interview rules below are added.
@@ -23,7 +25,7 @@ from winloss.crm.evidence import TOPICS
 from winloss.crm.health import predicts, unproven_gate
 from winloss.outputs.consistency import Appendix, Cite, Claim, flip_text
 from winloss.outputs.front_crm import MIN_TRIGGER
-from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, of
+from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, firm, of
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -91,7 +93,7 @@ def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> l
 
 def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = (),
                    appendix: Appendix | None = None) -> list[Line]:
-    top = next((d for d in drivers.get("churned", []) if d.kind == "driver"), None)
+    top = next((d for d in drivers.get("churned", []) if d.kind == "driver" and firm(d)), None)
     if top is None:
         return []
     e = top.evidence
@@ -146,13 +148,13 @@ def about_rival(d: Driver, rivals: frozenset[str]) -> bool:
 
 
 def interview_decisions(drivers: dict[str, list[Driver]], rivals: frozenset[str] = frozenset()) -> list[Line]:
-    lost = [d for d in drivers.get("lost", []) if d.kind == "driver"]
+    lost = [d for d in drivers.get("lost", []) if d.kind == "driver" and firm(d)]
     fixable = (d for d in lost if not circumstance(d) and not about_rival(d, rivals))
     chosen = [("lost", "Product", "Fix", next(fixable, None)),
               ("lost", "Marketing", "Keep in touch with the buyers who stalled on",
                next((d for d in lost if circumstance(d)), None)),
               ("won", "Marketing", "Lead the message with",
-               next((d for d in drivers.get("won", []) if d.kind == "driver"), None))]
+               next((d for d in drivers.get("won", []) if d.kind == "driver" and firm(d)), None))]
     out = []
     for cohort, owner, verb, d in chosen:
         if d is None:

@@ -22,7 +22,7 @@ from winloss.outputs.front_crm import (
     no_decision_section,
     pipeline_section,
 )
-from winloss.outputs.front_records import Front, Line, driver_cites, of
+from winloss.outputs.front_records import Front, Line, driver_cites, of, tentative
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -53,7 +53,7 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
 def driver_line(d: Driver, quoted: bool = True) -> Line:
     e = d.evidence
     return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "
-                f"{of(e.n_other, e.N_other)} other interviews.",
+                f"{of(e.n_other, e.N_other)} other interviews{tentative(d)}.",
                 cites=driver_cites(d), quotes=tuple(d.quotes[:1]) if quoted else (),
                 claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
 

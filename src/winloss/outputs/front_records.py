@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from winloss.outputs.consistency import Cite, Claim
+from winloss.outputs.context import CLEAR_Q
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,18 @@ def of(n: int, N: int) -> str:
 
 def deals(n: int) -> str:
     return f"{n} deal{'s' if n != 1 else ''}"
+
+
+def firm(d) -> bool:
+    """Is the driver's BH q under the bar the appendix calls a clear difference? Only a firm driver makes a decision
+    or a headline; a q not computed is no reason to drop one."""
+    return not d.evidence.q >= CLEAR_Q
+
+
+def tentative(d) -> str:
+    """What a driver's q says when it is over the bar, for the sentence that states the driver."""
+    return "" if firm(d) else (f" (q {d.evidence.q:.3f}: with every theme, cohort and stance tested, a gap this size "
+                               "can be chance; a lead to check in its quotes, not a finding)")
 
 
 def driver_cites(d) -> tuple[Cite, Cite]:
