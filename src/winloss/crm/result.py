@@ -48,7 +48,7 @@ class CrmAnalysis:
     @property
     def churned(self) -> pd.DataFrame:
         """Won accounts known to have churned: accounts.csv says so, or their interview is a churn interview."""
-        told = self.accounts["churned_interview"] if "churned_interview" in self.accounts else False
+        told = self.accounts.get("churned_interview", False)
         return self.accounts[(self.accounts["retention_status"] == "churned") | told] if len(self.accounts) else \
             self.accounts
 

@@ -11,7 +11,6 @@ from winloss.themes.ids import theme_sort_key
 from winloss.themes.quotes import Quote
 from winloss.themes.stats import separation
 
-
 CLEAR_Q = 0.25  # the appendix calls a theme's strongest cohort contrast clear below this BH q
 # cohort -> (driver kind, what its stance is called, the stance column, the stance read as)
 DIRECTIONS = {"won": ("win", "praised", "positive", "praise"), "lost": ("loss", "criticised", "negative", "criticism"),

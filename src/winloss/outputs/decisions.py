@@ -25,7 +25,14 @@ from winloss.crm.evidence import TOPICS
 from winloss.crm.health import predicts, unproven_gate
 from winloss.outputs.consistency import Appendix, Cite, Claim, flip_text
 from winloss.outputs.front_crm import MIN_TRIGGER
-from winloss.outputs.front_records import CompetitorBlock, Line, deals, driver_cites, firm, of
+from winloss.outputs.front_records import (
+    CompetitorBlock,
+    Line,
+    deals,
+    driver_cites,
+    firm,
+    of,
+)
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
