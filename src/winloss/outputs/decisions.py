@@ -31,6 +31,7 @@ from winloss.outputs.front_records import (
     deals,
     driver_cites,
     firm,
+    noun,
     of,
 )
 
@@ -131,7 +132,7 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
         return []
     total = float(table["amount"].fillna(0).sum())
     dated = int((table["recontact"] != "").sum())
-    return [Line(f"Re-engage the {len(table)} right-fit deals lost to no decision ({dollars(total)}), {dated} of "
+    return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), {dated} of "
                  "them on the date the buyer gave (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]

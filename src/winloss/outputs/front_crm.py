@@ -26,6 +26,7 @@ from winloss.outputs.front_records import (
     NurtureRow,
     deals,
     driver_cites,
+    noun,
     of,
     tentative,
 )
@@ -296,7 +297,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
         return (Line("No re-engagement list: without a gate no lost deal is known to be right fit."),), ()
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
-    lines = (Line(f"{len(table)} right-fit deals worth {dollars(total)} were lost to no decision (of "
+    lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {'were' if len(table) != 1 else 'was'} lost to no decision (of "
                   f"{len(type3)} Type 3 losses); {dated} buyers said when to come back. The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
@@ -315,6 +316,6 @@ def pipeline_section(appendix: Appendix) -> tuple[Line, ...]:
         parts.append(f"band {band} ({word}) {deals(len(rows))}, {dollars(amount)}")
         cites += [Cite("pipeline", band, "deals", len(rows)), Cite("pipeline", band, "amount", amount)]
     total = float(table["amount"].fillna(0).sum())
-    return (Line(f"Rescored with the new ICP, the {len(table)} open deals ({dollars(total)}) fall in " +
+    return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) fall in " +
                  "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv.",
                  cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)

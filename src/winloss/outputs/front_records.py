@@ -102,8 +102,12 @@ def of(n: int, N: int) -> str:
     return f"{n} of {N}"
 
 
+def noun(n: int, word: str = "deal") -> str:
+    return word if n == 1 else word + "s"
+
+
 def deals(n: int) -> str:
-    return f"{n} deal{'s' if n != 1 else ''}"
+    return f"{n} {noun(n)}"
 
 
 def firm(d) -> bool:
