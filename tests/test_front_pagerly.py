@@ -170,3 +170,29 @@ def test_decisions_and_headlines_rest_only_on_clear_differences_counted_one_way(
             assert d["label"] not in decisions and d["label"] not in headlines, d["label"]
             assert all(f"q {d['q']:.3f}: with every theme, cohort and stance tested" in x for x in said), d["label"]
         assert len({re.search(counted, x).group(1) for x in said}) <= 1, (d["label"], said)
+
+
+def test_churn_interviews_add_to_what_accounts_csv_says(tmp_path):
+    """A variant of Pagerly with an accounts.csv that knows the won accounts and two of the churned ones: the
+    other churned interviews are still counted, beside (never inside) the accounts.csv churn rate."""
+    import csv
+
+    from winloss.pipeline import run
+
+    study = tmp_path / "pagerly"
+    shutil.copytree(PAGERLY, study, ignore=shutil.ignore_patterns("codebook*"))
+    rows = list(csv.DictReader((study / "interviews.csv").open(encoding="utf-8")))
+    known = [r for r in rows if r["cohort"] == "won"] + [r for r in rows if r["cohort"] == "churned"][:2]
+    with (study / "crm" / "accounts.csv").open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(["Account ID", "Account Name", "Retention Status", "Starting ARR", "NPS"])
+        for r in known:
+            out.writerow([r["account_id"], r["company"], "Active" if r["cohort"] == "won" else "Churned", 20000, 8])
+    result = run(study, tmp_path / "out")
+    told = sum(r["cohort"] == "churned" for r in rows) - 2
+    churn = section(front(result), "## Churn")
+    assert f"2 of {len(known)} won accounts with retention data churned, taking $40k of starting ARR; {told} more " \
+           "churned, as their churn interviews say." in churn
+    share = f"{2 / len(known):.0%}"
+    assert f"2 of {len(known)} ({share}) won accounts with retention data have churned; {told} more churned" in \
+        section(report(result), "## Why customers churn")

@@ -228,8 +228,10 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
         churned = a.churned
         if len(known):
             lost = known[known["retention_status"] == "churned"]
+            told = len(churned) - len(lost)
             lines.append(Line(f"{of(len(lost), len(known))} won accounts with retention data churned, taking "
-                              f"{dollars(m['churned_arr'])} of starting ARR.",
+                              f"{dollars(m['churned_arr'])} of starting ARR"
+                              + (f"; {told} more churned, as their churn interviews say." if told > 0 else "."),
                               cites=(Cite("money", "churned_accounts", "value", len(lost)),
                                      Cite("money", "churned_arr", "value", m["churned_arr"]))))
         elif len(churned):  # told by the churn interviews alone: who left, never a rate or ARR
@@ -297,7 +299,8 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
         return (Line("No re-engagement list: without a gate no lost deal is known to be right fit."),), ()
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
-    lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {'were' if len(table) != 1 else 'was'} lost to no decision (of "
+    were = "were" if len(table) != 1 else "was"
+    lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
                   f"{len(type3)} Type 3 losses); {dated} buyers said when to come back. The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
