@@ -70,10 +70,11 @@ def gate_decision(a: CrmAnalysis) -> list[Line]:
         return []
     gate, f, nf = found
     m = a.money
+    outside = m["open_outside_gate_deals"]
     return [Line(f"Qualify every new deal on the ICP's gate ({'; '.join(gate)}): outside it we won "
                  f"{of(nf['n'], nf['N'])} closed deals against {of(f['n'], f['N'])} inside, and "
-                 f"{m['open_outside_gate_deals']} open {deals(m['open_outside_gate_deals']).split(' ', 1)[1]} worth "
-                 f"{dollars(m['open_outside_gate'])} {'fails' if m['open_outside_gate_deals'] == 1 else 'fail'} it today.",
+                 f"{outside} open {noun(outside)} worth {dollars(m['open_outside_gate'])} "
+                 f"{'fails' if outside == 1 else 'fail'} it today.",
                  cites=(Cite("health", "win rate", "fit.n", f["n"]), Cite("health", "win rate", "fit.N", f["N"]),
                         Cite("health", "win rate", "non_fit.n", nf["n"]),
                         Cite("health", "win rate", "non_fit.N", nf["N"]),
