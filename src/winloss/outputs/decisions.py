@@ -28,7 +28,6 @@ from winloss.outputs.front_crm import MIN_TRIGGER
 from winloss.outputs.front_records import (
     CompetitorBlock,
     Line,
-    deals,
     driver_cites,
     firm,
     noun,
@@ -133,7 +132,8 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
         return []
     total = float(table["amount"].fillna(0).sum())
     dated = int((table["recontact"] != "").sum())
-    return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), {dated} of "
+    return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), "
+                 f"{dated} of "
                  "them on the date the buyer gave (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
