@@ -94,13 +94,13 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
             cites=tuple(Cite("money", f"removed_by.{i}.deals", "value", r["deals"]) for i, r in removed)))
     health = {r["metric"]: r for r in a.health}
     found = []
-    for metric, word, noun, verb in (("win rate", "wins", "closed deals", "won"),
-                                     ("retention", "retention", "won accounts with retention data", "kept")):
+    for metric, word, counted, verb in (("win rate", "wins", "closed deals", "won"),
+                                        ("retention", "retention", "won accounts with retention data", "kept")):
         r = health.get(metric)
         if r is None or not r["fit"].get("N") or not r["non_fit"].get("N"):
             continue
         f, nf = r["fit"], r["non_fit"]
-        lines.append(Line(f"Inside the new ICP we {verb} {of(f['n'], f['N'])} {noun}; outside it "
+        lines.append(Line(f"Inside the new ICP we {verb} {of(f['n'], f['N'])} {counted}; outside it "
                           f"{of(nf['n'], nf['N'])}.",
                           cites=tuple(Cite("health", metric, f"{g}.{k}", r[g][k])
                                       for g in ("fit", "non_fit") for k in ("n", "N"))))
