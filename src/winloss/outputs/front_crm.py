@@ -248,8 +248,8 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
         e = d.evidence
         flip, flip_cites = flip_text(appendix, d.theme_id) if appendix is not None else ("", ())
         lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
-                          f"{of(e.n_other, e.N_other)} other interviews" + (f"; {flip}" if flip else "")
-                          + f"{tentative(d)}.", cites=driver_cites(d) + flip_cites,
+                          f"{of(e.n_other, e.N_other)} other interviews{tentative(d)}" + (f"; {flip}" if flip else "")
+                          + ".", cites=driver_cites(d) + flip_cites,
                           quotes=tuple(d.quotes[:1]) if i == 0 else (), claim=Claim("blame", d.theme_id)))
     shown = {q.quote if hasattr(q, "quote") else q["quote"] for x in lines for q in x.quotes}
     trigger = trigger_line(statements, quotes, avoid=shown)
