@@ -118,7 +118,7 @@ def firm(d) -> bool:
 
 def tentative(d) -> str:
     """What a driver's q says when it is over the bar, for the sentence that states the driver."""
-    return "" if firm(d) else (f" (q {d.evidence.q:.3f}: with every theme, cohort and stance tested, a gap this size "
+    return "" if firm(d) else (f" (q {d.evidence.q:.3f}: with every driver this report could name tested, a gap this size "
                                "can be chance; a lead to check in its quotes, not a finding)")
 
 

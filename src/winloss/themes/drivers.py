@@ -114,16 +114,23 @@ def one_sided(a: int, n: int, b: int, m: int) -> tuple[float, float]:
     return lift, float(p)
 
 
+# The claims a report can make of a theme: each cohort's driver direction, and a lost theme told neutrally (a
+# circumstance). Only those are tested, so the BH family is the claims that could be printed, not also the six
+# directions no sentence ever states (won criticism, churned praise ...), which would only inflate every q.
+CLAIMS = tuple((cohort, stance) for cohort, (stance, _) in DIRECTIONS.items()) + (("lost", "neutral"),)
+
+
 def evidence_table(statements: pd.DataFrame, cohort_sizes: dict[str, int]) -> list[Evidence]:
-    """Every theme x cohort x stance test the drivers need, with BH q-values over all of them."""
+    """Every theme x claim test the drivers need (CLAIMS), with BH q-values over all of them."""
     presence = stance_presence(statements)  # one row per interview: counting rows counts interviews
     in_cohort = presence.groupby(["theme_id", "stance", "cohort"]).size().to_dict()
     anywhere = presence.groupby(["theme_id", "stance"]).size().to_dict()
     total = sum(cohort_sizes.values())
     tests: list[Evidence] = []
     for theme_id in sorted(presence["theme_id"].unique(), key=theme_sort_key):
-        for cohort, size in cohort_sizes.items():
-            for stance in ("positive", "negative", "neutral"):
+        for cohort, stance in CLAIMS:
+            if cohort in cohort_sizes:
+                size = cohort_sizes[cohort]
                 a = int(in_cohort.get((theme_id, stance, cohort), 0))
                 b = int(anywhere.get((theme_id, stance), 0)) - a
                 lift, p = one_sided(a, size, b, total - size)
