@@ -265,7 +265,9 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
     lost_joined = [j for j in joined if deals_by_id.loc[j.deal_id, "outcome"] == "lost" and j.cohort == "lost"]
     by_type: dict[str, list[str]] = {}
     for t in (1, 2, 3):
-        by_type[TYPE_NAMES[t]] = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
+        ids = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
+        if ids:  # a column of "0 of 0" says nothing: a type no interviewed loss has is left out
+            by_type[TYPE_NAMES[t]] = ids
     by_comp: dict[str, list[str]] = {}
     for j in lost_joined:
         name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"

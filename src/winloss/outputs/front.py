@@ -23,6 +23,7 @@ from winloss.outputs.front_crm import (
     pipeline_section,
 )
 from winloss.outputs.front_records import Front, Line, driver_cites, of, tentative
+from winloss.outputs.measurable import unmeasurable
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
@@ -68,8 +69,10 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
                cohort_sizes: dict[str, int]) -> tuple[str, ...]:
     out = [f"Interviews: {sum(cohort_sizes.values())} ("
            + ", ".join(f"{n} {c}" for c, n in cohort_sizes.items()) + "); counts are interviews, never sentences."]
+    unmeasured = {c: unmeasurable(c, cohort_sizes) for c in ("won", "lost", "churned")}
     out += [f"Only {n} {c} interviews: what they say is anecdote, not a rate." for c, n in cohort_sizes.items()
-            if n < FEW]
+            if n < FEW and not unmeasured.get(c)]
+    out += [text for text in unmeasured.values() if text]
     thin = [d for ds in drivers.values() for d in ds if d.kind == "driver" and d.evidence.n < FEW
             and any(f"{d.cohort}:{d.theme_id}" == c.key for _, line in front.lines() for c in line.cites)]
     out += [f"{d.label} rests on {d.evidence.n} {d.cohort} interviews." for d in thin]

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.assurance import dollars
-from winloss.crm.evidence import pick_quotes, themes_apart
+from winloss.crm.evidence import MIN_INTERVIEWS, pick_quotes, themes_apart
 from winloss.crm.health import predicts
 from winloss.crm.narrative import churn_sentence
 from winloss.outputs.consistency import (
@@ -179,7 +179,8 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     """Why buyers chose the competitor: the loss-driver themes raised in the interviews of those losses, quoted
     from them (unless `quoted` is off: a wrong-fit competitor needs no quote to be qualified out); then the themes
     that set those interviews apart; without interviews, the CRM note reps wrote most."""
-    crm_note = f" Reps' most common CRM note: \"{note[0]}\" ({deals(note[1])})." if note[0] else ""
+    crm_note = "" if not note[0] else f" Reps' most common CRM note: \"{note[0]}\" ({deals(note[1])})." \
+        if note[1] > 1 else f" No CRM note repeats; one reads: \"{note[0]}\"."
     if not ids:
         return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
     mine, found, picked = set(ids), [], []
@@ -194,6 +195,10 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         top = themes_apart(statements, ids)[:2]
         found = [labels.get(t, t) for t in top]
         picked = pick_quotes(quotes, ids, top, limit=2)
+    if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
+        return Line(f"Why buyers chose {name}: only {len(ids)} of its lost buyers "
+                    f"{'was' if len(ids) == 1 else 'were'} interviewed, too few for any theme to set them apart "
+                    f"(that takes {MIN_INTERVIEWS}).{crm_note}")
     if not found:
         return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
                     f"interviews beyond chance.{crm_note}")

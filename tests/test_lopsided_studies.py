@@ -1,0 +1,130 @@
+"""Real studies are often lopsided: no churned interviews, one cohort, two interviews a cohort. Each test builds its
+variant study from the bundled fixtures at test time, runs winloss on it, and reads the real report: the report
+says why a driver cannot be measured instead of "no theme is praised more often", the front and the appendix
+count the same churned accounts, and nothing compares against a cohort or a group that has no interviews."""
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+from pathlib import Path
+
+from winloss.outputs.measurable import unmeasurable, why_none
+from winloss.pipeline import run
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "fixtures" / "demo"
+
+
+def cohort_of(row: dict) -> str:
+    c = row["cohort"].lower()
+    return "won" if "won" in c else "lost" if "lost" in c else "churned"
+
+
+def variant(tmp_path: Path, keep, crm: bool = True) -> Path:
+    """The demo study with only the interviews.csv rows `keep(rows)` returns (and without its CRM if not `crm`)."""
+    study = tmp_path / "study"
+    shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
+    if not crm:
+        shutil.rmtree(study / "crm")
+    with open(study / "interviews.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    kept = keep(rows)
+    with open(study / "interviews.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(kept)
+    return study
+
+
+def first_of_each(n: int, cohorts=("won", "lost", "churned")):
+    def keep(rows: list[dict]) -> list[dict]:
+        seen: dict[str, int] = {}
+        out = []
+        for r in rows:
+            c = cohort_of(r)
+            if c in cohorts and seen.get(c, 0) < n:
+                out.append(r)
+                seen[c] = seen.get(c, 0) + 1
+        return out
+    return keep
+
+
+def report(study: Path, tmp_path: Path) -> tuple[str, str, int]:
+    result = run(study, tmp_path / "out")
+    text = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    front, _, appendix = text.partition("# Appendix")
+    return front, appendix, result.exit_code
+
+
+def section(text: str, heading: str) -> str:
+    start = text.index(heading)
+    rest = text[start + len(heading):]
+    ends = [m.start() for m in re.finditer(r"^#{1,3} ", rest, flags=re.MULTILINE)]
+    return rest[:ends[0]] if ends else rest
+
+
+def test_the_reason_follows_the_cohort_sizes():
+    assert unmeasurable("churned", {"won": 12, "lost": 10}).startswith("No churned interviews in this study")
+    assert unmeasurable("won", {"won": 12}).startswith("Every interview is won")
+    assert unmeasurable("lost", {"won": 5, "lost": 2}).startswith("Only 2 lost interviews")
+    # 3 won against 1 other: even 3 of 3 against 0 of 1 is one-sided Fisher p 0.25, so no driver can pass
+    assert "best possible p 0.25" in unmeasurable("won", {"won": 3, "lost": 1})
+    assert unmeasurable("won", {"won": 12, "lost": 10, "churned": 8}) == ""
+    found = {"won": "none passed", "lost": "none passed", "churned": "none passed"}
+    assert why_none(found, {"won": 12, "lost": 10, "churned": 8}) == found
+    assert why_none(found, {"won": 12, "lost": 10})["churned"].startswith("No churned interviews")
+
+
+def test_won_and_lost_only_says_churn_drivers_are_not_measured(tmp_path):
+    study = variant(tmp_path, first_of_each(5, ("won", "lost")))
+    front, appendix, code = report(study, tmp_path)
+    assert code == 0
+    assert "No churned interviews in this study, so churn drivers are not measured." in section(front, "## Confidence")
+    churn = section(appendix, "## Why customers churn")
+    assert "No churned interviews in this study" in churn
+    assert "no theme is criticised in churned interviews" not in churn
+    # The front's "who churns" and the appendix count the same accounts for every disqualifier (a range criterion
+    # such as "Employees under 120" was counted as 0 in the appendix, 12 in the front).
+    who = re.search(r"Who churns: of the (\d+) churned accounts, (.*)\.", front)
+    assert who, front
+    said = {label: int(k) for k, label in re.findall(r"(\d+) match ([^,]+)", who.group(2))}
+    assert said
+    for label, k in said.items():
+        assert re.search(rf"\b{k} of {who.group(1)} \(\d+%\) of the churned accounts match the disqualifier "
+                         rf"{re.escape(label)}\.", churn), (label, k, churn)
+
+
+def test_two_interviews_a_cohort_cannot_show_a_driver_and_say_so(tmp_path):
+    front, appendix, code = report(variant(tmp_path, first_of_each(2)), tmp_path)
+    assert code == 0
+    confidence = section(front, "## Confidence")
+    for cohort, what in (("won", "win"), ("lost", "loss"), ("churned", "churn")):
+        text = f"Only 2 {cohort} interviews: anecdote, not a rate; a driver needs at least 3, so {what} drivers"
+        assert text in confidence
+        assert text in appendix
+    assert "more often than in the others" not in appendix
+    assert "## Why buyers choose us" not in front
+    # one interviewed loss to Clarion: too few for any theme to set it apart, said as such
+    assert "Why buyers chose Clarion: only 1 of its lost buyers was interviewed, too few for any theme" in front
+    # no column of a loss type or competitor that no interviewed loss has
+    assert " 0 of 0 " not in appendix
+
+
+def test_one_cohort_without_crm_has_nothing_to_compare_against(tmp_path):
+    front, appendix, code = report(variant(tmp_path, first_of_each(4, ("won",)), crm=False), tmp_path)
+    assert code == 0
+    every = "Every interview is won: with no other cohort to compare against, win drivers cannot be measured."
+    assert every in section(front, "## Confidence") and every in section(appendix, "## Why we win")
+    assert "No lost interviews in this study" in section(appendix, "## Why we lose")
+    assert "No churned interviews in this study" in section(appendix, "## Why customers churn")
+    assert "other interviews" not in front
+
+
+def test_a_test_that_cannot_reach_its_threshold_is_named(tmp_path):
+    keep, lose = first_of_each(3, ("won",)), first_of_each(1, ("lost",))
+    front, appendix, _ = report(variant(tmp_path, lambda rows: keep(rows) + lose(rows), crm=False), tmp_path)
+    text = section(appendix, "## Why we win")
+    assert "With 3 won and 1 other interviews even a theme raised in all 3 and none of the others would not " \
+           "reach one-sided Fisher p <= 0.10 (best possible p 0.25)" in text
+    assert "Only 1 lost interview: anecdote" in section(front, "## Confidence")
