@@ -14,6 +14,7 @@ from winloss.pipeline import run
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
+PAYLOOM = ROOT / "fixtures" / "payloom"
 
 
 def cohort_of(row: dict) -> str:
@@ -21,10 +22,11 @@ def cohort_of(row: dict) -> str:
     return "won" if "won" in c else "lost" if "lost" in c else "churned"
 
 
-def variant(tmp_path: Path, keep, crm: bool = True) -> Path:
-    """The demo study with only the interviews.csv rows `keep(rows)` returns (and without its CRM if not `crm`)."""
+def variant(tmp_path: Path, keep, crm: bool = True, fixture: Path = DEMO) -> Path:
+    """A copy of a bundled study with only the interviews.csv rows `keep(rows)` returns (and without its CRM if
+    not `crm`)."""
     study = tmp_path / "study"
-    shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
+    shutil.copytree(fixture, study, ignore=shutil.ignore_patterns("codebook*"))
     if not crm:
         shutil.rmtree(study / "crm")
     with open(study / "interviews.csv", newline="", encoding="utf-8") as f:
@@ -119,6 +121,12 @@ def test_one_cohort_without_crm_has_nothing_to_compare_against(tmp_path):
     assert "No lost interviews in this study" in section(appendix, "## Why we lose")
     assert "No churned interviews in this study" in section(appendix, "## Why customers churn")
     assert "other interviews" not in front
+    # one cohort separates nothing: themes by how many interviews raise them, and no contrast, lift or p-value
+    themes = appendix[appendix.index("## Themes"):]
+    assert "One cohort only: themes are ordered by how many interviews raise them." in themes
+    assert "strongest contrast" not in themes and not re.search(r"lift (n/a|∞|\d)|, p \d", themes)
+    counts = [int(n) for n in re.findall(r"^\| T\d+ .*? \| (\d+) of 4 \(\d+%\) \|", themes, flags=re.MULTILINE)]
+    assert len(counts) >= 2 and counts == sorted(counts, reverse=True)
 
 
 def test_a_test_that_cannot_reach_its_threshold_is_named(tmp_path):
@@ -128,3 +136,20 @@ def test_a_test_that_cannot_reach_its_threshold_is_named(tmp_path):
     assert "With 3 won and 1 other interviews even a theme raised in all 3 and none of the others would not " \
            "reach one-sided Fisher p <= 0.10 (best possible p 0.25)" in text
     assert "Only 1 lost interview: anecdote" in section(front, "## Confidence")
+
+
+def test_a_crm_without_retention_data_and_no_lost_interviews_counts_nothing_it_has_not(tmp_path):
+    # Payloom's CRM is deals.csv alone (no retention status); keep its won and churned interviews only.
+    study = variant(tmp_path, lambda rows: [r for r in rows if cohort_of(r) != "lost"], fixture=PAYLOOM)
+    front, appendix, code = report(study, tmp_path)
+    assert code == 0
+    assert "0 of 0" not in appendix and "won accounts with retention data have churned" not in appendix
+    assert "No interviewed loss has a CRM loss reason to set against what the buyer said." in appendix
+    assert "interviewed losses agree" not in appendix
+    assert "No lost interviews in this study, so loss drivers are not measured." in section(front, "## Confidence")
+    # one deal, one buyer: said in the singular, in the decision and in its section alike
+    said = re.findall(r"(\d+) (right-fit deals?) worth \S+ (was|were) lost", front)
+    assert said, front
+    for n, noun, verb in said:
+        assert (noun, verb) == (("right-fit deal", "was") if n == "1" else ("right-fit deals", "were"))
+    assert not re.search(r"\b1 (right-fit deals|buyers|Type 3 losses)\b", front)

@@ -21,6 +21,9 @@ def theme_order(cohorts: pd.DataFrame) -> list[str]:
     """Themes that separate the cohorts most first: smallest q-value, then widest share gap, then id."""
     if cohorts.empty:
         return []
+    if cohorts["cohort"].nunique() < 2:  # nothing to separate: the themes most interviews raise first
+        counts = cohorts.groupby("theme_id")["interviews_with_theme"].sum()
+        return sorted(counts.index, key=lambda t: (-int(counts[t]), theme_sort_key(t)))
     sep = separation(cohorts)
     return sorted(sep.index, key=lambda t: (round(sep.loc[t, "q"], 12), -round(sep.loc[t, "gap"], 12),
                                             theme_sort_key(t)))
@@ -89,6 +92,7 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
             "name": Path(study_dir).resolve().name, "n_interviews": len(interviews),
             "date_range": f"{dates[0]} to {dates[-1]}" if dates else "",
             "cohorts": [{"name": c, "n": n} for c, n in cohort_sizes.items()],
+            "compared": len(cohort_sizes) > 1,  # one cohort: no contrast, lift or p-value means anything
             "n_statements": len(statements), "n_themes": len(tables.themes) - len(chatter),
             "n_unassigned": n_unassigned,
             "small_talk": [{"id": r.theme_id, "label": r.label, "n_statements": int(r.n_statements)}

@@ -132,9 +132,10 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
         return []
     total = float(table["amount"].fillna(0).sum())
     dated = int((table["recontact"] != "").sum())
+    when = "no buyer gave a date" if not dated else "on the date the buyer gave" if len(table) == 1 else \
+        f"{dated} of them on the date the buyer gave"
     return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), "
-                 f"{dated} of "
-                 "them on the date the buyer gave (nurture.csv).",
+                 f"{when} (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 

@@ -304,9 +304,11 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
         return (Line("No re-engagement list: without a gate no lost deal is known to be right fit."),), ()
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
-    were = "were" if len(table) != 1 else "was"
+    were = "was" if len(table) == 1 else "were"
+    told = f"{dated} {noun(dated, 'buyer')}" if dated else "no buyer"
     lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
-                  f"{len(type3)} Type 3 losses); {dated} buyers said when to come back. The list is nurture.csv.",
+                  f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')}); {told} said when to come back. "
+                  "The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
                             r.recontact or "not said") for r in table.itertuples())

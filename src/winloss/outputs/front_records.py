@@ -102,8 +102,9 @@ def of(n: int, N: int) -> str:
     return f"{n} of {N}"
 
 
-def noun(n: int, word: str = "deal") -> str:
-    return word if n == 1 else word + "s"
+def noun(n: int, word: str = "deal", many: str | None = None) -> str:
+    """`word` for one, its plural (`many`, else word + "s") for any other count."""
+    return word if n == 1 else many or word + "s"
 
 
 def deals(n: int) -> str:
