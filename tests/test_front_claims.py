@@ -119,7 +119,7 @@ def test_only_a_theme_that_passes_the_test_sets_a_group_apart():
     no_quotes = pd.DataFrame(columns=["statement_id", "interview_id", "quote", "speaker", "cohort", "theme_id",
                                       "start"])
     line = why_chosen("Gustly", comp, ("", 0), {}, st, themes, no_quotes)
-    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly."
+    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (4 of 5)."  # with its n
     alike = why_chosen("Gustly", ["L5", "L6", "L7"], ("", 0), {}, st, themes, no_quotes)
     assert alike.text.startswith("Why buyers chose Gustly: no theme sets its 3 interviewed losses apart")
 

@@ -15,6 +15,7 @@ from winloss.pipeline import run
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 PAYLOOM = ROOT / "fixtures" / "payloom"
+PAGERLY = ROOT / "fixtures" / "pagerly"
 
 
 def cohort_of(row: dict) -> str:
@@ -108,7 +109,7 @@ def test_two_interviews_a_cohort_cannot_show_a_driver_and_say_so(tmp_path):
     assert "more often than in the others" not in appendix
     assert "## Why buyers choose us" not in front
     # one interviewed loss to Clarion: too few for any theme to set it apart, said as such
-    assert "Why buyers chose Clarion: only 1 of its lost buyers was interviewed, too few for any theme" in front
+    assert "Why buyers chose Clarion: only 1 of its lost buyers was interviewed: too few for any theme" in front
     # no column of a loss type or competitor that no interviewed loss has
     assert " 0 of 0 " not in appendix
 
@@ -153,3 +154,33 @@ def test_a_crm_without_retention_data_and_no_lost_interviews_counts_nothing_it_h
     for n, noun, verb in said:
         assert (noun, verb) == (("right-fit deal", "was") if n == "1" else ("right-fit deals", "were"))
     assert not re.search(r"\b1 (right-fit deals|buyers|Type 3 losses)\b", front)
+
+
+def test_a_competitor_we_beat_is_not_why_lost_buyers_chose_it(tmp_path):
+    # Pagerly's won deals name the competitor they beat (Signal); only lost interviews say why buyers chose it.
+    study = variant(tmp_path, lambda rows: rows, fixture=PAGERLY)
+    front, _, _ = report(study, tmp_path)
+    with open(study / "crm" / "deals.csv", newline="", encoding="utf-8") as f:
+        competitor = {r["Opportunity ID"]: (r["Competitor"] or "").strip() for r in csv.DictReader(f)}
+    with open(study / "interviews.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    beaten = {competitor.get(r["deal_id"], "") for r in rows if cohort_of(r) == "won"} - {""}
+    assert beaten, "the fixture no longer names a competitor on a won deal"
+    blocks = re.findall(r"^### (\S+)\n\n(.*?)(?=^### |^## )", front, flags=re.MULTILINE | re.DOTALL)
+    assert blocks
+    for name, block in blocks:
+        lost = sum(1 for r in rows if cohort_of(r) == "lost" and competitor.get(r["deal_id"]) == name)
+        said = re.search(r"Why buyers chose \S+, in the (\d+) interviewed losses: (.*)", block)
+        if said:
+            assert int(said.group(1)) == lost, (name, block)
+            # every theme named under it comes with its n of N, and n is more than one buyer
+            named = re.findall(r"\((\d+) of (\d+)\)", said.group(2).split(" Reps'")[0].split(" No CRM")[0])
+            assert named and all(int(n) >= 2 and int(N) == lost for n, N in named), block
+        else:
+            assert f"only {lost} of its lost buyers" in block or lost >= 3 or "no lost buyer" in block, block
+    # one open deal and no re-contact date, said as such
+    assert "the 1 open deal (" in front and "falls in band" in front and " 0 deals" not in front
+    assert " 0 buyers " not in front and "0 of them" not in front
+    # a gate "within chance" never shows a p that reads as the threshold itself (p 0.054, not p 0.05)
+    chance = re.findall(r"within chance \(one-sided Fisher p ([\d.]+)\)", front)
+    assert chance and all(float(p) > 0.05 for p in chance), chance

@@ -52,8 +52,10 @@ def unproven_gate(a) -> str:
     f, nf = win["fit"], win["non_fit"]
     if predicts(f, nf):
         return ""
+    p = gate_p(f, nf)
+    shown = f"{p:.2f}" if round(p, 2) > PREDICTS_P else f"{p:.3f}"  # "p 0.05, within chance" reads as a contradiction
     return (f"inside the ICP we won {f['n']} of {f['N']} closed deals against {nf['n']} of {nf['N']} outside, "
-            f"within chance (one-sided Fisher p {gate_p(f, nf):.2f})")
+            f"within chance (one-sided Fisher p {shown})")
 
 
 def icp_health(closed: pd.DataFrame, accounts: pd.DataFrame) -> list[dict]:

@@ -176,9 +176,10 @@ def _common(notes: pd.Series) -> tuple[str, int]:
 
 def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[str, list[Driver]],
                statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame, quoted: bool = True) -> Line:
-    """Why buyers chose the competitor: the loss-driver themes raised in the interviews of those losses, quoted
-    from them (unless `quoted` is off: a wrong-fit competitor needs no quote to be qualified out); then the themes
-    that set those interviews apart; without interviews, the CRM note reps wrote most."""
+    """Why buyers chose the competitor: the loss-driver themes raised in at least two of the interviews of those
+    losses (one buyer's reason is an anecdote, not why buyers chose it), quoted from them (unless `quoted` is off: a
+    wrong-fit competitor needs no quote to be qualified out); then the themes that set those interviews apart;
+    without interviews, the CRM note reps wrote most. Every theme named comes with its n of N."""
     crm_note = "" if not note[0] else f" Reps' most common CRM note: \"{note[0]}\" ({deals(note[1])})." \
         if note[1] > 1 else f" No CRM note repeats; one reads: \"{note[0]}\"."
     if not ids:
@@ -186,19 +187,21 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     mine, found, picked = set(ids), [], []
     hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
     hits = [(d, hit) for d, hit in hits if hit]
-    shared = [(d, hit) for d, hit in hits if len(hit) >= 2]  # what more than one of these buyers said, if any
-    for d, hit in (shared or hits):
-        found.append(f"{d.label} ({of(len(hit), len(ids))})")
-        picked += [q for q in d.quotes if q.interview_id in hit][:1]
+    for d, hit in hits:
+        if len(hit) >= 2:
+            found.append(f"{d.label} ({of(len(hit), len(ids))})")
+            picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
         labels = dict(zip(themes["theme_id"], themes["label"]))
         top = themes_apart(statements, ids)[:2]
-        found = [labels.get(t, t) for t in top]
+        raising = statements[statements["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
+        found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))})" for t in top]
         picked = pick_quotes(quotes, ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
+        shared = ", and no loss driver is shared by two of them" if len(ids) > 1 else ""
         return Line(f"Why buyers chose {name}: only {len(ids)} of its lost buyers "
-                    f"{'was' if len(ids) == 1 else 'were'} interviewed, too few for any theme to set them apart "
-                    f"(that takes {MIN_INTERVIEWS}).{crm_note}")
+                    f"{'was' if len(ids) == 1 else 'were'} interviewed{shared}: too few for any theme to set them "
+                    f"apart (that takes {MIN_INTERVIEWS}).{crm_note}")
     if not found:
         return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
                     f"interviews beyond chance.{crm_note}")
@@ -322,10 +325,13 @@ def pipeline_section(appendix: Appendix) -> tuple[Line, ...]:
     parts, cites = [], []
     for band, word in (("A", "pursue"), ("B", "qualify carefully"), ("C", "deprioritise")):
         rows = table[table["band"] == band]
+        if rows.empty:  # "band A 0 deals, $0" says nothing the other bands do not
+            continue
         amount = float(rows["amount"].fillna(0).sum())
         parts.append(f"band {band} ({word}) {deals(len(rows))}, {dollars(amount)}")
         cites += [Cite("pipeline", band, "deals", len(rows)), Cite("pipeline", band, "amount", amount)]
     total = float(table["amount"].fillna(0).sum())
-    return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) fall in " +
+    return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) "
+                 f"{'falls' if len(table) == 1 else 'fall'} in " +
                  "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv.",
                  cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)
