@@ -3,7 +3,7 @@ interview won, two of a cohort) cannot, and the report must say why instead of "
 which reads as a finding. Pure functions over the cohort sizes and the driver rule of themes/drivers."""
 from __future__ import annotations
 
-from winloss.themes.drivers import DIRECTIONS, MAX_P, MIN_INTERVIEWS, one_sided
+from winloss.themes.drivers import MAX_P, MIN_INTERVIEWS, one_sided
 
 WHAT = {"won": "win", "lost": "loss", "churned": "churn"}
 
