@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.load import account_key
-from winloss.crm.settings import TYPE_NAMES
+from winloss.crm.settings import type_names
 from winloss.models import Interview, Problem
 from winloss.themes.drivers import MAX_P, MIN_INTERVIEWS, one_sided
 
@@ -267,7 +267,7 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
     for t in (1, 2, 3):
         ids = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
         if ids:  # a column of "0 of 0" says nothing: a type no interviewed loss has is left out
-            by_type[TYPE_NAMES[t]] = ids
+            by_type[type_names(a.gated)[t]] = ids
     by_comp: dict[str, list[str]] = {}
     for j in lost_joined:
         name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"

@@ -25,7 +25,7 @@ from winloss.crm.evidence import (
 from winloss.crm.health import unproven_gate
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
-from winloss.crm.settings import TYPE_NAMES
+from winloss.crm.settings import type_names
 
 SMALL = 5  # groups smaller than this are called out as anecdotal
 
@@ -73,7 +73,7 @@ def loss_types(a: CrmAnalysis) -> dict:
     lost = a.closed[a.closed["outcome"] == "lost"]
     N = len(lost)
     types = []
-    for t, name in TYPE_NAMES.items():
+    for t, name in type_names(a.gated).items():
         group = lost[lost["loss_type"] == t]
         rules = group["loss_rule"].map(lambda r: r.split(":")[0] if r.startswith(("profile", "competitor", "fallback"))
                                        else r).value_counts()
@@ -85,7 +85,8 @@ def loss_types(a: CrmAnalysis) -> dict:
     for name, group in comp.groupby(comp["competitor"].str.strip(), sort=True):
         reasons = group["loss_reason"].replace("", "(none)").value_counts()
         competitors.append({"competitor": name, "n": len(group), "text": nofn(len(group), N),
-                            "right_fit": nofn(int((group["fit"] == "fit").sum()), len(group)),
+                            "right_fit": nofn(int((group["fit"] == "fit").sum()), len(group)) if a.gated
+                            else "not tested (no gate)",
                             "reasons": ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
                                                                               key=lambda kv: (-kv[1], kv[0])))})
     return {"N": N, "types": types, "competitors": sorted(competitors, key=lambda c: (-c["n"], c["competitor"]))}
@@ -209,7 +210,9 @@ def summary(a: CrmAnalysis) -> str:
     t = {x["type"]: x for x in lt["types"]}
     if lt["N"]:
         parts.append(f"Of {lt['N']} losses, {t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
-                     f"and {t[3]['n']} right-fit with no decision.")
+                     f"and {t[3]['n']} right-fit with no decision." if a.gated else
+                     f"Of {lt['N']} losses, {t[2]['n']} went to a competitor and {t[3]['n']} to no decision; "
+                     "without a gate their fit is not tested.")
     c = a.critical
     comp = c["lost_to_competitor"]
     if comp["N"] and c["answer"] != "cannot tell":  # what cannot be told is said under the front's Confidence

@@ -10,7 +10,7 @@ import pandas as pd
 from winloss.crm.evidence import Join
 from winloss.crm.icp import Criterion, IcpRules
 from winloss.crm.segments import Dimension
-from winloss.crm.settings import TYPE_NAMES
+from winloss.crm.settings import type_names
 from winloss.models import Problem
 from winloss.tables import TableSource
 
@@ -68,7 +68,7 @@ class CrmAnalysis:
         table = pd.DataFrame({
             "deal_id": lost["deal_id"], "account": lost["account_name"].where(lost["account_name"] != "",
                                                                               lost["account_id"]),
-            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(TYPE_NAMES),
+            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(type_names(self.gated)),
             "rule": lost["loss_rule"], "competitor": lost["competitor"], "loss_reason": lost["loss_reason"],
             "score": lost["score"].astype(int), "band": lost["band"]})
         return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
@@ -88,7 +88,7 @@ class CrmAnalysis:
             known = isinstance(kind, (int, float)) and not math.isnan(kind)
             out[join.interview_id] = {"account": _text(deal.get("account_name")),
                                       "competitor": _text(deal.get("competitor")),
-                                      "loss_type": TYPE_NAMES.get(int(kind), "") if known else ""}
+                                      "loss_type": type_names(self.gated).get(int(kind), "") if known else ""}
         return out
 
 

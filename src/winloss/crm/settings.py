@@ -14,6 +14,13 @@ from pydantic.dataclasses import dataclass
 SECTION = ConfigDict(extra="forbid", strict=True)
 TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: right fit, lost to a competitor",
               3: "Type 3: right fit, no decision"}
+# Without a gate no deal is tested for fit, so none is called right fit ("their fit is unknown" in the same report).
+UNGATED_TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: lost to a competitor (fit not tested: no gate)",
+                      3: "Type 3: no decision (fit not tested: no gate)"}
+
+
+def type_names(gated: bool) -> dict[int, str]:
+    return TYPE_NAMES if gated else UNGATED_TYPE_NAMES
 WRONG_FIT = ("not a fit", "no fit", "poor fit", "bad fit", "wrong fit", "too small", "too big", "not qualified",
              "disqualified", "no need", "no use case", "not a priority use case", "out of scope",
              "unsupported crm", "wrong crm", "not on salesforce")
