@@ -68,7 +68,7 @@ def test_bad_rows_and_files_are_named_and_the_rest_completes(make_study, tmp_pat
         "empty.vtt (interview X3): empty transcript",
         "broken.json (interview X4): json: invalid JSON",
         "X5: latin.txt is not Unicode: decoded as cp1252",  # a warning: the file is read
-        "silent.json: no customer speech found",
+        "silent.json (interview X6): no customer speech found",
     ]
     for line in expected:
         assert line in output, line

@@ -176,7 +176,8 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
             warnings.append(f"{interview.interview_id}: {roles.warning}")
         found = extract_statements(interview.interview_id, interview.cohort, transcript, roles)
         if not found:
-            problems.append(Problem(where, "no customer speech found (only interviewer, fillers or small talk)",
+            problems.append(Problem(f"{where} (interview {interview.interview_id})",
+                                    "no customer speech found (only interviewer, fillers or small talk)",
                                     interview.interview_id))
             continue
         transcripts[interview.interview_id] = transcript
