@@ -85,6 +85,15 @@ def test_unknown_stage_values_are_named_and_kept(tmp_path):
     assert excluded["D90"] == "unknown stage" and excluded["D91"] == "no stage"
 
 
+def test_one_unknown_stage_on_many_rows_is_one_problem_naming_its_rows(tmp_path):
+    rows = good_rows() + [f"D9{k},A9{k},Beta {k},Churned - budget,2026-02-02,300,Software,," for k in range(5)]
+    write_deals(tmp_path, rows)
+    result = analyse(tmp_path)
+    said = [m for m in messages(result.problems) if "unknown stage 'Churned - budget'" in m]
+    assert len(said) == 1 and "deals.csv row 14 (D90)" in said[0] and "(5 rows)" in said[0], said
+    assert (result.deals["excluded"] == "unknown stage").sum() == 5
+
+
 def test_duplicate_ids_are_reported_with_both_rows(tmp_path):
     rows = good_rows() + ["D03,A99,Copy Co,Closed Won,2026-03-03,250,Retail,,"]
     write_deals(tmp_path, rows)

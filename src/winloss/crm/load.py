@@ -120,6 +120,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     date_of = {f: cache(partial(parse_date, dayfirst=first)) for f, first in dates_first.items()}
     records = []
     seen: dict[str, int] = {}
+    unknown: dict[str, list[str]] = {}  # stage -> the rows that have it: one problem per stage, not per row
     for n, r in rows:
         if len(r) > len(header):
             problems.append(Problem(_where(path, n), f"{len(r)} cells but {len(header)} columns; extra cells ignored"))
@@ -140,8 +141,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
             problems.append(Problem(where, "empty Stage; row left out of the analysis"))
             rec["excluded"] = "no stage"
         elif rec["outcome"] == "unknown":
-            problems.append(Problem(where, f"unknown stage {rec['stage']!r} (not Closed Won / Closed Lost or an open "
-                                           "stage); row left out; map it with [crm.stages] won/lost/open"))
+            unknown.setdefault(rec["stage"], []).append(where)
             rec["excluded"] = "unknown stage"
         elif rec["outcome"] == "open":
             rec["excluded"] = "open"
@@ -179,6 +179,12 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         for h in colmap.extras:
             rec["x:" + h] = plain_number(r[idx[h]]) if comma else r[idx[h]]
         records.append(rec)
+    for stage, wheres in unknown.items():
+        rows_said = wheres[0] if len(wheres) == 1 else \
+            f"{', '.join(wheres[:3])}{' ...' if len(wheres) > 3 else ''} ({len(wheres)} rows)"
+        problems.append(Problem(rows_said, f"unknown stage {stage!r} (not Closed Won / Closed Lost or an open stage); "
+                                           f"{'row' if len(wheres) == 1 else 'rows'} left out; map it with "
+                                           "[crm.stages] won/lost/open"))
     deals = pd.DataFrame.from_records(records) if records else pd.DataFrame()
     if deals.empty:
         problems.append(Problem(str(path), "no data rows"))
