@@ -200,3 +200,15 @@ def test_churn_interviews_add_to_what_accounts_csv_says(tmp_path):
     share = f"{2 / len(known):.0%}"
     assert f"2 of {len(known)} ({share}) won accounts with retention data have churned; {told} more churned" in \
         section(report(result), "## Why customers churn")
+
+
+def test_a_competitor_tallied_under_a_win_or_churn_driver_says_whose_deal_it_was(pagerly):
+    """Under "Why we win", "Competitor in the CRM: Signal 1" read as if Signal won: it is the rival the won deal
+    beat (and, under churn, the rival on the churned account's won deal)."""
+    text = report(pagerly)
+    for heading, want in (("## Why we win", "Competitor we beat, in the CRM:"),
+                          ("## Why customers churn", "Competitor on the won deal, in the CRM:")):
+        part = section(text, heading)
+        assert "Competitor in the CRM:" not in part, heading
+        if "Competitor" in part:
+            assert want in part, heading
