@@ -265,7 +265,9 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     quotes = re.findall(r'^> "(.+)"$', front, re.MULTILINE)
     assert len(quotes) == len(set(quotes))
     assert "Dropped from this front" not in front
-    # 7. without a gate no lost deal is called right fit anywhere (the front says "their fit is unknown")
+    # 7. an empty score band is said in words, never "0 of 0" (Payloom scores no closed deal 55-69)
+    assert "0 of 0" not in report
+    # 8. without a gate no lost deal is called right fit anywhere (the front says "their fit is unknown")
     if "The new ICP has no gate" in front:
         claims = [line for line in report.splitlines() if re.search(r"right[- ]fit", line, re.IGNORECASE)
                   and "known to be right fit" not in line and "| right fit |" not in line]
