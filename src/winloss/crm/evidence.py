@@ -104,7 +104,7 @@ def join_interviews(interviews: list[Interview], deals: pd.DataFrame) -> tuple[l
 
 # Words that put a quote on a dimension's topic, besides the criterion's own values ("Salesforce").
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "employees": ("employees", "headcount", "people", "reps", "sellers", "staff", "team size", "our size",
+    "employees": ("employees", "headcount", "reps", "sellers", "staff", "team size", "our size",
                   "mid-market", "enterprise", "small team", "big team"),
     "annual_revenue": ("revenue", "our size", "mid-market", "enterprise"),
     "crm_platform": ("crm", "connector", "integration"),
@@ -113,6 +113,11 @@ TOPIC_WORDS: dict[str, tuple[str, ...]] = {
                     "google", "ad", "ads", "search", "event", "conference"),
     "country": ("country", "region", "office"),
 }
+# A head count is about size ("about forty-five people"); "people" alone is not ("walks people through it").
+HEADCOUNT = re.compile(r"\b(?:\d[\d,]*|a few|a dozen|dozens|hundreds|thousands|(?:\w+-)?(?:one|two|three|four|five|"
+                       r"six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|"
+                       r"eighty|ninety|hundred|thousand))\s+(?:people|employees|engineers|staff|folks|heads)\b",
+                       re.IGNORECASE)
 
 
 def mentions_topic(text: str, criterion) -> bool:
@@ -121,6 +126,8 @@ def mentions_topic(text: str, criterion) -> bool:
     words += TOPIC_WORDS.get(criterion.key, tuple(w for w in re.split(r"\W+", criterion.dimension.lower())
                                                   if len(w) > 3))
     lowered = text.lower()
+    if criterion.key == "employees" and HEADCOUNT.search(text):
+        return True
     return any(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", lowered) for w in words)
 
 
