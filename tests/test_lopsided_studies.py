@@ -197,3 +197,19 @@ def test_a_gate_within_chance_never_shows_the_threshold_as_its_p():
     health = [{"metric": "win rate", "fit": {"n": 17, "N": 24}, "non_fit": {"n": 1, "N": 5}}]
     said = unproven_gate(CrmAnalysis(problems=[], usable=True, criteria=[gate], health=health))
     assert said.endswith("within chance (one-sided Fisher p 0.054)"), said
+
+
+def test_a_driver_from_a_cohort_too_small_for_rates_makes_no_decision(tmp_path):
+    """Three churned interviews against 22 others can pass the exact test, but Confidence calls the cohort's shares
+    anecdotes: the front must not then decide on them."""
+    def keep(rows):
+        churned = [r for r in rows if cohort_of(r) == "churned"][:3]
+        return [r for r in rows if cohort_of(r) != "churned"] + churned
+
+    front, _, _ = report(variant(tmp_path, keep), tmp_path)
+    assert "Only 3 churned interviews" in front
+    decisions = section(front, "## Decisions")
+    assert "churned interviews criticise" not in decisions, decisions
+    for line in front.splitlines():
+        if line.startswith("- Why:"):
+            assert "an anecdote to check in its quotes" in line, line

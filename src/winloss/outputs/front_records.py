@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from winloss.outputs.consistency import Cite, Claim
 from winloss.outputs.context import CLEAR_Q
+from winloss.themes.stats import SMALL_COHORT
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,21 @@ def deals(n: int) -> str:
 
 
 def firm(d) -> bool:
-    """Is the driver's BH q under the bar the appendix calls a clear difference? Only a firm driver makes a decision
-    or a headline; a q not computed is no reason to drop one."""
-    return not d.evidence.q >= CLEAR_Q
+    """Is the driver's BH q under the bar the appendix calls a clear difference, from a cohort large enough for
+    rates (Confidence calls a smaller one's shares anecdotes)? Only a firm driver makes a decision or a headline; a q
+    not computed is no reason to drop one."""
+    return not d.evidence.q >= CLEAR_Q and d.evidence.N >= SMALL_COHORT
 
 
 def tentative(d) -> str:
-    """What a driver's q says when it is over the bar, for the sentence that states the driver."""
-    return "" if firm(d) else (f" (q {d.evidence.q:.3f}: with every driver this report could name tested, a gap this size "
-                               "can be chance; a lead to check in its quotes, not a finding)")
+    """Why a driver is not firm, for the sentence that states it."""
+    if firm(d):
+        return ""
+    if d.evidence.N < SMALL_COHORT:
+        return (f" (from only {d.evidence.N} {d.cohort} interviews: an anecdote to check in its quotes, not a "
+                "finding)")
+    return (f" (q {d.evidence.q:.3f}: with every driver this report could name tested, a gap this size "
+            "can be chance; a lead to check in its quotes, not a finding)")
 
 
 def driver_cites(d) -> tuple[Cite, Cite]:
