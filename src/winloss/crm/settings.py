@@ -21,6 +21,8 @@ UNGATED_TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: lost to a competitor (
 
 def type_names(gated: bool) -> dict[int, str]:
     return TYPE_NAMES if gated else UNGATED_TYPE_NAMES
+
+
 WRONG_FIT = ("not a fit", "no fit", "poor fit", "bad fit", "wrong fit", "too small", "too big", "not qualified",
              "disqualified", "no need", "no use case", "not a priority use case", "out of scope",
              "unsupported crm", "wrong crm", "not on salesforce")

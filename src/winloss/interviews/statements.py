@@ -36,7 +36,8 @@ _SMALL_TALK = re.compile(
     r"can you hear me|you're (on )?mute|my pleasure|no problem|you're welcome|take care|have a (good|great) (one|day|weekend)|"
     r"how are you|how's it going|doing well|not bad|talk soon|bye|sorry (i'm|i am|for being) (a bit |two minutes |a few minutes )?late|"
     r"ran over|that's (about )?it from me|i think that's it|that covers it|that's everything( from me| i had| i have)?|"
-    r"that's all (from me|i have|i had|i've got)|anything else|of course|good luck|sounds good|appreciate (it|you|that)|"
+    r"that's all (from me|i have|i had|i've got)|anything else|of course|good luck|sounds good|"
+    r"appreciate (it|you|that)|"
     r"looking forward|glad (i|we) could help|hope (that|this) helps|feel free to (reach|ping|email))\b", re.I)
 _CLAUSE_BREAK = re.compile(r"(?:,|;|\s-{1,2}|\s—)\s+(?=(?:and|but|so|because|which|although|though|then)\b)|;\s+", re.I)
 _WORD = re.compile(r"[\w'’-]+")

@@ -74,7 +74,8 @@ def refine_stances(client: LlmClient | None, items: Sequence[StanceQuestion], co
     use = LlmUse("stance", items=len(items))
     groups = batches(items)
     out: dict[str, str] = {}
-    outcomes = client.map(lambda b: client.chat_json(stance_messages(b, competitors, our_names), StanceReply, "stance"), groups)
+    outcomes = client.map(lambda b: client.chat_json(stance_messages(b, competitors, our_names), StanceReply,
+                                                     "stance"), groups)
     for batch, outcome in zip(groups, outcomes):
         where = f"statements {batch[0].item_id}..{batch[-1].item_id}"
         if outcome.value is None:

@@ -115,7 +115,7 @@ def one_sided(a: int, n: int, b: int, m: int) -> tuple[float, float]:
 
 
 # The claims a report can make of a theme: each cohort's driver direction, and a lost theme told neutrally (a
-# circumstance). Only those are tested, so the BH family is the claims that could be printed, not also the six
+# circumstance). Only those are tested, so the BH family is the claims that could be printed, not also the five
 # directions no sentence ever states (won criticism, churned praise ...), which would only inflate every q.
 CLAIMS = tuple((cohort, stance) for cohort, (stance, _) in DIRECTIONS.items()) + (("lost", "neutral"),)
 

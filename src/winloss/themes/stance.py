@@ -139,7 +139,8 @@ PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNOREC
      -1.5),
     # speed: "in like an afternoon", "by the second week", "in a couple of days", "live in about three weeks"
     ((r"\b(in|within) (like |about |just |under |less than )?(a|an|one|two|three|four|five|ten|fifteen|twenty|"
-      r"thirty|forty|sixty|ninety|a few|a couple of|a couple|\d+)? ?(seconds?|minutes?|hours?|days?|afternoon)\b"), 1.5),
+      r"thirty|forty|sixty|ninety|a few|a couple of|a couple|\d+)? ?(seconds?|minutes?|hours?|days?|afternoon)\b"),
+     1.5),
     (r"\bby (the )?(day|week) (one|two|three|\w+)\b|\bby the (second|third) week\b", 1.5),
     (r"\blive in (about |like |just )?(a|two|three|a few|a couple of)? ?(days|weeks?)\b", 1.5),
     # workarounds: the customer is back in a spreadsheet
@@ -272,11 +273,16 @@ def _names_regex(names: frozenset[str], proper: bool) -> re.Pattern | None:
     return re.compile(rf"\b({_alternation(names, proper)})\b(?!-\w)", re.IGNORECASE) if names else None
 
 
+def _cased(text: str) -> bool:
+    """A brand is a proper noun: where the text has capitals at all (a cased transcript), only a capitalised word
+    is the name ("the signal was weak" is not the competitor Signal); an all-lowercase transcript gives no such
+    clue, so there any case is the name."""
+    return any(c.isupper() for c in text)
+
+
 def _names_pattern(names: frozenset[str], text: str) -> re.Pattern | None:
-    """The pattern that finds these names in `text`. A brand is a proper noun: where the text has capitals at all
-    (a cased transcript), only a capitalised word is the name ("the signal was weak" is not the competitor
-    Signal); an all-lowercase transcript gives no such clue, so there any case is the name."""
-    return _names_regex(names, proper=any(c.isupper() for c in text))
+    """The pattern that finds these names in `text` (proper nouns where `_cased`)."""
+    return _names_regex(names, proper=_cased(text))
 
 
 def names_competitor(text: str, competitors: frozenset[str]) -> bool:
@@ -302,7 +308,7 @@ def _rival_regex(competitors: frozenset[str], proper: bool) -> re.Pattern:
 
 
 def _rival_pattern(competitors: frozenset[str], text: str) -> re.Pattern:
-    return _rival_regex(competitors, any(c.isupper() for c in text))
+    return _rival_regex(competitors, _cased(text))
 
 
 # A leading comparison ("Compared to Tallyhub, your reporting is stronger") names the other side before the subject.
@@ -326,7 +332,8 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
     subject = THAN.split(text)[0]
     about_competitor = (about_competitor or names_competitor(subject, competitors)) \
         and about_rival(subject, competitors)
-    about_us = not about_competitor and _first(US_WORD, subject) < _first(_rival_pattern(competitors, subject), subject)
+    about_us = not about_competitor \
+        and _first(US_WORD, subject) < _first(_rival_pattern(competitors, subject), subject)
     own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_cues())
     starts = [at for at, _, _ in quality]
@@ -352,8 +359,9 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
 THEM = re.compile(r"\b(they|their|theirs|them)\b", re.IGNORECASE)
 # The choice itself: "we went with Signal", "we switched to ADPro", "we picked you". Whom they chose is the verdict,
 # with no judgement word in it; a person's choice told in passing ("our VP, who picked you, left") is not one.
-CHOICE = (r"(?<!who )(?<!which )(?<!that )\b(?P<neg>(?:not|n't|never|didn't|did not)\s+(?:\w+\s+)?)?(?:went|go|going|gone|switched|switching|"
-          r"moved|moving|chose|choose|picked|pick|signed|selected|ended up|stayed|stuck|renewed|bought)"
+CHOICE = (r"(?<!who )(?<!which )(?<!that )\b(?P<neg>(?:not|n't|never|didn't|did not)\s+(?:\w+\s+)?)?"
+          r"(?:went|go|going|gone|switched|switching|moved|moving|chose|choose|picked|pick|signed|selected|ended up|"
+          r"stayed|stuck|renewed|bought)"
           r"(?:\s+back|\s+over|\s+(?:going|signing))?(?:\s+(?:with|to|for|on))?\s+")
 CHOICE_WEIGHT = 2.0
 CHOSE_US = re.compile(CHOICE + r"(?:you|your (?:product|platform|tool|team))\b", re.IGNORECASE)
@@ -367,7 +375,7 @@ def _chose_rival(competitors: frozenset[str], proper: bool) -> re.Pattern | None
 
 def choice_score(text: str, competitors: frozenset[str]) -> float:
     """+CHOICE_WEIGHT for each time the customer says they chose us, - for a competitor; "didn't go with" turns it."""
-    rival = _chose_rival(competitors, any(c.isupper() for c in text))
+    rival = _chose_rival(competitors, _cased(text))
     score = 0.0
     for pattern, sign in ((CHOSE_US, 1.0), (rival, -1.0)):
         for found in pattern.finditer(text) if pattern is not None else ():
@@ -407,7 +415,7 @@ def spoken_to_us(text: str, ours: Iterable[str] = ()) -> str:
     """The text as the scorer reads it: our own names (the `our_names` setting: "Payloom", "Payloom's") become
     "you" / "your", so "Payloom's onboarding was slower than Gustly's" is about us, not a third party. Only the
     scorer sees this; the statement keeps its words."""
-    patterns = _our_names(frozenset(n.lower() for n in ours if n), any(c.isupper() for c in text))
+    patterns = _our_names(frozenset(n.lower() for n in ours if n), _cased(text))
     if patterns is None:
         return text
     possessive, name = patterns
