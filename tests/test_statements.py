@@ -115,10 +115,28 @@ def test_without_speaker_labels_a_question_is_never_evidence():
                    (UNKNOWN_SPEAKER, "How long did the rollout take?"),
                    (UNKNOWN_SPEAKER, "The rollout took three weeks because the Salesforce mapping was custom."))
     roles = detect_roles(t)
-    assert roles.method == "speakerless" and "sentences that ask a question are taken as the interviewer's" in roles.warning
+    assert roles.method == "speakerless" and "sentences that ask or prompt" in roles.warning
     found = extract_statements("I1", "won", t, roles)
     texts = [s.text for s in found]
-    assert not [x for x in texts if x.endswith("?")]  # an opener without a question mark still passes: said in the warning
+    assert not [x for x in texts if x.endswith("?")]
+    assert not [x for x in texts if "coming in" in x or "start with" in x]  # a prompt without "?" is the interviewer's
     assert any("put my name on it" in x for x in texts) and any("three weeks" in x for x in texts)
     by_text = {s.text: s for s in found}
     assert by_text[next(x for x in texts if "put my name" in x)].question == "What would make you recommend us to a peer?"
+
+
+def test_without_speaker_labels_a_prompt_never_joins_the_answer():
+    # whisper's .srt of a churn call: the interviewer's prompts carry no question mark, or share a segment with
+    # the answer
+    t = transcript((UNKNOWN_SPEAKER, "So the first question is simply why you cancelled."),
+                   (UNKNOWN_SPEAKER, "We consolidated vendors after the acquisition and the parent company paid for Clarion."),
+                   (UNKNOWN_SPEAKER, "What made you look elsewhere? Honestly the renewal quote doubled overnight."),
+                   (UNKNOWN_SPEAKER, "Tell me about the rollout"),
+                   (UNKNOWN_SPEAKER, "Do you know, the reps loved the mobile app from day one."))
+    found = extract_statements("I1", "churned", t, detect_roles(t))
+    assert [s.text for s in found] == [
+        "We consolidated vendors after the acquisition and the parent company paid for Clarion.",
+        "the renewal quote doubled overnight.",
+        "Do you know, the reps loved the mobile app from day one."]
+    assert [s.question for s in found] == ["So the first question is simply why you cancelled.",
+                                           "What made you look elsewhere?", "Tell me about the rollout"]

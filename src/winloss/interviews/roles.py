@@ -56,8 +56,9 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
 
     if speakers == [UNKNOWN_SPEAKER]:
         return RoleResult(set(), set(speakers), "speakerless",
-                          unmatched + "no speaker labels in this transcript: sentences that ask a question are "
-                          "taken as the interviewer's, the rest as customer speech; check its quotes", stats)
+                          unmatched + "no speaker labels in this transcript: sentences that ask or prompt "
+                          "(\"?\", \"tell me about\", \"the first question is\") are taken as the interviewer's, the "
+                          "rest as customer speech; check its quotes", stats)
     if len(speakers) == 1:
         return RoleResult(set(), set(speakers), "single-speaker",
                           f"only one speaker ({speakers[0]}); treated as customer, roles could not be told apart", stats)

@@ -131,9 +131,43 @@ def split_turn(text: str, names: frozenset[str] = frozenset()) -> list[tuple[int
     return spans
 
 
+# Without speaker labels, what the interviewer says must be told from the words alone. Besides a question mark, an
+# interviewer prompts: "So the first question is simply why you cancelled.", "I want to start with how you found
+# us.", "Tell me about the rollout", "What made you switch" (ASR often drops the "?").
+_PROMPT = re.compile(
+    r"^(?:(?:so|and|okay|ok|right|great|alright|well|now|perfect|thanks|thank you)[,.!]? )*"
+    r"(?:(?:what|why|how|when|where|who|which)\s+(?:did|do|does|made|makes|was|were|would|could|can|will|has|have"
+    r"|had)\s+(?:you|your)\b|(?:did|do|does|were|are|have|had|can|could|would|will)\s+you\b(?! know\b)|tell me\b"
+    r"|(?:walk|talk) me through\b|help me understand\b|i(?:'d| would) (?:love|like) to (?:hear|know|understand|ask"
+    r"|start)\b|i (?:want|wanted) to (?:start|ask|begin|go back|understand why)\b|i'm curious\b|i was curious\b"
+    r"|i'm wondering\b|i was wondering\b|let me ask\b|let's (?:start|begin|move on|turn|go back|dig|switch)\b"
+    r"|thanks?(?: you)?(?: so much| again)? for (?:coming|joining|taking|making|doing this|agreeing|your time)\b)"
+    r"|\b(?:first|next|last|final|one more|another|my) question (?:is|was|would be|for you)\b", re.I)
+
+
 def _asks(span: str) -> bool:
-    """A span that ends on a question mark, in a transcript with nobody named: the interviewer's, most likely."""
-    return span.rstrip(" \"'\u201d)").endswith("?")
+    """A sentence the interviewer would say, in a transcript with nobody named: one that asks or prompts."""
+    return span.rstrip(" \"'\u201d)").endswith("?") or bool(_PROMPT.search(_trimmed(span)))
+
+
+def _trimmed(span: str) -> str:
+    a, b = _trim_fillers(span, 0, len(span))
+    return span[a:b]
+
+
+def _speakerless_pieces(text: str, names: frozenset[str]) -> list[tuple[int, int, bool]]:
+    """(a, b, asks) in order: each sentence that asks or prompts, and the statements of the speech between them.
+
+    Cut there first, so that a prompt and the answer after it in one segment ("What made you switch? We needed
+    offline sync.") never join into one statement."""
+    pieces: list[tuple[int, int, bool]] = []
+    start = 0
+    for a, b in [*[(a, b) for a, b in _sentence_spans(text) if _asks(text[a:b])], (len(text), len(text))]:
+        pieces += [(start + x, start + y, False) for x, y in split_turn(text[start:a], names)]
+        if a < b:
+            pieces.append((a, b, True))
+        start = b
+    return pieces
 
 
 def extract_statements(interview_id: str, cohort: str, transcript: Transcript, roles: RoleResult) -> list[Statement]:
@@ -147,9 +181,10 @@ def extract_statements(interview_id: str, cohort: str, transcript: Transcript, r
             continue
         if turn.speaker not in roles.customers:
             continue
-        for a, b in split_turn(turn.text, names):
-            if roles.method == "speakerless" and _asks(turn.text[a:b]):
-                # Without speaker labels the only sign of the interviewer is the asking: a question is never evidence.
+        pieces = _speakerless_pieces(turn.text, names) if roles.method == "speakerless" else \
+            [(a, b, False) for a, b in split_turn(turn.text, names)]
+        for a, b, asks in pieces:
+            if asks:  # without speaker labels the only sign of the interviewer is the asking: never evidence
                 question = turn.text[a:b]
                 continue
             start, _ = turn.time_at(a)
