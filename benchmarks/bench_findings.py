@@ -127,8 +127,11 @@ def main() -> None:
         themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
         record = json.loads((out / "run.json").read_text(encoding="utf-8"))
         report = (out / "report.md").read_text(encoding="utf-8")
+    from bench_stance import TWEETS, keyed_ids, scores, tweet_stances
+
+    now = keyed_ids(key, statements["statement_id"].tolist(), statements["text"].tolist())
+    key = key.assign(statement_id=now)[[bool(i) for i in now]].reset_index(drop=True)  # the cutter may renumber
     about, recovery = theme_of_planted(statements, key)
-    from bench_stance import TWEETS, scores, tweet_stances
 
     from winloss.themes.embedding import Embedder
 

@@ -56,6 +56,34 @@ def scores(key: pd.DataFrame, predicted: list[str]) -> dict:
             "confusion_key_rows_pred_cols": confusion}
 
 
+def keyed_ids(key: pd.DataFrame, ids: list[str], texts: list[str]) -> list[str]:
+    """The statement each demo key row is about now: in its interview, the statement sharing the longest run of
+    characters with the key's text (at least 40 % of it), or "" if none does.
+
+    The key names statements by id and text as the cutter first made them; a change to the cutter renumbers them
+    (a split "X. But Y" becomes two statements), and matching by id would score the wrong rows. By text, a split
+    key row is scored on the larger of its parts."""
+    from difflib import SequenceMatcher
+
+    by_interview: dict[str, list[tuple[str, str]]] = {}
+    for i, t in zip(ids, texts):
+        by_interview.setdefault(i.rsplit(".", 1)[0], []).append((i, t))
+    out = []
+    for sid, text in zip(key["statement_id"], key["text"]):
+        candidates = by_interview.get(sid.rsplit(".", 1)[0], [])
+        exact = [i for i, t in candidates if i == sid and t == text]
+        if exact:
+            out.append(exact[0])
+            continue
+        best, size = "", 0
+        for i, t in candidates:
+            m = SequenceMatcher(None, text, t, autojunk=False).find_longest_match(0, len(text), 0, len(t)).size
+            if m > size:
+                best, size = i, m
+        out.append(best if size >= 0.4 * len(text) else "")
+    return out
+
+
 def demo_statements(embedder, study: Path = DEMO):
     """A study's statements, their own-text vectors and the CRM's competitors, as `winloss run` has them."""
     from winloss.interviews.study import read_manifest
@@ -157,12 +185,15 @@ def main() -> None:
     by_id = dict(zip([s.statement_id for s in statements], stance_of(statements, vectors, embedder, competitors)))
     demo_s = time.perf_counter() - t0
     key = pd.read_csv(DEMO / "stance_key.csv")
-    keyed = [by_id[i] for i in key["statement_id"]]
+    now = keyed_ids(key, [s.statement_id for s in statements], [s.text for s in statements])
+    key, now = key[[bool(i) for i in now]].reset_index(drop=True), [i for i in now if i]
+    keyed = [by_id[i] for i in now]
     demo = scores(key, [c.stance for c in keyed])
     tuned = key["statement_id"].str[4:7].astype(int) % 2 == 1
     for name, part in (("tuned_half", tuned), ("held_out_half", ~tuned)):
-        demo[name] = scores(key[part], [by_id[i].stance for i in key[part]["statement_id"]])["agreement"]
+        demo[name] = scores(key[part], [c.stance for c, p in zip(keyed, part) if p])["agreement"]
     result["demo"] = demo | {"all_statements": len(statements), "stance_s": round(demo_s, 2),
+                             "key_rows_matched_by_text": int(sum(a != b for a, b in zip(key["statement_id"], now))),
                              "llm_refinement": llm_share(key, keyed)}
 
     tweets = pd.read_csv(TWEETS, keep_default_na=False)
@@ -180,7 +211,7 @@ def main() -> None:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
-    print(f"demo key: {d['agreement']:.1%} of {d['statements']} (tuned half {d['tuned_half']:.1%}, held-out half "
+    print(f"demo key: {d['agreement']:.1%} of {d['statements']} ({d['key_rows_matched_by_text']} rows found by text; tuned half {d['tuned_half']:.1%}, held-out half "
           f"{d['held_out_half']:.1%}; macro recall {d['macro_recall']:.1%}) in {d['stance_s']} s for "
           f"{d['all_statements']} statements")
     print(f"airline tweets: {t['agreement']:.1%} of {t['statements']} (dev half {t['dev_half']:.1%}, held-out half "
