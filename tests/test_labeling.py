@@ -274,3 +274,63 @@ def test_labels_on_real_intents_are_rule_abiding_and_deterministic(tmp_path):
         assert 2 <= len(label.split()) <= 6 and "," not in label, label
         assert not {w.lower() for w in label.split()} & TIME_WORDS, label
         assert label.lower() in " ".join(texts).lower().replace(",", ""), label  # said, not made up
+
+
+PAGERLY_CHURN = [  # fixtures/pagerly's churn theme as a run found it: (statement, its offline stance, interview)
+    ("But by then the trust was gone.", "negative", "C1"),
+    ("We stopped trusting it. Escalations didn't fire.", "negative", "C2"),
+    ("Our primary missed a page, and it never went to the secondary, so a failed backup job went unnoticed for six "
+     "hours.", "negative", "C2"),
+    ("It was three weeks before anyone called us back.", "negative", "C2"),
+    ("By then we'd already signed with someone else.", "negative", "C2"),
+    ("Someone from your side sitting with us for a day to clean up the rules would have made a difference.",
+     "negative", "C3"),
+    ("Two months. Then we had an outage overnight and the on-call engineer never got the text. That was the end of "
+     "it.", "negative", "C4"),
+    ("The scheduling was fine, to be fair.", "positive", "C4"),
+    ("I'm not sure what happened with it.", "negative", "C5"),
+    ("And when we raised it, no one ever returned our calls.", "negative", "C6"),
+    ("We had an account manager for the first month and then she just disappeared.", "negative", "C6"),
+    ("That was the moment, honestly.", "positive", "C6"),
+    ("A real outage got lost in the pile.", "negative", "C7"),
+    ("We tried. We never got a straight answer, just links to docs we'd already read.", "negative", "C7"),
+    ("We did, eventually. But first impressions, you know.", "positive", "L4"),
+    ("Boxes everywhere, but the internet works.", "negative", "L6"),
+    ("Our platform team was reorganised. The director who sponsored the project left, and the SRE group got folded "
+     "into infrastructure under a new VP.", "neutral", "L6"),
+    ("It was a corporate thing. We had our purchase order drafted.", "neutral", "L8"),
+    ("It happens. Good product, wrong timing.", "negative", "L8"),
+    ("If the primary doesn't acknowledge in five minutes it goes to the secondary, then to me.", "positive", "W3"),
+    ("Days. Sometimes it didn't get done at all, to be honest.", "positive", "W3"),
+    ("the security review took a while on our side. Not your fault.", "positive", "W3"),
+]
+
+
+def test_a_theme_of_one_side_is_labelled_by_that_side(planted):
+    """Pagerly's churn theme of missed pages and unanswered calls was labelled "Platform team was reorganised", one
+    lost interview's circumstance: once the verdicts were dropped, only its strays had phrases left, and the
+    report said "Fix what churned customers criticise most, Platform team was reorganised"."""
+    from winloss.themes.phrases import told
+
+    embedder = planted[4]
+    texts, stances, groups = (list(c) for c in zip(*PAGERLY_CHURN))
+    assert told(np.arange(4), ["positive", "negative", "neutral", "neutral"]).tolist() == [0, 1, 2, 3]  # no side
+    assert told(np.arange(len(texts)), stances).tolist() == [i for i, s in enumerate(stances) if s == "negative"]
+    x = embedder.encode(texts)
+    theme = ids_of([0] * len(texts))
+    unsided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups)["T01"].label
+    assert "reorganised" in unsided.lower(), unsided  # what the report said
+    sided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups, stances=stances)["T01"].label
+    said_by_side = " ".join(t.lower() for t, s, _ in PAGERLY_CHURN if s == "negative")
+    assert sided.lower() in said_by_side, sided
+
+
+def test_no_candidate_straddles_two_clauses():
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import BANNED, candidates
+
+    texts = ["Then we had an outage overnight and the on-call engineer never got the text.",
+             "Security and compliance took a month.", "Security and compliance were the hard part."]
+    found = candidates(texts, np.arange(3), np.eye(3, dtype=np.float32), set(_stop_words()), BANNED)
+    assert "security and compliance" in found
+    assert not [p for p in found if "and the" in p or p.startswith("overnight and")], found

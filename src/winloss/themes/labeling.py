@@ -168,11 +168,13 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
 
 def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
                  encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
-                 names: Iterable[str] = (), groups: Sequence[str] | None = None) -> dict[str, ThemeLabel]:
+                 names: Iterable[str] = (), groups: Sequence[str] | None = None,
+                 stances: Sequence[str] | None = None) -> dict[str, ThemeLabel]:
     """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
     statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
     model) choose the label phrase; `names` are people's names, never put in a label; `groups` (each statement's
-    interview) let a phrase said in several interviews beat one said in one."""
+    interview) let a phrase said in several interviews beat one said in one; `stances` (each statement's) keep a
+    theme of one side labelled by that side's words."""
     from winloss.themes.phrases import FILLERS, phrase_labels
 
     names = list(names)
@@ -187,7 +189,7 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
     keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
-                            encode, set(_stop_words()), names, keywords, groups)
+                            encode, set(_stop_words()), names, keywords, groups, stances)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()

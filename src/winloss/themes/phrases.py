@@ -166,7 +166,18 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
     central = [members[i] for i in sorted(range(len(members)), key=lambda i: (-closeness[i], members[i]))[:CENTRAL]]
     found = pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
     return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS
-            and not _cut_noun_phrase(p, [texts[i] for i in members], stop)]
+            and not _cut_noun_phrase(p, [texts[i] for i in members], stop) and not _straddles(p.split(), stop)]
+
+
+CONJUNCTIONS = {"and", "or", "but", "then"}
+
+
+def _straddles(words: Sequence[str], stop: set[str]) -> bool:
+    """A span across two clauses: "overnight and the on-call engineer" of "an outage overnight and the on-call
+    engineer never got the text". A conjunction inside a label joins two words of one kind ("security and
+    compliance"), never a clause's end to the next one's determiner."""
+    return any(w in CONJUNCTIONS and (words[i + 1] in stop or words[i - 1] in stop)
+               for i, w in enumerate(words[1:-1], start=1))
 
 
 def _cut_noun_phrase(phrase: str, texts: Sequence[str], stop: set[str]) -> bool:
@@ -204,13 +215,32 @@ def interview_centre(own: np.ndarray, members: np.ndarray, groups: Sequence[str]
     return unit(np.stack([own[rows].mean(axis=0) for _, rows in sorted(by.items())]).mean(axis=0))
 
 
+SIDE_MAJORITY = 0.5  # a theme whose statements this share of take one side is told by that side
+
+
+def told(members: np.ndarray, stances: Sequence[str] | None) -> np.ndarray:
+    """The statements a theme's label phrase must be said in: those of its side, where most of its statements take
+    one. A theme of complaints ("Escalations didn't fire", "no one ever returned our calls") has few phrases left
+    once verdicts are dropped, and those come from its strays ("Our platform team was reorganised", one lost
+    interview's circumstance): the label must come from what the theme's own side says."""
+    if stances is None or not len(members):
+        return members
+    for side in ("negative", "positive"):
+        mine = np.asarray([i for i in members if stances[i] == side], dtype=members.dtype)
+        if len(mine) > SIDE_MAJORITY * len(members):
+            return mine
+    return members
+
+
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
                   encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
                   keywords: dict[str, list[str]] | None = None,
-                  groups: Sequence[str] | None = None) -> dict[str, list[str]]:
+                  groups: Sequence[str] | None = None, stances: Sequence[str] | None = None
+                  ) -> dict[str, list[str]]:
     """For each theme, its candidate labels best first (surface form); an empty list when it has none.
     keywords: the theme's distinctive terms, best first (a phrase close to the centre but off the theme's own words,
-    "Went to a competitor" for a champion who left, misleads the reader); groups: the interview of each statement."""
+    "Went to a competitor" for a champion who left, misleads the reader); groups: the interview of each statement;
+    stances: each statement's stance, see `told`."""
     banned = BANNED | TIME_WORDS | {n.lower() for n in names for n in n.split()}
     # a label names the subject, not a verdict: "Support was slow" over a theme won customers praise would contradict
     # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
@@ -219,6 +249,9 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
     pools = {}
     for t in theme_ids:
         pool = candidates(texts, members[t], own, stop, banned)
+        side = told(members[t], stances)
+        if len(side) < len(members[t]):
+            pool = [p for p, n in zip(pool, support(pool, texts, side, None)) if n > 0] or pool
         pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
         terms = {w for k in (keywords or {}).get(t, [])[:KEY_TERMS] for w in k.lower().split()} - stop
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
