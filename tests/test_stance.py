@@ -206,6 +206,21 @@ def test_praise_or_blame_of_us_beside_the_past_still_counts():
     assert lexicon_stance("Your sync broke every week.", RIVALS).stance == "negative"
 
 
+@pytest.mark.parametrize("text, stance", [
+    # Pagerly's won customers (W9, W6): the change since they bought is the praise
+    ("We send our biggest customers an incident report and it used to take a day to write. Now it takes an hour.",
+     "positive"),
+    ("Our CTO reads every postmortem now. She never did that before because they were a mess.", "positive"),
+    ("Before, it took us a week to close the books. Now it is one afternoon.", "positive"),
+    # a decline is a change too, and a complaint about the present counts as it is
+    ("We used to love it, now we just tolerate it.", "negative"),
+    ("We used to love it, now it crashes every day.", "negative"),
+    ("We used to use spreadsheets for this.", "neutral"),  # no change told
+])
+def test_a_change_told_since_they_bought_is_judged_by_where_it_went(text, stance):
+    assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)
+
+
 def _statement(i, text, turn, interview="I1"):
     return Statement(f"{interview}.{i:03d}", interview, "won", "C", None, None, text, text, turn)
 
@@ -300,3 +315,9 @@ def test_real_review_sentences_rated_by_twenty_people_mostly_agree(embedder):
     calls = statement_stances(rows, embedder.encode(key["text"].tolist()), embedder)
     agree = (key["stance"].to_numpy() == [c.stance for c in calls]).mean()
     assert len(rows) == 326 and agree >= 0.55, agree
+
+
+def test_agreeing_with_a_complaint_is_no_praise():
+    """Pagerly C5: "That we were paging for everything. And she wasn't wrong." read as praise (a negated "wrong")."""
+    assert lexicon_stance("That we were paging for everything. And she wasn't wrong.").stance == "neutral"
+    assert lexicon_stance("Nothing went wrong during the rollout.").stance == "positive"

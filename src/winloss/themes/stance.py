@@ -85,6 +85,8 @@ QUALITY: dict[str, float] = {
     "could be better": -1.5, "could have been better": -1.5, "could be improved": -1.5, "room for improvement": -1.0,
     "left a lot to be desired": -2.0, "leaves a lot to be desired": -2.0, "a bit long": -1.0, "a little long": -1.0,
     "burnout": -2.0, "burned out": -2.0, "burnt out": -2.0, "fired off": 0.0,
+    # agreeing with someone ("and she wasn't wrong", about a complaint) judges nothing by itself
+    "was n't wrong": 0.0, "is n't wrong": 0.0, "were n't wrong": 0.0, "not wrong": 0.0,
 }
 RELATIVE: dict[str, float] = {
     "cheaper": -1.8, "cheapest": -1.8, "flat fee": -1.0, "flat platform fee": -1.0, "tiered pricing": -1.0,
@@ -117,6 +119,12 @@ CONTRAST = re.compile(r"\bbut\b", re.IGNORECASE)
 OWN_PAST = re.compile(r"\b(our (old|previous|former|legacy|last) \w+|the old (way|process|system|tool|setup)"
                       r"|before (you|we (switched|moved|bought|signed|had you))|we used to|used to be)\b", re.IGNORECASE)
 THAN = re.compile(r"\bthan\b", re.IGNORECASE)
+# A change the customer tells ("it used to take a day to write. Now it takes an hour.", "She reads every postmortem
+# now. She never did that before"): the past is the contrast, the present is what changed since they bought.
+BEFORE = re.compile(r"\b(used to|didn't use to|never did (that|this|it) before|before,? (it|we|they|that) (took|was|were"
+                    r"|had|would))\b", re.IGNORECASE)
+NOW = re.compile(r"\b(now|these days|nowadays)\b", re.IGNORECASE)
+CHANGE_WEIGHT = 1.5
 # A condition judges nothing yet ("probably not, unless the price was a lot closer"): its words are not counted.
 UNLESS = re.compile(r"\bunless\b[^.;!?]*", re.IGNORECASE)
 # A freeze on spending is the buyer's circumstance ("Finance froze every new software purchase"), not the software
@@ -383,6 +391,24 @@ def choice_score(text: str, competitors: frozenset[str]) -> float:
     return score
 
 
+def change_score(text: str, competitors: frozenset[str]) -> float | None:
+    """A told change scored as one, or None when the text tells none: the past is the contrast, so its complaints
+    count for us and its praise against us ("we used to love it, now we just tolerate it"); a complaint about the
+    present counts as it is ("now it crashes daily")."""
+    before, now = BEFORE.search(text), NOW.search(text)
+    if before is None or now is None:
+        return None
+    if before.start() < now.start():
+        past, present = text[:now.start()], text[now.start():]
+    else:  # "She reads every postmortem now. She never did that before."
+        cut = max(text.rfind(p, 0, before.start()) for p in ".;!?")
+        past, present = text[cut + 1:], text[:cut + 1]
+    then, today = clause_score(past, competitors), clause_score(present, competitors)
+    if today < 0:
+        return today - max(then, 0.0)
+    return today - CHANGE_WEIGHT if then > 0 else today + CHANGE_WEIGHT
+
+
 def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_competitor: bool = False) -> float:
     """Summed valence toward us; > 0 for us, < 0 against us. after_competitor: the statement before it, in the same
     turn, named a competitor, so "their screens are real simple" is about that competitor."""
@@ -398,6 +424,9 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     sign = -1.0 if rival and about_rival(text, competitors) else 1.0
     score += sign * sum(w for pattern, w in PATTERNS if pattern.search(text) and not (own_past and w < 0))
     score += choice_score(text, competitors)
+    change = None if rival else change_score(text, competitors)
+    if change is not None:
+        score = change + choice_score(text, competitors)
     if COUNTERFACTUAL.search(text) or WISH.search(text):
         score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
     return score
