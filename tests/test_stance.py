@@ -321,3 +321,17 @@ def test_agreeing_with_a_complaint_is_no_praise():
     """Pagerly C5: "That we were paging for everything. And she wasn't wrong." read as praise (a negated "wrong")."""
     assert lexicon_stance("That we were paging for everything. And she wasn't wrong.").stance == "neutral"
     assert lexicon_stance("Nothing went wrong during the rollout.").stance == "positive"
+
+
+def test_it_after_a_statement_about_the_competitor_alone_is_theirs():
+    """The demo's INT-023: "Clarion had the better demo. Their interface is beautiful." then "My team loved it in the
+    demo." read as praise of us."""
+    from winloss.themes.stance import lexicon_scores
+
+    def scores(*texts):
+        return lexicon_scores([_statement(i + 1, t, 0) for i, t in enumerate(texts)], RIVALS)
+
+    assert scores("Clarion had the better demo.", "My team loved it in the demo.")[1] < 0
+    # "it" is ours when the statement before names us too, or names nobody
+    assert scores("We looked at Clarion, but your demo was the one.", "My team loved it.")[1] > 0
+    assert scores("We ran a proper trial.", "My team loved it.")[1] > 0

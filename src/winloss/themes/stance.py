@@ -365,6 +365,7 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
 
 
 THEM = re.compile(r"\b(they|their|theirs|them)\b", re.IGNORECASE)
+IT = re.compile(r"\b(it|its|it's)\b", re.IGNORECASE)
 # The choice itself: "we went with Signal", "we switched to ADPro", "we picked you". Whom they chose is the verdict,
 # with no judgement word in it; a person's choice told in passing ("our VP, who picked you, left") is not one.
 CHOICE = (r"(?<!who )(?<!which )(?<!that )\b(?P<neg>(?:not|n't|never|didn't|did not)\s+(?:\w+\s+)?)?"
@@ -409,11 +410,15 @@ def change_score(text: str, competitors: frozenset[str]) -> float | None:
     return today - CHANGE_WEIGHT if then > 0 else today + CHANGE_WEIGHT
 
 
-def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_competitor: bool = False) -> float:
+def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_competitor: bool = False,
+                    after_rival: bool = False) -> float:
     """Summed valence toward us; > 0 for us, < 0 against us. after_competitor: the statement before it, in the same
-    turn, named a competitor, so "their screens are real simple" is about that competitor."""
+    turn, named a competitor, so "their screens are real simple" is about that competitor; after_rival: that
+    statement was about the competitor alone, so "it" is theirs too ("Clarion had the better demo." "My team loved
+    it in the demo.")."""
     parts = CONTRAST.split(text)
-    rival = names_competitor(text, competitors) or (after_competitor and bool(THEM.search(text)))
+    rival = names_competitor(text, competitors) or (after_competitor and bool(THEM.search(text))) \
+        or (after_rival and bool(IT.search(text)) and not US_WORD.search(text))
     if len(parts) == 1:
         score = clause_score(text, competitors, rival)
     else:
@@ -479,7 +484,8 @@ def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[s
         prev = statements[i - 1] if i else None
         after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
             and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
-        out.append(score_statement(spoken_to_us(s.text, ours), names, after))
+        alone = after and not US_WORD.search(spoken_to_us(prev.text, ours))
+        out.append(score_statement(spoken_to_us(s.text, ours), names, after, alone))
     return out
 
 
