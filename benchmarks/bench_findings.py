@@ -5,7 +5,9 @@ fixtures/demo/stance_key.csv (467 statements of the planted themes, each with it
 toward us, read and labelled by hand before the stance scorer was written). Runs `winloss run` on the demo and
 scores its outputs. Odd-numbered interviews were looked at while the scorer's cues were chosen, even-numbered ones
 never: both halves are reported. Stance is also scored on a set nobody here wrote or labelled, real airline tweets
-(fixtures/stance_eval, see bench_stance.py). Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
+(fixtures/stance_eval, see bench_stance.py). Then the held-out study fixtures/pagerly: its seven stories
+(story_key.csv) recovered by the same rule, and whether its flip is named.
+Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
+PAGERLY = ROOT / "fixtures" / "pagerly"
 
 
 def stance_agreement(statements: pd.DataFrame, key: pd.DataFrame) -> dict:
@@ -108,21 +111,47 @@ def label_similarity(themes: pd.DataFrame, recovery: dict, planted: dict) -> dic
                        for (t, pl), s, k in zip(found, sims, kw)]}
 
 
+def run_copy(study: Path, tmp: Path) -> tuple[Path, float]:
+    """`winloss run` on a copy of the study without its codebook: a run writes one, which would fix the next run's
+    themes. Returns the output folder and the seconds it took."""
+    from winloss.pipeline import run
+
+    copy = tmp / study.name
+    shutil.copytree(study, copy, ignore=shutil.ignore_patterns("codebook*"))
+    t0 = time.perf_counter()
+    run(copy, tmp / f"{study.name}-out")
+    return tmp / f"{study.name}-out", time.perf_counter() - t0
+
+
+def held_out_stories(tmp: Path) -> dict:
+    """fixtures/pagerly's seven stories (story_key.csv: statements named by interview and a substring), recovered by
+    the same rule as the demo's planted themes, and whether its one flip (S1) is named."""
+    out, _ = run_copy(PAGERLY, tmp)
+    statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
+    record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    key = pd.read_csv(PAGERLY / "story_key.csv", keep_default_na=False)
+    ids = []
+    for r in key.itertuples():
+        found = statements[(statements["interview_id"] == r.interview_id)
+                           & statements["text"].str.contains(r.text_contains, regex=False)]["statement_id"]
+        ids.append(found.iloc[0] if len(found) else "")
+    key = pd.DataFrame({"statement_id": ids, "planted_theme": key["story"]})
+    about, recovery = theme_of_planted(statements, key[key["statement_id"] != ""])
+    flips = sorted({about.get(d["theme_id"], ("?", 0))[0] for d in record.get("drivers", []) if d["flip"]})
+    return {"study": "fixtures/pagerly", "stories_recovered": sum(v["recovered"] for v in recovery.values()),
+            "stories": len(recovery), "recovery": recovery, "flips_named_for": flips,
+            "key_rows_not_found": ids.count("")}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bench_findings.json"))
     args = ap.parse_args()
-    from winloss.pipeline import run
-
     planted = json.loads((DEMO / "planted.json").read_text(encoding="utf-8"))
     key = pd.read_csv(DEMO / "stance_key.csv")
     with tempfile.TemporaryDirectory() as tmp:
-        study = Path(tmp) / "demo"  # a copy: a run writes the study's codebook, which would fix the next run's themes
-        shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))
-        t0 = time.perf_counter()
-        run(study, Path(tmp) / "out")
-        secs = time.perf_counter() - t0
-        out = Path(tmp) / "out"
+        out, secs = run_copy(DEMO, Path(tmp))
+        held_out = held_out_stories(Path(tmp))
         statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
         themes = pd.read_csv(out / "themes.csv", keep_default_na=False)
         record = json.loads((out / "run.json").read_text(encoding="utf-8"))
@@ -144,6 +173,7 @@ def main() -> None:
         "recovery": recovery, "drivers": driver_scores(record, about, planted, report),
         "labels": label_similarity(themes, recovery, planted),
         "themes": len(themes), "unassigned": round(float((statements["theme_id"] == "").mean()), 3),
+        "held_out": held_out,
     }
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     s, d = result["stance"], result["drivers"]
@@ -155,6 +185,10 @@ def main() -> None:
           f"{d['expected']} expected, {len(d['unexpected'])} unexpected, flips named for {d['flips_named_for']}")
     print(f"label similarity to planted names {result['labels'].get('mean_similarity')} (three keywords "
           f"{result['labels'].get('keywords_mean_similarity')})")
+    h = held_out
+    print(f"held out ({h['study']}): stories recovered {h['stories_recovered']} of {h['stories']}, flips named for "
+          f"{h['flips_named_for']}; " + ", ".join(f"{k} {v['coverage']:.0%}/{v['purity']:.0%}"
+                                                 for k, v in sorted(h["recovery"].items())))
     print(f"-> {args.out}")
 
 
