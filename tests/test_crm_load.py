@@ -241,3 +241,47 @@ def test_current_icp_in_yaml(tmp_path):
     (tmp_path / "icp_current.yaml").write_text("criteria: [unclosed", encoding="utf-8")
     assert any(m.startswith(f"{tmp_path / 'icp_current.yaml'}: cannot read the current ICP")
                for m in messages(analyse(tmp_path).problems))
+
+
+EXPORTS = Path(__file__).resolve().parent / "data" / "exports" / "crm"
+
+
+def test_pipedrive_export_reads_status_not_pipeline_stage_and_drops_its_entity_prefix():
+    """Pipedrive writes `Deal - Stage` (the pipeline stage reached, 'Proposal Made') beside `Deal - Status`
+    (Won / Lost / Open), and closes a deal at its won or lost time."""
+    t = load_deals(EXPORTS / "pipedrive_deals.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open", "won"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0, 61500.0]
+    assert [str(x) for x in d["close_date"]] == ["2026-07-02", "2026-07-06", "None", "2026-08-10"]
+    assert d.loc["102", "loss_reason"] == "Price too high" and d.loc["101", "account_name"] == "Acme Corp"
+    assert d.loc["101", "sales_cycle_days"] == 113.0
+    assert "Deal - Stage" in t.extras and "Deal - Won time" not in t.extras
+
+
+def test_close_export_reads_status_type_formatted_value_and_won_or_lost_date():
+    """Close writes `value` in cents beside `value_formatted`; `status_type` is active / won / lost."""
+    t = load_deals(EXPORTS / "close_opportunities.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0]
+    assert [str(x) for x in d["close_date"]] == ["2026-07-02", "2026-07-06", "None"]
+    assert list(d["account_name"]) == ["Acme Corp", "Beta LLC", "Gamma Inc"] and d.loc["oppo_1", "owner"] == "Kim Alvarez"
+
+
+def test_hubspot_ui_export_with_stage_labels_and_times_in_dates():
+    t = load_deals(EXPORTS / "hubspot_deals.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open", "won"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0, 61500.0]
+    assert str(d.loc["9876543213", "close_date"]) == "2026-08-10"
+
+
+def test_a_status_column_beside_a_real_stage_column_does_not_take_its_place(tmp_path):
+    path = write_deals(tmp_path, ["D1,A1,Acme,Closed Won,Active", "D2,A2,Beta,Closed Lost,Inactive"],
+                       header="Opportunity ID,Account ID,Account Name,Stage,Status")
+    t = load_deals(path, CrmSettings())
+    assert list(t.deals["outcome"]) == ["won", "lost"] and "Status" in t.extras

@@ -12,6 +12,7 @@ import pandas as pd
 
 from winloss.crm.columns import (
     ACCOUNT_FIELDS,
+    CLOSE_DATE_PARTS,
     DEAL_FIELDS,
     ColumnMap,
     normalise_header,
@@ -86,6 +87,39 @@ def _columns(header: list[str], known: dict, overrides: dict | None, path: Path,
     return colmap
 
 
+def _stage_column(colmap: ColumnMap, header: list[str], rows: list, settings: CrmSettings) -> ColumnMap:
+    """Of several stage-like columns, the one whose values say won or lost most often: Pipedrive writes the pipeline
+    stage a deal reached ('Proposal Made') beside its Status (Won / Lost / Open), Close its status_type."""
+    stage_names = DEAL_FIELDS["stage"]
+    candidates = [h for h in header if normalise_header(h) in stage_names
+                  and h not in {v for f, v in colmap.fields.items() if f != "stage"}]
+    if len(candidates) < 2:
+        return colmap
+    sample = [r for _, r in rows[:500]]
+
+    def closed(h: str) -> int:
+        i = header.index(h)
+        return sum(classify_stage(r[i], settings.stages) in ("won", "lost") for r in sample)
+
+    current = colmap.fields["stage"]
+    best = max(candidates, key=lambda h: (closed(h), h == current))
+    if best == current:
+        return colmap
+    extras = tuple(current if h == best else h for h in colmap.extras)
+    return ColumnMap(fields={**colmap.fields, "stage": best}, extras=extras)
+
+
+def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, list[str]]:
+    """No close date column: the won and lost dates, as Pipedrive and Close write them, make one."""
+    if "close_date" in colmap.fields:
+        return colmap, []
+    parts = [h for h in colmap.extras if normalise_header(h) in CLOSE_DATE_PARTS]
+    if not parts:
+        return colmap, []
+    return ColumnMap(fields={**colmap.fields, "close_date": " / ".join(parts)},
+                     extras=tuple(h for h in colmap.extras if h not in parts)), parts
+
+
 def _where(path: Path, row: int, ident: str = "") -> str:
     return f"{path.name} row {row}" + (f" ({ident})" if ident else "")
 
@@ -103,6 +137,9 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False,
                          [table.source])
     colmap = _columns(header, DEAL_FIELDS, settings.columns, path, problems)
+    if "stage" not in (settings.columns or {}):
+        colmap = _stage_column(colmap, header, rows, settings)
+    colmap, close_parts = _close_date_parts(colmap, header)
     cols = colmap.fields
     if "stage" not in cols:
         problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
@@ -112,7 +149,9 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         problems.append(Problem(str(path), "no deal id column (Opportunity ID, Deal ID, Record ID); rows are "
                                            "identified as row-N, so interviews cannot join by deal_id"))
     idx = {h: i for i, h in enumerate(header)}
-    get = {f: (lambda r, i=idx[h]: r[i]) for f, h in cols.items()}  # rows come stripped and padded
+    get = {f: (lambda r, i=idx[h]: r[i]) for f, h in cols.items() if h in idx}  # rows come stripped and padded
+    if close_parts:
+        get["close_date"] = lambda r, at=[idx[h] for h in close_parts]: next((r[i] for i in at if r[i]), "")
     dates_first = {f: day_first([get[f](r) for _, r in rows], settings.date_order == "dmy")
                    for f in ("close_date", "created_date") if f in cols}
     # Exports repeat a handful of stages and a few hundred dates: each distinct value is parsed once.

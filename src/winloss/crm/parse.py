@@ -9,12 +9,13 @@ from winloss.crm.settings import StageNames
 WON_STAGES = {"closed won", "closedwon", "won", "closed won won", "closed/won", "signed", "closed - won"}
 LOST_STAGES = {"closed lost", "closedlost", "lost", "closed/lost", "closed - lost", "closed no decision",
                "closed disqualified"}
-# Open pipeline stages of the default Salesforce and HubSpot pipelines: not closed, so outside the analysis.
+# Open pipeline stages of the default Salesforce and HubSpot pipelines (and Close's `active` status): not closed,
+# so outside the analysis.
 OPEN_STAGES = {"prospecting", "qualification", "needs analysis", "value proposition", "id decision makers",
                "perception analysis", "proposal price quote", "negotiation review", "appointmentscheduled",
                "appointment scheduled", "qualifiedtobuy", "qualified to buy", "presentationscheduled",
                "presentation scheduled", "decisionmakerboughtin", "decision maker bought in", "contractsent",
-               "contract sent", "discovery", "demo", "proposal", "negotiation", "open"}
+               "contract sent", "discovery", "demo", "proposal", "negotiation", "open", "active"}
 
 
 def stage_key(value: str) -> str:

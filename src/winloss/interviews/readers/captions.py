@@ -1,8 +1,9 @@
-"""Caption files: WebVTT (Zoom, Teams, Meet, whisper) and SubRip SRT (Otter, Rev, Descript, whisper).
+"""Caption files: WebVTT (Zoom, Teams, Meet, whisper), SubRip SRT (Otter, Rev, Descript, whisper) and YouTube's
+SubViewer `.sbv` (`0:00:04.160,0:00:08.320` timing lines, read like SRT).
 
 Who speaks comes from a voice tag (`<v Dana Ruiz>`, Teams closes it with `</v>`), a `Name: text` payload (Zoom,
 Otter) or whisperX's `[SPEAKER_00]: text`; a cue without one continues the speaker before it. Cue ids (numbers,
-Teams' GUIDs), NOTE/STYLE/REGION blocks and cue settings are not speech.
+Teams' GUIDs), NOTE/STYLE/REGION blocks, cue settings and the captioner's `>>` speaker-change mark are not speech.
 """
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from winloss.interviews.readers.common import (
 )
 from winloss.models import Turn
 
-_TIMING = re.compile(rf"^\s*({TIME})\s*-->\s*({TIME})")
-_ANY_TIMING = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}", re.MULTILINE)
+# `start --> end` (WebVTT, SRT), or a line of just `start,end` (SBV)
+_TIMING = re.compile(rf"^\s*({TIME})\s*(?:-->|,(?=\s*{TIME}\s*$))\s*({TIME})")
+_ANY_TIMING = re.compile(rf"^\s*{TIME}\s*(?:-->|,(?=\s*{TIME}\s*$))\s*{TIME}", re.MULTILINE)
+_CHANGE_MARK = re.compile(r"^\s*>>\s*")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]+)>", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*\[?([^:\]\n]{1,60}?)\]?\s*:\s+(\S.*)$")
 
@@ -52,6 +55,7 @@ def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
         speaker = None
         parts: list[str] = []
         for line in lines:
+            line = _CHANGE_MARK.sub("", line)
             voice = _VOICE.search(line)
             if voice:
                 if speaker is not None and voice.group(1).strip() != speaker and parts:
@@ -96,7 +100,8 @@ def sniff_vtt(text: str) -> float:
 def sniff_srt(text: str) -> float:
     head = text.lstrip("\ufeff").lstrip()[:400]
     lines = head.splitlines()
-    if len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1]):
+    if (len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1])) or \
+            (lines and _TIMING.match(lines[0])):  # SRT's numbered cue, or SBV's first timing line
         return 0.95
     return 0.6 if _ANY_TIMING.search(head) and not head.startswith("WEBVTT") else 0.0
 
