@@ -257,7 +257,9 @@ def test_pipedrive_export_reads_status_not_pipeline_stage_and_drops_its_entity_p
     assert [str(x) for x in d["close_date"]] == ["2026-07-02", "2026-07-06", "None", "2026-08-10"]
     assert d.loc["102", "loss_reason"] == "Price too high" and d.loc["101", "account_name"] == "Acme Corp"
     assert d.loc["101", "sales_cycle_days"] == 113.0
-    assert "Deal - Stage" in t.extras and "Deal - Won time" not in t.extras
+    assert t.extras == ["Deal - Currency", "Deal - Pipeline"]  # the pipeline stage and dates are no dimension
+    assert "column 'Deal - Stage' is a second stage column (where a deal stopped in the pipeline restates won or " \
+           "lost); not used as a dimension" in t.notes
 
 
 def test_close_export_reads_status_type_formatted_value_and_won_or_lost_date():
@@ -285,3 +287,18 @@ def test_a_status_column_beside_a_real_stage_column_does_not_take_its_place(tmp_
                        header="Opportunity ID,Account ID,Account Name,Stage,Status")
     t = load_deals(path, CrmSettings())
     assert list(t.deals["outcome"]) == ["won", "lost"] and "Status" in t.extras
+
+
+def test_columns_that_restate_the_outcome_or_hold_dates_are_no_icp_dimension(tmp_path):
+    """A Salesforce report with Probability (%) and Forecast Category, or a Pipedrive pipeline stage, would pass
+    for a perfect criterion ('Probability 100 in 4 of 4 won deals'); each is named in the notes instead."""
+    rows = [f"D{i},A{i},Acme {i},{'Closed Won' if i % 2 else 'Closed Lost'},{100 if i % 2 else 0},"
+            f"{'Closed' if i % 2 else 'Omitted'},2026-0{1 + i % 3}-15,{('EMEA', 'NA')[i % 2]}" for i in range(8)]
+    path = write_deals(tmp_path, rows, header="Opportunity ID,Account ID,Account Name,Stage,Probability (%),"
+                                              "Forecast Category,Last Activity,Region")
+    t = load_deals(path, CrmSettings())
+    assert t.extras == ["Region"]
+    assert [n for n in t.notes if "not used as a dimension" in n] == [
+        "column 'Probability (%)' restates won or lost; not used as a dimension",
+        "column 'Forecast Category' restates won or lost; not used as a dimension",
+        "column 'Last Activity' holds dates, no trait of a customer; not used as a dimension"]

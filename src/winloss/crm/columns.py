@@ -44,6 +44,12 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
               "user name"),
 }
 
+# Columns that restate a deal's outcome, so would pass for a perfect ICP criterion: the forecast's probability
+# (100 % when won), Salesforce's forecast category (Closed / Omitted), HubSpot's and Close's won flags and labels.
+OUTCOME_ECHOES = ("probability", "probability %", "deal probability", "win probability", "confidence",
+                  "forecast category", "forecast category name", "forecast", "is won", "is closed", "closed", "won",
+                  "is closed won", "hs is closed won", "hs is closed", "status label", "deal stage probability")
+
 # Without a close date column, a deal closed when it was won or lost (Pipedrive's won / lost time, Close's
 # date_won / date_lost): the first of these a row fills.
 CLOSE_DATE_PARTS = ("won time", "lost time", "date won", "date lost")

@@ -14,6 +14,7 @@ from winloss.crm.columns import (
     ACCOUNT_FIELDS,
     CLOSE_DATE_PARTS,
     DEAL_FIELDS,
+    OUTCOME_ECHOES,
     ColumnMap,
     normalise_header,
     resolve_columns,
@@ -120,6 +121,39 @@ def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, 
                      extras=tuple(h for h in colmap.extras if h not in parts)), parts
 
 
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+
+
+def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
+    """Why an extra column would mislead as an ICP dimension, or '' when it would not."""
+    key = normalise_header(h)
+    field = next((f for f, aliases in DEAL_FIELDS.items() if key in aliases), None)
+    if field == "stage" and "stage" in key:  # Pipedrive's pipeline stage: won deals all sit in the last one
+        return "is a second stage column (where a deal stopped in the pipeline restates won or lost)"
+    if field in colmap.fields and field != "stage":
+        return f"repeats {field.replace('_', ' ')} ({colmap.fields[field]!r} is used)"
+    if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
+                                  >= 0.5 * len(values)):
+        return "restates won or lost"
+    if values and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values):
+        return "holds dates, no trait of a customer"
+    return ""
+
+
+def _drop_misleading_extras(colmap: ColumnMap, header: list[str], rows: list, settings: CrmSettings,
+                            notes: list[str]) -> ColumnMap:
+    """Extra columns become candidate ICP dimensions; one that restates the outcome or another field, or holds
+    dates, would pass for a criterion, so it is named in the confidence notes instead."""
+    drop = {}
+    for h in colmap.extras:
+        i = header.index(h)
+        why = _misleading(h, [r[i] for _, r in rows[:500] if r[i]], colmap, settings.stages)
+        if why:
+            drop[h] = why
+    notes.extend(f"column {h!r} {why}; not used as a dimension" for h, why in drop.items())
+    return ColumnMap(fields=colmap.fields, extras=tuple(h for h in colmap.extras if h not in drop)) if drop else colmap
+
+
 def _where(path: Path, row: int, ident: str = "") -> str:
     return f"{path.name} row {row}" + (f" ({ident})" if ident else "")
 
@@ -140,6 +174,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     if "stage" not in (settings.columns or {}):
         colmap = _stage_column(colmap, header, rows, settings)
     colmap, close_parts = _close_date_parts(colmap, header)
+    colmap = _drop_misleading_extras(colmap, header, rows, settings, notes)
     cols = colmap.fields
     if "stage" not in cols:
         problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
