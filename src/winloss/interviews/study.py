@@ -6,13 +6,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from winloss.crm.columns import normalise_header, resolve_columns
 from winloss.crm.parse import day_first, parse_date
 from winloss.errors import WinlossError
 from winloss.models import Interview, Problem
 from winloss.tables import TableError, TableSource, find_table, read_table
 
 REQUIRED = ("interview_id", "cohort", "file")
-COLUMNS = {*REQUIRED, "account_id", "deal_id", "date", "interviewer", "company"}
+# column -> the headers people give it in a spreadsheet, compared case-, space- and punctuation-blind (so
+# "Interview ID" is interview_id); the first header present wins.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "interview_id": ("interview id", "interview", "id"),
+    "cohort": ("cohort", "outcome", "result", "deal outcome", "win loss", "status"),
+    "file": ("file", "transcript", "transcript file", "file name", "filename", "path", "file path", "recording"),
+    "account_id": ("account id",),
+    "deal_id": ("deal id", "opportunity id", "opportunity"),
+    "date": ("date", "interview date"),
+    "interviewer": ("interviewer", "interviewers", "interviewed by"),
+    "company": ("company", "company name", "account", "account name", "customer"),
+    "speakers": ("speakers", "number of speakers"),
+}
+_HEADERS = {alias for aliases in COLUMNS.values() for alias in aliases}
 
 _COHORT_ALIASES = {
     "won": "won", "win": "won", "closed won": "won", "closedwon": "won", "won deal": "won",
@@ -56,7 +70,7 @@ def _date_reader(values: list[str]) -> Callable[[str], str]:
 
 
 def _header_score(cells: list[str]) -> int:
-    return sum(c.strip().lower() in COLUMNS for c in cells)
+    return sum(normalise_header(c) in _HEADERS for c in cells)
 
 
 def load_interviews(study_dir: Path) -> tuple[list[Interview], list[Problem]]:
@@ -79,10 +93,13 @@ def read_manifest(study_dir: Path) -> Manifest:
         raise StudyError(str(exc)) from exc
     if not table.header:
         raise StudyError(f"{path}: empty; expected a header with columns {', '.join(REQUIRED)}")
-    header = [h.lower() for h in table.header]
-    missing = [c for c in REQUIRED if c not in header]
+    colmap, _ = resolve_columns(table.header, COLUMNS)
+    named = {h: c for c, h in colmap.fields.items()}
+    header = [named.get(h, "") for h in table.header]
+    missing = [c for c in REQUIRED if c not in colmap.fields]
     if missing:
-        raise StudyError(f"{path}: missing required column(s) {', '.join(missing)} (found: {', '.join(header)})")
+        raise StudyError(f"{path}: missing required column(s) {', '.join(missing)} (found: "
+                         f"{', '.join(table.header)})")
 
     interviews: list[Interview] = []
     problems: list[Problem] = list(table.problems)
