@@ -293,12 +293,14 @@ def test_columns_that_restate_the_outcome_or_hold_dates_are_no_icp_dimension(tmp
     """A Salesforce report with Probability (%) and Forecast Category, or a Pipedrive pipeline stage, would pass
     for a perfect criterion ('Probability 100 in 4 of 4 won deals'); each is named in the notes instead."""
     rows = [f"D{i},A{i},Acme {i},{'Closed Won' if i % 2 else 'Closed Lost'},{100 if i % 2 else 0},"
-            f"{'Closed' if i % 2 else 'Omitted'},2026-0{1 + i % 3}-15,{('EMEA', 'NA')[i % 2]}" for i in range(8)]
+            f"{'Closed' if i % 2 else 'Omitted'},2026-0{1 + i % 3}-15,Q{1 + i % 2}-2026,{('EMEA', 'NA')[i % 2]}"
+            for i in range(8)]
     path = write_deals(tmp_path, rows, header="Opportunity ID,Account ID,Account Name,Stage,Probability (%),"
-                                              "Forecast Category,Last Activity,Region")
+                                              "Forecast Category,Last Activity,Fiscal Period,Region")
     t = load_deals(path, CrmSettings())
     assert t.extras == ["Region"]
     assert [n for n in t.notes if "not used as a dimension" in n] == [
         "column 'Probability (%)' restates won or lost; not used as a dimension",
         "column 'Forecast Category' restates won or lost; not used as a dimension",
-        "column 'Last Activity' holds dates, no trait of a customer; not used as a dimension"]
+        "column 'Last Activity' holds dates or periods, no trait of a customer; not used as a dimension",
+        "column 'Fiscal Period' holds dates or periods, no trait of a customer; not used as a dimension"]

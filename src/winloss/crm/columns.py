@@ -50,6 +50,10 @@ OUTCOME_ECHOES = ("probability", "probability %", "deal probability", "win proba
                   "forecast category", "forecast category name", "forecast", "is won", "is closed", "closed", "won",
                   "is closed won", "hs is closed won", "hs is closed", "status label", "deal stage probability")
 
+# Columns of when, not who: a deal's quarter or last activity is no trait of a customer.
+TIME_COLUMNS = ("fiscal period", "fiscal quarter", "fiscal year", "close month", "close quarter", "close year",
+                "last activity", "last activity date", "last modified date", "last modified", "expected close date")
+
 # Without a close date column, a deal closed when it was won or lost (Pipedrive's won / lost time, Close's
 # date_won / date_lost): the first of these a row fills.
 CLOSE_DATE_PARTS = ("won time", "lost time", "date won", "date lost")

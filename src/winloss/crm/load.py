@@ -15,6 +15,7 @@ from winloss.crm.columns import (
     CLOSE_DATE_PARTS,
     DEAL_FIELDS,
     OUTCOME_ECHOES,
+    TIME_COLUMNS,
     ColumnMap,
     normalise_header,
     resolve_columns,
@@ -135,8 +136,8 @@ def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
     if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
                                   >= 0.5 * len(values)):
         return "restates won or lost"
-    if values and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values):
-        return "holds dates, no trait of a customer"
+    if key in TIME_COLUMNS or (values and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)):
+        return "holds dates or periods, no trait of a customer"
     return ""
 
 
