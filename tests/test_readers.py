@@ -241,7 +241,12 @@ _FIREFLIES = [("Dana Ruiz", 0.5, 2.1, "What made you choose us?"),
               ("Priya Shah", 2.6, 5.5, "Mostly the Salesforce sync. It just worked on day one."),
               ("Dana Ruiz", 6.0, 6.9, "And support?"),
               ("Priya Shah", 7.2, 9.8, "Support answered within the hour every time.")]
-EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentences.json": ("json", _FIREFLIES)}
+EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentences.json": ("json", _FIREFLIES),
+                 "hf_pipeline.json": ("json", [("Speaker", 0.0, 7.2, "We chose you for the API. The docs were clear.")]),
+                 "insanely_fast_whisper.json": ("json", [
+                     ("SPEAKER_00", 0.0, 2.4, "Why did you leave us?"),
+                     ("SPEAKER_01", 2.9, 7.5, "The renewal price doubled and nobody called.")]),
+                 "speaker_range.txt": ("txt", [(s, a, b, t) for s, a, b, t in EXPORT_TURNS["bom_crlf.srt"][1]])}
 
 
 def test_every_export_sample_is_expected():
@@ -252,7 +257,8 @@ def test_every_export_sample_is_expected():
 def test_export_sample_reads_its_speakers_times_and_speech(name):
     """Amazon Transcribe and Google word lists, Azure ticks, whisper.cpp milliseconds, Fireflies' API response,
     Zoom's saved captions (`[Name] 00:00:02` headings), WebVTT with STYLE/NOTE blocks, cue settings and CRLF, an
-    SRT with a BOM and <font>/<b> tags, YouTube's SBV with `>>` speaker marks."""
+    SRT with a BOM and <font>/<b> tags, YouTube's SBV with `>>` speaker marks, Hugging Face's `chunks` and
+    insanely-fast-whisper's diarized `speakers`, `[Name] [start --> end]: text` lines."""
     reader, expected = EXPORT_TURNS[name]
     t = parse_transcript(EXPORTS / name)
     assert t.format == reader

@@ -11,6 +11,8 @@
 - Fireflies `{sentences: [{speaker_name, start_time, end_time, text}]}`, also as the API's
   `{data: {transcript: {...}}}`
 - whisper.cpp `{transcription: [{offsets: {from, to}, text}]}` (milliseconds)
+- Hugging Face's ASR pipeline `{chunks: [{timestamp: [start, end], text}]}`, and insanely-fast-whisper's
+  `{speakers: [{speaker, timestamp, text}], chunks, text}`
 - Azure Speech batch `{recognizedPhrases: [{speaker, offsetInTicks, durationInTicks, nBest: [{display}]}]}`
 - Amazon Transcribe `{results: {items: [{start_time, alternatives: [{content}], type, speaker_label?}],
   speaker_labels: {segments: [{speaker_label, items: [{start_time}]}]}}}`
@@ -78,6 +80,9 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> lis
         speaker = item.get("speaker", item.get("speaker_name", item.get("speakerDisplayName")))
         start = item.get("start", item.get("start_time", item.get("startOffset")))
         end = item.get("end", item.get("end_time", item.get("endOffset")))
+        pair = item.get("timestamp")  # Hugging Face's ASR pipeline: "timestamp": [start, end], end null at the last
+        if isinstance(pair, list) and len(pair) == 2 and start is None:
+            start, end = pair
         cues.append(Cue(_name(speaker, names), clean(str(text)), number_seconds(start, scale),
                         number_seconds(end, scale)))
     return cues
@@ -225,6 +230,10 @@ def _cues(data: Any) -> list[Cue]:
         return _segment_cues(data["entries"], {})
     if isinstance(data.get("sentences"), list):
         return _segment_cues(data["sentences"], _speaker_names(data, "speakers"))
+    if isinstance(data.get("chunks"), list):  # transformers' pipeline; insanely-fast-whisper adds diarized speakers
+        speakers = data.get("speakers")
+        diarized = isinstance(speakers, list) and speakers and all(isinstance(x, dict) and "text" in x for x in speakers)
+        return _segment_cues(speakers if diarized else data["chunks"], {})
     if isinstance(data.get("transcription"), list):
         return _whisper_cpp(data)
     if isinstance(data.get("recognizedPhrases"), list):
@@ -243,8 +252,8 @@ def _cues(data: Any) -> list[Cue]:
         if isinstance(data.get(key), list):
             return _segment_cues(data[key], _speaker_names(data, "speakers"))
     raise ReaderError("JSON transcript: expected a list of {speaker, start, end, text} objects, or segments, "
-                      "utterances, monologues, entries, sentences, transcription, recognizedPhrases, results or "
-                      "callTranscripts")
+                      "utterances, monologues, entries, sentences, chunks, transcription, recognizedPhrases, "
+                      "results or callTranscripts")
 
 
 def _assemblyai(data: dict) -> bool:

@@ -34,8 +34,9 @@ _TS = rf"[\[(]?@?(?P<ts>{TIME})[\])]?"
 _RANGE = re.compile(rf"^\[({TIME})\s*-->\s*({TIME})\]\s*(.*)$")
 _STAMP_ONLY = re.compile(rf"^{_TS}$")
 _LEADING_STAMP = re.compile(rf"^{_TS}\s*[-–—|]?\s+(?P<rest>.*)$")
-# Name: text / Name (00:01): text / Name: (00:01) text / [SPEAKER_00]: text
-_INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})[\])])?\s*[:：](?:\s+|$)"
+# Name: text / Name (00:01): text / Name: (00:01) text / [SPEAKER_00]: text / [Name] [00:01.000 --> 00:03.500]: text
+_INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})(?:\s*-->\s*(?P<te>{TIME}))?[\])])?"
+                     rf"\s*[:：](?:\s+|$)"
                      rf"(?:[\[(](?P<ts2>{TIME})[\])]\s*)?(?P<rest>.*)$")
 # Name [0:00] text (markdown exports write no colon)
 _STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?(?:\s*\([^)\n]{{1,30}}\))?)\s+[\[(](?P<ts>{TIME})[\])]\s*(?P<rest>.*)$")
@@ -83,8 +84,10 @@ def _parse_line(line: str) -> _Line:
         if m:
             found = m.groupdict()
             ts = found.get("ts") or found.get("ts2")
+            te = found.get("te")
             return _Line(m.group("label").strip(), found.get("rest") or "",
-                         start if start is not None else (seconds(ts) if ts else None), end, body,
+                         start if start is not None else (seconds(ts) if ts else None),
+                         end if end is not None else (seconds(te) if te else None), body,
                          heading=pattern is _NAME_THEN_STAMP)
     return _Line(None, body, start, end, body)
 
