@@ -42,8 +42,13 @@ class StudyError(WinlossError):
 
 
 def normalise_cohort(value: str) -> str | None:
-    key = re.sub(r"[\s_\-]+", " ", value.strip().lower())
-    return _COHORT_ALIASES.get(key)
+    """'Closed Won', 'closed_lost', and an outcome with its reason after a dash, bracket or colon ('Closed Lost -
+    Competitor', 'Won (renewal)'); 'churn risk' is no outcome."""
+    for text in (value, re.split(r"\s[-–—]\s|[(:/,]", value, maxsplit=1)[0]):
+        key = re.sub(r"[\s_\-]+", " ", text.strip().lower())
+        if key in _COHORT_ALIASES:
+            return _COHORT_ALIASES[key]
+    return None
 
 
 @dataclass
@@ -71,6 +76,18 @@ def _date_reader(values: list[str]) -> Callable[[str], str]:
 
 def _header_score(cells: list[str]) -> int:
     return sum(normalise_header(c) in _HEADERS for c in cells)
+
+
+def _transcript_path(study_dir: Path, written: str) -> Path:
+    """The file a row names, relative to the study; Windows' backslashes are folders, and a bare file name is also
+    looked for in transcripts/ and recordings/, where the study keeps them."""
+    relative = written.strip().replace("\\", "/")
+    file = (study_dir / relative).resolve()
+    if not file.is_file() and "/" not in relative:
+        found = [p for p in (study_dir / "transcripts" / relative, study_dir / "recordings" / relative) if p.is_file()]
+        if len(found) == 1:
+            return found[0].resolve()
+    return file
 
 
 def load_interviews(study_dir: Path) -> tuple[list[Interview], list[Problem]]:
@@ -125,7 +142,7 @@ def read_manifest(study_dir: Path) -> Manifest:
         if not row["file"]:
             problems.append(Problem(where, f"empty file for {iid}", iid))
             continue
-        file = (study_dir / row["file"]).resolve()
+        file = _transcript_path(study_dir, row["file"])
         if not file.is_file():
             problems.append(Problem(where, f"file not found: {row['file']} (interview {iid})", iid))
             continue
