@@ -304,3 +304,13 @@ def test_columns_that_restate_the_outcome_or_hold_dates_are_no_icp_dimension(tmp
         "column 'Forecast Category' restates won or lost; not used as a dimension",
         "column 'Last Activity' holds dates or periods, no trait of a customer; not used as a dimension",
         "column 'Fiscal Period' holds dates or periods, no trait of a customer; not used as a dimension"]
+
+
+def test_custom_closed_stages_with_a_reason_count_and_give_the_loss_reason(tmp_path):
+    """Salesforce orgs often add the reason to the stage: 'Closed Lost - No Budget' is lost, and says why."""
+    path = write_deals(tmp_path, ["D1,A1,Acme,Closed Won - Signed,,,,,", "D2,A2,Beta,Closed Lost - No Budget,,,,,",
+                                  "D3,A3,Gamma,Closed Lost - Competitor,,,,,Price"])
+    t = load_deals(path, CrmSettings())
+    assert messages(t.problems) == []
+    assert list(t.deals["outcome"]) == ["won", "lost", "lost"]
+    assert list(t.deals["loss_reason"]) == ["", "No Budget", "Price"]  # the column, when filled, wins

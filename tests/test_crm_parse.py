@@ -81,7 +81,8 @@ def test_account_columns():
 @pytest.mark.parametrize("value,expected", [
     ("Closed Won", "won"), ("closedwon", "won"), ("CLOSED - WON", "won"), ("Closed Lost", "lost"),
     ("closedlost", "lost"), ("Negotiation/Review", "open"), ("appointmentscheduled", "open"),
-    ("Won-ish", "unknown"), ("Signed!", "won")])
+    ("Won-ish", "unknown"), ("Signed!", "won"), ("Closed Lost - No Decision", "lost"), ("Closed Won (Renewal)", "won"),
+    ("Closed Lost: Competitor", "lost"), ("Lost Cause", "unknown")])
 def test_stage_classification(value, expected):
     assert classify_stage(value) == expected
 

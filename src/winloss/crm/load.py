@@ -27,6 +27,7 @@ from winloss.crm.parse import (
     parse_employees,
     parse_number,
     plain_number,
+    stage_reason,
 )
 from winloss.crm.settings import CrmSettings
 from winloss.models import Problem
@@ -212,6 +213,8 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         rec["account_key"] = account_key(rec["account_id"], rec["account_name"]) or "deal:" + rec["deal_id"]
         rec["stage"] = get["stage"](r)
         rec["outcome"] = outcome_of(rec["stage"]) if rec["stage"] else "unknown"
+        if rec["outcome"] == "lost" and not rec["loss_reason"]:
+            rec["loss_reason"] = stage_reason(rec["stage"])  # 'Closed Lost - No Budget' says why
         if not rec["stage"]:
             problems.append(Problem(where, "empty Stage; row left out of the analysis"))
             rec["excluded"] = "no stage"

@@ -22,14 +22,24 @@ def stage_key(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
 
 
+_REASON = re.compile(r"\s[-–—]\s|[(:/]")  # 'Closed Lost - No Decision', 'Closed Won (Renewal)': a reason follows
+
+
+def stage_reason(value: str) -> str:
+    """The reason a custom stage adds ('No Decision' of 'Closed Lost - No Decision'), or ''."""
+    parts = _REASON.split(value, maxsplit=1)
+    return parts[1].strip(" )") if len(parts) == 2 else ""
+
+
 def classify_stage(value: str, extra: StageNames | None = None) -> str:
-    """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome."""
-    key = stage_key(value)
+    """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome. A custom
+    stage that adds a reason to a known one ('Closed Lost - Competitor') is that stage."""
     extra = extra or StageNames()
-    for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
-        names = {stage_key(s) for s in builtin} | {stage_key(s) for s in getattr(extra, outcome)}
-        if key in names:
-            return outcome
+    for key in dict.fromkeys((stage_key(value), stage_key(_REASON.split(value, maxsplit=1)[0]))):
+        for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
+            names = {stage_key(s) for s in builtin} | {stage_key(s) for s in getattr(extra, outcome)}
+            if key in names:
+                return outcome
     return "unknown"
 
 
