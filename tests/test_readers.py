@@ -246,7 +246,7 @@ EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentence
                  "insanely_fast_whisper.json": ("json", [
                      ("SPEAKER_00", 0.0, 2.4, "Why did you leave us?"),
                      ("SPEAKER_01", 2.9, 7.5, "The renewal price doubled and nobody called.")]),
-                 "speaker_range.txt": ("txt", [(s, a, b, t) for s, a, b, t in EXPORT_TURNS["bom_crlf.srt"][1]])}
+                 "speaker_range.txt": ("txt", EXPORT_TURNS["bom_crlf.srt"][1])}  # the same talk, as text lines
 
 
 def test_every_export_sample_is_expected():
