@@ -246,7 +246,13 @@ EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentence
                  "insanely_fast_whisper.json": ("json", [
                      ("SPEAKER_00", 0.0, 2.4, "Why did you leave us?"),
                      ("SPEAKER_01", 2.9, 7.5, "The renewal price doubled and nobody called.")]),
-                 "speaker_range.txt": ("txt", EXPORT_TURNS["bom_crlf.srt"][1])}  # the same talk, as text lines
+                 "speaker_range.txt": ("txt", EXPORT_TURNS["bom_crlf.srt"][1]),  # the same talk, as text lines
+                 "meet_captions.vtt": ("vtt", [
+                     ("Danyel Fisher", 8.0, 16.0, "I wanted to start with a little background on how you picked a "
+                                                  "vendor. What did the shortlist look like?"),
+                     ("Dana Bettinger", 12.0, 16.0, "Three tools, and yours was the only one with SSO."),
+                     ("Danyel Fisher", 16.0, 20.0, "And the price?"),
+                     ("Dana Bettinger", 16.0, 20.0, "A bit higher, but the rollout was faster.")])}
 
 
 def test_every_export_sample_is_expected():
@@ -258,7 +264,8 @@ def test_export_sample_reads_its_speakers_times_and_speech(name):
     """Amazon Transcribe and Google word lists, Azure ticks, whisper.cpp milliseconds, Fireflies' API response,
     Zoom's saved captions (`[Name] 00:00:02` headings), WebVTT with STYLE/NOTE blocks, cue settings and CRLF, an
     SRT with a BOM and <font>/<b> tags, YouTube's SBV with `>>` speaker marks, Hugging Face's `chunks` and
-    insanely-fast-whisper's diarized `speakers`, `[Name] [start --> end]: text` lines."""
+    insanely-fast-whisper's diarized `speakers`, `[Name] [start --> end]: text` lines, Google Meet's caption VTT
+    (`(Name)` lines, two speakers in one cue, a `(laughs)` line that is no speaker)."""
     reader, expected = EXPORT_TURNS[name]
     t = parse_transcript(EXPORTS / name)
     assert t.format == reader

@@ -3,13 +3,15 @@ SubViewer `.sbv` (`0:00:04.160,0:00:08.320` timing lines, read like SRT).
 
 Who speaks comes from a voice tag (`<v Dana Ruiz>`, Teams closes it with `</v>`), a `Name: text` payload (Zoom,
 Otter) or whisperX's `[SPEAKER_00]: text`; a cue without one continues the speaker before it. Cue ids (numbers,
-Teams' GUIDs), NOTE/STYLE/REGION blocks, cue settings and the captioner's `>>` speaker-change mark are not speech.
+Teams' GUIDs), NOTE/STYLE/REGION blocks, cue settings and the captioner's `>>` speaker-change mark are not speech;
+Google Meet's caption files name the speaker on a `(Name)` line and may hold two speakers in one cue.
 """
 from __future__ import annotations
 
 import re
 
 from winloss.interviews.readers.common import (
+    ANNOTATION,
     TIME,
     UNKNOWN_SPEAKER,
     Cue,
@@ -26,12 +28,17 @@ from winloss.models import Turn
 _TIMING = re.compile(rf"^\s*({TIME})\s*(?:-->|,(?=\s*{TIME}\s*$))\s*({TIME})")
 _ANY_TIMING = re.compile(rf"^\s*{TIME}\s*(?:-->|,(?=\s*{TIME}\s*$))\s*{TIME}", re.MULTILINE)
 _CHANGE_MARK = re.compile(r"^\s*>>\s*")
+# Google Meet's caption files: `(Name)` on its own line opens that speaker's caption; a `-` line, then a line of
+# blanks, separates two speakers' captions within one cue.
+_PAREN_NAME = re.compile(r"^\s*\(([^()\n]{1,60})\)\s*$")
+_MEET_SEPARATOR = re.compile(r"\n-[ \t]*\n[ \t]*\n(?=[ \t]*\()")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]+)>", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*\[?([^:\]\n]{1,60}?)\]?\s*:\s+(\S.*)$")
 
 
 def _blocks(text: str) -> list[list[str]]:
-    return [b.splitlines() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")) if b.strip()]
+    text = _MEET_SEPARATOR.sub("\n-\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [b.splitlines() for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
 def _timed_blocks(text: str, strict: bool) -> list[tuple[float, float, list[str]]]:
@@ -56,12 +63,19 @@ def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
         parts: list[str] = []
         for line in lines:
             line = _CHANGE_MARK.sub("", line)
+            if line.strip() == "-":
+                continue
             voice = _VOICE.search(line)
-            if voice:
-                if speaker is not None and voice.group(1).strip() != speaker and parts:
+            paren = _PAREN_NAME.match(line)
+            name = voice.group(1).strip() if voice else paren.group(1).strip() if paren and \
+                plausible_label(paren.group(1)) and not ANNOTATION.fullmatch(line.strip()) else None
+            if name:
+                if speaker is not None and name != speaker and parts:
                     raw.append((speaker, clean(" ".join(parts)), start, end))
                     parts = []
-                speaker = voice.group(1).strip()
+                speaker = name
+                if not voice:
+                    continue  # the line is only the name
             parts.append(line)
         raw.append((speaker, clean(" ".join(parts)), start, end))
     prefixes = [m.group(1).strip() for s, body, *_ in raw if s is None and (m := _PREFIX.match(body))]
