@@ -94,7 +94,8 @@ def test_stage_names_can_be_added_in_settings():
 
 @pytest.mark.parametrize("value,expected", [
     ("$1,200,000", 1_200_000.0), ("1.2M", 1_200_000.0), ("45 000", 45_000.0), ("EUR 3k", 3_000.0), ("", None),
-    ("12.5%", 12.5)])
+    ("12.5%", 12.5), ("28,800.00 USD", 28_800.0), ("(1,200.00)", -1_200.0), ("$ -", None),
+    ("--", None)])
 def test_numbers(value, expected):
     assert parse_number(value) == expected
 

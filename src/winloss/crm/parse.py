@@ -48,6 +48,7 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
 _BLANKS = re.compile(r"[\s\u00a0\u202f]")
 _UNITS = re.compile(r"^[A-Z]{3}|[$€£]|[A-Z]{3}$|%$")
 _NUMBER = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?)(k|m|mm|b|bn)?", flags=re.IGNORECASE)
+_NO_VALUE = {"-", "--", "—", "–"}  # Excel's accounting format shows an empty or zero amount as a dash
 _RANGE = re.compile(r"(\d+)\s*(?:-|–|to)\s*(\d+)")
 _AT_LEAST = re.compile(r"(\d+)\s*\+")
 
@@ -56,15 +57,19 @@ def parse_number(value: str, decimal_comma: bool = False) -> float | None:
     """'$1,200,000', '1.2M', '45 000', '12.5%' -> float; '' -> None; anything else raises ValueError.
     decimal_comma (a ;-separated export from a European Excel): '1.234,56' -> 1234.56, '12,5 %' -> 12.5."""
     text = _BLANKS.sub("", value)
-    if not text:
+    if not text or _UNITS.sub("", text).lower() in _NO_VALUE:
         return None
+    negative = text.startswith("(") and text.endswith(")")  # accounting format: (1,200.00) is -1200
+    if negative:
+        text = text[1:-1]
     if decimal_comma:
         text = text.replace(".", "").replace(",", ".")
     match = _NUMBER.fullmatch(_UNITS.sub("", text))
     if not match:
         raise ValueError(f"not a number: {value!r}")
     number = float(match.group(1).replace(",", ""))
-    return number * _SUFFIX[match.group(2).lower()] if match.group(2) else number
+    number = number * _SUFFIX[match.group(2).lower()] if match.group(2) else number
+    return -number if negative else number
 
 
 def parse_employees(value: str, decimal_comma: bool = False) -> float | None:
