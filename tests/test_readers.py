@@ -237,6 +237,12 @@ EXPORT_TURNS = {
         ("DANA", 0.599, 4.16, "What made you cancel?"),
         ("PRIYA", 4.16, 11.0, "The reporting was too slow for our board. It took an hour to load a dashboard.")]),
 }
+# Teams' old transcripts: `0:0:5.320` times (Microsoft Graph's callTranscript VTT, the old .docx), the name alone on
+# the cue's first line, and no blank lines between cues once copied out of Word.
+_TEAMS_OLD = [("Dana Ruiz", 0.0, 3.68, "Thanks for joining. Why did you pick us?"),
+              ("Priya Shah", 4.12, 9.99, "The Salesforce sync worked on day one."),
+              ("Dana Ruiz", 10.5, 12.0, "Anything else?"),
+              ("Priya Shah", 12.3, 16.8, "Your support team answered within the hour.")]
 _FIREFLIES = [("Dana Ruiz", 0.5, 2.1, "What made you choose us?"),
               ("Priya Shah", 2.6, 5.5, "Mostly the Salesforce sync. It just worked on day one."),
               ("Dana Ruiz", 6.0, 6.9, "And support?"),
@@ -252,7 +258,8 @@ EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentence
                                                   "vendor. What did the shortlist look like?"),
                      ("Dana Bettinger", 12.0, 16.0, "Three tools, and yours was the only one with SSO."),
                      ("Danyel Fisher", 16.0, 20.0, "And the price?"),
-                     ("Dana Bettinger", 16.0, 20.0, "A bit higher, but the rollout was faster.")])}
+                     ("Dana Bettinger", 16.0, 20.0, "A bit higher, but the rollout was faster.")]),
+                 "teams_graph.vtt": ("vtt", _TEAMS_OLD), "teams_word.txt": ("srt", _TEAMS_OLD)}
 
 
 def test_every_export_sample_is_expected():
@@ -270,3 +277,16 @@ def test_export_sample_reads_its_speakers_times_and_speech(name):
     t = parse_transcript(EXPORTS / name)
     assert t.format == reader
     assert [(x.speaker, x.start, x.end, x.text) for x in t.turns] == expected
+
+
+def test_teams_old_docx_layout(tmp_path):
+    """The .docx Teams wrote before 2022: one paragraph per line of timing, name and speech."""
+    import docx
+
+    document = docx.Document()
+    for line in (EXPORTS / "teams_word.txt").read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    document.save(tmp_path / "teams_old.docx")
+    t = parse_transcript(tmp_path / "teams_old.docx")
+    assert t.format == "docx/srt"
+    assert [(x.speaker, x.start, x.end, x.text) for x in t.turns] == _TEAMS_OLD

@@ -29,7 +29,10 @@ class Cue:
 
 # h:mm:ss(.fff), mm:ss(.fff); any number of fraction digits (Teams writes 7), comma or dot.
 TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
-_TIME_PARTS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d+))?")
+# Beside a `-->` arrow a timestamp may be written without padding: Microsoft Graph's Teams transcripts and Teams'
+# old .docx say `0:0:5.320`.
+CUE_TIME = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d+)?"
+_TIME_PARTS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?")
 
 
 def seconds(value: str) -> float:
