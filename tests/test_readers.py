@@ -215,12 +215,12 @@ EXPORT_TURNS = {
     "google_stt.json": ("json", [
         ("Speaker 1", 0.1, 1.2, "what made you switch?"), ("Speaker 2", 1.8, 2.9, "We needed SSO.")]),
     "whisper_cpp.json": ("json", [
-        ("Speaker", 0.0, 9.0, "We picked you because the reporting worked out of the box. The other tool needed a "
-                              "consultant for every dashboard.")]),
+        ("Speaker", 0.0, 9.0, ("We picked you because the reporting worked out of the box. The other tool needed a "
+                              "consultant for every dashboard."))]),
     "meeting_saved_closed_caption.txt": ("txt", [
         ("Dana Ruiz", 2.0, 8.0, "Thanks for taking the time today. What made you look for a new tool?"),
-        ("Priya Shah", 8.0, 21.0, "Our old vendor kept breaking the Salesforce sync. We lost a week of pipeline data "
-                                  "in June."),
+        ("Priya Shah", 8.0, 21.0, ("Our old vendor kept breaking the Salesforce sync. We lost a week of pipeline data "
+                                  "in June.")),
         ("Dana Ruiz", 21.0, 25.0, "And why did you pick us in the end?"),
         ("Priya Shah", 25.0, None, "Your sync never dropped a record in the trial.")]),
     "stream_notes.vtt": ("vtt", [
@@ -254,8 +254,8 @@ EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentence
                      ("SPEAKER_01", 2.9, 7.5, "The renewal price doubled and nobody called.")]),
                  "speaker_range.txt": ("txt", EXPORT_TURNS["bom_crlf.srt"][1]),  # the same talk, as text lines
                  "meet_captions.vtt": ("vtt", [
-                     ("Danyel Fisher", 8.0, 16.0, "I wanted to start with a little background on how you picked a "
-                                                  "vendor. What did the shortlist look like?"),
+                     ("Danyel Fisher", 8.0, 16.0, ("I wanted to start with a little background on how you picked a "
+                                                  "vendor. What did the shortlist look like?")),
                      ("Dana Bettinger", 12.0, 16.0, "Three tools, and yours was the only one with SSO."),
                      ("Danyel Fisher", 16.0, 20.0, "And the price?"),
                      ("Dana Bettinger", 16.0, 20.0, "A bit higher, but the rollout was faster.")]),
