@@ -241,3 +241,76 @@ def test_current_icp_in_yaml(tmp_path):
     (tmp_path / "icp_current.yaml").write_text("criteria: [unclosed", encoding="utf-8")
     assert any(m.startswith(f"{tmp_path / 'icp_current.yaml'}: cannot read the current ICP")
                for m in messages(analyse(tmp_path).problems))
+
+
+EXPORTS = Path(__file__).resolve().parent / "data" / "exports" / "crm"
+
+
+def test_pipedrive_export_reads_status_not_pipeline_stage_and_drops_its_entity_prefix():
+    """Pipedrive writes `Deal - Stage` (the pipeline stage reached, 'Proposal Made') beside `Deal - Status`
+    (Won / Lost / Open), and closes a deal at its won or lost time."""
+    t = load_deals(EXPORTS / "pipedrive_deals.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open", "won"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0, 61500.0]
+    assert [str(x) for x in d["close_date"]] == ["2026-07-02", "2026-07-06", "None", "2026-08-10"]
+    assert d.loc["102", "loss_reason"] == "Price too high" and d.loc["101", "account_name"] == "Acme Corp"
+    assert d.loc["101", "sales_cycle_days"] == 113.0
+    assert t.extras == ["Deal - Currency", "Deal - Pipeline"]  # the pipeline stage and dates are no dimension
+    assert "column 'Deal - Stage' is a second stage column (where a deal stopped in the pipeline restates won or " \
+           "lost); not used as a dimension" in t.notes
+
+
+def test_close_export_reads_status_type_formatted_value_and_won_or_lost_date():
+    """Close writes `value` in cents beside `value_formatted`; `status_type` is active / won / lost."""
+    t = load_deals(EXPORTS / "close_opportunities.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0]
+    assert [str(x) for x in d["close_date"]] == ["2026-07-02", "2026-07-06", "None"]
+    assert list(d["account_name"]) == ["Acme Corp", "Beta LLC", "Gamma Inc"] and d.loc["oppo_1", "owner"] == "Kim Alvarez"
+
+
+def test_hubspot_ui_export_with_stage_labels_and_times_in_dates():
+    t = load_deals(EXPORTS / "hubspot_deals.csv", CrmSettings())
+    assert t.usable and messages(t.problems) == []
+    d = t.deals.set_index("deal_id")
+    assert list(d["outcome"]) == ["won", "lost", "open", "won"]
+    assert list(d["amount"]) == [28800.0, 19200.0, 12000.0, 61500.0]
+    assert str(d.loc["9876543213", "close_date"]) == "2026-08-10"
+
+
+def test_a_status_column_beside_a_real_stage_column_does_not_take_its_place(tmp_path):
+    path = write_deals(tmp_path, ["D1,A1,Acme,Closed Won,Active", "D2,A2,Beta,Closed Lost,Inactive"],
+                       header="Opportunity ID,Account ID,Account Name,Stage,Status")
+    t = load_deals(path, CrmSettings())
+    assert list(t.deals["outcome"]) == ["won", "lost"] and "Status" in t.extras
+
+
+def test_columns_that_restate_the_outcome_or_hold_dates_are_no_icp_dimension(tmp_path):
+    """A Salesforce report with Probability (%) and Forecast Category, or a Pipedrive pipeline stage, would pass
+    for a perfect criterion ('Probability 100 in 4 of 4 won deals'); each is named in the notes instead."""
+    rows = [f"D{i},A{i},Acme {i},{'Closed Won' if i % 2 else 'Closed Lost'},{100 if i % 2 else 0},"
+            f"{'Closed' if i % 2 else 'Omitted'},2026-0{1 + i % 3}-15,Q{1 + i % 2}-2026,{('EMEA', 'NA')[i % 2]}"
+            for i in range(8)]
+    path = write_deals(tmp_path, rows, header="Opportunity ID,Account ID,Account Name,Stage,Probability (%),"
+                                              "Forecast Category,Last Activity,Fiscal Period,Region")
+    t = load_deals(path, CrmSettings())
+    assert t.extras == ["Region"]
+    assert [n for n in t.notes if "not used as a dimension" in n] == [
+        "column 'Probability (%)' restates won or lost; not used as a dimension",
+        "column 'Forecast Category' restates won or lost; not used as a dimension",
+        "column 'Last Activity' holds dates or periods, no trait of a customer; not used as a dimension",
+        "column 'Fiscal Period' holds dates or periods, no trait of a customer; not used as a dimension"]
+
+
+def test_custom_closed_stages_with_a_reason_count_and_give_the_loss_reason(tmp_path):
+    """Salesforce orgs often add the reason to the stage: 'Closed Lost - No Budget' is lost, and says why."""
+    path = write_deals(tmp_path, ["D1,A1,Acme,Closed Won - Signed,,,,,", "D2,A2,Beta,Closed Lost - No Budget,,,,,",
+                                  "D3,A3,Gamma,Closed Lost - Competitor,,,,,Price"])
+    t = load_deals(path, CrmSettings())
+    assert messages(t.problems) == []
+    assert list(t.deals["outcome"]) == ["won", "lost", "lost"]
+    assert list(t.deals["loss_reason"]) == ["", "No Budget", "Price"]  # the column, when filled, wins

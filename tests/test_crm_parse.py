@@ -81,7 +81,8 @@ def test_account_columns():
 @pytest.mark.parametrize("value,expected", [
     ("Closed Won", "won"), ("closedwon", "won"), ("CLOSED - WON", "won"), ("Closed Lost", "lost"),
     ("closedlost", "lost"), ("Negotiation/Review", "open"), ("appointmentscheduled", "open"),
-    ("Won-ish", "unknown"), ("Signed!", "won")])
+    ("Won-ish", "unknown"), ("Signed!", "won"), ("Closed Lost - No Decision", "lost"), ("Closed Won (Renewal)", "won"),
+    ("Closed Lost: Competitor", "lost"), ("Lost Cause", "unknown")])
 def test_stage_classification(value, expected):
     assert classify_stage(value) == expected
 
@@ -93,7 +94,8 @@ def test_stage_names_can_be_added_in_settings():
 
 @pytest.mark.parametrize("value,expected", [
     ("$1,200,000", 1_200_000.0), ("1.2M", 1_200_000.0), ("45 000", 45_000.0), ("EUR 3k", 3_000.0), ("", None),
-    ("12.5%", 12.5)])
+    ("12.5%", 12.5), ("28,800.00 USD", 28_800.0), ("(1,200.00)", -1_200.0), ("$ -", None),
+    ("--", None)])
 def test_numbers(value, expected):
     assert parse_number(value) == expected
 

@@ -199,3 +199,94 @@ def test_every_reader_is_documented():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "imports.md").read_text(encoding="utf-8")
     for reader in READERS:
         assert f"`{reader.name}`" in doc
+
+
+EXPORTS = Path(__file__).resolve().parent / "data" / "exports"
+# More real export layouts (sources in docs/imports.md): file -> (reader, turns as (speaker, start, end, text))
+EXPORT_TURNS = {
+    "aws_transcribe.json": ("json", [
+        ("Speaker 0", 0.04, 2.9, "Thanks for joining. Why did you pick us?"),
+        ("Speaker 1", 3.2, 5.6, "Honestly the onboarding was fast.")]),
+    "azure_batch.json": ("json", [
+        ("Speaker 1", 0.08, 1.68, "What made you switch?"),
+        ("Speaker 2", 2.2, 6.1, "We needed SSO, and your team turned it on in a day."),
+        ("Speaker 1", 6.5, 8.0, "And what about pricing?"),
+        ("Speaker 2", 8.4, 11.4, "Pricing was fine, a bit above the others.")]),
+    "google_stt.json": ("json", [
+        ("Speaker 1", 0.1, 1.2, "what made you switch?"), ("Speaker 2", 1.8, 2.9, "We needed SSO.")]),
+    "whisper_cpp.json": ("json", [
+        ("Speaker", 0.0, 9.0, ("We picked you because the reporting worked out of the box. The other tool needed a "
+                              "consultant for every dashboard."))]),
+    "meeting_saved_closed_caption.txt": ("txt", [
+        ("Dana Ruiz", 2.0, 8.0, "Thanks for taking the time today. What made you look for a new tool?"),
+        ("Priya Shah", 8.0, 21.0, ("Our old vendor kept breaking the Salesforce sync. We lost a week of pipeline data "
+                                  "in June.")),
+        ("Dana Ruiz", 21.0, 25.0, "And why did you pick us in the end?"),
+        ("Priya Shah", 25.0, None, "Your sync never dropped a record in the trial.")]),
+    "stream_notes.vtt": ("vtt", [
+        ("Dana Ruiz", 1.0, 4.0, "So tell me about the rollout, how did it go?"),
+        ("Priya Shah", 4.5, 12.0, "It went well. Our admins had it live in two weeks. The SSO setup was the slow part."),
+        ("Dana Ruiz", 12.5, 14.0, "Why was that?"),
+        ("Priya Shah", 14.2, 18.0, "Our IT team had a freeze in March.")]),
+    "bom_crlf.srt": ("srt", [
+        ("Dana Ruiz", 1.0, 3.5, "What made you leave?"),
+        ("Priya Shah", 4.0, 8.0, "The price went up forty percent at renewal."),
+        ("Dana Ruiz", 8.5, 10.0, "Did anyone reach out?"),
+        ("Priya Shah", 10.5, 14.0, "Nobody from your side ever called us.")]),
+    "youtube.sbv": ("srt", [
+        ("DANA", 0.599, 4.16, "What made you cancel?"),
+        ("PRIYA", 4.16, 11.0, "The reporting was too slow for our board. It took an hour to load a dashboard.")]),
+}
+# Teams' old transcripts: `0:0:5.320` times (Microsoft Graph's callTranscript VTT, the old .docx), the name alone on
+# the cue's first line, and no blank lines between cues once copied out of Word.
+_TEAMS_OLD = [("Dana Ruiz", 0.0, 3.68, "Thanks for joining. Why did you pick us?"),
+              ("Priya Shah", 4.12, 9.99, "The Salesforce sync worked on day one."),
+              ("Dana Ruiz", 10.5, 12.0, "Anything else?"),
+              ("Priya Shah", 12.3, 16.8, "Your support team answered within the hour.")]
+_FIREFLIES = [("Dana Ruiz", 0.5, 2.1, "What made you choose us?"),
+              ("Priya Shah", 2.6, 5.5, "Mostly the Salesforce sync. It just worked on day one."),
+              ("Dana Ruiz", 6.0, 6.9, "And support?"),
+              ("Priya Shah", 7.2, 9.8, "Support answered within the hour every time.")]
+EXPORT_TURNS |= {"fireflies_api.json": ("json", _FIREFLIES), "fireflies_sentences.json": ("json", _FIREFLIES),
+                 "hf_pipeline.json": ("json", [("Speaker", 0.0, 7.2, "We chose you for the API. The docs were clear.")]),
+                 "insanely_fast_whisper.json": ("json", [
+                     ("SPEAKER_00", 0.0, 2.4, "Why did you leave us?"),
+                     ("SPEAKER_01", 2.9, 7.5, "The renewal price doubled and nobody called.")]),
+                 "speaker_range.txt": ("txt", EXPORT_TURNS["bom_crlf.srt"][1]),  # the same talk, as text lines
+                 "meet_captions.vtt": ("vtt", [
+                     ("Danyel Fisher", 8.0, 16.0, ("I wanted to start with a little background on how you picked a "
+                                                  "vendor. What did the shortlist look like?")),
+                     ("Dana Bettinger", 12.0, 16.0, "Three tools, and yours was the only one with SSO."),
+                     ("Danyel Fisher", 16.0, 20.0, "And the price?"),
+                     ("Dana Bettinger", 16.0, 20.0, "A bit higher, but the rollout was faster.")]),
+                 "teams_graph.vtt": ("vtt", _TEAMS_OLD), "teams_word.txt": ("srt", _TEAMS_OLD)}
+
+
+def test_every_export_sample_is_expected():
+    assert sorted(p.name for p in EXPORTS.iterdir() if p.is_file()) == sorted(EXPORT_TURNS)
+
+
+@pytest.mark.parametrize("name", sorted(EXPORT_TURNS))
+def test_export_sample_reads_its_speakers_times_and_speech(name):
+    """Amazon Transcribe and Google word lists, Azure ticks, whisper.cpp milliseconds, Fireflies' API response,
+    Zoom's saved captions (`[Name] 00:00:02` headings), WebVTT with STYLE/NOTE blocks, cue settings and CRLF, an
+    SRT with a BOM and <font>/<b> tags, YouTube's SBV with `>>` speaker marks, Hugging Face's `chunks` and
+    insanely-fast-whisper's diarized `speakers`, `[Name] [start --> end]: text` lines, Google Meet's caption VTT
+    (`(Name)` lines, two speakers in one cue, a `(laughs)` line that is no speaker)."""
+    reader, expected = EXPORT_TURNS[name]
+    t = parse_transcript(EXPORTS / name)
+    assert t.format == reader
+    assert [(x.speaker, x.start, x.end, x.text) for x in t.turns] == expected
+
+
+def test_teams_old_docx_layout(tmp_path):
+    """The .docx Teams wrote before 2022: one paragraph per line of timing, name and speech."""
+    import docx
+
+    document = docx.Document()
+    for line in (EXPORTS / "teams_word.txt").read_text(encoding="utf-8").splitlines():
+        document.add_paragraph(line)
+    document.save(tmp_path / "teams_old.docx")
+    t = parse_transcript(tmp_path / "teams_old.docx")
+    assert t.format == "docx/srt"
+    assert [(x.speaker, x.start, x.end, x.text) for x in t.turns] == _TEAMS_OLD

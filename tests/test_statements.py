@@ -140,3 +140,14 @@ def test_without_speaker_labels_a_prompt_never_joins_the_answer():
         "Do you know, the reps loved the mobile app from day one."]
     assert [s.question for s in found] == ["So the first question is simply why you cancelled.",
                                            "What made you look elsewhere?", "Tell me about the rollout"]
+
+
+def test_an_interviewer_named_by_first_name_is_matched_when_it_picks_out_one_speaker():
+    t = transcript(("Dana Ruiz (Northwind)", "What happened?"), ("Ana Lima", "We ran out of budget for the year."),
+                   ("Dana Ruiz (Northwind)", "Why then?"), ("Ana Lima", "The freeze came in March."))
+    roles = detect_roles(t, {"dana"})
+    assert roles.interviewers == {"Dana Ruiz (Northwind)"} and roles.method == "manifest" and roles.warning == ""
+    otter = transcript(("Dana", "What happened?"), ("Ana Lima", "We ran out of budget."))  # Otter's first-name label
+    assert detect_roles(otter, {"Dana Ruiz"}).interviewers == {"Dana"}
+    two = transcript(("Dana Ruiz", "What happened?"), ("Dana Cole", "We ran out of budget."))
+    assert detect_roles(two, {"Dana"}).method == "questions"  # ambiguous: not matched, reported

@@ -217,6 +217,36 @@ def test_bad_manifest_rows_are_named_and_the_rest_loads(tmp_path):
     assert manifest.listed == 3
 
 
+def test_manifest_headers_as_a_person_types_them_in_excel(tmp_path):
+    """'Interview ID', 'Outcome', 'Transcript', 'Company Name': the columns are found case-, space- and
+    punctuation-blind and by their common names, with a title row above the header."""
+    for name in ("a.txt", "b.txt"):
+        write(tmp_path / name, "Dana: hi\n")
+    write(tmp_path / "interviews.csv", "Q3 win/loss interviews,,,,\nInterview ID,Outcome,Transcript,Interviewer,"
+                                       "Company Name\nI1,Closed Won,a.txt,Dana,Acme\nI2,Churned,b.txt,Dana,Beta\n")
+    manifest = read_manifest(tmp_path)
+    assert [(i.interview_id, i.cohort, i.file.name, i.interviewers, i.company) for i in manifest.interviews] == [
+        ("I1", "won", "a.txt", ("Dana",), "Acme"), ("I2", "churned", "b.txt", ("Dana",), "Beta")]
+    write(tmp_path / "interviews.csv", "Interview ID,Notes\nI1,good\n")
+    with pytest.raises(StudyError, match=r"missing required column\(s\) cohort, file \(found: Interview ID, Notes\)"):
+        read_manifest(tmp_path)
+
+
+def test_manifest_paths_and_cohorts_as_people_write_them(tmp_path):
+    """A Windows path (`transcripts\\a.txt`), a bare file name kept in transcripts/, and an outcome with its reason
+    ('Closed Lost - Competitor', 'Won (renewal)'); 'churn risk' is no cohort and is named."""
+    for name in ("a.txt", "b.txt", "c.txt"):
+        write(tmp_path / "transcripts" / name, "Dana: hi\n")
+    write(tmp_path / "interviews.csv", "interview_id,cohort,file\nI1,Closed Lost - Competitor,transcripts\\a.txt\n"
+                                       "I2,Won (renewal),b.txt\nI3,churn risk,c.txt\nI4,won,d.txt\n")
+    manifest = read_manifest(tmp_path)
+    assert [(i.interview_id, i.cohort, i.file.name) for i in manifest.interviews] == [
+        ("I1", "lost", "a.txt"), ("I2", "won", "b.txt")]
+    assert [str(p) for p in manifest.problems] == [
+        "interviews.csv row 4: unknown cohort 'churn risk' for I3; use won, lost or churned",
+        "interviews.csv row 5: file not found: d.txt (interview I4)"]
+
+
 def test_two_files_for_one_table_is_an_error_naming_both(tmp_path):
     write(tmp_path / "interviews.csv", "interview_id,cohort,file\n")
     plain_xlsx(tmp_path / "interviews.xlsx", ["interview_id", "cohort", "file"], [])

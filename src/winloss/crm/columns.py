@@ -1,7 +1,8 @@
 """Recognise the columns of Salesforce and HubSpot exports, with winloss.toml overriding any mapping.
 
 Headers are compared after normalisation (camelCase split, case folded, punctuation to spaces), so the report
-label "Number of Employees", the API name "NumberOfEmployees" and "number_of_employees" are the same column.
+label "Number of Employees", the API name "NumberOfEmployees" and "number_of_employees" are the same column, and
+Pipedrive's entity prefix ("Deal - Value") is dropped.
 """
 from __future__ import annotations
 
@@ -11,16 +12,20 @@ from dataclasses import dataclass
 # canonical field -> recognised headers (normalised), most specific first: the first header present wins.
 DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "deal_id": ("opportunity id", "deal id", "opportunity 18 digit id", "opp id", "record id", "hs object id", "id"),
-    "deal_name": ("opportunity name", "deal name", "dealname", "name"),
+    "deal_name": ("opportunity name", "deal name", "dealname", "name", "title", "deal title"),
     "account_id": ("account id", "associated company id", "associated company ids", "company id",
                    "account 18 digit id", "associated company ids primary"),
     "account_name": ("account name", "company name", "associated company", "associated company primary", "company",
-                     "account"),
-    "stage": ("stage", "stage name", "deal stage", "dealstage", "opportunity stage"),
-    "close_date": ("close date", "closedate", "closed date", "date closed"),
-    "created_date": ("created date", "create date", "createdate", "opportunity created date", "created"),
+                     "account", "organization", "organization name", "org name", "lead name"),
+    # Pipedrive and Close keep won / lost in a status beside the pipeline stage: load.stage_column picks by values.
+    "stage": ("stage", "stage name", "deal stage", "dealstage", "opportunity stage", "status", "deal status",
+              "status type", "opportunity status"),
+    "close_date": ("close date", "closedate", "closed date", "date closed", "deal closed on", "closed on",
+                   "close time"),
+    "created_date": ("created date", "create date", "createdate", "opportunity created date", "created",
+                     "deal created", "add time", "date created", "created at"),
     "amount": ("amount", "deal amount", "amount in company currency", "amount in home currency", "acv",
-               "total contract value"),
+               "total contract value", "value formatted", "value", "deal value"),  # Close: value is in cents
     "loss_reason": ("loss reason", "closed lost reason", "lost reason", "reason lost", "closed lost reason c"),
     "win_reason": ("win reason", "closed won reason"),
     "competitor": ("competitor", "competitors", "primary competitor", "main competitor", "lost to",
@@ -35,8 +40,23 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "crm_platform": ("crm platform", "crm", "crm system", "current crm"),
     "sales_cycle_days": ("sales cycle days", "sales cycle", "days to close", "sales cycle length days",
                          "sales cycle length"),
-    "owner": ("opportunity owner", "deal owner", "owner", "sales rep", "account executive", "owner name"),
+    "owner": ("opportunity owner", "deal owner", "owner", "sales rep", "account executive", "owner name",
+              "user name"),
 }
+
+# Columns that restate a deal's outcome, so would pass for a perfect ICP criterion: the forecast's probability
+# (100 % when won), Salesforce's forecast category (Closed / Omitted), HubSpot's and Close's won flags and labels.
+OUTCOME_ECHOES = ("probability", "probability %", "deal probability", "win probability", "confidence",
+                  "forecast category", "forecast category name", "forecast", "is won", "is closed", "closed", "won",
+                  "is closed won", "hs is closed won", "hs is closed", "status label", "deal stage probability")
+
+# Columns of when, not who: a deal's quarter or last activity is no trait of a customer.
+TIME_COLUMNS = ("fiscal period", "fiscal quarter", "fiscal year", "close month", "close quarter", "close year",
+                "last activity", "last activity date", "last modified date", "last modified", "expected close date")
+
+# Without a close date column, a deal closed when it was won or lost (Pipedrive's won / lost time, Close's
+# date_won / date_lost): the first of these a row fills.
+CLOSE_DATE_PARTS = ("won time", "lost time", "date won", "date lost")
 
 ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
     "account_id": ("account id", "company id", "account 18 digit id", "record id", "id"),
@@ -52,9 +72,13 @@ ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+_ENTITY_PREFIX = re.compile(r"^\s*(?:deal|opportunity)\s+-\s+", re.IGNORECASE)  # Pipedrive: "Deal - Status"
+
+
 def normalise_header(name: str) -> str:
-    """'NumberOfEmployees', 'Number of Employees' and 'number_of_employees' all become 'number of employees'."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name.strip())
+    """'NumberOfEmployees', 'Number of Employees' and 'number_of_employees' all become 'number of employees';
+    'Deal - Lost reason' becomes 'lost reason'."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", _ENTITY_PREFIX.sub("", name.strip()))
     return re.sub(r"[^a-z0-9]+", " ", spaced.lower()).strip()
 
 

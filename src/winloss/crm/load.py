@@ -12,7 +12,10 @@ import pandas as pd
 
 from winloss.crm.columns import (
     ACCOUNT_FIELDS,
+    CLOSE_DATE_PARTS,
     DEAL_FIELDS,
+    OUTCOME_ECHOES,
+    TIME_COLUMNS,
     ColumnMap,
     normalise_header,
     resolve_columns,
@@ -24,6 +27,7 @@ from winloss.crm.parse import (
     parse_employees,
     parse_number,
     plain_number,
+    stage_reason,
 )
 from winloss.crm.settings import CrmSettings
 from winloss.models import Problem
@@ -86,6 +90,72 @@ def _columns(header: list[str], known: dict, overrides: dict | None, path: Path,
     return colmap
 
 
+def _stage_column(colmap: ColumnMap, header: list[str], rows: list, settings: CrmSettings) -> ColumnMap:
+    """Of several stage-like columns, the one whose values say won or lost most often: Pipedrive writes the pipeline
+    stage a deal reached ('Proposal Made') beside its Status (Won / Lost / Open), Close its status_type."""
+    stage_names = DEAL_FIELDS["stage"]
+    candidates = [h for h in header if normalise_header(h) in stage_names
+                  and h not in {v for f, v in colmap.fields.items() if f != "stage"}]
+    if len(candidates) < 2:
+        return colmap
+    sample = [r for _, r in rows[:500]]
+
+    def closed(h: str) -> int:
+        i = header.index(h)
+        return sum(classify_stage(r[i], settings.stages) in ("won", "lost") for r in sample)
+
+    current = colmap.fields["stage"]
+    best = max(candidates, key=lambda h: (closed(h), h == current))
+    if best == current:
+        return colmap
+    extras = tuple(current if h == best else h for h in colmap.extras)
+    return ColumnMap(fields={**colmap.fields, "stage": best}, extras=extras)
+
+
+def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, list[str]]:
+    """No close date column: the won and lost dates, as Pipedrive and Close write them, make one."""
+    if "close_date" in colmap.fields:
+        return colmap, []
+    parts = [h for h in colmap.extras if normalise_header(h) in CLOSE_DATE_PARTS]
+    if not parts:
+        return colmap, []
+    return ColumnMap(fields={**colmap.fields, "close_date": " / ".join(parts)},
+                     extras=tuple(h for h in colmap.extras if h not in parts)), parts
+
+
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+
+
+def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
+    """Why an extra column would mislead as an ICP dimension, or '' when it would not."""
+    key = normalise_header(h)
+    field = next((f for f, aliases in DEAL_FIELDS.items() if key in aliases), None)
+    if field == "stage" and "stage" in key:  # Pipedrive's pipeline stage: won deals all sit in the last one
+        return "is a second stage column (where a deal stopped in the pipeline restates won or lost)"
+    if field in colmap.fields and field != "stage":
+        return f"repeats {field.replace('_', ' ')} ({colmap.fields[field]!r} is used)"
+    if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
+                                  >= 0.5 * len(values)):
+        return "restates won or lost"
+    if key in TIME_COLUMNS or (values and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)):
+        return "holds dates or periods, no trait of a customer"
+    return ""
+
+
+def _drop_misleading_extras(colmap: ColumnMap, header: list[str], rows: list, settings: CrmSettings,
+                            notes: list[str]) -> ColumnMap:
+    """Extra columns become candidate ICP dimensions; one that restates the outcome or another field, or holds
+    dates, would pass for a criterion, so it is named in the confidence notes instead."""
+    drop = {}
+    for h in colmap.extras:
+        i = header.index(h)
+        why = _misleading(h, [r[i] for _, r in rows[:500] if r[i]], colmap, settings.stages)
+        if why:
+            drop[h] = why
+    notes.extend(f"column {h!r} {why}; not used as a dimension" for h, why in drop.items())
+    return ColumnMap(fields=colmap.fields, extras=tuple(h for h in colmap.extras if h not in drop)) if drop else colmap
+
+
 def _where(path: Path, row: int, ident: str = "") -> str:
     return f"{path.name} row {row}" + (f" ({ident})" if ident else "")
 
@@ -103,6 +173,10 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         return CrmTables(pd.DataFrame(), None, [], [Problem(str(path), "empty file: no header row")], notes, False,
                          [table.source])
     colmap = _columns(header, DEAL_FIELDS, settings.columns, path, problems)
+    if "stage" not in (settings.columns or {}):
+        colmap = _stage_column(colmap, header, rows, settings)
+    colmap, close_parts = _close_date_parts(colmap, header)
+    colmap = _drop_misleading_extras(colmap, header, rows, settings, notes)
     cols = colmap.fields
     if "stage" not in cols:
         problems.append(Problem(str(path), "no Stage column (looked for Stage, Deal Stage, StageName); name yours in "
@@ -112,7 +186,9 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         problems.append(Problem(str(path), "no deal id column (Opportunity ID, Deal ID, Record ID); rows are "
                                            "identified as row-N, so interviews cannot join by deal_id"))
     idx = {h: i for i, h in enumerate(header)}
-    get = {f: (lambda r, i=idx[h]: r[i]) for f, h in cols.items()}  # rows come stripped and padded
+    get = {f: (lambda r, i=idx[h]: r[i]) for f, h in cols.items() if h in idx}  # rows come stripped and padded
+    if close_parts:
+        get["close_date"] = lambda r, at=[idx[h] for h in close_parts]: next((r[i] for i in at if r[i]), "")
     dates_first = {f: day_first([get[f](r) for _, r in rows], settings.date_order == "dmy")
                    for f in ("close_date", "created_date") if f in cols}
     # Exports repeat a handful of stages and a few hundred dates: each distinct value is parsed once.
@@ -137,6 +213,8 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         rec["account_key"] = account_key(rec["account_id"], rec["account_name"]) or "deal:" + rec["deal_id"]
         rec["stage"] = get["stage"](r)
         rec["outcome"] = outcome_of(rec["stage"]) if rec["stage"] else "unknown"
+        if rec["outcome"] == "lost" and not rec["loss_reason"]:
+            rec["loss_reason"] = stage_reason(rec["stage"])  # 'Closed Lost - No Budget' says why
         if not rec["stage"]:
             problems.append(Problem(where, "empty Stage; row left out of the analysis"))
             rec["excluded"] = "no stage"

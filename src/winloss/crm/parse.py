@@ -9,26 +9,37 @@ from winloss.crm.settings import StageNames
 WON_STAGES = {"closed won", "closedwon", "won", "closed won won", "closed/won", "signed", "closed - won"}
 LOST_STAGES = {"closed lost", "closedlost", "lost", "closed/lost", "closed - lost", "closed no decision",
                "closed disqualified"}
-# Open pipeline stages of the default Salesforce and HubSpot pipelines: not closed, so outside the analysis.
+# Open pipeline stages of the default Salesforce and HubSpot pipelines (and Close's `active` status): not closed,
+# so outside the analysis.
 OPEN_STAGES = {"prospecting", "qualification", "needs analysis", "value proposition", "id decision makers",
                "perception analysis", "proposal price quote", "negotiation review", "appointmentscheduled",
                "appointment scheduled", "qualifiedtobuy", "qualified to buy", "presentationscheduled",
                "presentation scheduled", "decisionmakerboughtin", "decision maker bought in", "contractsent",
-               "contract sent", "discovery", "demo", "proposal", "negotiation", "open"}
+               "contract sent", "discovery", "demo", "proposal", "negotiation", "open", "active"}
 
 
 def stage_key(value: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", value.lower()).strip()
 
 
+_REASON = re.compile(r"\s[-–—]\s|[(:/]")  # 'Closed Lost - No Decision', 'Closed Won (Renewal)': a reason follows
+
+
+def stage_reason(value: str) -> str:
+    """The reason a custom stage adds ('No Decision' of 'Closed Lost - No Decision'), or ''."""
+    parts = _REASON.split(value, maxsplit=1)
+    return parts[1].strip(" )") if len(parts) == 2 else ""
+
+
 def classify_stage(value: str, extra: StageNames | None = None) -> str:
-    """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome."""
-    key = stage_key(value)
+    """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome. A custom
+    stage that adds a reason to a known one ('Closed Lost - Competitor') is that stage."""
     extra = extra or StageNames()
-    for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
-        names = {stage_key(s) for s in builtin} | {stage_key(s) for s in getattr(extra, outcome)}
-        if key in names:
-            return outcome
+    for key in dict.fromkeys((stage_key(value), stage_key(_REASON.split(value, maxsplit=1)[0]))):
+        for outcome, builtin in (("won", WON_STAGES), ("lost", LOST_STAGES), ("open", OPEN_STAGES)):
+            names = {stage_key(s) for s in builtin} | {stage_key(s) for s in getattr(extra, outcome)}
+            if key in names:
+                return outcome
     return "unknown"
 
 
@@ -37,6 +48,7 @@ _SUFFIX = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
 _BLANKS = re.compile(r"[\s\u00a0\u202f]")
 _UNITS = re.compile(r"^[A-Z]{3}|[$€£]|[A-Z]{3}$|%$")
 _NUMBER = re.compile(r"([-+]?\d[\d,]*(?:\.\d+)?)(k|m|mm|b|bn)?", flags=re.IGNORECASE)
+_NO_VALUE = {"-", "--", "—", "–"}  # Excel's accounting format shows an empty or zero amount as a dash
 _RANGE = re.compile(r"(\d+)\s*(?:-|–|to)\s*(\d+)")
 _AT_LEAST = re.compile(r"(\d+)\s*\+")
 
@@ -45,15 +57,19 @@ def parse_number(value: str, decimal_comma: bool = False) -> float | None:
     """'$1,200,000', '1.2M', '45 000', '12.5%' -> float; '' -> None; anything else raises ValueError.
     decimal_comma (a ;-separated export from a European Excel): '1.234,56' -> 1234.56, '12,5 %' -> 12.5."""
     text = _BLANKS.sub("", value)
-    if not text:
+    if not text or _UNITS.sub("", text).lower() in _NO_VALUE:
         return None
+    negative = text.startswith("(") and text.endswith(")")  # accounting format: (1,200.00) is -1200
+    if negative:
+        text = text[1:-1]
     if decimal_comma:
         text = text.replace(".", "").replace(",", ".")
     match = _NUMBER.fullmatch(_UNITS.sub("", text))
     if not match:
         raise ValueError(f"not a number: {value!r}")
     number = float(match.group(1).replace(",", ""))
-    return number * _SUFFIX[match.group(2).lower()] if match.group(2) else number
+    number = number * _SUFFIX[match.group(2).lower()] if match.group(2) else number
+    return -number if negative else number
 
 
 def parse_employees(value: str, decimal_comma: bool = False) -> float | None:

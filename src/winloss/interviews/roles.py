@@ -26,9 +26,16 @@ _AFFIX = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")  # "Dana Ruiz (Northwind)", "An
 
 
 def _match(named: set[str], speakers: list[str]) -> set[str]:
-    """Speakers the manifest or config names; a label's bracketed company or pronouns need not be typed."""
+    """Speakers the manifest or config names; a label's bracketed company or pronouns need not be typed, and a first
+    name alone ('Dana' for 'Dana Ruiz', or the label 'Dana' for 'Dana Ruiz') counts when it picks out one speaker."""
     wanted = {n.strip().casefold() for n in named if n.strip()}
-    return {s for s in speakers if s.casefold() in wanted or _AFFIX.sub("", s).casefold() in wanted}
+    found = {s for s in speakers if s.casefold() in wanted or _AFFIX.sub("", s).casefold() in wanted}
+    for name in wanted - {_AFFIX.sub("", s).casefold() for s in found} - {s.casefold() for s in found}:
+        same_first = [s for s in speakers if _AFFIX.sub("", s).casefold().split()[:1] == name.split()[:1]
+                      and (len(name.split()) == 1 or len(_AFFIX.sub("", s).split()) == 1)]
+        if len(same_first) == 1:
+            found.add(same_first[0])
+    return found
 
 
 def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), config_names: set[str] | list = ()

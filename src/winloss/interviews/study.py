@@ -6,13 +6,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from winloss.crm.columns import normalise_header, resolve_columns
 from winloss.crm.parse import day_first, parse_date
 from winloss.errors import WinlossError
 from winloss.models import Interview, Problem
 from winloss.tables import TableError, TableSource, find_table, read_table
 
 REQUIRED = ("interview_id", "cohort", "file")
-COLUMNS = {*REQUIRED, "account_id", "deal_id", "date", "interviewer", "company"}
+# column -> the headers people give it in a spreadsheet, compared case-, space- and punctuation-blind (so
+# "Interview ID" is interview_id); the first header present wins.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "interview_id": ("interview id", "interview", "id"),
+    "cohort": ("cohort", "outcome", "result", "deal outcome", "win loss", "status"),
+    "file": ("file", "transcript", "transcript file", "file name", "filename", "path", "file path", "recording"),
+    "account_id": ("account id",),
+    "deal_id": ("deal id", "opportunity id", "opportunity"),
+    "date": ("date", "interview date"),
+    "interviewer": ("interviewer", "interviewers", "interviewed by"),
+    "company": ("company", "company name", "account", "account name", "customer"),
+    "speakers": ("speakers", "number of speakers"),
+}
+_HEADERS = {alias for aliases in COLUMNS.values() for alias in aliases}
 
 _COHORT_ALIASES = {
     "won": "won", "win": "won", "closed won": "won", "closedwon": "won", "won deal": "won",
@@ -28,8 +42,13 @@ class StudyError(WinlossError):
 
 
 def normalise_cohort(value: str) -> str | None:
-    key = re.sub(r"[\s_\-]+", " ", value.strip().lower())
-    return _COHORT_ALIASES.get(key)
+    """'Closed Won', 'closed_lost', and an outcome with its reason after a dash, bracket or colon ('Closed Lost -
+    Competitor', 'Won (renewal)'); 'churn risk' is no outcome."""
+    for text in (value, re.split(r"\s[-–—]\s|[(:/,]", value, maxsplit=1)[0]):
+        key = re.sub(r"[\s_\-]+", " ", text.strip().lower())
+        if key in _COHORT_ALIASES:
+            return _COHORT_ALIASES[key]
+    return None
 
 
 @dataclass
@@ -56,7 +75,19 @@ def _date_reader(values: list[str]) -> Callable[[str], str]:
 
 
 def _header_score(cells: list[str]) -> int:
-    return sum(c.strip().lower() in COLUMNS for c in cells)
+    return sum(normalise_header(c) in _HEADERS for c in cells)
+
+
+def _transcript_path(study_dir: Path, written: str) -> Path:
+    """The file a row names, relative to the study; Windows' backslashes are folders, and a bare file name is also
+    looked for in transcripts/ and recordings/, where the study keeps them."""
+    relative = written.strip().replace("\\", "/")
+    file = (study_dir / relative).resolve()
+    if not file.is_file() and "/" not in relative:
+        found = [p for p in (study_dir / "transcripts" / relative, study_dir / "recordings" / relative) if p.is_file()]
+        if len(found) == 1:
+            return found[0].resolve()
+    return file
 
 
 def load_interviews(study_dir: Path) -> tuple[list[Interview], list[Problem]]:
@@ -79,10 +110,13 @@ def read_manifest(study_dir: Path) -> Manifest:
         raise StudyError(str(exc)) from exc
     if not table.header:
         raise StudyError(f"{path}: empty; expected a header with columns {', '.join(REQUIRED)}")
-    header = [h.lower() for h in table.header]
-    missing = [c for c in REQUIRED if c not in header]
+    colmap, _ = resolve_columns(table.header, COLUMNS)
+    named = {h: c for c, h in colmap.fields.items()}
+    header = [named.get(h, "") for h in table.header]
+    missing = [c for c in REQUIRED if c not in colmap.fields]
     if missing:
-        raise StudyError(f"{path}: missing required column(s) {', '.join(missing)} (found: {', '.join(header)})")
+        raise StudyError(f"{path}: missing required column(s) {', '.join(missing)} (found: "
+                         f"{', '.join(table.header)})")
 
     interviews: list[Interview] = []
     problems: list[Problem] = list(table.problems)
@@ -108,7 +142,7 @@ def read_manifest(study_dir: Path) -> Manifest:
         if not row["file"]:
             problems.append(Problem(where, f"empty file for {iid}", iid))
             continue
-        file = (study_dir / row["file"]).resolve()
+        file = _transcript_path(study_dir, row["file"])
         if not file.is_file():
             problems.append(Problem(where, f"file not found: {row['file']} (interview {iid})", iid))
             continue

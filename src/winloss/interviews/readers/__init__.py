@@ -23,7 +23,7 @@ class Reader:
 
 READERS = (
     Reader("vtt", captions.read_vtt, captions.sniff_vtt, (".vtt",)),
-    Reader("srt", captions.read_srt, captions.sniff_srt, (".srt",)),
+    Reader("srt", captions.read_srt, captions.sniff_srt, (".srt", ".sbv")),
     Reader("json", json_styles.read_json, json_styles.sniff_json, (".json",)),
     Reader("table", tables.read_table, tables.sniff_table, (".csv", ".tsv", ".tab")),
     Reader("markdown", markdown.read_markdown, markdown.sniff_markdown, (".md", ".markdown")),

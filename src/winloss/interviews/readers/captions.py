@@ -1,14 +1,19 @@
-"""Caption files: WebVTT (Zoom, Teams, Meet, whisper) and SubRip SRT (Otter, Rev, Descript, whisper).
+"""Caption files: WebVTT (Zoom, Teams, Meet, whisper), SubRip SRT (Otter, Rev, Descript, whisper) and YouTube's
+SubViewer `.sbv` (`0:00:04.160,0:00:08.320` timing lines, read like SRT).
 
 Who speaks comes from a voice tag (`<v Dana Ruiz>`, Teams closes it with `</v>`), a `Name: text` payload (Zoom,
 Otter) or whisperX's `[SPEAKER_00]: text`; a cue without one continues the speaker before it. Cue ids (numbers,
-Teams' GUIDs), NOTE/STYLE/REGION blocks and cue settings are not speech.
+Teams' GUIDs), NOTE/STYLE/REGION blocks, cue settings and the captioner's `>>` speaker-change mark are not speech;
+Google Meet's caption files name the speaker on a `(Name)` line and may hold two speakers in one cue; Teams' old
+transcripts put the name alone on the cue's first line, and copied out of Word have no blank lines between cues.
 """
 from __future__ import annotations
 
 import re
 
 from winloss.interviews.readers.common import (
+    ANNOTATION,
+    CUE_TIME,
     TIME,
     UNKNOWN_SPEAKER,
     Cue,
@@ -21,43 +26,80 @@ from winloss.interviews.readers.common import (
 )
 from winloss.models import Turn
 
-_TIMING = re.compile(rf"^\s*({TIME})\s*-->\s*({TIME})")
-_ANY_TIMING = re.compile(rf"^\s*{TIME}\s*-->\s*{TIME}", re.MULTILINE)
+# `start --> end` (WebVTT, SRT), or a line of just `start,end` (SBV)
+_TIMING = re.compile(rf"^\s*({CUE_TIME})\s*(?:-->|,(?=\s*{TIME}\s*$))\s*({CUE_TIME})")
+_ANY_TIMING = re.compile(rf"^\s*{CUE_TIME}\s*(?:-->|,(?=\s*{TIME}\s*$))\s*{CUE_TIME}", re.MULTILINE)
+_CUE_ID = re.compile(r"^\s*\d+\s*$")
+_CHANGE_MARK = re.compile(r"^\s*>>\s*")
+# Google Meet's caption files: `(Name)` on its own line opens that speaker's caption; a `-` line, then a line of
+# blanks, separates two speakers' captions within one cue.
+_PAREN_NAME = re.compile(r"^\s*\(([^()\n]{1,60})\)\s*$")
+_MEET_SEPARATOR = re.compile(r"\n-[ \t]*\n[ \t]*\n(?=[ \t]*\()")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)*\s+([^>]+)>", re.IGNORECASE)
 _PREFIX = re.compile(r"^\s*\[?([^:\]\n]{1,60}?)\]?\s*:\s+(\S.*)$")
 
 
 def _blocks(text: str) -> list[list[str]]:
-    return [b.splitlines() for b in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")) if b.strip()]
+    text = _MEET_SEPARATOR.sub("\n-\n", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return [b.splitlines() for b in re.split(r"\n\s*\n", text) if b.strip()]
 
 
 def _timed_blocks(text: str, strict: bool) -> list[tuple[float, float, list[str]]]:
     """(start, end, payload lines) of each cue; blocks with no timing line are skipped, or refused when strict."""
-    out = []
+    out: list[tuple[float, float, list[str]]] = []
     for lines in _blocks(text):
-        idx = next((i for i, line in enumerate(lines) if _TIMING.match(line)), None)
-        if idx is None:
+        if not any(_TIMING.match(line) for line in lines):
             if strict:
                 raise ReaderError(f"not SRT: block without a timing line: {lines[0][:60]!r}")
             continue  # WEBVTT header, NOTE, STYLE, REGION blocks
-        m = _TIMING.match(lines[idx])
-        out.append((seconds(m.group(1)), seconds(m.group(2)), lines[idx + 1:]))
+        opened = False
+        for line in lines:
+            m = _TIMING.match(line)
+            if m:
+                # A timing line inside a block opens a cue too: Teams' text copied out of Word has no blank lines.
+                if opened and out[-1][2] and _CUE_ID.match(out[-1][2][-1]):
+                    out[-1][2].pop()  # the next cue's number, not speech
+                out.append((seconds(m.group(1)), seconds(m.group(2)), []))
+                opened = True
+            elif opened:
+                out[-1][2].append(line)
     return out
+
+
+def _name_lines(blocks: list[tuple[float, float, list[str]]]) -> set[str]:
+    """Teams' old transcripts (and Microsoft Graph's) put the speaker's name alone on the first line of each cue:
+    names the file repeats there, when nearly every cue of two or more lines opens with one."""
+    firsts = [lines[0].strip() for _, _, lines in blocks
+              if len(lines) >= 2 and not _VOICE.search(lines[0]) and not _PREFIX.match(lines[0])]
+    multi = sum(len(lines) >= 2 for _, _, lines in blocks)
+    labels = {label for label in learn_labels(firsts, len(firsts)) if plausible_label(label)}
+    return labels if labels and sum(f in labels for f in firsts) >= 0.8 * multi else set()
 
 
 def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
     """Cues of one file: voice tags first, then `Name: text` prefixes the file repeats (see learn_labels)."""
     raw: list[tuple[str | None, str, float, float]] = []
+    named = _name_lines(blocks)
     for start, end, lines in blocks:
         speaker = None
         parts: list[str] = []
+        if len(lines) >= 2 and lines[0].strip() in named:
+            speaker, lines = lines[0].strip(), lines[1:]
         for line in lines:
+            line = _CHANGE_MARK.sub("", line)
+            if line.strip() == "-":
+                continue
             voice = _VOICE.search(line)
-            if voice:
-                if speaker is not None and voice.group(1).strip() != speaker and parts:
+            paren = _PAREN_NAME.match(line)
+            name = voice.group(1).strip() if voice else paren.group(1).strip() if paren and \
+                plausible_label(paren.group(1)) and not ANNOTATION.fullmatch(line.strip()) else None
+            if name:
+                if speaker is not None and name != speaker and parts:
                     raw.append((speaker, clean(" ".join(parts)), start, end))
                     parts = []
-                speaker = voice.group(1).strip()
+                speaker = name
+                if not voice:
+                    continue  # the line is only the name
             parts.append(line)
         raw.append((speaker, clean(" ".join(parts)), start, end))
     prefixes = [m.group(1).strip() for s, body, *_ in raw if s is None and (m := _PREFIX.match(body))]
@@ -96,7 +138,8 @@ def sniff_vtt(text: str) -> float:
 def sniff_srt(text: str) -> float:
     head = text.lstrip("\ufeff").lstrip()[:400]
     lines = head.splitlines()
-    if len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1]):
+    if (len(lines) >= 2 and lines[0].strip().isdigit() and _TIMING.match(lines[1])) or \
+            (lines and _TIMING.match(lines[0])):  # SRT's numbered cue, or SBV's first timing line
         return 0.95
     return 0.6 if _ANY_TIMING.search(head) and not head.startswith("WEBVTT") else 0.0
 

@@ -29,7 +29,10 @@ class Cue:
 
 # h:mm:ss(.fff), mm:ss(.fff); any number of fraction digits (Teams writes 7), comma or dot.
 TIME = r"(?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d+)?"
-_TIME_PARTS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})(?:[.,](\d+))?")
+# Beside a `-->` arrow a timestamp may be written without padding: Microsoft Graph's Teams transcripts and Teams'
+# old .docx say `0:0:5.320`.
+CUE_TIME = r"(?:\d+:)?\d{1,2}:\d{1,2}(?:[.,]\d+)?"
+_TIME_PARTS = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:[.,](\d+))?")
 
 
 def seconds(value: str) -> float:
@@ -59,7 +62,7 @@ _ANNOTATION_WORDS = (r"inaudible|unintelligible|indiscernible|crosstalk|cross-ta
                      r"laughter|laughing|chuckles?|sighs?|coughs?|coughing|clears throat|pause|silence|music|noise|"
                      r"background noise|applause|foreign|no audio|audio cuts out|blank_audio|blank audio|phone rings?")
 # [inaudible], [crosstalk 00:01:02], (pause 0.28), (laughs): transcriber notes, not speech.
-_ANNOTATION = re.compile(rf"[\[(]\s*(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]|/(?:unintelligible|inaudible)/",
+ANNOTATION = re.compile(rf"[\[(]\s*(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]|/(?:unintelligible|inaudible)/",
                          re.IGNORECASE)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
@@ -78,7 +81,7 @@ def clean(text: str) -> str:
     text = _MD_EMPHASIS.sub(r"\2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     text = html.unescape(text)
-    text = _ANNOTATION.sub(" ", text)
+    text = ANNOTATION.sub(" ", text)
     return _SPACE.sub(" ", text).strip()
 
 

@@ -8,6 +8,14 @@
 - Teams / Stream `{entries: [{speakerDisplayName, startOffset, endOffset, text}]}`
 - AssemblyAI `{utterances: [{speaker: "A", start, end, text}]}` (milliseconds), Deepgram
   `{results: {utterances: [{speaker: 0, start, end, transcript}]}}` (seconds)
+- Fireflies `{sentences: [{speaker_name, start_time, end_time, text}]}`, also as the API's
+  `{data: {transcript: {...}}}`
+- whisper.cpp `{transcription: [{offsets: {from, to}, text}]}` (milliseconds)
+- Hugging Face's ASR pipeline `{chunks: [{timestamp: [start, end], text}]}`, and insanely-fast-whisper's
+  `{speakers: [{speaker, timestamp, text}], chunks, text}`
+- Azure Speech batch `{recognizedPhrases: [{speaker, offsetInTicks, durationInTicks, nBest: [{display}]}]}`
+- Amazon Transcribe `{results: {items: [{start_time, alternatives: [{content}], type, speaker_label?}],
+  speaker_labels: {segments: [{speaker_label, items: [{start_time}]}]}}}`
 """
 from __future__ import annotations
 
@@ -72,6 +80,9 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> lis
         speaker = item.get("speaker", item.get("speaker_name", item.get("speakerDisplayName")))
         start = item.get("start", item.get("start_time", item.get("startOffset")))
         end = item.get("end", item.get("end_time", item.get("endOffset")))
+        pair = item.get("timestamp")  # Hugging Face's ASR pipeline: "timestamp": [start, end], end null at the last
+        if isinstance(pair, list) and len(pair) == 2 and start is None:
+            start, end = pair
         cues.append(Cue(_name(speaker, names), clean(str(text)), number_seconds(start, scale),
                         number_seconds(end, scale)))
     return cues
@@ -125,7 +136,84 @@ def _amberscript(data: dict) -> list[Cue]:
     return cues
 
 
+def _whisper_cpp(data: dict) -> list[Cue]:
+    cues = []
+    for item in data["transcription"]:
+        offsets = item.get("offsets") or {}
+        cues.append(Cue(UNKNOWN_SPEAKER, clean(str(item.get("text", ""))), number_seconds(offsets.get("from"), 0.001),
+                        number_seconds(offsets.get("to"), 0.001)))
+    return cues
+
+
+def _azure(data: dict) -> list[Cue]:
+    """Azure writes times in ticks of 100 ns; `speaker` (diarization) is a number, else the channel tells."""
+    channels = {p.get("channel") for p in data["recognizedPhrases"] if isinstance(p, dict)}
+    cues = []
+    for phrase in data["recognizedPhrases"]:
+        best = (phrase.get("nBest") or [{}])[0]
+        who = phrase.get("speaker")
+        speaker = _name(who, {}) if who is not None else \
+            f"Channel {phrase.get('channel')}" if len(channels) > 1 else UNKNOWN_SPEAKER
+        start = number_seconds(phrase.get("offsetInTicks"), 1e-7)
+        duration = number_seconds(phrase.get("durationInTicks"), 1e-7)
+        cues.append(Cue(speaker, clean(str(best.get("display", best.get("lexical", "")))), start,
+                        round(start + duration, 3) if start is not None and duration is not None else None))
+    return sorted(cues, key=lambda c: (c.start is None, c.start or 0.0))
+
+
+def _aws(results: dict) -> list[Cue]:
+    """Amazon Transcribe: a word list; who speaks is on each item (newer jobs) or in speaker_labels' segments,
+    keyed by the word's start time; punctuation items have no time and join the word before."""
+    by_start = {str(i.get("start_time")): seg.get("speaker_label")
+                for seg in (results.get("speaker_labels") or {}).get("segments") or []
+                for i in seg.get("items") or []}
+    runs: list[list] = []  # [speaker, words, start, end]
+    for item in results["items"]:
+        content = ((item.get("alternatives") or [{}])[0]).get("content", "")
+        if item.get("type") == "punctuation" or item.get("start_time") is None:
+            if runs:
+                runs[-1][1].append({"text": content})
+            continue
+        label = item.get("speaker_label") or by_start.get(str(item["start_time"]))
+        speaker = _name(label.removeprefix("spk_") if label else None, {})
+        if not runs or runs[-1][0] != speaker:
+            runs.append([speaker, [], number_seconds(item["start_time"]), None])
+        runs[-1][1].append({"text": content})
+        runs[-1][3] = number_seconds(item.get("end_time"))
+    return [Cue(speaker, clean(_words(words)), start, end) for speaker, words, start, end in runs]
+
+
+def _google(results: list[dict]) -> list[Cue]:
+    """Google Speech-to-Text: with diarization the last result repeats every word with its `speakerTag`; without,
+    each result is one stretch of speech. Times are strings such as '1.300s'."""
+    def at(word: dict, key: str) -> float | None:
+        value = word.get(key, word.get(key.replace("Time", "Offset")))
+        return number_seconds(str(value).removesuffix("s")) if value is not None else None
+
+    words = ((results[-1].get("alternatives") or [{}])[0]).get("words") or []
+    if words and all("speakerTag" in w or "speakerLabel" in w for w in words):
+        runs: list[list] = []
+        for w in words:
+            speaker = _name(w.get("speakerTag", w.get("speakerLabel")), {})
+            if not runs or runs[-1][0] != speaker:
+                runs.append([speaker, []])
+            runs[-1][1].append(w)
+        return [Cue(speaker, clean(_words(ws, "word")), at(ws[0], "startTime"), at(ws[-1], "endTime"))
+                for speaker, ws in runs]
+    cues = []
+    for result in results:
+        best = (result.get("alternatives") or [{}])[0]
+        ws = best.get("words") or []
+        cues.append(Cue(UNKNOWN_SPEAKER, clean(str(best.get("transcript", ""))),
+                        at(ws[0], "startTime") if ws else None,
+                        at(ws[-1] if ws else result, "endTime" if ws else "resultEndTime")))
+    return cues
+
+
 def _cues(data: Any) -> list[Cue]:
+    if isinstance(data, dict) and isinstance(data.get("data"), dict) and isinstance(data["data"].get("transcript"),
+                                                                                   dict):
+        data = data["data"]["transcript"]  # a Fireflies API response saved as is
     if isinstance(data, list):
         return _segment_cues(data, {})
     if not isinstance(data, dict):
@@ -140,9 +228,23 @@ def _cues(data: Any) -> list[Cue]:
         return _amberscript(data)
     if isinstance(data.get("entries"), list):
         return _segment_cues(data["entries"], {})
+    if isinstance(data.get("sentences"), list):
+        return _segment_cues(data["sentences"], _speaker_names(data, "speakers"))
+    if isinstance(data.get("chunks"), list):  # transformers' pipeline; insanely-fast-whisper adds diarized speakers
+        speakers = data.get("speakers")
+        diarized = isinstance(speakers, list) and speakers and all(isinstance(x, dict) and "text" in x for x in speakers)
+        return _segment_cues(speakers if diarized else data["chunks"], {})
+    if isinstance(data.get("transcription"), list):
+        return _whisper_cpp(data)
+    if isinstance(data.get("recognizedPhrases"), list):
+        return _azure(data)
     results = data.get("results")
     if isinstance(results, dict) and isinstance(results.get("utterances"), list):
         return _segment_cues(results["utterances"], {})  # Deepgram: seconds
+    if isinstance(results, dict) and isinstance(results.get("items"), list):
+        return _aws(results)
+    if isinstance(results, list) and results and all(isinstance(r, dict) and "alternatives" in r for r in results):
+        return _google(results)
     if isinstance(data.get("utterances"), list):
         items = data["utterances"]
         return _segment_cues(items, {}, 0.001 if _assemblyai(data) else 1.0)
@@ -150,7 +252,8 @@ def _cues(data: Any) -> list[Cue]:
         if isinstance(data.get(key), list):
             return _segment_cues(data[key], _speaker_names(data, "speakers"))
     raise ReaderError("JSON transcript: expected a list of {speaker, start, end, text} objects, or segments, "
-                      "utterances, monologues, entries or callTranscripts")
+                      "utterances, monologues, entries, sentences, chunks, transcription, recognizedPhrases, "
+                      "results or callTranscripts")
 
 
 def _assemblyai(data: dict) -> bool:

@@ -1,7 +1,7 @@
 """Plain-text transcripts, in the styles meeting tools write:
 
 - `Name: text` (Zoom chat-style, Notepad), optionally `[00:01:02] Name: text`
-- Otter: `Name  0:03` on its own line, then the paragraph
+- Otter: `Name  0:03` on its own line, then the paragraph; Zoom's saved captions: `[Name] 00:01:02`, then the text
 - Rev: `Speaker 1 (00:01):` then the paragraph, or `Name: (00:01) text`
 - Google Meet / Gemini: a title and date header, `00:05:00` section lines, `Name: text`, the "Transcription ended
   after ..." footer
@@ -34,13 +34,15 @@ _TS = rf"[\[(]?@?(?P<ts>{TIME})[\])]?"
 _RANGE = re.compile(rf"^\[({TIME})\s*-->\s*({TIME})\]\s*(.*)$")
 _STAMP_ONLY = re.compile(rf"^{_TS}$")
 _LEADING_STAMP = re.compile(rf"^{_TS}\s*[-–—|]?\s+(?P<rest>.*)$")
-# Name: text / Name (00:01): text / Name: (00:01) text / [SPEAKER_00]: text
-_INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})[\])])?\s*[:：](?:\s+|$)"
+# Name: text / Name (00:01): text / Name: (00:01) text / [SPEAKER_00]: text / [Name] [00:01.000 --> 00:03.500]: text
+_INLINE = re.compile(rf"^\[?(?P<label>[^:：\n]{{1,60}}?)\]?\s*(?:[\[(](?P<ts>{TIME})(?:\s*-->\s*(?P<te>{TIME}))?[\])])?"
+                     rf"\s*[:：](?:\s+|$)"
                      rf"(?:[\[(](?P<ts2>{TIME})[\])]\s*)?(?P<rest>.*)$")
 # Name [0:00] text (markdown exports write no colon)
 _STAMPED_NAME = re.compile(rf"^(?P<label>[^\[(:\n]{{1,60}}?(?:\s*\([^)\n]{{1,30}}\))?)\s+[\[(](?P<ts>{TIME})[\])]\s*(?P<rest>.*)$")
-# Otter's `Name  0:03`, `Name - 00:01:02`; Fathom's (after markdown) `0:04 - Name`
-_NAME_THEN_STAMP = re.compile(rf"^(?P<label>[^\n]{{1,60}}?)\s*[-–—|]?\s+{_TS}$")
+# Otter's `Name  0:03`, `Name - 00:01:02`, Zoom's saved captions `[Name] 00:01:02`; Fathom's (after markdown)
+# `0:04 - Name`
+_NAME_THEN_STAMP = re.compile(rf"^\[?(?P<label>[^\n]{{1,60}}?)\]?\s*[-–—|]?\s+{_TS}$")
 _STAMP_THEN_NAME = re.compile(rf"^{_TS}\s*[-–—|]\s*(?P<label>[^\n]{{1,60}}?)$")
 # Meet's footer, also as a markdown heading (`### Transcription ended after 00:49:58`) in Gemini's exports, and
 # Otter's closing `Transcribed by https://otter.ai` line
@@ -82,8 +84,10 @@ def _parse_line(line: str) -> _Line:
         if m:
             found = m.groupdict()
             ts = found.get("ts") or found.get("ts2")
+            te = found.get("te")
             return _Line(m.group("label").strip(), found.get("rest") or "",
-                         start if start is not None else (seconds(ts) if ts else None), end, body,
+                         start if start is not None else (seconds(ts) if ts else None),
+                         end if end is not None else (seconds(te) if te else None), body,
                          heading=pattern is _NAME_THEN_STAMP)
     return _Line(None, body, start, end, body)
 
