@@ -296,3 +296,13 @@ def test_the_demo_front_names_its_flips_shows_each_quote_once_and_stands_out_onl
     churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
     for label in re.findall(r'Churned customers stand out on "([^"]+)"', report):
         assert labels[label] in themes_apart(statements, churned), label
+
+
+def test_the_report_says_who_read_the_stances():
+    from winloss.outputs.front import stance_basis
+
+    offline = pd.DataFrame({"stance": ["positive", "negative"], "stance_source": ["offline", "offline"]})
+    assert stance_basis(offline).startswith("an offline scorer right about seven times in ten on hand-made answer keys")
+    assert "LLM" not in stance_basis(offline)
+    refined = offline.assign(stance_source=["llm", "offline"])
+    assert stance_basis(refined).endswith("with the LLM re-reading the 1 of 2 statements it was least sure of")

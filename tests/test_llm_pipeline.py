@@ -75,6 +75,8 @@ def test_labels_from_the_llm_then_a_rerun_sends_nothing(study, server, embedder,
     statements = pd.read_csv(tmp_path / "out" / "statements.csv", keep_default_na=False)
     read = statements[statements["stance_source"] == "llm"]
     assert 0 < len(read) == n_unsure < len(statements)
+    # the report says who read the stances its drivers rest on
+    assert f"with the LLM re-reading the {n_unsure} of {len(statements)} statements it was least sure of" in report
     key = read.merge(pd.read_csv(DEMO / "stance_key.csv"), on="statement_id", suffixes=("", "_key"))
     assert len(key) and (key["stance"] == key["stance_key"]).all()
     # with redaction on (the default), no speaker name or part of one leaves the machine, nor the people the

@@ -192,6 +192,7 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     from winloss.llm import steps
     from winloss.outputs.charts import draw_charts
     from winloss.outputs.context import no_driver_texts, report_context, theme_order
+    from winloss.outputs.front import stance_basis
     from winloss.outputs.measurable import why_none
     from winloss.outputs.report import render
     from winloss.outputs.research import report_sections
@@ -212,6 +213,7 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
                                                                 findings.quotes, drivers), findings.quotes,
                                                findings.themes)
     context["drivers"] = drivers or {}
+    context["stance_basis"] = stance_basis(findings.statements)
     context["no_drivers"] = why_none(no_driver_texts(context["themes"]), cohort_sizes)
     context = steps.annotate_report(context, llm)  # after the summary, so its status is reported too
     # Bars of theme shares, themes new to the codebook, and the comparison with the previous quarter.
