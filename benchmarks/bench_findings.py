@@ -129,12 +129,11 @@ def held_out_stories(tmp: Path) -> dict:
     out, _ = run_copy(PAGERLY, tmp)
     statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
     record = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    from bench_stance import substring_rows
+
     key = pd.read_csv(PAGERLY / "story_key.csv", keep_default_na=False)
-    ids = []
-    for r in key.itertuples():
-        found = statements[(statements["interview_id"] == r.interview_id)
-                           & statements["text"].str.contains(r.text_contains, regex=False)]["statement_id"]
-        ids.append(found.iloc[0] if len(found) else "")
+    ids = [statements["statement_id"].iloc[i] if i >= 0 else "" for i in
+           substring_rows(key, statements["interview_id"].tolist(), statements["text"].tolist())]
     key = pd.DataFrame({"statement_id": ids, "planted_theme": key["story"]})
     about, recovery = theme_of_planted(statements, key[key["statement_id"] != ""])
     flips = sorted({about.get(d["theme_id"], ("?", 0))[0] for d in record.get("drivers", []) if d["flip"]})

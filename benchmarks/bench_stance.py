@@ -98,6 +98,17 @@ def demo_statements(embedder, study: Path = DEMO):
     return reading.statements, embedder.encode([s.text for s in reading.statements]), competitors
 
 
+def substring_rows(key: pd.DataFrame, interviews: list[str], texts: list[str]) -> list[int]:
+    """For each row of a key that names its statement by interview and a substring (`text_contains`, any case), the
+    index of the first statement that holds it, or -1."""
+    out = []
+    for r in key.itertuples():
+        needle = r.text_contains.lower()
+        out.append(next((i for i, (iid, t) in enumerate(zip(interviews, texts))
+                         if iid == r.interview_id and needle in t.lower()), -1))
+    return out
+
+
 def keyed_study(embedder, study: Path) -> dict:
     """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93); each key row names its statement by
     interview and a substring. Agreement is also given on odd- and even-numbered interviews: Pagerly's odd ones may
@@ -108,11 +119,8 @@ def keyed_study(embedder, study: Path) -> dict:
     statements, vectors, competitors = demo_statements(embedder, study)
     calls = statement_stances(statements, vectors, embedder, competitors, ours=load_settings(study).our_names)
     key = pd.read_csv(study / "stance_key.csv", keep_default_na=False)
-    predicted = []
-    for r in key.itertuples():
-        found = [c.stance for s, c in zip(statements, calls)
-                 if s.interview_id == r.interview_id and r.text_contains.lower() in s.text.lower()]
-        predicted.append(found[0] if found else "missing")
+    rows = substring_rows(key, [s.interview_id for s in statements], [s.text for s in statements])
+    predicted = [calls[i].stance if i >= 0 else "missing" for i in rows]
     odd = key["interview_id"].str.extract(r"(\d+)$")[0].astype(int) % 2 == 1
     halves = {name: scores(key[rows].reset_index(drop=True), [p for p, r in zip(predicted, rows) if r])["agreement"]
               for name, rows in (("odd_interviews", odd), ("even_interviews", ~odd))}

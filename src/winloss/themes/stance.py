@@ -380,12 +380,13 @@ def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[s
     names = frozenset(n.lower() for n in competitors if n)
     ours = tuple(ours)
     out = []
+    read = [spoken_to_us(s.text, ours) for s in statements]
     for i, s in enumerate(statements):
         prev = statements[i - 1] if i else None
         after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
             and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
-        alone = after and not US_WORD.search(spoken_to_us(prev.text, ours))
-        out.append(score_statement(spoken_to_us(s.text, ours), names, after, alone))
+        alone = after and not US_WORD.search(read[i - 1])
+        out.append(score_statement(read[i], names, after, alone))
     return out
 
 
