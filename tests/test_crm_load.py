@@ -314,3 +314,33 @@ def test_custom_closed_stages_with_a_reason_count_and_give_the_loss_reason(tmp_p
     assert messages(t.problems) == []
     assert list(t.deals["outcome"]) == ["won", "lost", "lost"]
     assert list(t.deals["loss_reason"]) == ["", "No Budget", "Price"]  # the column, when filled, wins
+
+
+def test_a_competitor_named_only_in_the_stage_reason_or_notes_reaches_the_competitor_column(tmp_path):
+    """'Closed Lost - Went With Clarion' names the rival: it is the deal's competitor (and so a Type 2 loss), and a
+    name the column holds on another row is found in free text; stand-ins ('Competitor', 'in-house build') are not
+    names."""
+    path = write_deals(tmp_path, [
+        "D1,A1,Acme,Closed Lost - Went With Clarion,,,,,",
+        "D2,A2,Beta,Closed Lost,,,,,Lost to in-house build",
+        "D3,A3,Gamma,Closed Lost,,,,Forecastly,Price",
+        "D4,A4,Delta,Closed Lost,,,,,They preferred forecastly's reports",
+        "D5,A5,Eps,Closed Lost - Went with Competitor,,,,,",
+        "D6,A6,Zeta,Closed Won,,,,,"])
+    t = load_deals(path, CrmSettings())
+    assert messages(t.problems) == []
+    assert list(t.deals["competitor"]) == ["Clarion", "", "Forecastly", "Forecastly", "", ""]
+    assert "the competitor of 2 lost deals was read from the stage, loss reason or notes (the Competitor cell was " \
+           "empty)" in t.notes
+    configured = load_deals(path, crm_settings({"competitors": ["In-House"]}))
+    assert list(configured.deals["competitor"])[:2] == ["Clarion", "In-House"]
+
+
+def test_configured_competitors_reach_the_stance_without_a_competitor_column(tmp_path):
+    """[crm] competitors names rivals a CRM export has no column for; the stance reads them like the column's."""
+    from winloss.stages import competitor_names
+
+    write_deals(tmp_path, ["D1,A1,Acme,Closed Won,,,,,", "D2,A2,Beta,Closed Lost - Went with Signal,,,,,"])
+    settings = Settings.model_validate_json(json.dumps({"crm": {"competitors": ["OpsGenius"]}}))
+    assert competitor_names(tmp_path, settings) == ["OpsGenius", "Signal"]
+    assert competitor_names(tmp_path / "no-such-study", settings) == ["OpsGenius"]

@@ -49,21 +49,21 @@ def embed(embedder, statements) -> tuple[np.ndarray, np.ndarray]:
 
 
 def competitor_names(study_dir, settings: Settings) -> list[str]:
-    """The competitors STUDY/crm/deals.csv names, read before the CRM stage because stance needs them ("Clarion's
-    demo was clean" is against us). The CRM stage reports the file's problems; here a bad file means no names."""
+    """The competitors [crm] competitors and STUDY/crm/deals.csv name, read before the CRM stage because stance
+    needs them ("Clarion's demo was clean" is against us). The CRM stage reports the file's problems; here a bad
+    file means only the configured names."""
     from winloss.crm.load import load_deals
     from winloss.tables import TableError, find_table
 
+    named = {c.strip() for c in settings.crm.competitors if c.strip()}
     try:
         path = find_table(Path(study_dir) / "crm", "deals")
     except TableError:
-        return []
-    if path is None:
-        return []
-    deals = load_deals(path, settings.crm).deals
-    if "competitor" not in deals:
-        return []
-    return sorted({str(c).strip() for c in deals["competitor"].dropna() if str(c).strip()})
+        return sorted(named)
+    deals = load_deals(path, settings.crm).deals if path is not None else None
+    if deals is None or "competitor" not in deals:
+        return sorted(named)
+    return sorted(named | {str(c).strip() for c in deals["competitor"].dropna() if str(c).strip()})
 
 
 def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: Settings, warnings: list[str]):

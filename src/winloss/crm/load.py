@@ -23,6 +23,7 @@ from winloss.crm.columns import (
 from winloss.crm.parse import (
     classify_stage,
     day_first,
+    named_competitor,
     parse_date,
     parse_employees,
     parse_number,
@@ -267,11 +268,31 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     if deals.empty:
         problems.append(Problem(str(path), "no data rows"))
         return CrmTables(deals, None, list(colmap.extras), problems, notes, False, [table.source])
+    filled = _competitors_from_text(deals, settings.competitors)
+    if filled:
+        notes.append(f"the competitor of {filled} lost {'deal' if filled == 1 else 'deals'} was read from the stage, "
+                     "loss reason or notes (the Competitor cell was empty)")
     open_n = int((deals["excluded"] == "open").sum())
     if open_n:
         # No file name: the draft reads the same whichever format the export came in (deals.csv or .xlsx).
         notes.append(f"{open_n} open deals in the CRM export are not closed and stay out of the analysis")
     return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source])
+
+
+def _competitors_from_text(deals: pd.DataFrame, extra: list[str]) -> int:
+    """Fill a lost deal's empty Competitor from the rival its stage, loss reason or notes name ("Closed Lost - Went
+    with Clarion"); the names the column holds elsewhere, and [crm] competitors, are found anywhere in that text.
+    Returns how many deals were filled."""
+    known = sorted({str(c).strip() for c in deals["competitor"] if str(c).strip()} | {c for c in extra if c.strip()},
+                   key=lambda c: (-len(c), c))  # 'Signal Pro' before 'Signal'
+    filled = 0
+    for i in deals.index[(deals["outcome"] == "lost") & (deals["competitor"].str.strip() == "")]:
+        text = " | ".join(str(deals.at[i, f]) for f in ("stage", "loss_reason", "loss_notes") if deals.at[i, f])
+        name = named_competitor(text, known)
+        if name:
+            deals.at[i, "competitor"] = name
+            filled += 1
+    return filled
 
 
 def retention_from_arr(start: float, current: float) -> str:

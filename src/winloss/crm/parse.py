@@ -31,6 +31,33 @@ def stage_reason(value: str) -> str:
     return parts[1].strip(" )") if len(parts) == 2 else ""
 
 
+# "Went with X" in a stage, a loss reason or a note: X is a competitor when it is a name, not the status quo or a
+# stand-in ("Went With Competitor", "lost to in-house build", "chose to wait").
+_CHOSE = re.compile(r"\b(?i:lost to|went with|chose|selected|signed with|switched to|moved to|picked|bought)\s+"
+                    r"(?:the\s+)?([A-Z][\w&.'+-]*(?:\s+[A-Z][\w&.'+-]*){0,2})")
+_NOT_A_NAME = {"a", "an", "another", "other", "competitor", "competitors", "competition", "vendor", "alternative",
+               "incumbent", "in-house", "internal", "inhouse", "build", "status", "nothing", "none", "nobody", "no",
+               "spreadsheet", "spreadsheets", "excel", "cheaper", "budget", "to", "not", "them", "us", "someone",
+               "existing", "current", "legacy", "homegrown", "diy", "unknown", "n/a", "tbd", "their", "our"}
+
+
+def named_competitor(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
+    """The competitor a stage, loss reason or note names: one of `known` (the Competitor column's and [crm]
+    competitors, first in text order), else the name after "went with" / "lost to" ...; '' when it names none."""
+    lowered = text.lower()
+    hits = [(m.start(), name) for name in known if name
+            for m in [re.search(r"(?<![\w])" + re.escape(name.lower()) + r"(?![\w])", lowered)] if m]
+    if hits:
+        return min(hits)[1]
+    for m in _CHOSE.finditer(text):
+        words = m.group(1).split()
+        while words and words[-1].lower().strip(".") in _NOT_A_NAME | {"because", "due", "for", "on", "after"}:
+            words.pop()
+        if words and words[0].lower() not in _NOT_A_NAME:
+            return " ".join(words).rstrip(".,;")
+    return ""
+
+
 def classify_stage(value: str, extra: StageNames | None = None) -> str:
     """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome. A custom
     stage that adds a reason to a known one ('Closed Lost - Competitor') is that stage."""

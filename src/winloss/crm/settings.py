@@ -120,6 +120,9 @@ class SheetNames:
 @dataclass(frozen=True, config=SECTION)
 class CrmSettings:
     columns: dict[str, str] = field(default_factory=dict)  # canonical field -> the export's column
+    # competitors the export names in stages, loss reasons or notes but not (always) in a Competitor column; the
+    # stance reads them too ("OpsGenius's app is nicer" is against us)
+    competitors: list[str] = field(default_factory=list)
     account_columns: dict[str, str] = field(default_factory=dict)
     stages: StageNames = field(default_factory=StageNames)
     date_order: Literal["mdy", "dmy"] = "mdy"  # for date columns whose values cannot tell
