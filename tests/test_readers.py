@@ -290,3 +290,17 @@ def test_teams_old_docx_layout(tmp_path):
     t = parse_transcript(tmp_path / "teams_old.docx")
     assert t.format == "docx/srt"
     assert [(x.speaker, x.start, x.end, x.text) for x in t.turns] == _TEAMS_OLD
+
+
+def test_time_of_day_stamps_become_times_from_the_first_line(tmp_path):
+    """Zoom's saved captions stamp the time of day: an interview does not start 14 hours in, so times count from
+    the first line, and a call that runs past midnight keeps counting up."""
+    path = tmp_path / "meeting_saved_closed_caption.txt"
+    path.write_text("[Dana Ruiz] 23:58:02\nWhat made you look for a new tool?\n\n"
+                    "[Priya Shah] 23:58:10\nOur old vendor kept breaking the Salesforce sync.\n\n"
+                    "[Dana Ruiz] 00:01:05\nAnd in the end?\n\n"
+                    "[Priya Shah] 00:01:09\nYour sync never dropped a record.\n", encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.start, t.end) for t in turns] == [
+        ("Dana Ruiz", 0.0, 8.0), ("Priya Shah", 8.0, 183.0), ("Dana Ruiz", 183.0, 187.0), ("Priya Shah", 187.0, None)]
+    assert turns[1].text == "Our old vendor kept breaking the Salesforce sync."

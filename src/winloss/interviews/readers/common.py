@@ -111,6 +111,30 @@ def join(cues: list[Cue]) -> list[Turn]:
     return turns
 
 
+CLOCK_FROM = 3600.0  # an interview does not start an hour in: stamps that do are the time of day
+
+
+def from_clock(cues: list[Cue]) -> list[Cue]:
+    """Times from the first stamped cue when the file stamps the time of day (Zoom's saved captions write
+    `[Name] 14:02:11`): a quote "at 14:02:11" of a 40-minute interview finds nothing. A stamp more than 12 hours
+    before the one above it crossed midnight."""
+    first = next((c.start for c in cues if c.start is not None), None)
+    if first is None or first < CLOCK_FROM:
+        return cues
+    out, day, last = [], 0.0, first
+    for c in cues:
+        start = end = None
+        if c.start is not None:
+            if c.start + 12 * 3600 < last:
+                day += 24 * 3600
+            last = c.start
+            start = c.start + day - first
+        if c.end is not None:
+            end = c.end + day - first + (24 * 3600 if c.start is not None and c.end < c.start else 0)
+        out.append(Cue(c.speaker, c.text, start, end))
+    return out
+
+
 def fill_ends(cues: list[Cue]) -> list[Cue]:
     """Formats that stamp only where a turn starts: a cue ends where the next later-stamped one starts (Meet
     stamps a whole section of turns with one time)."""

@@ -23,6 +23,7 @@ from winloss.interviews.readers.common import (
     ReaderError,
     clean,
     fill_ends,
+    from_clock,
     join,
     learn_labels,
     plausible_label,
@@ -121,7 +122,7 @@ def read_lines(lines: list[str]) -> list[Turn]:
         elif cues:
             cues[-1][1] = f"{cues[-1][1]} {clean(p.plain)}".strip()
         # else: a header line before the first turn (title, date, attendees)
-    return join(fill_ends([Cue(*c) for c in cues]))
+    return join(fill_ends(from_clock([Cue(*c) for c in cues])))
 
 
 def _labels(parsed: list[_Line]) -> set[str]:
@@ -135,7 +136,7 @@ def _labels(parsed: list[_Line]) -> set[str]:
 
 def _speakerless(parsed: list[_Line]) -> list[Turn]:
     cues = [Cue(UNKNOWN_SPEAKER, clean(p.plain), p.start, p.end) for p in parsed if not p.stamp_only]
-    return join(fill_ends(cues))
+    return join(fill_ends(from_clock(cues)))
 
 
 def read_text(text: str) -> list[Turn]:
