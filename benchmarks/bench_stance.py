@@ -89,12 +89,12 @@ def demo_statements(embedder, study: Path = DEMO):
     from winloss.interviews.study import read_manifest
     from winloss.pipeline import read_interviews
     from winloss.settings import load_settings
+    from winloss.stages import competitor_names
 
     settings = load_settings(study)
     manifest = read_manifest(study)
     reading = read_interviews(sorted(manifest.interviews, key=lambda i: i.interview_id), settings, [], [])
-    deals = pd.read_csv(study / "crm" / "deals.csv", keep_default_na=False)
-    competitors = sorted({c for c in deals["Competitor"] if c})
+    competitors = competitor_names(study, settings)
     return reading.statements, embedder.encode([s.text for s in reading.statements]), competitors
 
 
