@@ -149,7 +149,7 @@ def circumstance(d: Driver) -> bool:
 def about_rival(d: Driver, rivals: frozenset[str]) -> bool:
     """A loss driver told about a competitor ("Looked at Gustly"): its label, or most of its quotes, name one. It is
     that competitor's edge, for the competitor's own decision, not a product fix named after a rival."""
-    from winloss.themes.stance import names_competitor
+    from winloss.themes.parties import names_competitor
 
     if not rivals:
         return False

@@ -31,7 +31,7 @@ import numpy as np
 
 from winloss.themes.labeling import _stem, class_scores, keywords_of, phrase_counts
 from winloss.themes.oversize import split_oversized
-from winloss.themes.stance import names_competitor
+from winloss.themes.parties import names_competitor
 from winloss.themes.vectors import unit
 
 SPLIT_SILHOUETTE = 0.25

@@ -31,6 +31,18 @@ from pathlib import Path
 import numpy as np
 
 from winloss.cachefile import write_atomic
+from winloss.themes.parties import (
+    IT,
+    THEM,
+    US_WORD,
+    about_rival,
+    alternation,
+    cased,
+    first_at,
+    names_competitor,
+    rival_pattern,
+    spoken_to_us,
+)
 from winloss.themes.stance_cues import (
     BEFORE,
     CHANGE_WEIGHT,
@@ -161,74 +173,9 @@ def _negated(tokens: list[str], at: int, idiom: frozenset[int] = frozenset()) ->
     return False
 
 
-def _alternation(names: frozenset[str], proper: bool = False) -> str:
-    """One regex alternative per name, longest first (so "Clarion Cloud" wins over "Clarion"). proper: the name's
-    first letter must be a capital, in a pattern that otherwise ignores case."""
-    def one(n: str) -> str:
-        head = n[:1]
-        if proper and head.isalpha():
-            return f"(?-i:{re.escape(head.upper())}){re.escape(n[1:])}"
-        return re.escape(n)
-
-    return "|".join(one(n) for n in sorted(names, key=lambda n: (-len(n), n)))
-
-
-@lru_cache(maxsize=32)
-def _names_regex(names: frozenset[str], proper: bool) -> re.Pattern | None:
-    # never inside a compound: "signal-to-noise" is not the competitor Signal
-    return re.compile(rf"\b({_alternation(names, proper)})\b(?!-\w)", re.IGNORECASE) if names else None
-
-
-def _cased(text: str) -> bool:
-    """A brand is a proper noun: where the text has capitals at all (a cased transcript), only a capitalised word
-    is the name ("the signal was weak" is not the competitor Signal); an all-lowercase transcript gives no such
-    clue, so there any case is the name."""
-    return any(c.isupper() for c in text)
-
-
-def _names_pattern(names: frozenset[str], text: str) -> re.Pattern | None:
-    """The pattern that finds these names in `text` (proper nouns where `_cased`)."""
-    return _names_regex(names, proper=_cased(text))
-
-
-def names_competitor(text: str, competitors: frozenset[str]) -> bool:
-    pattern = _names_pattern(frozenset(competitors), text)
-    return pattern is not None and pattern.search(text) is not None
-
-
 # Words that name the other side's advantage: said of a competitor or of nobody ("it was cheaper") they count
 # against us; said of us ("you were cheaper", "you weren't the cheapest") they are about us.
 RIVAL_ADVANTAGE = {"cheaper", "cheapest", "simpler", "cleaner", "easier", "better demo", "demoed better"}
-US_WORD = re.compile(r"\b(you|your|yours|you'd|you're|you've)\b", re.IGNORECASE)
-
-
-def _first(pattern: re.Pattern, text: str) -> int:
-    found = pattern.search(text)
-    return found.start() if found else len(text) + 1
-
-
-@lru_cache(maxsize=16)
-def _rival_regex(competitors: frozenset[str], proper: bool) -> re.Pattern:
-    names = _alternation(competitors, proper)
-    return re.compile(rf"\b({names + '|' if names else ''}they|their|theirs|them)\b(?!-\w)", re.IGNORECASE)
-
-
-def _rival_pattern(competitors: frozenset[str], text: str) -> re.Pattern:
-    return _rival_regex(competitors, _cased(text))
-
-
-# A leading comparison ("Compared to Tallyhub, your reporting is stronger") names the other side before the subject.
-LEADING_COMPARISON = re.compile(r"^\W*(compared (to|with)|unlike|versus|vs\.?|next to|as opposed to)\b[^,]*,",
-                                re.IGNORECASE)
-
-
-def about_rival(text: str, competitors: frozenset[str]) -> bool:
-    """Whether a clause that may be about a competitor is: it does not name us, or it names the competitor first.
-    The first party named is the subject; a later "you" is mostly the generic one ("with Gustly you just upload a
-    file"), an earlier one is us ("you were slower than Gustly")."""
-    text = LEADING_COMPARISON.sub("", text)
-    us = _first(US_WORD, text)
-    return us > len(text) or _first(_rival_pattern(competitors, text), text) < us
 
 
 def clause_score(text: str, competitors: frozenset[str], about_competitor: bool = False) -> float:
@@ -239,7 +186,7 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
     about_competitor = (about_competitor or names_competitor(subject, competitors)) \
         and about_rival(subject, competitors)
     about_us = not about_competitor \
-        and _first(US_WORD, subject) < _first(_rival_pattern(competitors, subject), subject)
+        and first_at(US_WORD, subject) < first_at(rival_pattern(competitors, subject), subject)
     own_past = bool(OWN_PAST.search(text))
     quality = _phrases(tokens, _quality_cues())
     starts = [at for at, _, _ in quality]
@@ -262,8 +209,6 @@ def clause_score(text: str, competitors: frozenset[str], about_competitor: bool 
     return score
 
 
-THEM = re.compile(r"\b(they|their|theirs|them)\b", re.IGNORECASE)
-IT = re.compile(r"\b(it|its|it's)\b", re.IGNORECASE)
 # The choice itself: "we went with Signal", "we switched to ADPro", "we picked you". Whom they chose is the verdict,
 # with no judgement word in it; a person's choice told in passing ("our VP, who picked you, left") is not one.
 CHOICE = (r"(?<!who )(?<!which )(?<!that )\b(?P<neg>(?:not|n't|never|didn't|did not)\s+(?:\w+\s+)?)?"
@@ -276,13 +221,13 @@ CHOSE_US = re.compile(CHOICE + r"(?:you|your (?:product|platform|tool|team))\b",
 
 @lru_cache(maxsize=16)
 def _chose_rival(competitors: frozenset[str], proper: bool) -> re.Pattern | None:
-    return re.compile(CHOICE + rf"(?:{_alternation(competitors, proper)})\b(?!-\w)", re.IGNORECASE) \
+    return re.compile(CHOICE + rf"(?:{alternation(competitors, proper)})\b(?!-\w)", re.IGNORECASE) \
         if competitors else None
 
 
 def choice_score(text: str, competitors: frozenset[str]) -> float:
     """+CHOICE_WEIGHT for each time the customer says they chose us, - for a competitor; "didn't go with" turns it."""
-    rival = _chose_rival(competitors, _cased(text))
+    rival = _chose_rival(competitors, cased(text))
     score = 0.0
     for pattern, sign in ((CHOSE_US, 1.0), (rival, -1.0)):
         for found in pattern.finditer(text) if pattern is not None else ():
@@ -335,25 +280,6 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     if COUNTERFACTUAL.search(text) or WISH.search(text):
         score = min(score, 0.0) - 1.5  # "if it had been close, I would have gone with you": a regret, not praise
     return score
-
-
-@lru_cache(maxsize=16)
-def _our_names(ours: frozenset[str], proper: bool) -> tuple[re.Pattern, re.Pattern] | None:
-    if not ours:
-        return None
-    return (re.compile(rf"\b({_alternation(ours, proper)})(?:'s|\u2019s)", re.IGNORECASE),
-            _names_regex(ours, proper))
-
-
-def spoken_to_us(text: str, ours: Iterable[str] = ()) -> str:
-    """The text as the scorer reads it: our own names (the `our_names` setting: "Payloom", "Payloom's") become
-    "you" / "your", so "Payloom's onboarding was slower than Gustly's" is about us, not a third party. Only the
-    scorer sees this; the statement keeps its words."""
-    patterns = _our_names(frozenset(n.lower() for n in ours if n), _cased(text))
-    if patterns is None:
-        return text
-    possessive, name = patterns
-    return name.sub("you", possessive.sub("your", text))
 
 
 def lexicon_stance(text: str, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> StanceCall:
