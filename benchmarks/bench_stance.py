@@ -1,4 +1,4 @@
-"""Stance per statement on five answer keys: the demo's hand-labelled statements, real airline tweets, real Amazon
+"""Stance per statement on six answer keys: the demo's hand-labelled statements, real airline tweets, real Amazon
 review sentences, and the Payloom, Pagerly and Ledgerlark studies' keys (fixtures/*/stance_key.csv).
 
 - fixtures/demo/stance_key.csv: 467 statements of the demo's planted themes, labelled by the people who wrote the
