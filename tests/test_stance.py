@@ -335,3 +335,16 @@ def test_it_after_a_statement_about_the_competitor_alone_is_theirs():
     # "it" is ours when the statement before names us too, or names nobody
     assert scores("We looked at Clarion, but your demo was the one.", "My team loved it.")[1] > 0
     assert scores("We ran a proper trial.", "My team loved it.")[1] > 0
+
+
+def test_what_was_there_and_is_no_more_and_what_never_came():
+    """Found on a held-out study (fixtures/ledgerlark): "lost" and "stopped" turn the cue after them ("we'd lost
+    confidence" is no praise, "we stopped chasing paperwork" no complaint), an adverb does not hide a failure
+    ("never really worked"), and a payment that never arrived is a complaint with no judgement word in it."""
+    assert lexicon_stance("But by then we'd lost confidence.").stance == "negative"
+    assert lexicon_stance("The sync stopped being something we trust.").stance == "negative"
+    assert lexicon_stance("Our contractors upload their own W-9s, so we stopped chasing paperwork.").stance == "positive"
+    assert lexicon_stance("The sync stopped.").stance == "negative"
+    assert lexicon_stance("The integration never really worked for us.").stance == "negative"
+    assert lexicon_stance("Three of our suppliers told us their money never arrived.").stance == "negative"
+    assert lexicon_stance("It didn't land in their account until the twentieth.").stance == "negative"

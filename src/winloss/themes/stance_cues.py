@@ -27,7 +27,7 @@ QUALITY: dict[str, float] = {
     "slower": -1.5, "forever": -2.0, "clunky": -1.8, "rigid": -1.8, "limited": -1.5, "duplicate": -1.5,
     "duplicates": -1.5, "inflated": -1.5, "basic": -1.2, "simplistic": -1.5, "crowded": -1.5, "busy": -0.8,
     "confusing": -1.5, "rough": -1.5, "stopped": -1.5, "stop": -1.0, "waiting": -1.2, "wait": -1.0, "waited": -1.2,
-    "homework": -1.2, "chase": -1.5, "reached out": 1.2, "reach out": 0.5, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
+    "homework": -1.2, "chase": -1.5, "chasing": -1.5, "reached out": 1.2, "reach out": 0.5, "generic": -1.5, "escalate": -1.5, "tabs": -0.8, "froze": -1.5,
     "frozen": -0.5, "silently": -1.5, "quietly": -1.0, "lost": -1.0, "nobody": -1.0,
     "cannot": -0.8, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
     "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
@@ -77,7 +77,10 @@ FILLERS = {"honestly", "honest", "kind", "pretty", "like", "yeah", "yes", "okay"
            "straight", "security", "secure", "question", "questions", "pay", "paid", "paying", "weeks", "reach",
            "popular", "lead", "win", "won", "champion", "champions", "excel", "winning", "losing", "demand", "innocent", "risk", "crazy", "intense"}
 NEGATORS = {"not", "never", "nobody", "no", "zero", "none", "nothing", "nowhere", "neither", "nor", "without", "hardly",
-            "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone"}
+            "barely", "rarely", "seldom", "n't", "cannot", "no one", "noone",
+            # what was there and is no more: "we'd lost confidence", "the sync stopped being something we could
+            # trust" (within four words), "we stopped chasing paperwork" (alone, "the sync stopped" is still a complaint)
+            "lost", "stopped"}
 CONTRACTION = re.compile(r"n't\b")
 # A regret looks back ("if it had worked", "we would have stayed"); a forward condition ("if the accuracy holds, I
 # would put my name on it") is not one.
@@ -109,7 +112,10 @@ PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNOREC
       r"( really| even| just)? (build|make|recreate|change|add|customi[sz]e|filter|combine|see|get|do|show|trust"
       r"|defend|prove|sell|use)\b"), -1.8),
     (r"\b(don't|doesn't|didn't|won't) (let|allow) (you|us|me)\b", -1.8),
-    (r"\b(didn't|doesn't|did not|does not|never) work(ed)?\b", -1.8),
+    (r"\b(didn't|doesn't|did not|does not|never)( really| quite| ever| fully| properly| always)? work(ed|s)?\b", -1.8),
+    # what was sent and never came: "their money never arrived", "it didn't land in their account until the 20th"
+    ((r"\b(never|didn't|did not|hasn't|haven't|wasn't|weren't)( \w+)? (arrive[ds]?|land(ed|s)?|show(ed)? up"
+      r"|c[oa]me through|went through|go through|turn(ed)? up)\b"), -1.8),
     # waiting: "two, three days to hear back", "one ticket open for five weeks", "four months before anybody"
     (r"\b(days|weeks|months) (before|until|to hear|later|of setup|of that)\b", -1.5),
     ((r"\b(open|waiting|waited|sat|sit|stuck) (for )?(like |about |almost )?(a|two|three|four|five|six|ten|several"
