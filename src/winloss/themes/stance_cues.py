@@ -56,6 +56,9 @@ QUALITY: dict[str, float] = {
     "could be better": -1.5, "could have been better": -1.5, "could be improved": -1.5, "room for improvement": -1.0,
     "left a lot to be desired": -2.0, "leaves a lot to be desired": -2.0, "a bit long": -1.0, "a little long": -1.0,
     "burnout": -2.0, "burned out": -2.0, "burnt out": -2.0, "fired off": 0.0,
+    # the job done with nobody doing it, and right: "posts each bill without anyone touching it", "every one matched"
+    "without anyone": 1.5, "without anybody": 1.5, "without us": 1.0, "without touching": 1.5, "matched": 1.2,
+    "to the penny": 1.5, "reconciled": 1.0,
     # agreeing with someone ("and she wasn't wrong", about a complaint) judges nothing by itself
     "was n't wrong": 0.0, "is n't wrong": 0.0, "were n't wrong": 0.0, "not wrong": 0.0,
 }
@@ -122,6 +125,11 @@ PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNOREC
       r"|a few|a couple of)? ?(days?|weeks?|months?)\b"), -1.5),
     (r"\btook (us )?(almost |about |like |maybe )?(two|three|four|five|six|nine|several|a few)? ?(months|weeks)\b",
      -1.5),
+    # "it took me a whole afternoon to set up" ("in an afternoon" is speed, above)
+    (r"\btook (me |us |them )?(a whole|an entire|the whole|the entire|all) (afternoon|day|morning|evening|week|month"
+     r"|weekend)\b", -1.5),
+    # "our biggest supplier put us on credit hold"
+    (r"\bon (credit|payment|account|shipping) hold\b", -1.5),
     # speed: "in like an afternoon", "by the second week", "in a couple of days", "live in about three weeks"
     ((r"\b(in|within) (like |about |just |under |less than )?(a|an|one|two|three|four|five|ten|fifteen|twenty|"
       r"thirty|forty|sixty|ninety|a few|a couple of|a couple|\d+)? ?(seconds?|minutes?|hours?|days?|afternoon)\b"),
