@@ -27,8 +27,8 @@ from winloss.outputs.front_records import Front, Line
 from winloss.themes.drivers import Driver, Evidence
 from winloss.themes.quotes import Quote
 
-GATE = Criterion("primary", "emp", "Employees", ("35-200",), "Employees 35-200", 12, 15, 4, 8, "won deals",
-                 "lost deals", gate=True)
+GATE = Criterion("primary", "emp", "Employees", ("35-200",), "Employees 35-200", 14, 15, 1, 8, "won deals",
+                 "lost deals", p_value=0.0005, gate=True)
 
 
 def win_rate(fit: tuple[int, int], non_fit: tuple[int, int]) -> list[dict]:
@@ -211,6 +211,12 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
     clear = actions(replace(a, health=win_rate((15, 16), (1, 7))), st, themes)
     assert "route A (70+) deals to full sales cycles" in clear[0]
     assert clear[1] == "Outbound targeting: build account lists on Employees 35-200 first."
+    # win rates that differ on the deals the gate was fitted to do not make a rule of a criterion within chance
+    weak = replace(a, criteria=[replace(GATE, n=12, n_other=4, p_value=0.16)], health=win_rate((15, 16), (1, 7)))
+    assert actions(weak, st, themes)[0].endswith(
+        "record it, but route no deal on it yet: Employees 35-200 sets won deals apart from lost deals only within "
+        "chance (12 of 15 against 4 of 8, Fisher p 0.16), and the gate was fitted on these same deals.")
+    assert gate_decision(weak) == []
 
 
 PAYLOOM = Path(__file__).resolve().parent.parent / "fixtures" / "payloom"

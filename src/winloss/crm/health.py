@@ -44,14 +44,22 @@ def gate_p(hit: dict, miss: dict) -> float:
 
 
 def unproven_gate(a) -> str:
-    """Why the ICP's gate is not yet a rule to act on ('' when it predicts wins, or when win rate inside vs outside
-    it is not measured). a: crm.result.CrmAnalysis. The same test as the front's "Old vs new ICP" verdict (crm.health.predicts)."""
+    """Why the ICP's gate is not yet a rule to act on ('' when it predicts wins and each of its criteria sets its
+    group apart beyond chance, or when win rate inside vs outside it is not measured). a: crm.result.CrmAnalysis.
+    The win-rate test is the front's "Old vs new ICP" verdict (crm.health.predicts)."""
     win = next((r for r in a.health if r["metric"] == "win rate"), None)
     if not a.gated or win is None or not win["fit"].get("N") or not win["non_fit"].get("N"):
         return ""
     f, nf = win["fit"], win["non_fit"]
     if predicts(f, nf):
-        return ""
+        # The gate's bounds were searched for on these same deals, so its win rates flatter it; its criteria must
+        # also set their group apart on their own test, or the gate is a pattern in this sample, not yet a rule.
+        weak = next((c for c in a.criteria if c.gate and c.p_value > PREDICTS_P), None)
+        if weak is None:
+            return ""
+        return (f"{weak.label} sets {weak.group} apart from {weak.other} only within chance ({weak.n} of {weak.N} "
+                f"against {weak.n_other} of {weak.N_other}, Fisher p {weak.p_value:.2f}), and the gate was fitted "
+                "on these same deals")
     p = gate_p(f, nf)
     shown = f"{p:.2f}" if round(p, 2) > PREDICTS_P else f"{p:.3f}"  # "p 0.05, within chance" reads as a contradiction
     return (f"inside the ICP we won {f['n']} of {f['N']} closed deals against {nf['n']} of {nf['N']} outside, "

@@ -174,7 +174,8 @@ def churn_sentence(a: CrmAnalysis) -> str:
         return (f"{nofn(int((accounts.loc[known, 'retention_status'] == 'churned').sum()), int(known.sum()))} won "
                 f"accounts with retention data have churned{more}.")
     if told:
-        return (f"{nofn(told, len(accounts))} won accounts churned, as their churn interviews say; the other "
+        # no percentage: beside "no churn rate can be given" it would read as one
+        return (f"{told} of {len(accounts)} won accounts churned, as their churn interviews say; the other "
                 f"{len(accounts) - told} have no retention data, so no churn rate can be given.")
     return "No won account has retention data."
 
@@ -184,6 +185,17 @@ def cannot_tell(a: CrmAnalysis) -> str:
     c = a.critical
     return (f"{c['lost_to_competitor']['N']} deals lost to a competitor and {c['best_customers']['N']} best "
             "customers to compare")
+
+
+def compared(a: CrmAnalysis) -> dict[str, str]:
+    """The groups the criteria were found by comparing: best against problematic customers, or, without
+    customer-success data, won against lost deals (the definitions must not speak of best customers then)."""
+    groups = {(c.group, c.other) for c in a.criteria if c.basis == "customers"}
+    if len(groups) == 1:
+        group, other = groups.pop()
+        if not group.startswith("best"):
+            return {"group": group.split(" (")[0], "other": other.split(" (")[0]}
+    return {"group": "best customers", "other": "problematic ones"}
 
 
 def summary(a: CrmAnalysis) -> str:
@@ -374,7 +386,7 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
         "firmographics": firmographics(a), "notable": notable_segments(a),
         "criteria": criteria_rows(a),
         "bands": {"a": a.rules.band_a, "b": a.rules.band_b}, "negative_points": a.rules.negative_points,
-        "range_min_support": a.rules.range_min_support,
+        "range_min_support": a.rules.range_min_support, "compared": compared(a),
         "backtest": {**bt, "wins_text": nofn(bt["wins_at_or_above_a"], bt["wins"]),
                      "losses_text": nofn(bt["losses_below_b"], bt["losses"]),
                      "bands": [{**b, "text": nofn(b["won"], b["deals"])} for b in bt["bands"]]},

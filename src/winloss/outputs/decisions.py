@@ -1,8 +1,8 @@
 """The front's 3-5 decisions: rules over the evidence, tried in order, each naming an owner role and the metric that
 will show next quarter whether it worked. Never written for a particular study:
 
-1. gate        the ICP has a gate and deals outside it win less beyond chance (crm.health.predicts) -> RevOps: make
-               the gate a qualification step.
+1. gate        the ICP has a gate, deals outside it win less beyond chance and each gate criterion sets its group
+               apart beyond chance (crm.health.unproven_gate) -> RevOps: make the gate a qualification step.
 2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
 3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR;
                named as a flip when won buyers mostly praise the same theme (consistency.praised_by_won).
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import TOPICS
-from winloss.crm.health import predicts, unproven_gate
+from winloss.crm.health import unproven_gate
 from winloss.outputs.consistency import Appendix, Cite, Claim, flip_text
 from winloss.outputs.front_crm import MIN_TRIGGER
 from winloss.outputs.front_records import (
@@ -64,8 +64,9 @@ def gate_note(a: CrmAnalysis | None) -> str:
 
 def gate_decision(a: CrmAnalysis) -> list[Line]:
     found = _gate(a)
-    # Outside the gate must do worse beyond chance: the same test as "Old vs new ICP", or no case for qualifying.
-    if found is None or not predicts(found[1], found[2]):
+    # Outside the gate must do worse beyond chance (the same test as "Old vs new ICP") and each criterion must hold
+    # on its own (crm.health.unproven_gate), or there is no case for qualifying.
+    if found is None or unproven_gate(a):
         return []
     gate, f, nf = found
     m = a.money
@@ -88,7 +89,8 @@ def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> l
     for b in blocks:
         if b.verdict != verdict:
             continue
-        said = (f"{of(b.right_fit, b.deals)} deals lost to it were right fit ({dollars(b.value)} in all), lost on "
+        # the value is of every deal lost to it, so it is said of all of them, not of the right-fit ones
+        said = (f"{dollars(b.value)} in {b.deals} deals lost to it, {of(b.right_fit, b.deals)} right fit, lost on "
                 f"{b.reasons}")
         if verdict == "product gap":
             out.append(Line(f"Close the product gap behind {b.name}: {said}.", cites=b.cites(), owner="Product",
@@ -132,8 +134,9 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
         return []
     total = float(table["amount"].fillna(0).sum())
     dated = int((table["recontact"] != "").sum())
-    when = "no buyer gave a date" if not dated else "on the date the buyer gave" if len(table) == 1 else \
-        f"{dated} of them on the date the buyer gave"
+    # the dates come from the CRM's notes (crm.followup.recontact): an interview's "maybe next autumn" is not read
+    when = "no CRM note gives a date" if not dated else "on the date its CRM note gives" if len(table) == 1 else \
+        f"{dated} of them on the date their CRM notes give"
     return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), "
                  f"{when} (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),

@@ -103,7 +103,7 @@ def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
     """Who read the stances the drivers rest on: the offline scorer, and the LLM where it re-read the calls the
     scorer was least sure of (`stance_source` "llm"). `figures`: with the answer keys' figures (the appendix; the
     front keeps to its word limit)."""
-    offline = "an offline scorer right on 41-80 % of the statements of hand-made answer keys" + (
+    offline = "an offline scorer right on 41-80 % of hand-made answer keys' statements" + (
         STANCE_FIGURES if figures else "")
     read = int((statements["stance_source"] == "llm").sum()) if "stance_source" in statements else 0
     if not read:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from winloss.crm.assurance import dollars
 from winloss.crm.evidence import MIN_INTERVIEWS, pick_quotes, themes_apart
-from winloss.crm.health import predicts
+from winloss.crm.health import predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.outputs.consistency import (
     GAP_SHARE,
@@ -106,9 +106,13 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
                                       for g in ("fit", "non_fit") for k in ("n", "N"))))
         if predicts(f, nf):
             found.append(word)
+    # win rates that differ do not make a rule of a gate whose own criterion is within chance (health.unproven_gate)
+    weak = unproven_gate(a) if "wins" in found else ""
+    found = [w for w in found if not (weak and w == "wins")]
     verdict = {("wins", "retention"): "both wins and retention", ("wins",): "wins, not retention",
                ("retention",): "retention, not wins"}.get(tuple(found), "neither wins nor retention beyond chance")
-    lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on."))
+    lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on"
+                      + (f": its win rates differ, but {weak}." if weak else ".")))
     return changes, tuple(lines)
 
 
@@ -145,8 +149,10 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         wrong = int((rows["loss_type"] == 1).sum())
         mine = a.deals[a.deals["deal_id"].isin(rows["deal_id"])]
         notes = mine["loss_notes"].astype(str).str.strip()
-        # Without a gate no deal is known to be right fit, so the playbook's rule cannot be applied.
-        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if a.gated else "unknown"
+        # Without a gate, or with one that is not yet beyond chance, no deal is known to be right fit, so the
+        # playbook's rule cannot be applied.
+        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if a.gated and not unproven_gate(a) \
+            else "unknown"
         reasons = rows["loss_reason"].replace("", "(none)").value_counts()
         reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         # "Interviewed losses": interviews of the lost cohort joined to one of these closed-lost deals, as in the
@@ -162,7 +168,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification"),
-            verdict_line(name, verdict, n, wrong))))
+            verdict_line(name, verdict, n, wrong, gated=a.gated))))
     return tuple(blocks)
 
 
@@ -209,11 +215,12 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
                 + crm_note, quotes=tuple(picked[:1]) if quoted else ())
 
 
-def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
+def verdict_line(name: str, verdict: str, n: int, wrong: int, gated: bool = False) -> Line:
     right = n - wrong
     if verdict == "unknown":
-        return Line("No verdict: the ICP has no gate, so a product or positioning gap cannot be told from a "
-                    "qualification problem.")
+        why = "the ICP's gate is not yet beyond chance" if gated else "the ICP has no gate"
+        return Line(f"No verdict: {why}, so a product or positioning gap cannot be told from a qualification "
+                    "problem.")
     if verdict == "qualification":
         text = (f"Verdict: qualification. {of(wrong, n)} were wrong fit (Type 1): the counter-play is the gate, "
                 "not the product.")
@@ -308,9 +315,9 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
     were = "was" if len(table) == 1 else "were"
-    told = f"{dated} {noun(dated, 'buyer')}" if dated else "no buyer"
+    told = f"the CRM notes of {dated} say" if dated else "no CRM note says"
     lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
-                  f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')}); {told} said when to come back. "
+                  f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')}); {told} when to come back. "
                   "The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
