@@ -22,6 +22,7 @@ from winloss.crm.health import (
     icp_health,
     money,
     recent_losses,
+    unproven_gate,
 )
 from winloss.crm.icp import IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
@@ -157,7 +158,13 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals["band"] = [band(int(x), icp_rules) if x == x else "" for x in deals["score"]]
     deals["fit"] = pd.Series(["; ".join(f) or "fit" for f in failures], index=all_values.index).reindex(
         deals.index, fill_value="")
-    failed = dict(zip(all_values.index, failures))
+    account_scores, account_failures = assess(won_accounts, criteria)
+    won_accounts["score"] = account_scores
+    won_accounts["fit"] = ["no" if f else "fit" for f in account_failures]
+    health = icp_health(deals.loc[closed.index], won_accounts)
+    # A gate within chance (health.unproven_gate) calls no loss wrong fit: the losses are typed by what was recorded.
+    fit_tested = not unproven_gate(CrmAnalysis(problems=[], criteria=criteria, health=health))
+    failed = dict(zip(all_values.index, failures if fit_tested else [[] for _ in failures]))
     lost = closed[closed["outcome"] == "lost"]
     read = {}
     if classify_notes is not None:
@@ -171,9 +178,6 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals["loss_type"] = pd.Series([t for t, _ in typed], index=lost.index, dtype=float).reindex(deals.index)
     deals["loss_rule"] = pd.Series([r for _, r in typed], index=lost.index, dtype=object).reindex(
         deals.index, fill_value="")
-    account_scores, account_failures = assess(won_accounts, criteria)
-    won_accounts["score"] = account_scores
-    won_accounts["fit"] = ["no" if f else "fit" for f in account_failures]
     closed = deals.loc[closed.index]
     tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
                       icp_rules, closed["amount"], closed["sales_cycle_days"])
@@ -211,7 +215,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         segments=segments, criteria=criteria, rules=icp_rules, backtest=tested, sources=sources,
         out_of_sample=held_out, critical=critical_question(closed, won_accounts, loss_rules), changes=changes,
         current_name=str(current.get("name", "current ICP")) if current is not None else "",
-        health=icp_health(closed, won_accounts),
+        health=health, fit_tested=fit_tested,
         pressure={"recent_losses": recent_losses(closed, values, converted, since),
                   "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims if d.key not in icp_rules.exclude]),
                   "fit_value": fit_value(closed, won_accounts)},

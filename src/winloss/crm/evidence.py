@@ -274,7 +274,7 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
     for t in (1, 2, 3):
         ids = [j.interview_id for j in lost_joined if deals_by_id.loc[j.deal_id, "loss_type"] == t]
         if ids:  # a column of "0 of 0" says nothing: a type no interviewed loss has is left out
-            by_type[type_names(a.gated)[t]] = ids
+            by_type[type_names(a.untested)[t]] = ids
     by_comp: dict[str, list[str]] = {}
     for j in lost_joined:
         name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"

@@ -23,7 +23,7 @@ def write_crm(a: CrmAnalysis, out_dir: Path) -> None:
     a.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
     if a.usable:
         open_pipeline(a.deals).to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
-        nurture(a.deals, a.gated).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
+        nurture(a.deals, not a.untested).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
     seg = a.segments.reindex(columns=SEGMENT_COLUMNS).copy()
     for col in ("win_rate", "retention"):
         seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")

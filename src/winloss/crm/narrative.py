@@ -73,7 +73,7 @@ def loss_types(a: CrmAnalysis) -> dict:
     lost = a.closed[a.closed["outcome"] == "lost"]
     N = len(lost)
     types = []
-    for t, name in type_names(a.gated).items():
+    for t, name in type_names(a.untested).items():
         group = lost[lost["loss_type"] == t]
         rules = group["loss_rule"].map(lambda r: r.split(":")[0] if r.startswith(("profile", "competitor", "fallback"))
                                        else r).value_counts()
@@ -85,8 +85,8 @@ def loss_types(a: CrmAnalysis) -> dict:
     for name, group in comp.groupby(comp["competitor"].str.strip(), sort=True):
         reasons = group["loss_reason"].replace("", "(none)").value_counts()
         competitors.append({"competitor": name, "n": len(group), "text": nofn(len(group), N),
-                            "right_fit": nofn(int((group["fit"] == "fit").sum()), len(group)) if a.gated
-                            else "not tested (no gate)",
+                            "right_fit": nofn(int((group["fit"] == "fit").sum()), len(group)) if not a.untested
+                            else f"not tested ({a.untested})",
                             "reasons": ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(),
                                                                               key=lambda kv: (-kv[1], kv[0])))})
     return {"N": N, "types": types, "competitors": sorted(competitors, key=lambda c: (-c["n"], c["competitor"]))}
@@ -222,9 +222,10 @@ def summary(a: CrmAnalysis) -> str:
     t = {x["type"]: x for x in lt["types"]}
     if lt["N"]:
         parts.append(f"Of {lt['N']} losses, {t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
-                     f"and {t[3]['n']} right-fit with no decision." if a.gated else
-                     f"Of {lt['N']} losses, {t[2]['n']} went to a competitor and {t[3]['n']} to no decision; "
-                     "without a gate their fit is not tested.")
+                     f"and {t[3]['n']} right-fit with no decision." if not a.untested else
+                     f"Of {lt['N']} losses, " + (f"{t[1]['n']} were wrong-fit by their CRM reason, " if t[1]["n"] else "")
+                     + f"{t[2]['n']} went to a competitor and {t[3]['n']} to no decision; their fit is not tested "
+                     f"({a.untested}).")
     c = a.critical
     comp = c["lost_to_competitor"]
     if comp["N"] and c["answer"] != "cannot tell":  # what cannot be told is said under the front's Confidence

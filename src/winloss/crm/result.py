@@ -39,6 +39,12 @@ class CrmAnalysis:
     pressure: dict = field(default_factory=dict)  # recent losses, best vs worst 20 %, fit value
     money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
     groups: dict = field(default_factory=dict)  # one ICP or two (groups.split_groups)
+    fit_tested: bool = True  # False: the gate is within chance (health.unproven_gate), so no loss is typed by it
+
+    @property
+    def untested(self) -> str:
+        """Why no deal's fit is known ('' when it is): the ICP has no gate, or its gate is within chance."""
+        return "no gate" if not self.gated else "" if self.fit_tested else "the gate is within chance"
 
     @property
     def gated(self) -> bool:
@@ -68,7 +74,7 @@ class CrmAnalysis:
         table = pd.DataFrame({
             "deal_id": lost["deal_id"], "account": lost["account_name"].where(lost["account_name"] != "",
                                                                               lost["account_id"]),
-            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(type_names(self.gated)),
+            "loss_type": lost["loss_type"].astype(int), "loss_type_name": lost["loss_type"].map(type_names(self.untested)),
             "rule": lost["loss_rule"], "competitor": lost["competitor"], "loss_reason": lost["loss_reason"],
             "score": lost["score"].astype(int), "band": lost["band"]})
         return table.sort_values("deal_id", kind="mergesort").reset_index(drop=True)
@@ -88,7 +94,7 @@ class CrmAnalysis:
             known = isinstance(kind, (int, float)) and not math.isnan(kind)
             out[join.interview_id] = {"account": _text(deal.get("account_name")),
                                       "competitor": _text(deal.get("competitor")),
-                                      "loss_type": type_names(self.gated).get(int(kind), "") if known else ""}
+                                      "loss_type": type_names(self.untested).get(int(kind), "") if known else ""}
         return out
 
 

@@ -14,13 +14,15 @@ from pydantic.dataclasses import dataclass
 SECTION = ConfigDict(extra="forbid", strict=True)
 TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: right fit, lost to a competitor",
               3: "Type 3: right fit, no decision"}
-# Without a gate no deal is tested for fit, so none is called right fit ("their fit is unknown" in the same report).
-UNGATED_TYPE_NAMES = {1: "Type 1: wrong fit", 2: "Type 2: lost to a competitor (fit not tested: no gate)",
-                      3: "Type 3: no decision (fit not tested: no gate)"}
 
 
-def type_names(gated: bool) -> dict[int, str]:
-    return TYPE_NAMES if gated else UNGATED_TYPE_NAMES
+def type_names(untested: str = "") -> dict[int, str]:
+    """The loss types' names; `untested`: why no deal was tested for fit ("no gate", or a gate within chance), so
+    none is called right fit ("their fit is unknown" in the same report)."""
+    if not untested:
+        return TYPE_NAMES
+    return {1: "Type 1: wrong fit", 2: f"Type 2: lost to a competitor (fit not tested: {untested})",
+            3: f"Type 3: no decision (fit not tested: {untested})"}
 
 
 WRONG_FIT = ("not a fit", "no fit", "poor fit", "bad fit", "wrong fit", "too small", "too big", "not qualified",

@@ -45,7 +45,7 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
     closed = a.deals[a.deals["excluded"] == ""]
     losses = a.loss_table().merge(closed[["deal_id", "amount", "fit"]].drop_duplicates("deal_id"), on="deal_id",
                                   how="left")
-    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, a.gated),
+    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, not a.untested),
                     pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
                     competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})),
                     stances=stances)
@@ -127,7 +127,8 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
         no_decision, rows = no_decision_section(crm, appendix)
         front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes,
                       competitors=blocks, churn=churn, no_decision=no_decision, nurture=rows,
-                      pipeline=pipeline_section(appendix), since=since, has_crm=True)
+                      pipeline=pipeline_section(appendix, routed=not (crm.gated and crm.untested)), since=since,
+                      has_crm=True)
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,
                                                  stance_basis(findings_statements, figures=False)))

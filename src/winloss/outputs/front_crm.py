@@ -151,8 +151,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         notes = mine["loss_notes"].astype(str).str.strip()
         # Without a gate, or with one that is not yet beyond chance, no deal is known to be right fit, so the
         # playbook's rule cannot be applied.
-        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if a.gated and not unproven_gate(a) \
-            else "unknown"
+        verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if not a.untested else "unknown"
         reasons = rows["loss_reason"].replace("", "(none)").value_counts()
         reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
         # "Interviewed losses": interviews of the lost cohort joined to one of these closed-lost deals, as in the
@@ -164,7 +163,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
             "", "(none)")))), ())
         blocks.append(replace(block, lines=(
             Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); " + (
-                 f"{of(fit, n)} were right fit for the new ICP." if a.gated else "their fit is unknown.")
+                 f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification"),
@@ -310,8 +309,9 @@ def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame, avoid: set[str]
 def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line, ...], tuple[NurtureRow, ...]]:
     table = appendix.nurture
     type3 = appendix.losses[appendix.losses["loss_type"] == 3]
-    if not a.gated:
-        return (Line("No re-engagement list: without a gate no lost deal is known to be right fit."),), ()
+    if a.untested:
+        why = "without a gate" if not a.gated else "with the gate within chance"
+        return (Line(f"No re-engagement list: {why} no lost deal is known to be right fit."),), ()
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
     were = "was" if len(table) == 1 else "were"
@@ -325,20 +325,24 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     return lines, rows
 
 
-def pipeline_section(appendix: Appendix) -> tuple[Line, ...]:
+def pipeline_section(appendix: Appendix, routed: bool = True) -> tuple[Line, ...]:
+    """routed: the bands say what to do with each deal; not while the gate is within chance (the actions record the
+    score and route no deal on it), when the bands are only named."""
     table = appendix.pipeline
     if table.empty:
         return ()
     parts, cites = [], []
-    for band, word in (("A", "pursue"), ("B", "qualify carefully"), ("C", "deprioritise")):
+    words = ("pursue", "qualify carefully", "deprioritise") if routed else ("", "", "")
+    for band, word in zip("ABC", words):
         rows = table[table["band"] == band]
         if rows.empty:  # "band A 0 deals, $0" says nothing the other bands do not
             continue
         amount = float(rows["amount"].fillna(0).sum())
-        parts.append(f"band {band} ({word}) {deals(len(rows))}, {dollars(amount)}")
+        parts.append(f"band {band}{f' ({word})' if word else ':'} {deals(len(rows))}, {dollars(amount)}")
         cites += [Cite("pipeline", band, "deals", len(rows)), Cite("pipeline", band, "amount", amount)]
     total = float(table["amount"].fillna(0).sum())
     return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) "
                  f"{'falls' if len(table) == 1 else 'fall'} in " +
-                 "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv.",
+                 "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv"
+                 + ("." if routed else "; route none on it while the gate is within chance."),
                  cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)

@@ -1,0 +1,61 @@
+"""The draft on fixtures/ledgerlark, a held-out study whose ICP gate is a pattern of its own 31 deals and no more
+(Employees up to 450: 10 of 12 won vs 5 of 12 lost, Fisher p 0.09). What its first run concluded from that gate is
+what a careful analyst would not sign: a qualification decision, 7 of 12 losses "wrong fit", a "qualification"
+verdict on the rival that beat us on scanning. Each check reads the run's own report and CSVs."""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+LEDGERLARK = Path(__file__).resolve().parents[1] / "fixtures" / "ledgerlark"
+
+
+@pytest.fixture(scope="module")
+def ledgerlark(tmp_path_factory):
+    from winloss.pipeline import run
+
+    study = tmp_path_factory.mktemp("ledgerlark") / "ledgerlark"
+    shutil.copytree(LEDGERLARK, study, ignore=shutil.ignore_patterns("codebook*"))
+    return run(study, study.parent / "out")
+
+
+def report(result) -> str:
+    return (result.out_dir / "report.md").read_text(encoding="utf-8")
+
+
+def section(text: str, heading: str) -> str:
+    return text.split(heading + "\n", 1)[1].split("\n## ", 1)[0] if heading + "\n" in text else ""
+
+
+def test_a_gate_within_chance_makes_no_rule_of_fit(ledgerlark):
+    text = report(ledgerlark)
+    front = text.split("\n# Appendix", 1)[0]
+    criteria = pd.read_json(ledgerlark.out_dir / "icp.json", typ="series")["criteria"]
+    gate = [c for c in criteria if c["gate"]]
+    assert gate and all(c["p_value"] > 0.05 for c in gate)  # the premise: the gate's criterion is within chance
+    decisions = section(front, "## Decisions")
+    assert "Qualify every new deal" not in decisions and "Arm Sales with a counter" not in decisions
+    assert "predicts neither wins nor retention beyond chance" in section(front, "## Old vs new ICP")
+    assert "Treat the gate as a hypothesis" in section(front, "## Confidence")
+    # no loss is called wrong fit by the gate, and no competitor gets a verdict that rests on fit
+    losses = pd.read_csv(ledgerlark.out_dir / "loss_types.csv", keep_default_na=False)
+    assert not losses["rule"].str.startswith("profile").any()
+    assert "Verdict:" not in section(front, "## Competitors")
+    assert "No verdict: the ICP's gate is not yet beyond chance" in section(front, "## Competitors")
+    assert "deprioritise" not in section(front, "## Open pipeline")
+    assert "route none on it while the gate is within chance" in section(front, "## Open pipeline")
+
+
+def test_the_definitions_and_counts_say_what_was_measured(ledgerlark):
+    text = report(ledgerlark)
+    # no accounts.csv: the criteria compare won with lost deals, and the definitions say so
+    assert "present in nearly all won deals and absent in most lost deals" in section(text, "## Proposed ICP")
+    assert "best customers" not in section(text, "## Proposed ICP").split("\n\n")[1]
+    churn = section(text.split("\n# Appendix", 1)[0], "## Churn")
+    told = re.search(r"(\d+) of (\d+)( \(\d+%\))? won accounts churned", churn)
+    assert told and told.group(3) is None  # no percentage beside "no churn rate can be given"
+    assert "no churn rate can be given" in churn
