@@ -334,3 +334,50 @@ def test_no_candidate_straddles_two_clauses():
     found = candidates(texts, np.arange(3), np.eye(3, dtype=np.float32), set(_stop_words()), BANNED)
     assert "security and compliance" in found
     assert not [p for p in found if "and the" in p or p.startswith("overnight and")], found
+
+
+LEDGERLARK_SYNC = [  # fixtures/ledgerlark's sync theme, as the run of 2026-12-02 found it (text, stance, interview)
+    ("Our controller had to reconcile everything by hand before the quarter close.", "negative", "INT-C1"),
+    ("Something about a changed token on the NetSuite side. But by then we'd lost confidence.", "negative", "INT-C1"),
+    ("The sync stopped being something we could trust.", "positive", "INT-C2"),
+    ("Bills posted to the wrong GL accounts in QuickBooks, and the numbers in our P&L didn't tally with what we'd "
+     "approved.", "positive", "INT-C2"),
+    ("We did report it. Support fixed it twice, and twice it came back after the next update.", "positive", "INT-C2"),
+    ("The Dynamics integration never really worked for us.", "negative", "INT-C4"),
+    ("After we added two new subsidiaries, the Intacct sync kept posting their bills to the parent entity, and I spent "
+     "every month-end moving them by hand.", "negative", "INT-C6"),
+    ("And we were paying for automation precisely so that Deepak wouldn't have to do that.", "negative", "INT-C6"),
+    ("Eventually. They told us multi-entity sync was on the roadmap.", "negative", "INT-C6"),
+    ("We tried. We never got a straight answer, just the status page saying everything was operational.", "negative",
+     "INT-C7"),
+    ("The NetSuite sync was probably better with you. But we'll live with it.", "positive", "INT-L2"),
+    ("We'd started cleaning up our vendor master for it, so the work wasn't wasted.", "positive", "INT-L9"),
+    ("We used to close in eight days.", "neutral", "INT-W3"),
+    ("our IT team took a while with the single sign-on. Not your fault.", "positive", "INT-W3"),
+    ("The mobile app logs me out every single day. It's annoying.", "negative", "INT-W4"),
+    ("We'd been burned by a sync before.", "positive", "INT-W5"),
+    ("Our last AP tool pushed bills into Dynamics twice, and we paid a landscaping company double for three months.",
+     "positive", "INT-W5"),
+    ("The sync.", "positive", "INT-W7"),
+]
+
+
+def test_a_label_never_names_the_situation_before_us(planted, monkeypatch):
+    """Ledgerlark's sync theme (churned customers' broken syncs) was labelled "Burned by a sync", from a won
+    buyer's old tool ("We'd been burned by a sync before"), and the report said "Fix what churned customers
+    criticise most, Burned by a sync": the situation before us names no theme about us."""
+    from winloss.themes import phrases
+
+    assert phrases._before_us("We'd been burned by a sync before.")
+    assert phrases._before_us("Our last AP tool pushed bills into Dynamics twice.")
+    assert not phrases._before_us("The sync broke after the upgrade.")
+    embedder = planted[4]
+    texts, stances, groups = (list(c) for c in zip(*LEDGERLARK_SYNC))
+
+    def label() -> str:
+        return label_themes(texts, ids_of([0] * len(texts)), embedder.encode(texts), encode=embedder.encode,
+                            groups=groups, stances=stances)["T01"].label
+
+    assert "burned" not in label().lower(), label()
+    monkeypatch.setattr(phrases, "_before_us", lambda text: False)
+    assert label() == "Burned by a sync"  # what the report said without the rule

@@ -215,6 +215,15 @@ def interview_centre(own: np.ndarray, members: np.ndarray, groups: Sequence[str]
     return unit(np.stack([own[rows].mean(axis=0) for _, rows in sorted(by.items())]).mean(axis=0))
 
 
+def _before_us(text: str) -> bool:
+    """A statement about the buyer's past or old tool ("We'd been burned by a sync before", "our old tool didn't
+    wake anyone up"): the situation before us, which a label must not name as the theme."""
+    from winloss.themes.stance_cues import BEFORE, OWN_PAST
+
+    return bool(OWN_PAST.search(text) or BEFORE.search(text) or PAST_EXPERIENCE.search(text))
+
+
+PAST_EXPERIENCE = re.compile(r"\b(we'd been|we had been|i'd been)\b|\bbefore\W*$", re.IGNORECASE)
 SIDE_MAJORITY = 0.5  # a theme whose statements this share of take one side is told by that side
 
 
@@ -252,6 +261,9 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
         side = told(members[t], stances)
         if len(side) < len(members[t]):
             pool = [p for p, n in zip(pool, support(pool, texts, side, None)) if n > 0] or pool
+        now = np.asarray([i for i in members[t] if not _before_us(texts[i])], dtype=members[t].dtype)
+        if 0 < len(now) < len(members[t]):
+            pool = [p for p, n in zip(pool, support(pool, texts, now, None)) if n > 0] or pool
         pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
         terms = {w for k in (keywords or {}).get(t, [])[:KEY_TERMS] for w in k.lower().split()} - stop
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
