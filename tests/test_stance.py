@@ -348,3 +348,13 @@ def test_what_was_there_and_is_no_more_and_what_never_came():
     assert lexicon_stance("The integration never really worked for us.").stance == "negative"
     assert lexicon_stance("Three of our suppliers told us their money never arrived.").stance == "negative"
     assert lexicon_stance("It didn't land in their account until the twentieth.").stance == "negative"
+
+
+def test_an_adverb_judges_as_its_adjective_does():
+    """VADER rates "clean" and "poor" but not "cleanly" and "poorly"; hedges ("fairly basic") judge nothing."""
+    assert lexicon_stance("Payvance pulled every line out cleanly.", ["Payvance"]).stance == "negative"
+    assert lexicon_stance("The fields were poorly mapped.").stance == "negative"
+    assert lexicon_stance("The sync worked reliably.").stance == "positive"
+    from winloss.themes.stance import valence
+
+    assert valence("fairly") == 0.0

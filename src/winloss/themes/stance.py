@@ -103,7 +103,24 @@ def _quality_cues() -> Cues:
     from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
     vader = SentimentIntensityAnalyzer().lexicon
-    return Cues.of({**{w: v for w, v in vader.items() if w not in FILLERS and " " not in w}, **QUALITY})
+    words = {**{w: v for w, v in vader.items() if w not in FILLERS and " " not in w}, **QUALITY}
+    return Cues.of({**_adverbs(words), **words})
+
+
+HEDGES = {"fairly", "really", "only", "hardly", "barely", "likely", "surely", "simply", "lonely", "lovely"}
+
+
+def _adverbs(words: dict[str, float]) -> dict[str, float]:
+    """The adverb of each judging adjective the lexicons lack, with its valence ("Payvance pulled every line out
+    cleanly", "the sync worked reliably", "a poorly mapped field"); hedges ("fairly basic") are not judgements."""
+    out = {}
+    for w, v in words.items():
+        if " " in w or not w.isalpha() or len(w) < 4:
+            continue
+        for adverb in (w[:-1] + "ily" if w.endswith("y") else w[:-1] + "y" if w.endswith("le") else w + "ly",):
+            if adverb not in words and adverb not in HEDGES and adverb not in FILLERS:
+                out[adverb] = v
+    return out
 
 
 @lru_cache(maxsize=1)
