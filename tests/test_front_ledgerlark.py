@@ -48,6 +48,9 @@ def test_a_gate_within_chance_makes_no_rule_of_fit(ledgerlark):
     assert "No verdict: the ICP's gate is not yet beyond chance" in section(front, "## Competitors")
     assert "deprioritise" not in section(front, "## Open pipeline")
     assert "route none on it while the gate is within chance" in section(front, "## Open pipeline")
+    # the appendix's headline says what the criterion's own test says
+    assert re.search(r"Employees up to \d+ is present in .* lost deals, within chance \(Fisher p 0\.\d\d\)",
+                     section(text, "## Headline findings"))
 
 
 def test_the_definitions_and_counts_say_what_was_measured(ledgerlark):

@@ -22,7 +22,7 @@ from winloss.crm.evidence import (
     themes_by_lift,
     topics_of,
 )
-from winloss.crm.health import unproven_gate
+from winloss.crm.health import PREDICTS_P, unproven_gate
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import type_names
@@ -253,8 +253,10 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
     for c in [c for c in a.criteria if c.kind == "primary"][:2]:
         fresh = [q for q in ev["criterion_quotes"].get(c.label, []) if q["quote"] not in used][:1]
         used |= {q["quote"] for q in fresh}
+        # a criterion within chance is said to be, or the headline reads as the finding the appendix denies
+        chance = f", within chance (Fisher p {c.p_value:.2f})" if c.p_value > PREDICTS_P else ""
         out.append({"text": f"{c.label} is present in {nofn(c.n, c.N)} {c.group} and "
-                            f"{nofn(c.n_other, c.N_other)} {c.other}.", "quotes": fresh})
+                            f"{nofn(c.n_other, c.N_other)} {c.other}{chance}.", "quotes": fresh})
     lt = loss_types(a)
     if lt["N"]:
         top = max(lt["types"], key=lambda t: (t["n"], -t["type"]))
