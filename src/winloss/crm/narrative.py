@@ -351,9 +351,14 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     labels = dict(zip(themes["theme_id"], themes["label"])) if len(themes) else {}
     top2 = themes_apart(statements, comp_ids)[:2] if comp_ids else []  # "set apart" only if the test passes
     if top2:
-        out.append("Messaging: in competitive deals, answer " + " and ".join(f"\"{labels[t]}\"" for t in top2)
-                   + (", the themes that set the" if len(top2) > 1 else ", the theme that sets the")
-                   + f" {len(comp_ids)} interviewed competitive losses apart.")
+        # the group is the losses whose CRM deal names a competitor, which the Type 2 table may count differently:
+        # each theme carries its own n of N of that group
+        ids = set(comp_ids) & set(statements["interview_id"])
+        raised = statements[statements["interview_id"].isin(ids)].groupby("theme_id")["interview_id"].nunique()
+        out.append("Messaging: in competitive deals, answer " + " and ".join(
+            f"\"{labels[t]}\" (raised in {int(raised.get(t, 0))} of {len(ids)})" for t in top2)
+                   + (", the themes that set" if len(top2) > 1 else ", the theme that sets")
+                   + " the interviewed losses to a named competitor apart.")
     return out
 
 

@@ -26,6 +26,7 @@ from winloss.outputs.front_records import (
     NurtureRow,
     deals,
     driver_cites,
+    firm,
     noun,
     of,
     tentative,
@@ -93,12 +94,13 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
             for _, r in removed) + ".",
             cites=tuple(Cite("money", f"removed_by.{i}.deals", "value", r["deals"]) for i, r in removed)))
     health = {r["metric"]: r for r in a.health}
-    found = []
+    found, measured = [], []
     for metric, word, counted, verb in (("win rate", "wins", "closed deals", "won"),
                                         ("retention", "retention", "won accounts with retention data", "kept")):
         r = health.get(metric)
         if r is None or not r["fit"].get("N") or not r["non_fit"].get("N"):
             continue
+        measured.append(word)
         f, nf = r["fit"], r["non_fit"]
         lines.append(Line(f"Inside the new ICP we {verb} {of(f['n'], f['N'])} {counted}; outside it "
                           f"{of(nf['n'], nf['N'])}.",
@@ -111,8 +113,12 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     found = [w for w in found if not (weak and w == "wins")]
     verdict = {("wins", "retention"): "both wins and retention", ("wins",): "wins, not retention",
                ("retention",): "retention, not wins"}.get(tuple(found), "neither wins nor retention beyond chance")
+    unmeasured = measured == ["wins"]  # retention unmeasured is not "not predicted"
+    if unmeasured:
+        verdict = "wins" if found else "no better win rate than chance"
     lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on"
-                      + (f": its win rates differ, but {weak}." if weak else ".")))
+                      + (f": its win rates differ, but {weak}." if weak else ".")
+                      + (" Retention is not measured." if unmeasured else "")))
     return changes, tuple(lines)
 
 
@@ -194,7 +200,9 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     hits = [(d, hit) for d, hit in hits if hit]
     for d, hit in hits:
         if len(hit) >= 2:
-            found.append(f"{d.label} ({of(len(hit), len(ids))})")
+            # as elsewhere in the front, a driver that is not firm is said to be a lead
+            lead = "" if firm(d) else "; a lead to check, not a finding"
+            found.append(f"{d.label} ({of(len(hit), len(ids))}{lead})")
             picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
         labels = dict(zip(themes["theme_id"], themes["label"]))
@@ -203,9 +211,9 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))})" for t in top]
         picked = pick_quotes(quotes, ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
-        shared = ", and no loss driver is shared by two of them" if len(ids) > 1 else ""
+        # (no loss driver is shared by two of them either: that was tested above)
         return Line(f"Why buyers chose {name}: only {len(ids)} of its lost buyers "
-                    f"{'was' if len(ids) == 1 else 'were'} interviewed{shared}: too few for any theme to set them "
+                    f"{'was' if len(ids) == 1 else 'were'} interviewed: too few for any theme to set them "
                     f"apart (that takes {MIN_INTERVIEWS}).{crm_note}")
     if not found:
         return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
