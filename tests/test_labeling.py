@@ -226,7 +226,8 @@ def test_no_candidate_stops_inside_its_noun_phrase():
 def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
     from winloss.themes.phrases import verdict
 
-    for judged in ("price was higher", "clarion had the better demo", "higher than tallyhub"):
+    # "meaningfully cheaper" labelled the demo's pricing theme once the lexicon read "meaningfully" as praise
+    for judged in ("price was higher", "clarion had the better demo", "higher than tallyhub", "meaningfully cheaper"):
         assert verdict(judged.split()), judged
     for named in ("clarion's simpler interface", "better reporting", "next song"):
         assert not verdict(named.split()), named

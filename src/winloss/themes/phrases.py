@@ -88,7 +88,10 @@ def negation(word: str) -> bool:
 
 
 def verdict(words: Sequence[str]) -> bool:
-    """A comparison after a verb or before "than": the phrase judges instead of naming."""
+    """A comparison after a verb or before "than", or one the phrase ends on ("Meaningfully cheaper"): the phrase
+    judges instead of naming ("Clarion's simpler interface" names)."""
+    if words and words[-1] in VERDICT:
+        return True
     for i, w in enumerate(words):
         if w in VERDICT and (any(v in VERBS for v in words[:i])
                              or words[i + 1:i + 2] == ["than"]):
