@@ -47,6 +47,11 @@ def test_a_gate_within_chance_makes_no_rule_of_fit(ledgerlark):
     assert not losses["rule"].str.startswith("profile").any()
     assert "Verdict:" not in section(front, "## Competitors")
     assert "No verdict: the ICP's gate is not yet beyond chance" in section(front, "## Competitors")
+    # the no-decision deals are still listed to re-engage, each to be checked, since no fit is known
+    nurture = pd.read_csv(ledgerlark.out_dir / "nurture.csv", keep_default_na=False)
+    assert set(nurture["deal_id"]) == set(losses.loc[losses["loss_type"] == 3, "deal_id"]) and len(nurture)
+    assert "their fit is not tested (the gate is within chance), so check each before re-engaging" in \
+        section(front, "## No decision")
     assert "deprioritise" not in section(front, "## Open pipeline")
     assert "route none on it while the gate is within chance" in section(front, "## Open pipeline")
     # the appendix's headline says what the criterion's own test says

@@ -132,7 +132,7 @@ def pipeline(a: CrmAnalysis) -> dict:
     return {"open_deals": len(table), "open_amount": dollars(m["open_pipeline"]), "bands": bands,
             "outside_gate": {"deals": m["open_outside_gate_deals"], "amount": dollars(m["open_outside_gate"])},
             "removed_by": removed,
-            "gated": a.gated, "has_retention": bool((a.accounts["retention_status"] != "").any()),
+            "gated": a.gated, "untested": a.untested, "has_retention": bool((a.accounts["retention_status"] != "").any()),
             "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals, not a.untested).to_dict("records")],
             "churned_arr": dollars(m["churned_arr"]), "churned_accounts": m["churned_accounts"],
             "contract_value": {"fit": dollars(cv["fit"]), "fit_n": cv["fit_n"], "non_fit": dollars(cv["non_fit"]),

@@ -70,13 +70,13 @@ def open_pipeline(deals: pd.DataFrame) -> pd.DataFrame:
                              kind="mergesort").drop(columns="_amount").reset_index(drop=True)
 
 
-def nurture(deals: pd.DataFrame, gated: bool = True) -> pd.DataFrame:
-    """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. Empty when
-    the ICP has no gate (gated=False): without one, no deal is known to be right fit."""
-    lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)
-                 & (deals["fit"] == "fit")]
-    if not gated:
-        lost = lost.iloc[:0]
+def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
+    """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. When no
+    deal's fit is known (fit_known=False: no gate, or one within chance), every Type 3 deal: a team still re-engages
+    its no-decision deals, and the draft says their fit is not tested."""
+    lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
+    if fit_known:
+        lost = lost[lost["fit"] == "fit"]
     when = [recontact(f"{r} {n}", d) for r, n, d in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"])]
     table = pd.DataFrame({"deal_id": lost["deal_id"], "account": _account(lost), "amount": lost["amount"],
                           "loss_reason": lost["loss_reason"], "loss_notes": lost["loss_notes"],

@@ -137,8 +137,9 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
     # the dates come from the CRM's notes (crm.followup.recontact): an interview's "maybe next autumn" is not read
     when = "no CRM note gives a date" if not dated else "on the date its CRM note gives" if len(table) == 1 else \
         f"{dated} of them on the date their CRM notes give"
-    return [Line(f"Re-engage the {len(table)} right-fit {noun(len(table))} lost to no decision ({dollars(total)}), "
-                 f"{when} (nurture.csv).",
+    fit = "" if appendix.untested else "right-fit "
+    return [Line(f"Re-engage the {len(table)} {fit}{noun(len(table))} lost to no decision ({dollars(total)}"
+                 f"{', fit not tested' if appendix.untested else ''}), {when} (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 

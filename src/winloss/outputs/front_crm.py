@@ -117,7 +117,9 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     if unmeasured:
         verdict = "wins" if found else "no better win rate than chance"
     lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on"
-                      + (f": its win rates differ, but {weak}." if weak else ".")
+                      # the reason in full is under Confidence (decisions.gate_note); once is enough for a reader
+                      + (": its win rates differ, but its gate's criterion is within chance on its own test (see "
+                         "Confidence)." if weak else ".")
                       + (" Retention is not measured." if unmeasured else "")))
     return changes, tuple(lines)
 
@@ -317,16 +319,16 @@ def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame, avoid: set[str]
 def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line, ...], tuple[NurtureRow, ...]]:
     table = appendix.nurture
     type3 = appendix.losses[appendix.losses["loss_type"] == 3]
-    if a.untested:
-        why = "without a gate" if not a.gated else "with the gate within chance"
-        return (Line(f"No re-engagement list: {why} no lost deal is known to be right fit."),), ()
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
     were = "was" if len(table) == 1 else "were"
     told = f"the CRM notes of {dated} say" if dated else "no CRM note says"
-    lines = (Line(f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
-                  f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')}); {told} when to come back. "
-                  "The list is nurture.csv.",
+    # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
+    said = (f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
+            f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") if not a.untested else \
+        (f"{len(table)} {noun(len(table))} worth {dollars(total)} {were} lost to no decision; their fit is not "
+         f"tested ({a.untested}), so check each before re-engaging")
+    lines = (Line(f"{said}; {told} when to come back. The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
                             r.recontact or "not said") for r in table.itertuples())
