@@ -1,6 +1,7 @@
 """The checks around the proposed ICP on hand-made tables: the time-split back-test and its "too small" verdict,
 ICP health flagging a metric where fit accounts do worse, two ICPs when best customers form two groups, and the
 re-contact dates of the nurture list."""
+import math
 from datetime import date
 
 import numpy as np
@@ -64,6 +65,23 @@ def test_icp_health_flags_a_metric_where_fit_accounts_do_worse():
     assert (health["retention"]["fit"]["n"], health["retention"]["fit"]["N"]) == (2, 3)
     assert health["win rate"]["fit"]["value"] == health["win rate"]["non_fit"]["value"] == 0.75
     assert not health["win rate"]["fit_worse"]  # equal is not worse
+
+
+def test_icp_health_calls_fit_worse_only_beyond_chance():
+    """A gap of a few deals is within chance (Mann-Whitney U for values, Fisher for rates): said so, not turned into
+    "the definition needs refinement"."""
+    from winloss.crm.assurance import health_rows
+    from winloss.crm.result import CrmAnalysis
+
+    closed = pd.DataFrame({"fit": ["fit"] * 4 + ["no"] * 4, "outcome": ["won", "won", "won", "lost"] * 2,
+                           "amount": [100.0, 300.0, 200.0, 0, 150.0, 350.0, 250.0, 0],
+                           "sales_cycle_days": [30.0] * 8})
+    accounts = pd.DataFrame({"fit": ["fit", "no"], "retention_status": ["", ""], "nps": [math.nan, math.nan]})
+    health = {r["metric"]: r for r in icp_health(closed, accounts)}
+    value = health["average contract value"]
+    assert value["fit"]["value"] < value["non_fit"]["value"] and not value["fit_worse"] and value["within_chance"]
+    rows = {r["metric"]: r for r in health_rows(CrmAnalysis(problems=[], health=list(health.values())))}
+    assert rows["average contract value"]["flag"] == "fit does worse here, within chance"
 
 
 def test_two_icps_when_best_customers_form_two_groups():

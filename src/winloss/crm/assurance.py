@@ -65,6 +65,7 @@ def health_rows(a: CrmAnalysis) -> list[dict]:
         return f"{value} (n = {c['n']})"
     return [{"metric": r["metric"], "fit": cell(r["fit"], r["metric"]), "non_fit": cell(r["non_fit"], r["metric"]),
              "flag": "fit does worse: the definition needs refinement" if r["fit_worse"] else
+             "fit does worse here, within chance" if r.get("within_chance") else
              f"too few on one side to compare (n = {min(c.get('N', c['n']) for c in (r['fit'], r['non_fit']))})"
              if r.get("thin") else ""}
             for r in a.health]

@@ -26,9 +26,26 @@ def _share(mask: pd.Series, of: pd.Series) -> tuple[int, int]:
     return int((mask & of).sum()), int(of.sum())
 
 
-def _mean(values: pd.Series) -> tuple[float | None, int]:
+def _mean(values: pd.Series) -> tuple[float | None, int, list[float]]:
     known = pd.to_numeric(values, errors="coerce").dropna()
-    return (float(known.mean()) if len(known) else None), len(known)
+    return (float(known.mean()) if len(known) else None), len(known), known.astype(float).tolist()
+
+
+WORSE_P = 0.05  # one-sided: fit "does worse" only beyond chance (Fisher for rates, Mann-Whitney U for values)
+
+
+def _worse_p(cells: list[tuple], better: str, ratio: bool) -> float:
+    """One-sided p that the fit side is worse than the other: a rate lower (Fisher exact), or values lower ("higher"
+    is better) or higher ("lower" is better) by a Mann-Whitney U test."""
+    if ratio:
+        (n1, N1), (n2, N2) = cells
+        return one_sided(n2, N2, n1, N1)[1] if N1 and N2 else 1.0
+    from scipy.stats import mannwhitneyu
+
+    (_, _, fit), (_, _, other) = cells
+    if not fit or not other:
+        return 1.0
+    return float(mannwhitneyu(fit, other, alternative="less" if better == "higher" else "greater").pvalue)
 
 
 def predicts(hit: dict, miss: dict) -> bool:
@@ -95,13 +112,15 @@ def _metric(name: str, better: str, cells: list[tuple], ratio: bool) -> dict:
         v1, v2 = (n1 / N1 if N1 else None), (n2 / N2 if N2 else None)
         fit, other = {"n": n1, "N": N1, "value": v1}, {"n": n2, "N": N2, "value": v2}
     else:
-        (v1, N1), (v2, N2) = cells
+        (v1, N1, _), (v2, N2, _) = cells
         fit, other = {"n": N1, "value": v1}, {"n": N2, "value": v2}
-    # Fit "does worse" only against a side with enough deals or accounts to compare: one non-fit deal is anecdote.
+    # Fit "does worse" only against a side with enough deals or accounts to compare (one non-fit deal is anecdote),
+    # and only beyond chance: $20.8k against $46k over 4 deals is no case for redefining the ICP.
     thin = v1 is not None and v2 is not None and min(N1, N2) < MIN_SIDE
-    worse = v1 is not None and v2 is not None and not thin and ((v1 < v2) if better == "higher" else (v1 > v2))
+    lower = v1 is not None and v2 is not None and not thin and ((v1 < v2) if better == "higher" else (v1 > v2))
+    worse = lower and _worse_p(cells, better, ratio) <= WORSE_P
     return {"metric": name, "better": better, "fit": fit, "non_fit": other, "fit_worse": bool(worse),
-            "thin": bool(thin)}
+            "within_chance": bool(lower and not worse), "thin": bool(thin)}
 
 
 def meets_current(values: pd.DataFrame, current: list) -> pd.Series:
@@ -210,8 +229,8 @@ def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, cri
                         "amount": float(amount[hit].sum())})
     failing = open_deals["fit"] != "fit"
     won = deals[(deals["excluded"] == "") & (deals["outcome"] == "won")]
-    fit_cv, fit_n = _mean(won.loc[won["fit"] == "fit", "amount"])
-    other_cv, other_n = _mean(won.loc[won["fit"] != "fit", "amount"])
+    fit_cv, fit_n, _ = _mean(won.loc[won["fit"] == "fit", "amount"])
+    other_cv, other_n, _ = _mean(won.loc[won["fit"] != "fit", "amount"])
     return {"churned_arr": float(churned["starting_arr"].fillna(0).sum()), "churned_accounts": len(churned),
             "open_pipeline": float(amount.sum()), "open_deals": len(open_deals),
             "open_outside_gate": float(amount[failing].sum()), "open_outside_gate_deals": int(failing.sum()),
