@@ -67,6 +67,16 @@ def test_icp_health_flags_a_metric_where_fit_accounts_do_worse():
     assert not health["win rate"]["fit_worse"]  # equal is not worse
 
 
+def test_a_recontact_date_in_a_season_or_after_next():
+    """What buyers say in interviews: "we'll look again in the spring", "maybe next autumn", "next March"."""
+    closed = date(2026, 8, 15)
+    assert recontact("We'll probably look again in the spring, when the new budget opens.", closed) == (
+        date(2027, 3, 1), "look again in the spring")
+    assert recontact("Maybe next autumn, after the migration.", closed) == (date(2026, 9, 1), "next autumn")
+    assert recontact("next March works", closed) == (date(2027, 3, 1), "next March")
+    assert recontact("Finance froze spend in the spring.", closed) == (None, "")  # no cue, no date
+
+
 def test_icp_health_calls_fit_worse_only_beyond_chance():
     """A gap of a few deals is within chance (Mann-Whitney U for values, Fisher for rates): said so, not turned into
     "the definition needs refinement"."""

@@ -134,7 +134,11 @@ def test_open_pipeline_and_nurture_lists(demo, tmp_path):
     assert (fit[nurture["deal_id"]] == "fit").all()
     said = nurture.set_index("deal_id")
     assert said.loc["OPP-2103", "recontact"].endswith("-01-01")  # Solstice: "revisit in January"
-    assert said.loc["OPP-2063", "recontact"] == ""  # "froze new spend in June" is not a date to call back
+    assert said.loc["OPP-2103", "recontact_from"] == "CRM notes"
+    # "froze new spend in June" (its CRM note) is not a date to call back; its buyer's interview gives one:
+    # "I'd say, reach out in January" (INT-005)
+    assert (said.loc["OPP-2063", "recontact"], said.loc["OPP-2063", "recontact_said"],
+            said.loc["OPP-2063", "recontact_from"]) == ("2027-01-01", "reach out in January", "interview INT-005")
 
 
 def test_changes_from_the_current_icp(demo):

@@ -96,6 +96,21 @@ def told_churned(table: pd.DataFrame, joins: list[Join], deals: pd.DataFrame, no
     return table
 
 
+def _buyer_said(deals: pd.DataFrame, joins, statements: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """For each lost deal joined to a lost interview, what its buyer said (the statements, ';'-joined) and which
+    interview: the nurture list reads a re-contact date there when the CRM's notes give none."""
+    said = pd.Series("", index=deals.index, dtype=object)
+    which = pd.Series("", index=deals.index, dtype=object)
+    if statements is None or statements.empty or "text" not in statements:
+        return said, which
+    texts = statements.groupby("interview_id", sort=False)["text"].apply(lambda t: "; ".join(map(str, t)))
+    row = {d: i for i, d in zip(deals.index, deals["deal_id"])}
+    for j in sorted(joins, key=lambda j: j.interview_id):
+        if j.cohort == "lost" and j.deal_id in row and j.interview_id in texts.index and not which[row[j.deal_id]]:
+            said[row[j.deal_id]], which[row[j.deal_id]] = texts[j.interview_id], j.interview_id
+    return said, which
+
+
 def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.DataFrame, themes: pd.DataFrame,
                 quotes: pd.DataFrame, settings: CrmSettings | None,
                 classify_notes: Callable[[list[tuple[str, str]]], dict[str, tuple[int, str]]] | None = None
@@ -178,6 +193,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals["loss_type"] = pd.Series([t for t, _ in typed], index=lost.index, dtype=float).reindex(deals.index)
     deals["loss_rule"] = pd.Series([r for _, r in typed], index=lost.index, dtype=object).reindex(
         deals.index, fill_value="")
+    deals["buyer_said"], deals["buyer_interview"] = _buyer_said(deals, joins, statements)
     closed = deals.loc[closed.index]
     tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
                       icp_rules, closed["amount"], closed["sales_cycle_days"])

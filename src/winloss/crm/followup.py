@@ -9,17 +9,23 @@ import pandas as pd
 
 OPEN_COLUMNS = ["deal_id", "account", "stage", "amount", "close_date", "score", "band", "fit"]
 NURTURE_COLUMNS = ["deal_id", "account", "amount", "loss_reason", "loss_notes", "close_date", "recontact",
-                   "recontact_said"]
+                   "recontact_said", "recontact_from"]
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                           "september", "october", "november", "december"))}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
-TIME = (r"(next (?:fiscal |financial )?year)|(next quarter)|q([1-4])\b|(\d+) (week|month)s?\b"
-        r"|(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\b")
-# A month named in the notes is a re-contact date only after a word that says so: "froze spend in June" is not.
+# A season's first month, in the northern hemisphere ("look again in the spring" -> 1 March).
+SEASONS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+_SEASON = "|".join(SEASONS)
+TIME = (r"(?P<year>next (?:fiscal |financial )?year)|(?P<quarter>next quarter)|q(?P<q>[1-4])\b"
+        r"|(?P<n>\d+) (?P<unit>week|month)s?\b|(?P<month>" + _MONTH + r")\b|(?:the )?(?P<season>" + _SEASON + r")\b")
+# A month named in the notes is a re-contact date only after a word that says so: "froze spend in June" is not;
+# "next" is such a word ("maybe next autumn").
 CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|come back|reconnect|re-?engage|follow(?:ing)? up|check back" \
-      r"|touch base|until|pushed to|try again|reach out)"
-WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(next (?:fiscal |financial )?year)"
-                  r"|\b(next quarter)", re.IGNORECASE)
+      r"|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again|pick (?:it|this) (?:back )?up)"
+WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(?P<year2>next (?:fiscal |financial )?year)"
+                  r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
+                  + r")\b", re.IGNORECASE)
 
 
 def recontact(notes: str, closed_on: date | None) -> tuple[date | None, str]:
@@ -32,20 +38,21 @@ def recontact(notes: str, closed_on: date | None) -> tuple[date | None, str]:
     m = WHEN.search(notes or "")
     if m is None:
         return None, ""
-    said = m.group(0)
+    said, g = m.group(0), m.groupdict()
     year, quarter = closed_on.year, (closed_on.month - 1) // 3
-    if m.group(1) or m.group(7):
+    if g["year"] or g["year2"]:
         return date(year + 1, 1, 1), said
-    if m.group(2) or m.group(8):
+    if g["quarter"] or g["quarter2"]:
         q = quarter + 1
         return date(year + q // 4, 3 * (q % 4) + 1, 1), said
-    if m.group(3):
-        start = date(year, 3 * (int(m.group(3)) - 1) + 1, 1)
+    if g["q"]:
+        start = date(year, 3 * (int(g["q"]) - 1) + 1, 1)
         return (start if start > closed_on else date(year + 1, start.month, 1)), said
-    if m.group(4):
-        n = int(m.group(4))
-        return closed_on + timedelta(weeks=n) if m.group(5).lower() == "week" else _add_months(closed_on, n), said
-    month = MONTHS[m.group(6).lower()]
+    if g["n"]:
+        n = int(g["n"])
+        return closed_on + timedelta(weeks=n) if g["unit"].lower() == "week" else _add_months(closed_on, n), said
+    name = (g["month"] or g["month2"] or g["season"] or g["season2"]).lower()
+    month = MONTHS.get(name) or SEASONS[name]
     start = date(year, month, 1)
     return (start if start > closed_on else date(year + 1, month, 1)), said
 
@@ -77,11 +84,21 @@ def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
     if fit_known:
         lost = lost[lost["fit"] == "fit"]
-    when = [recontact(f"{r} {n}", d) for r, n, d in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"])]
+    said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
+    when, source = [], []
+    for r, n, d, b, iv in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,
+                              lost.get("buyer_interview", pd.Series("", index=lost.index))):
+        found = recontact(f"{r} {n}", d)
+        # the CRM's notes first; else what the buyer said in their interview ("we'll look again in the spring")
+        from_interview = found[0] is None and bool(b)
+        found = recontact(b, d) if from_interview else found
+        when.append(found)
+        source.append("" if found[0] is None else f"interview {iv}" if from_interview else "CRM notes")
     table = pd.DataFrame({"deal_id": lost["deal_id"], "account": _account(lost), "amount": lost["amount"],
                           "loss_reason": lost["loss_reason"], "loss_notes": lost["loss_notes"],
                           "close_date": lost["close_date"].map(_iso),
-                          "recontact": [_iso(d) for d, _ in when], "recontact_said": [s for _, s in when]},
+                          "recontact": [_iso(d) for d, _ in when], "recontact_said": [s for _, s in when],
+                          "recontact_from": source},
                          columns=NURTURE_COLUMNS)
     table = table.assign(_later=table["recontact"].replace("", "9999"))
     return table.sort_values(["_later", "deal_id"], kind="mergesort").drop(columns="_later").reset_index(drop=True)

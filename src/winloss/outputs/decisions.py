@@ -134,9 +134,10 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
         return []
     total = float(table["amount"].fillna(0).sum())
     dated = int((table["recontact"] != "").sum())
-    # the dates come from the CRM's notes (crm.followup.recontact): an interview's "maybe next autumn" is not read
-    when = "no CRM note gives a date" if not dated else "on the date its CRM note gives" if len(table) == 1 else \
-        f"{dated} of them on the date their CRM notes give"
+    # the dates come from the CRM's notes, else the buyer's interview (crm.followup.nurture)
+    when = "no CRM note or interview gives a date" if not dated else \
+        "on the date its CRM note or interview gives" if len(table) == 1 else \
+        f"{dated} of them on the date their CRM notes or interviews give"
     fit = "" if appendix.untested else "right-fit "
     return [Line(f"Re-engage the {len(table)} {fit}{noun(len(table))} lost to no decision ({dollars(total)}"
                  f"{', fit not tested' if appendix.untested else ''}), {when} (nurture.csv).",

@@ -322,7 +322,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
     were = "was" if len(table) == 1 else "were"
-    told = f"the CRM notes of {dated} say" if dated else "no CRM note says"
+    told = f"the CRM notes or interviews of {dated} say" if dated else "no CRM note or interview says"
     # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
     said = (f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
             f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") if not a.untested else \
