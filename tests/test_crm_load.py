@@ -203,7 +203,7 @@ def test_hubspot_export_with_internal_stage_names(tmp_path):
     deals = tables.deals.set_index("deal_id")
     assert list(deals["outcome"]) == ["won", "lost", "open"]
     assert deals.loc["101", "sales_cycle_days"] == 35 and deals.loc["101", "amount"] == 12000
-    assert tables.notes == ["1 open deals in the CRM export are not closed and stay out of the analysis"]
+    assert tables.notes == ["1 open deal in the CRM export is not closed and stays out of the analysis"]
 
 
 def test_extra_columns_become_dimensions_and_free_text_is_named(tmp_path):

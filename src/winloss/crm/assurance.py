@@ -75,10 +75,10 @@ def pressure_texts(a: CrmAnalysis) -> dict:
     p = a.pressure
     recent = p["recent_losses"]
     if recent["losses"]:
-        old = (f"{_nofn(recent['old_icp'], recent['losses'])} matched the current ICP"
-               if recent["old_icp"] is not None else "no current ICP to compare")
-        losses = (f"Of the {recent['losses']} losses closed since {recent['since']}, {old} and "
-                  f"{_nofn(recent['new_icp'], recent['losses'])} pass the proposed ICP's gate.")
+        new = f"{_nofn(recent['new_icp'], recent['losses'])} pass the proposed ICP's gate"
+        losses = (f"Of the {recent['losses']} losses closed since {recent['since']}, "
+                  + (f"{_nofn(recent['old_icp'], recent['losses'])} matched the current ICP and {new}."
+                     if recent["old_icp"] is not None else f"{new} (there is no current ICP to compare)."))
     else:
         losses = "No losses in the latest quarter to test the ICPs on."
     bw = p["best_vs_worst"]

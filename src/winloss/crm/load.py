@@ -275,7 +275,9 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     open_n = int((deals["excluded"] == "open").sum())
     if open_n:
         # No file name: the draft reads the same whichever format the export came in (deals.csv or .xlsx).
-        notes.append(f"{open_n} open deals in the CRM export are not closed and stay out of the analysis")
+        notes.append(f"{open_n} open {'deal' if open_n == 1 else 'deals'} in the CRM export "
+                     f"{'is' if open_n == 1 else 'are'} not closed and {'stays' if open_n == 1 else 'stay'} out of "
+                     "the analysis")
     return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source])
 
 
