@@ -19,10 +19,10 @@ from winloss.crm.health import (
     best_vs_worst,
     critical_question,
     fit_value,
+    gate_doubt,
     icp_health,
     money,
     recent_losses,
-    unproven_gate,
 )
 from winloss.crm.icp import IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
@@ -178,7 +178,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     won_accounts["fit"] = ["no" if f else "fit" for f in account_failures]
     health = icp_health(deals.loc[closed.index], won_accounts)
     # A gate within chance (health.unproven_gate) calls no loss wrong fit: the losses are typed by what was recorded.
-    fit_tested = not unproven_gate(CrmAnalysis(problems=[], criteria=criteria, health=health))
+    fit_tested = not any(c.gate for c in criteria) or not gate_doubt(criteria, health)
     failed = dict(zip(all_values.index, failures if fit_tested else [[] for _ in failures]))
     lost = closed[closed["outcome"] == "lost"]
     read = {}

@@ -64,14 +64,19 @@ def unproven_gate(a) -> str:
     """Why the ICP's gate is not yet a rule to act on ('' when it predicts wins and each of its criteria sets its
     group apart beyond chance, or when win rate inside vs outside it is not measured). a: crm.result.CrmAnalysis.
     The win-rate test is the front's "Old vs new ICP" verdict (crm.health.predicts)."""
-    win = next((r for r in a.health if r["metric"] == "win rate"), None)
-    if not a.gated or win is None or not win["fit"].get("N") or not win["non_fit"].get("N"):
+    return gate_doubt(a.criteria, a.health) if a.gated else ""
+
+
+def gate_doubt(criteria: list, health: list[dict]) -> str:
+    """unproven_gate on the criteria (icp.Criterion) and the health rows alone, before the analysis record exists."""
+    win = next((r for r in health if r["metric"] == "win rate"), None)
+    if win is None or not win["fit"].get("N") or not win["non_fit"].get("N"):
         return ""
     f, nf = win["fit"], win["non_fit"]
     if predicts(f, nf):
         # The gate's bounds were searched for on these same deals, so its win rates flatter it; its criteria must
         # also set their group apart on their own test, or the gate is a pattern in this sample, not yet a rule.
-        weak = next((c for c in a.criteria if c.gate and c.p_value > PREDICTS_P), None)
+        weak = next((c for c in criteria if c.gate and c.p_value > PREDICTS_P), None)
         if weak is None:
             return ""
         return (f"{weak.label} sets {weak.group} apart from {weak.other} only within chance ({weak.n} of {weak.N} "

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from winloss.themes.stance_cues import BEFORE, OWN_PAST
 from winloss.themes.vectors import unit
 
 MIN_WORDS, MAX_WORDS, MAX_CLAUSE = 2, 5, 6
@@ -221,8 +222,6 @@ def interview_centre(own: np.ndarray, members: np.ndarray, groups: Sequence[str]
 def _before_us(text: str) -> bool:
     """A statement about the buyer's past or old tool ("We'd been burned by a sync before", "our old tool didn't
     wake anyone up"): the situation before us, which a label must not name as the theme."""
-    from winloss.themes.stance_cues import BEFORE, OWN_PAST
-
     return bool(OWN_PAST.search(text) or BEFORE.search(text) or PAST_EXPERIENCE.search(text))
 
 
