@@ -34,7 +34,6 @@ def stage_reason(value: str) -> str:
 # "Went with X" in a stage, a loss reason or a note: X is a competitor when it is a name, not the status quo or a
 # stand-in ("Went With Competitor", "lost to in-house build", "chose to wait").
 _NAME = r"([A-Z][\w&.'+-]*(?:\s+[A-Z][\w&.'+-]*){0,2})"
-_NAMED = re.compile(r"\b(?i:competitor)\s*[(:\-\u2013]\s*" + _NAME)  # "Chose Competitor (Gong)", "Competitor: X"
 _CHOSE = re.compile(r"\b(?i:lost to|went with|chose|selected|signed with|switched to|moved to|picked|bought)\s+"
                     r"(?i:the\s+)?" + _NAME)
 # Stage names are Title Case, so a capital proves nothing: what follows "lost to" is often a reason or a stand-in
@@ -55,7 +54,9 @@ def named_competitor(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
             for m in [re.search(r"(?<![\w])" + re.escape(name.lower()) + r"(?![\w])", lowered)] if m]
     if hits:
         return min(hits)[1]
-    for m in [*_NAMED.finditer(text), *_CHOSE.finditer(text)]:
+    # "Competitor - Bundled" (fixtures/pagerly's CRM) is a reason after the word, as often as a name: only a name
+    # the column or [crm] competitors knows is read there (above)
+    for m in _CHOSE.finditer(text):
         words = m.group(1).split()
         while words and words[-1].lower().strip(".") in _NOT_A_NAME | {"because", "due", "for", "on", "after"}:
             words.pop()
