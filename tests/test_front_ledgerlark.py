@@ -68,3 +68,13 @@ def test_the_definitions_and_counts_say_what_was_measured(ledgerlark):
     told = re.search(r"(\d+) of (\d+)( \(\d+%\))? won accounts churned", churn)
     assert told and told.group(3) is None  # no percentage beside "no churn rate can be given"
     assert "no churn rate can be given" in churn
+
+
+def test_the_60_second_version_names_the_groups_and_what_chance_could_show(ledgerlark):
+    summary = section(report(ledgerlark), "### The 60-second version")
+    # no customer was scored best, so the profile is the won deals', and no criterion within chance is "strong"
+    assert "our won deals so far share Employees up to" in summary and "best customers" not in summary
+    assert "Strong but not required" not in summary
+    assert "More common among won deals, within chance: Lead source:" in summary
+    # the reason gives the gate criterion's counts once
+    assert summary.count("10 of 12") == 1

@@ -67,25 +67,34 @@ def unproven_gate(a) -> str:
     return gate_doubt(a.criteria, a.health) if a.gated else ""
 
 
+def doubted_criterion(a):
+    """The gate criterion unproven_gate's reason names, with its counts (None when the reason is the win rate)."""
+    return _doubt(a.criteria, a.health)[1] if a.gated else None
+
+
 def gate_doubt(criteria: list, health: list[dict]) -> str:
     """unproven_gate on the criteria (icp.Criterion) and the health rows alone, before the analysis record exists."""
+    return _doubt(criteria, health)[0]
+
+
+def _doubt(criteria: list, health: list[dict]) -> tuple[str, object]:
     win = next((r for r in health if r["metric"] == "win rate"), None)
     if win is None or not win["fit"].get("N") or not win["non_fit"].get("N"):
-        return ""
+        return "", None
     f, nf = win["fit"], win["non_fit"]
     if predicts(f, nf):
         # The gate's bounds were searched for on these same deals, so its win rates flatter it; its criteria must
         # also set their group apart on their own test, or the gate is a pattern in this sample, not yet a rule.
         weak = next((c for c in criteria if c.gate and c.p_value > PREDICTS_P), None)
         if weak is None:
-            return ""
+            return "", None
         return (f"{weak.label} sets {weak.group} apart from {weak.other} only within chance ({weak.n} of {weak.N} "
                 f"against {weak.n_other} of {weak.N_other}, Fisher p {weak.p_value:.2f}), and the gate was fitted "
-                "on these same deals")
+                "on these same deals"), weak
     p = gate_p(f, nf)
     shown = f"{p:.2f}" if round(p, 2) > PREDICTS_P else f"{p:.3f}"  # "p 0.05, within chance" reads as a contradiction
     return (f"inside the ICP we won {f['n']} of {f['N']} closed deals against {nf['n']} of {nf['N']} outside, "
-            f"within chance (one-sided Fisher p {shown})")
+            f"within chance (one-sided Fisher p {shown})"), None
 
 
 def icp_health(closed: pd.DataFrame, accounts: pd.DataFrame) -> list[dict]:

@@ -22,7 +22,7 @@ from winloss.crm.evidence import (
     themes_by_lift,
     topics_of,
 )
-from winloss.crm.health import PREDICTS_P, unproven_gate
+from winloss.crm.health import PREDICTS_P, doubted_criterion, unproven_gate
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import type_names
@@ -206,17 +206,29 @@ def summary(a: CrmAnalysis) -> str:
     negative = [c for c in a.criteria if c.kind == "negative"]
     unproven = unproven_gate(a)
     best = " and ".join(c.label for c in primary)
+    groups = compared(a)  # best against problematic customers, or won against lost deals where none is scored best
+    group = groups["group"]
     parts = [f"From {s['closed']} closed deals ({s['won']} won, {s['lost']} lost"
              + (f", {s['date_range']}" if s["date_range"] else "") + f") and {s['interviews_joined']} joined "
-             + ("interviews, our best customers are not yet separable on any single attribute." if not primary else
+             + (f"interviews, our {group} are not yet set apart from {groups['other']} by any single attribute."
+                if not primary else
                 # the same verdict as the front's "Old vs new ICP": a profile that does not predict wins is no rule
-                f"interviews, our best customers so far share {best}, but that profile does not yet predict wins: "
-                f"{unproven}." if unproven else f"interviews, our best customers are {best}.")]
-    if primary:
-        parts.append(" ".join(f"{c.label}: {c.n} of {c.N} {c.group} vs {c.n_other} of {c.N_other} {c.other}."
-                              for c in primary))
-    if secondary:
-        parts.append("Strong but not required: " + "; ".join(c.label for c in secondary) + ".")
+                f"interviews, our {group} so far share {best}, but that profile does not yet predict wins: "
+                f"{unproven}." if unproven else
+                f"interviews, our best customers are {best}." if group == "best customers" else
+                f"interviews, our {group} share {best}.")]
+    # the unproven reason already gives its weak criterion's counts
+    named = doubted_criterion(a)
+    counted = " ".join(f"{c.label}: {c.n} of {c.N} {c.group} vs {c.n_other} of {c.N_other} {c.other}."
+                       for c in primary if c is not named)
+    if counted:
+        parts.append(counted)
+    strong = [c for c in secondary if c.p_value <= PREDICTS_P]
+    if strong:
+        parts.append("Strong but not required: " + "; ".join(c.label for c in strong) + ".")
+    if len(strong) < len(secondary):  # "strong" would overstate a difference this sample could show by chance
+        parts.append(f"More common among {group}, within chance: "
+                     + "; ".join(c.label for c in secondary if c not in strong) + ".")
     if negative:
         parts.append("Disqualify or deprioritise: " + "; ".join(c.label for c in negative) + ".")
     t = {x["type"]: x for x in lt["types"]}
