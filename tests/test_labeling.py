@@ -130,6 +130,21 @@ def test_a_theme_of_stop_words_and_fillers_still_gets_two_words_and_no_name(plan
         assert "kevin" not in theme.label.lower(), theme.label
 
 
+def test_our_own_name_is_no_keyword(planted):
+    """Customers name the vendor in every theme: on fixtures/ledgerlark "ledgerlark" was the payments theme's top
+    keyword, which says nothing of the theme and steered its label."""
+    embedder = planted[4]
+    texts = ["Ledgerlark said the payment went out, and Ledgerlark was wrong.", "Ledgerlark payments never arrived.",
+             "Our suppliers were never paid on time by Ledgerlark.", "The Ledgerlark sync posts every bill.",
+             "The sync with NetSuite just works.", "NetSuite and Ledgerlark stay in step."]
+    theme = ids_of([0, 0, 0, 1, 1, 1])
+    plain = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode)
+    assert any("ledgerlark" in k for t in plain.values() for k in t.keywords)  # the premise
+    ours = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode, ours=["Ledgerlark"])
+    assert all("ledgerlark" not in k for t in ours.values() for k in t.keywords)
+    assert all(t.keywords for t in ours.values())
+
+
 def test_keywords_do_not_repeat_a_phrase_or_its_plural():
     from winloss.themes.labeling import _pick_phrases
 

@@ -124,12 +124,15 @@ def c_tf_idf(theme_of_row: np.ndarray, texts: list[str], n_themes: int) -> tuple
     return scores, counted.terms, support
 
 
-def keywords_of(scores: np.ndarray, support: np.ndarray, terms: list[str], row: int, n: int = 8) -> list[str]:
-    """A theme's top phrases: a phrase said in two or more of its statements beats one said once ("argues diego")."""
+def keywords_of(scores: np.ndarray, support: np.ndarray, terms: list[str], row: int, n: int = 8,
+                hide: frozenset[str] = frozenset()) -> list[str]:
+    """A theme's top phrases: a phrase said in two or more of its statements beats one said once ("argues diego").
+    No phrase holds a word of `hide` (our own names: customers name the vendor in every theme)."""
     if not terms:
         return []
     s = scores[row]
-    ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (support[row, j] < 2, -s[j], terms[j]))]
+    ranked = [terms[j] for j in sorted(np.flatnonzero(s > 0), key=lambda j: (support[row, j] < 2, -s[j], terms[j]))
+              if not hide & set(terms[j].split())]
     return _pick_phrases(ranked, n)
 
 
@@ -169,12 +172,12 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
 def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
                  encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
                  names: Iterable[str] = (), groups: Sequence[str] | None = None,
-                 stances: Sequence[str] | None = None) -> dict[str, ThemeLabel]:
+                 stances: Sequence[str] | None = None, ours: Iterable[str] = ()) -> dict[str, ThemeLabel]:
     """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
     statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
     model) choose the label phrase; `names` are people's names, never put in a label; `groups` (each statement's
     interview) let a phrase said in several interviews beat one said in one; `stances` (each statement's) keep a
-    theme of one side labelled by that side's words."""
+    theme of one side labelled by that side's words; `ours` (the study's names for us) are no keyword."""
     from winloss.themes.phrases import FILLERS, phrase_labels
 
     names = list(names)
@@ -187,7 +190,8 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     theme_of_row = np.array([position.get(t, -1) for t in theme_of])
     scores, terms, support = c_tf_idf(theme_of_row, texts, len(theme_ids))
     members = {t: np.flatnonzero(theme_of == t) for t in theme_ids}
-    keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS) for row, t in enumerate(theme_ids)}
+    hide = frozenset(w for n in ours for w in _TERM_TOKEN.findall(n.lower()))
+    keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS, hide) for row, t in enumerate(theme_ids)}
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
                             encode, set(_stop_words()), names, keywords, groups, stances)
 
