@@ -322,10 +322,11 @@ PAGERLY_CHURN = [  # fixtures/pagerly's churn theme as a run found it: (statemen
 ]
 
 
-def test_a_theme_of_one_side_is_labelled_by_that_side(planted):
+def test_a_theme_of_one_side_is_labelled_by_that_side(planted, monkeypatch):
     """Pagerly's churn theme of missed pages and unanswered calls was labelled "Platform team was reorganised", one
     lost interview's circumstance: once the verdicts were dropped, only its strays had phrases left, and the
     report said "Fix what churned customers criticise most, Platform team was reorganised"."""
+    from winloss.themes import phrases
     from winloss.themes.phrases import told
 
     embedder = planted[4]
@@ -335,7 +336,11 @@ def test_a_theme_of_one_side_is_labelled_by_that_side(planted):
     x = embedder.encode(texts)
     theme = ids_of([0] * len(texts))
     unsided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups)["T01"].label
-    assert "reorganised" in unsided.lower(), unsided  # what the report said
+    assert "reorganised" not in unsided.lower(), unsided  # the key word's own spans name it ("Real outage")
+    with monkeypatch.context() as m:  # without them, what the report said
+        m.setattr(phrases, "compounds", lambda *a, **k: [])
+        unsided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups)["T01"].label
+        assert "reorganised" in unsided.lower(), unsided
     sided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups, stances=stances)["T01"].label
     said_by_side = " ".join(t.lower() for t, s, _ in PAGERLY_CHURN if s == "negative")
     assert sided.lower() in said_by_side, sided
@@ -397,3 +402,31 @@ def test_a_label_never_names_the_situation_before_us(planted, monkeypatch):
     assert "burned" not in label().lower(), label()
     monkeypatch.setattr(phrases, "_before_us", lambda text: False)
     assert label() == "Burned by a sync"  # what the report said without the rule
+
+
+LEDGERLARK_NETSUITE = [  # the won side of the same flip, its own theme in that run
+    ("The NetSuite sync, honestly. Every approved bill lands in NetSuite with the right GL code and vendor.", "positive",
+     "INT-W1"),
+    ("The deciding thing was Sage Intacct: with Ledgerlark the sync just worked on day one.", "positive", "INT-W2"),
+    ("The NetSuite sync broke after the March update, and nothing we approved showed up in the ledger.", "negative",
+     "INT-C1"),
+    ("And when I fix a vendor in one place it's fixed in both.", "positive", "INT-W4"),
+]
+
+
+def test_a_label_holds_the_theme_subject_when_no_phrase_about_it_survives(planted):
+    """Every phrase of Ledgerlark's churned sync theme that says "sync" is a verdict, a buyer's past or said once,
+    so its label came from a stray ("Page saying everything was operational") and the front's first decision read
+    "Fix what churned customers criticise most, Page saying everything was operational". Where no candidate holds
+    the theme's key word, the words before it in its statements name it ("Intacct sync"); the phrase another theme
+    holds stays that theme's."""
+    embedder = planted[4]
+    rows = LEDGERLARK_SYNC + LEDGERLARK_NETSUITE
+    texts, stances, groups = (list(c) for c in zip(*rows))
+    theme = ids_of([0] * len(LEDGERLARK_SYNC) + [1] * len(LEDGERLARK_NETSUITE))
+    out = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode, groups=groups,
+                       stances=stances, ours=["Ledgerlark"])
+    assert out["T01"].keywords[0] == "sync"  # the premise: the theme's key word
+    assert "sync" in out["T01"].label.lower() and out["T01"].label != out["T02"].label, out
+    assert out["T02"].label == "NetSuite sync"
+    assert 2 <= len(out["T01"].label.split()) <= 6

@@ -11,8 +11,10 @@ the theme's interviews that say it (a phrase said in several interviews names th
 person's angle). The numbers were chosen on Banking77 training utterances (benchmarks/bench_labels.py).
 
 A candidate that takes a stance ("Support was slow") or a comparison ("Price was higher") is dropped while others
-remain: the label names the subject and the drivers say the verdict. The best candidate that no other theme uses is
-the label.
+remain: the label names the subject and the drivers say the verdict. Where none left holds the theme's one-word key
+term even loosely ("dashboard builder" holds "dashboards"), the spans that end on it in the theme's statements are the
+candidates ("Intacct sync"), less those another theme holds. The best candidate that no other theme uses is the
+label.
 """
 from __future__ import annotations
 
@@ -243,6 +245,36 @@ def told(members: np.ndarray, stances: Sequence[str] | None) -> np.ndarray:
     return members
 
 
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def _stems(phrase: str) -> set[str]:
+    """The phrase's words and the parts of its hyphenated ones, plurals folded: "per-invoice pricing" holds
+    "invoice", as "invoice capture" holds the keyword "invoices"."""
+    return {_stem(part) for w in phrase.split() for part in {w, *w.split("-")} if part}
+
+
+def compounds(texts: Sequence[str], members: np.ndarray, terms: set[str], stop: set[str],
+              banned: set[str]) -> list[str]:
+    """Where no candidate holds the theme's key word, the spans ending on it after one or two content words
+    ("intacct sync", "multi-entity sync"): a one-word keyword is mostly a noun and the words before it its
+    modifiers, where the words after it run on into the sentence ("sync kept")."""
+    found: set[str] = set()
+    for i in members:
+        for clause in _words(texts[i]):
+            low = [w.lower() for w in clause]
+            for j, w in enumerate(low):
+                if w not in terms:
+                    continue
+                for k in (j - 1, j - 2):
+                    before = low[max(k, 0):j]
+                    if k < 0 or any(b in stop or b in banned or b.isdigit() or negation(b) for b in before):
+                        break
+                    found.add(" ".join(before + [w]))
+    return sorted(p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()))
+
+
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
                   encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
                   keywords: dict[str, list[str]] | None = None,
@@ -257,7 +289,7 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
     # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
     from winloss.themes.stance import lexicon_stance
 
-    pools = {}
+    pools, fallback = {}, {}
     for t in theme_ids:
         pool = candidates(texts, members[t], own, stop, banned)
         side = told(members[t], stances)
@@ -267,8 +299,16 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
         if 0 < len(now) < len(members[t]):
             pool = [p for p, n in zip(pool, support(pool, texts, now, None)) if n > 0] or pool
         pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
-        terms = {w for k in (keywords or {}).get(t, [])[:KEY_TERMS] for w in k.lower().split()} - stop
+        key = (keywords or {}).get(t, [])[:KEY_TERMS]
+        terms = {w for k in key for w in k.lower().split()} - stop
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
+        loose = {_stem(w) for w in terms}
+        if len(terms) == 1 and not terms & banned and not any(loose & _stems(p) for p in pool):
+            # not even "dashboard builder" for "dashboards": the pool misses the theme's subject altogether
+            fallback[t] = compounds(texts, now if len(now) else members[t], terms, stop, banned)
+    taken = {p for t, pool in pools.items() if t not in fallback for p in pool}
+    for t, found in fallback.items():  # another theme's own phrase stays that theme's ("NetSuite sync")
+        pools[t] = [p for p in found if p not in taken] or pools[t]
     unique = sorted({p for pool in pools.values() for p in pool})
     if not unique:
         return {t: [] for t in theme_ids}
