@@ -78,3 +78,16 @@ def test_the_60_second_version_names_the_groups_and_what_chance_could_show(ledge
     assert "More common among won deals, within chance: Lead source:" in summary
     # the reason gives the gate criterion's counts once
     assert summary.count("10 of 12") == 1
+
+
+def test_a_flip_across_two_themes_is_named_where_the_churn_is_blamed(ledgerlark):
+    """The ERP sync is one subject in two themes: praised by won buyers (NetSuite sync) and criticised by churned
+    ones. The front blamed the churned side alone, which the appendix's own drivers call a flip."""
+    front = report(ledgerlark).split("\n# Appendix", 1)[0]
+    why = [line for line in section(front, "## Churn").splitlines() if line.startswith("- Why:")]
+    flips = [line for line in why if "a flip:" in line]
+    assert flips, why
+    assert re.search(r"a flip: [^,]*sync, the same subject, is praised in \d+ of 10 won interviews", flips[0],
+                     re.IGNORECASE), flips[0]
+    run = pd.read_json(ledgerlark.out_dir / "run.json", typ="series")
+    assert not [w for w in run["warnings"] if w.startswith("front:")]  # each cited figure recounts in the appendix

@@ -11,7 +11,8 @@ tables (`Appendix`), each recounted there independently of how the front compute
 - a decision to qualify on the ICP's gate needs the gate to predict wins beyond chance (`crm.health.predicts`, the same test
   the "Old vs new ICP" verdict applies): a draft never asks Sales to gate on criteria its own test calls noise;
 - a theme blamed for churn or losses that won buyers mostly praise (`praised_by_won`) is named as a flip in the
-  sentence that blames it, never presented as the cause alone.
+  sentence that blames it, never presented as the cause alone; so is one whose driver is a flip of another theme's
+  win driver (`flip_sibling`: one subject, two themes).
 
 Beyond dropping claims, `enforce` shows each quote once: a quote already under an earlier sentence is removed from
 a later one, because one remark cannot be the evidence for two different claims.
@@ -99,14 +100,29 @@ def praised_by_won(a: Appendix, theme_id: str) -> tuple[int, int] | None:
 
 
 def flip_text(a: Appendix, theme_id: str) -> tuple[str, tuple[Cite, ...]]:
-    """The words and cites a sentence blaming the theme adds when won buyers mostly praise it; ("", ()) if not."""
+    """The words and cites a sentence blaming the theme adds when won buyers mostly praise it, or praise the sibling
+    theme its driver is a flip of (themes.drivers: one subject, two themes); ("", ()) if neither."""
     praised = praised_by_won(a, theme_id)
-    if praised is None:
+    if praised is not None:
+        n, N = praised
+        key = f"won:{theme_id}:positive"
+        return (f"a flip: praised in {n} of {N} won interviews",
+                (Cite("stance", key, "n", n), Cite("stance", key, "N", N)))
+    sibling = flip_sibling(a, theme_id)
+    if sibling is None:
         return "", ()
-    n, N = praised
-    key = f"won:{theme_id}:positive"
-    return (f"a flip: praised in {n} of {N} won interviews",
+    n, N = stance_interviews(a.stances, "won", sibling.theme_id, "positive")
+    key = f"won:{sibling.theme_id}:positive"
+    return (f"a flip: {sibling.label}, the same subject, is praised in {n} of {N} won interviews",
             (Cite("stance", key, "n", n), Cite("stance", key, "N", N)))
+
+
+def flip_sibling(a: Appendix, theme_id: str) -> Driver | None:
+    """The win driver whose flip this theme's loss or churn driver is, when it is another theme."""
+    blamed = [d for cohort in ("churned", "lost") for d in a.drivers.get(cohort, [])
+              if d.theme_id == theme_id and d.flip]
+    return next((w for w in a.drivers.get("won", []) for d in blamed
+                 if w.flip == d.flip and w.theme_id != theme_id), None)
 
 
 def recount(a: Appendix, cite: Cite) -> float | None:
