@@ -357,3 +357,19 @@ def test_stage_names_in_title_case_name_a_rival_only_where_one_is_named():
         assert named_competitor(stage) == "", stage
     assert named_competitor("Lost to HubSpot Sales Hub") == "HubSpot Sales Hub"
     assert named_competitor("Closed Lost - Chose Competitor (Gong)", ["Gong"]) == "Gong"
+
+
+def test_a_loss_reason_is_what_it_says_beyond_who_won():
+    """Ledgerlark's Payvance deals gave "OCR accuracy" and "Went with Payvance - OCR accuracy": tallied as written,
+    the CRM's most given reason read as two reasons of one deal each."""
+    from winloss.crm.parse import reason_given
+
+    assert reason_given("Went with Payvance - OCR accuracy", "Payvance") == "OCR accuracy"
+    assert reason_given("Lost to Payvance on price", "Payvance") == "Price"
+    assert reason_given("Chose Tally (cheaper)", "Tally") == "Cheaper"
+    assert reason_given("Payvance: scanning", "Payvance") == "Scanning"
+    assert reason_given("Closed Lost - Competitor", "Gong") == ""
+    for bare in ("Lost to competitor", "Went With Competitor", "Payvance", "Competitor", ""):
+        assert reason_given(bare, "Payvance") == "", bare
+    for kept in ("OCR accuracy", "Price", "Budget freeze", "Competitor pricing"):
+        assert reason_given(kept, "Payvance") == kept, kept

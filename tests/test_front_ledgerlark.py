@@ -91,3 +91,13 @@ def test_a_flip_across_two_themes_is_named_where_the_churn_is_blamed(ledgerlark)
                      re.IGNORECASE), flips[0]
     run = pd.read_json(ledgerlark.out_dir / "run.json", typ="series")
     assert not [w for w in run["warnings"] if w.startswith("front:")]  # each cited figure recounts in the appendix
+
+
+def test_a_competitor_block_shows_where_the_crm_and_the_interviews_disagree(ledgerlark):
+    """Payvance's interviewed losses raise per-invoice pricing, but its CRM deals give OCR accuracy most (written two
+    ways, "OCR accuracy" and "Went with Payvance - OCR accuracy"): the block tallies it once and says both."""
+    block = section(report(ledgerlark).split("\n# Appendix", 1)[0], "### Payvance")
+    assert "CRM loss reasons: OCR accuracy 2," in block and "Went with Payvance" not in block
+    assert "The CRM's most given reason is another: OCR accuracy (2 of 4 deals)." in block
+    tally = section(report(ledgerlark).split("\n# Appendix", 1)[0], "### Tally")
+    assert "most given reason is another" not in tally  # its CRM says price, as its buyers do

@@ -65,6 +65,24 @@ def named_competitor(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     return ""
 
 
+_LOST_TO = r"(?:lost to|went with|chose|selected|signed with|switched to|moved to|picked|bought)"
+_JOINER = re.compile(r"^(?:[-\u2013\u2014:,/(]|\bon\b|\bfor\b|\bover\b|\bbecause(?: of)?\b|\bdue to\b)\s*",
+                     re.IGNORECASE)
+
+
+def reason_given(reason: str, competitor: str) -> str:
+    """What a loss reason says beyond who won the deal: "OCR accuracy" of "Went with Payvance - OCR accuracy";
+    '' for "Lost to competitor" or the rival's name alone. Tallied as written, one reason reads as two."""
+    rest = reason.strip()
+    rival = "|".join(re.escape(n) for n in (competitor.strip(), "a competitor", "competitor", "competition") if n)
+    m = re.match(rf"(?:closed lost\s*[-\u2013\u2014:]\s*)?(?:{_LOST_TO}\s+(?:the\s+)?)?(?:{rival})(?![\w])\s*",
+                 rest, re.IGNORECASE)
+    after = rest[m.end():] if m else ""
+    if m and (not after or _JOINER.match(after)):  # "Competitor pricing" is a reason of its own
+        rest = _JOINER.sub("", after).strip(" )")
+    return rest[:1].upper() + rest[1:]
+
+
 def classify_stage(value: str, extra: StageNames | None = None) -> str:
     """'won', 'lost', 'open' or 'unknown'. `extra` ([crm.stages] in winloss.toml) adds names per outcome. A custom
     stage that adds a reason to a known one ('Closed Lost - Competitor') is that stage."""

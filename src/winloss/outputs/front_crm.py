@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.assurance import dollars
-from winloss.crm.evidence import MIN_INTERVIEWS, pick_quotes, themes_apart
+from winloss.crm.evidence import MIN_INTERVIEWS, pick_quotes, themes_apart, topics_of
 from winloss.crm.health import predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
+from winloss.crm.parse import reason_given
 from winloss.outputs.consistency import (
     GAP_SHARE,
     Appendix,
@@ -160,21 +161,24 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         # Without a gate, or with one that is not yet beyond chance, no deal is known to be right fit, so the
         # playbook's rule cannot be applied.
         verdict = verdict_of(rows, dict(zip(mine["deal_id"], notes))) if not a.untested else "unknown"
-        reasons = rows["loss_reason"].replace("", "(none)").value_counts()
-        reason_text = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        given = rows["loss_reason"].map(lambda r: reason_given(str(r), name))
+        reasons = given[given != ""].value_counts()
+        ranked = sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
+        bare = int((given == "").sum())
+        reason_text = (", ".join(f"{k} {v}" for k, v in ranked) or "none") + (
+            f"; {bare} {'gives' if bare == 1 else 'give'} none beyond the competitor" if ranked and bare else "")
         # "Interviewed losses": interviews of the lost cohort joined to one of these closed-lost deals, as in the
         # appendix's themes-by-competitor table; a won or churned account whose deal lists the rival is not one.
         lost_deals = set(rows["deal_id"])
         ids = sorted({j.interview_id for j in a.joins if j.cohort == "lost" and j.deal_id in lost_deals}
                      & set(statements["interview_id"]))
-        block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(rows["loss_reason"].replace(
-            "", "(none)")))), ())
+        block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(given.replace("", "(none)")))), ())
         blocks.append(replace(block, lines=(
             Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); " + (
                  f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
-                       quoted=verdict != "qualification"),
+                       quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None),
             verdict_line(name, verdict, n, wrong, gated=a.gated))))
     return tuple(blocks)
 
@@ -188,11 +192,14 @@ def _common(notes: pd.Series) -> tuple[str, int]:
 
 
 def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[str, list[Driver]],
-               statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame, quoted: bool = True) -> Line:
+               statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame, quoted: bool = True,
+               crm_reason: tuple[str, int, int] | None = None) -> Line:
     """Why buyers chose the competitor: the loss-driver themes raised in at least two of the interviews of those
     losses (one buyer's reason is an anecdote, not why buyers chose it), quoted from them (unless `quoted` is off: a
     wrong-fit competitor needs no quote to be qualified out); then the themes that set those interviews apart;
-    without interviews, the CRM note reps wrote most. Every theme named comes with its n of N."""
+    without interviews, the CRM note reps wrote most. Every theme named comes with its n of N. `crm_reason`, the
+    CRM's most given loss reason for the competitor (reason, deals giving it, deals), is said beside drivers of
+    another topic: the buyers' words and the reps' field then disagree, and the reader must see both."""
     crm_note = "" if not note[0] else f" Reps' most common CRM note: \"{note[0]}\" ({deals(note[1])})." \
         if note[1] > 1 else f" No CRM note repeats; one reads: \"{note[0]}\"."
     if not ids:
@@ -221,7 +228,20 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
                     f"interviews beyond chance.{crm_note}")
     return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
-                + crm_note, quotes=tuple(picked[:1]) if quoted else ())
+                + _disagrees(crm_reason, found[:2]) + crm_note, quotes=tuple(picked[:1]) if quoted else ())
+
+
+def _disagrees(crm_reason: tuple[str, int, int] | None, found: list[str]) -> str:
+    """" The CRM's most given reason is another: ..." when the reason repeats and no theme named shares its topic
+    (crm.evidence.TOPICS) or, for a reason of no known topic, a word."""
+    if crm_reason is None or crm_reason[1] < 2:
+        return ""
+    reason, k, n = crm_reason
+    named = " ".join(found).lower()
+    topics = set(topics_of(reason))
+    if topics & set(topics_of(named)) if topics else any(w in named for w in re.findall(r"\w{4,}", reason.lower())):
+        return ""
+    return f" The CRM's most given reason is another: {reason} ({k} of {n} deals)."
 
 
 def verdict_line(name: str, verdict: str, n: int, wrong: int, gated: bool = False) -> Line:
