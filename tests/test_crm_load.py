@@ -373,3 +373,17 @@ def test_a_loss_reason_is_what_it_says_beyond_who_won():
         assert reason_given(bare, "Payvance") == "", bare
     for kept in ("OCR accuracy", "Price", "Budget freeze", "Competitor pricing"):
         assert reason_given(kept, "Payvance") == kept, kept
+
+
+def test_the_rival_a_lost_buyer_says_they_chose():
+    from winloss.crm.parse import chosen_in_interview
+
+    known = ["Payvance", "Tally"]
+    assert chosen_in_interview("Payvance won on two things. Their capture read our invoices.", known) == "Payvance"
+    assert chosen_in_interview("So in the end we went with Tally, honestly.", known) == "Tally"
+    assert chosen_in_interview("We looked at Payvance and Tally, and chose Tally.", known) == "Tally"
+    for none in ("the numbers in our P&L didn't tally with what we'd approved",  # a word, not the rival
+                 "We didn't go with Payvance, we did nothing.", "If we had gone with Tally it would be cheaper.",
+                 "We almost went with Payvance.", "We chose Payvance, and Tally won the next one.",  # two: neither
+                 "We went with nobody."):
+        assert chosen_in_interview(none, known) == "", none

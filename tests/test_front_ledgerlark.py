@@ -98,6 +98,17 @@ def test_a_competitor_block_shows_where_the_crm_and_the_interviews_disagree(ledg
     ways, "OCR accuracy" and "Went with Payvance - OCR accuracy"): the block tallies it once and says both."""
     block = section(report(ledgerlark).split("\n# Appendix", 1)[0], "### Payvance")
     assert "CRM loss reasons: OCR accuracy 2," in block and "Went with Payvance" not in block
-    assert "The CRM's most given reason is another: OCR accuracy (2 of 4 deals)." in block
+    assert "The CRM's most given reason is another: OCR accuracy (2 of 5 deals)." in block
     tally = section(report(ledgerlark).split("\n# Appendix", 1)[0], "### Tally")
     assert "most given reason is another" not in tally  # its CRM says price, as its buyers do
+
+
+def test_a_lost_deal_without_a_competitor_takes_the_one_its_buyer_chose(ledgerlark):
+    """Harrowgate Wines' CRM row says "Lost to competitor" and names none; its buyer (INT-L8) says "Payvance won on
+    two things". The key: L1, L4, L5 and L8 went to Payvance."""
+    text = report(ledgerlark)
+    losses = pd.read_csv(ledgerlark.out_dir / "loss_types.csv", keep_default_na=False, dtype=str)
+    assert losses.loc[losses["account"] == "Harrowgate Wines", "competitor"].tolist() == ["Payvance"]
+    block = section(text.split("\n# Appendix", 1)[0], "### Payvance")
+    assert block.strip().startswith("- Took 5 deals") and "in the 4 interviewed losses" in block
+    assert "the competitor of 1 lost deal was read from its buyer's interview" in text

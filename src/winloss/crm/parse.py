@@ -65,6 +65,27 @@ def named_competitor(text: str, known: list[str] | tuple[str, ...] = ()) -> str:
     return ""
 
 
+def chosen_in_interview(text: str, known: list[str] | tuple[str, ...]) -> str:
+    """The rival a lost buyer says they chose ("we went with Payvance", "Payvance won on two things"), one of
+    `known` written as a name (capitalised as the CRM writes it: "the numbers didn't tally" names no Tally); '' when
+    they name none, or two."""
+    named = set()
+    for name in known:
+        rival = r"(?-i:" + re.escape(name.strip()) + r")"
+        said = re.finditer(rf"\b(?:{_CHOICE})\s+(?:the\s+)?{rival}(?![\w])|(?<![\w]){rival}\s+"
+                           r"(?:won|got the deal|got the contract|was the pick)\b", text, re.IGNORECASE)
+        # "we didn't go with Payvance", "if we'd gone with Tally" choose nobody
+        if name.strip() and any(not _UNSAID.search(text[max(0, m.start() - 24):m.start()]) for m in said):
+            named.add(name.strip())
+    return named.pop() if len(named) == 1 else ""
+
+
+_UNSAID = re.compile(r"(?:n't|\bnot|\bnever|\bif|\balmost|\bnearly|\bconsidered|\bthought about)\W+(?:\w+\W+){0,2}$",
+                     re.IGNORECASE)
+
+
+_CHOICE = (r"went with|go with|going with|gone with|chose|choose|picked|selected|signed with|bought|switched to|"
+           r"moved to|decided on|settled on|ended up with")
 _LOST_TO = r"(?:lost to|went with|chose|selected|signed with|switched to|moved to|picked|bought)"
 _JOINER = re.compile(r"^(?:[-\u2013\u2014:,/(]|\bon\b|\bfor\b|\bover\b|\bbecause(?: of)?\b|\bdue to\b)\s*",
                      re.IGNORECASE)
