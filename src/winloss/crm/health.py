@@ -257,9 +257,12 @@ def critical_question(closed: pd.DataFrame, won_accounts: pd.DataFrame, rules: L
     """Do the deals lost to competitors look like the best customers? Compared on the share that matches the
     best-customer profile (all primary criteria, no negative one) and the mean score."""
     lost = closed[closed["outcome"] == "lost"]
-    to_competitor = lost[(lost["competitor"].str.strip() != "")
-                         | lost["loss_reason"].map(lambda t: bool(find_keyword(t, rules.competitor)))
-                         | lost["loss_notes"].map(lambda t: bool(find_keyword(t, rules.competitor)))]
+    # a deal typed no decision (Type 3) went to nobody, whatever rival it evaluated ("No decision", Competitor
+    # ADPro): counted here too, the front's competitive losses would not add up to its competitor blocks
+    decided = lost["loss_type"] != 3 if "loss_type" in lost else pd.Series(True, index=lost.index)
+    to_competitor = lost[decided & ((lost["competitor"].str.strip() != "")
+                                    | lost["loss_reason"].map(lambda t: bool(find_keyword(t, rules.competitor)))
+                                    | lost["loss_notes"].map(lambda t: bool(find_keyword(t, rules.competitor))))]
     other_lost = lost.drop(to_competitor.index)
     best = won_accounts[won_accounts["cohort"] == "best"]
     prob = won_accounts[won_accounts["cohort"] == "problematic"]
