@@ -172,7 +172,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         lost_deals = set(rows["deal_id"])
         ids = sorted({j.interview_id for j in a.joins if j.cohort == "lost" and j.deal_id in lost_deals}
                      & set(statements["interview_id"]))
-        block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(sorted(set(given.replace("", "(none)")))), ())
+        block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(k for k, _ in ranked) or "(none)", ())
         blocks.append(replace(block, lines=(
             Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); " + (
                  f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")

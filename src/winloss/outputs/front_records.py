@@ -28,7 +28,7 @@ class CompetitorBlock:
     value: float  # their amount
     right_fit: int  # of them, right fit for the new ICP
     verdict: str  # "product gap", "positioning gap" or "qualification" (front_crm.verdict_of)
-    reasons: str  # the CRM loss reasons, "Price, Security review"
+    reasons: str  # the CRM loss reasons, most given first: "Price, Missing feature"
     lines: tuple[Line, ...]
 
     def cites(self) -> tuple[Cite, ...]:
