@@ -139,6 +139,10 @@ def test_open_pipeline_and_nurture_lists(demo, tmp_path):
     # "I'd say, reach out in January" (INT-005)
     assert (said.loc["OPP-2063", "recontact"], said.loc["OPP-2063", "recontact_said"],
             said.loc["OPP-2063", "recontact_from"]) == ("2027-01-01", "reach out in January", "interview INT-005")
+    # "Frozen until January" of a deal lost in December 2025, in an export whose latest deal closed in 2026: that
+    # date has passed, and the list says so (call now), where a date still ahead has not
+    assert (said.loc["OPP-3137", "recontact"], said.loc["OPP-3137", "recontact_passed"]) == ("2026-01-01", "True")
+    assert said.loc["OPP-2063", "recontact_passed"] == "False"
 
 
 def test_changes_from_the_current_icp(demo):

@@ -9,7 +9,7 @@ import pandas as pd
 
 OPEN_COLUMNS = ["deal_id", "account", "stage", "amount", "close_date", "score", "band", "fit"]
 NURTURE_COLUMNS = ["deal_id", "account", "amount", "loss_reason", "loss_notes", "close_date", "recontact",
-                   "recontact_said", "recontact_from"]
+                   "recontact_said", "recontact_from", "recontact_passed"]
 MONTHS = {m: i + 1 for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july", "august",
                                           "september", "october", "november", "december"))}
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
@@ -80,7 +80,8 @@ def open_pipeline(deals: pd.DataFrame) -> pd.DataFrame:
 def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. When no
     deal's fit is known (fit_known=False: no gate, or one within chance), every Type 3 deal: a team still re-engages
-    its no-decision deals, and the draft says their fit is not tested."""
+    its no-decision deals, and the draft says their fit is not tested. `recontact_passed` marks a date before the
+    export's latest close date ("revisit in January" of a deal lost a year before the export): call now."""
     lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
     if fit_known:
         lost = lost[lost["fit"] == "fit"]
@@ -99,7 +100,10 @@ def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
                           "close_date": lost["close_date"].map(_iso),
                           "recontact": [_iso(d) for d, _ in when], "recontact_said": [s for _, s in when],
                           "recontact_from": source},
-                         columns=NURTURE_COLUMNS)
+                         columns=NURTURE_COLUMNS[:-1])
+    closes = deals.loc[deals["excluded"].isin(["", "open"]), "close_date"].dropna()
+    latest = _iso(max(closes)) if len(closes) else ""
+    table["recontact_passed"] = [bool(latest) and d != "" and d < latest for d, _ in zip(table["recontact"], when)]
     table = table.assign(_later=table["recontact"].replace("", "9999"))
     return table.sort_values(["_later", "deal_id"], kind="mergesort").drop(columns="_later").reset_index(drop=True)
 

@@ -351,7 +351,8 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     lines = (Line(f"{said}; {told} when to come back. The list is nurture.csv.",
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total))),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
-                            r.recontact or "not said") for r in table.itertuples())
+                            f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
+                 for r in table.itertuples())
     return lines, rows
 
 
