@@ -204,7 +204,7 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         if note[1] > 1 else f" No CRM note repeats; one reads: \"{note[0]}\"."
     if not ids:
         return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
-    mine, found, picked = set(ids), [], []
+    mine, found, picked, told = set(ids), [], [], []
     hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
     hits = [(d, hit) for d, hit in hits if hit]
     for d, hit in hits:
@@ -212,12 +212,14 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
             # as elsewhere in the front, a driver that is not firm is said to be a lead
             lead = "" if firm(d) else "; a lead to check, not a finding"
             found.append(f"{d.label} ({of(len(hit), len(ids))}{lead})")
+            told.append(d.theme_id)
             picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
         labels = dict(zip(themes["theme_id"], themes["label"]))
         top = themes_apart(statements, ids)[:2]
         raising = statements[statements["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
         found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))})" for t in top]
+        told = list(top)
         picked = pick_quotes(quotes, ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
         # (no loss driver is shared by two of them either: that was tested above)
@@ -228,12 +230,21 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         return Line(f"Why buyers chose {name}: no theme sets its {len(ids)} interviewed losses apart from the other "
                     f"interviews beyond chance.{crm_note}")
     return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
-                + _disagrees(crm_reason, found[:2]) + crm_note, quotes=tuple(picked[:1]) if quoted else ())
+                + _disagrees(crm_reason, found[:2] + _keywords(themes, told[:2])) + crm_note,
+                quotes=tuple(picked[:1]) if quoted else ())
+
+
+def _keywords(themes: pd.DataFrame, ids: list[str]) -> list[str]:
+    """The themes' keywords: a label can miss its subject ("Looked at Gustly" over "their onboarding was simpler")."""
+    if "keywords" not in themes:
+        return []
+    words = dict(zip(themes["theme_id"].astype(str), themes["keywords"].fillna("").astype(str)))
+    return [words.get(t, "") for t in ids]
 
 
 def _disagrees(crm_reason: tuple[str, int, int] | None, found: list[str]) -> str:
-    """" The CRM's most given reason is another: ..." when the reason repeats and no theme named shares its topic
-    (crm.evidence.TOPICS) or, for a reason of no known topic, a word."""
+    """" The CRM's most given reason is another: ..." when the reason repeats and no theme named (its label and
+    keywords, `found`) shares its topic (crm.evidence.TOPICS) or, for a reason of no known topic, a word."""
     if crm_reason is None or crm_reason[1] < 2:
         return ""
     reason, k, n = crm_reason
