@@ -302,7 +302,8 @@ def test_the_report_says_who_read_the_stances():
     from winloss.outputs.front import stance_basis
 
     offline = pd.DataFrame({"stance": ["positive", "negative"], "stance_source": ["offline", "offline"]})
-    assert stance_basis(offline).startswith("an offline scorer right on 39-80 % of hand-made answer keys' statements")
+    assert stance_basis(offline).startswith(
+        "an offline scorer right on 39-80 % (by study) of 718 hand-labelled statements")
     assert "LLM" not in stance_basis(offline)
     refined = offline.assign(stance_source=["llm", "offline"])
     assert stance_basis(refined).endswith("with the LLM re-reading the 1 of 2 statements it was least sure of")

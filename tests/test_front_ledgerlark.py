@@ -110,5 +110,5 @@ def test_a_lost_deal_without_a_competitor_takes_the_one_its_buyer_chose(ledgerla
     losses = pd.read_csv(ledgerlark.out_dir / "loss_types.csv", keep_default_na=False, dtype=str)
     assert losses.loc[losses["account"] == "Harrowgate Wines", "competitor"].tolist() == ["Payvance"]
     block = section(text.split("\n# Appendix", 1)[0], "### Payvance")
-    assert block.strip().startswith("- Took 5 deals") and "in the 4 interviewed losses" in block
+    assert block.strip().startswith("- Took 5 closed-lost deals") and "in the 4 interviewed losses" in block
     assert "the competitor of 1 lost deal was read from its buyer's interview" in text

@@ -174,7 +174,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                      & set(statements["interview_id"]))
         block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(k for k, _ in ranked) or "(none)", ())
         blocks.append(replace(block, lines=(
-            Line(f"Took {deals(n)} worth {dollars(value)} (closed lost); " + (
+            Line(f"Took {n} closed-lost {'deal' if n == 1 else 'deals'} worth {dollars(value)}; " + (
                  f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
