@@ -213,3 +213,13 @@ def test_a_competitor_tallied_under_a_win_or_churn_driver_says_whose_deal_it_was
         assert "Competitor in the CRM:" not in part, heading
         if "Competitor" in part:
             assert want in part, heading
+
+
+def test_an_acquired_account_is_no_one_to_re_engage(pagerly):
+    """Redfern Clinics' CRM reason is "No Decision / Acquired" (its buyer: "The parent company has its own incident
+    tooling"). It was the front's one re-engagement target, a decision leadership would act on for nothing."""
+    text = front(pagerly)
+    nurture = pd.read_csv(pagerly.out_dir / "nurture.csv", keep_default_na=False)
+    assert "Redfern Clinics" not in set(nurture["account"])
+    assert "Redfern Clinics was acquired or closed, by the CRM's reason or notes" in section(text, "## No decision")
+    assert "Re-engage" not in section(text, "## Decisions") or len(nurture)

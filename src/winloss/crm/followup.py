@@ -77,14 +77,31 @@ def open_pipeline(deals: pd.DataFrame) -> pd.DataFrame:
                              kind="mergesort").drop(columns="_amount").reset_index(drop=True)
 
 
+# A no-decision loss whose account is gone ("No Decision / Acquired": the parent has its own tooling) is no one to
+# re-engage.
+GONE = re.compile(r"\b(?:acquired|acquisition|merged|merger|out of business|bankrupt(?:cy)?|closed down|shut down|"
+                  r"ceased trading|liquidat\w*|went under)\b", re.IGNORECASE)
+
+
+def gone(reason: str, notes: str) -> bool:
+    return bool(GONE.search(f"{reason} {notes}"))
+
+
+def no_decision(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
+    """The Type 3 losses the nurture list is drawn from: right fit, or all of them when no fit is known."""
+    lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
+    return lost[lost["fit"] == "fit"] if fit_known else lost
+
+
 def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. When no
     deal's fit is known (fit_known=False: no gate, or one within chance), every Type 3 deal: a team still re-engages
-    its no-decision deals, and the draft says their fit is not tested. `recontact_passed` marks a date before the
+    its no-decision deals, and the draft says their fit is not tested. Never an account that is `gone`.
+    `recontact_passed` marks a date before the
     export's latest close date ("revisit in January" of a deal lost a year before the export): call now."""
-    lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
-    if fit_known:
-        lost = lost[lost["fit"] == "fit"]
+    lost = no_decision(deals, fit_known)
+    lost = lost[pd.Series([not gone(r, n) for r, n in zip(lost["loss_reason"], lost["loss_notes"])],
+                          index=lost.index, dtype=bool)]
     said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
     when, source = [], []
     for r, n, d, b, iv in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,
