@@ -136,7 +136,9 @@ def _surface(phrase: str, texts: Iterable[str]) -> str:
     """The phrase as the statements most often write it (so "Salesforce" and "SOC 2" keep their case), its first
     letter capitalised."""
     pattern = re.compile(r"\b" + r"\W+".join(re.escape(w) for w in phrase.split()) + r"\b", re.IGNORECASE)
-    forms = Counter(m.group(0) for t in texts for m in pattern.finditer(t.replace("\u2019", "'")))
+    first = phrase.split()[0]
+    said = (t.replace("\u2019", "'") for t in texts)
+    forms = Counter(m.group(0) for t in said if first in t.lower() for m in pattern.finditer(t))
     best = min(forms, key=lambda f: (-forms[f], f)) if forms else phrase
     best = " ".join(best.split())
     return best[0].upper() + best[1:]
@@ -171,8 +173,9 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
     closeness = own[members] @ centre
     central = [members[i] for i in sorted(range(len(members)), key=lambda i: (-closeness[i], members[i]))[:CENTRAL]]
     found = pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
+    said_clauses = [[w.lower() for w in clause] + [""] for i in members for clause in _words(texts[i])]
     return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS
-            and not _cut_noun_phrase(p, [texts[i] for i in members], stop) and not _straddles(p.split(), stop)]
+            and not _cut_noun_phrase(p, said_clauses, stop) and not _straddles(p.split(), stop)]
 
 
 CONJUNCTIONS = {"and", "or", "but", "then"}
@@ -186,16 +189,17 @@ def _straddles(words: Sequence[str], stop: set[str]) -> bool:
                for i, w in enumerate(words[1:-1], start=1))
 
 
-def _cut_noun_phrase(phrase: str, texts: Sequence[str], stop: set[str]) -> bool:
+def _cut_noun_phrase(phrase: str, said_clauses: Sequence[list[str]], stop: set[str]) -> bool:
+    """said_clauses: the theme's clauses, lowercased words each with "" at the end (tokenised once per theme)."""
     words = phrase.split()
     if len(words) < 3 or words[-2] not in DETERMINERS:
         return False
     after, after_last = set(), set()  # what follows the phrase; what follows its last word anywhere in the theme
-    for text in texts:
-        for clause in _words(text):
-            low = [w.lower() for w in clause] + [""]
-            after_last |= {low[i + 1] for i in range(len(low) - 1) if low[i] == words[-1]}
-            after |= {low[i + len(words)] for i in range(len(low) - len(words)) if low[i:i + len(words)] == words}
+    for low in said_clauses:
+        if words[-1] not in low:
+            continue
+        after_last |= {low[i + 1] for i in range(len(low) - 1) if low[i] == words[-1]}
+        after |= {low[i + len(words)] for i in range(len(low) - len(words)) if low[i:i + len(words)] == words}
     # the same content word always follows, and the last word never ends a phrase ("the top-up is" names a noun)
     return len(after) == 1 and not after_last & (stop | {""})
 
