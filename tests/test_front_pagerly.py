@@ -223,3 +223,14 @@ def test_an_acquired_account_is_no_one_to_re_engage(pagerly):
     assert "Redfern Clinics" not in set(nurture["account"])
     assert "Redfern Clinics was acquired or closed, by the CRM's reason or notes" in section(text, "## No decision")
     assert "Re-engage" not in section(text, "## Decisions") or len(nurture)
+
+
+def test_without_retention_data_the_churn_interviews_say_whom_the_gate_let_in(pagerly):
+    """No accounts.csv, so "Retention is not measured"; but 7 churn interviews name won accounts that left, and the
+    gate admits 6 of them: the win rate inside the gate counts deals the customer then left."""
+    churned = cohorts(pagerly)
+    icp = section(front(pagerly), "## Old vs new ICP")
+    told = re.search(r"Retention is not measured, but (\d+) of (\d+) won accounts inside it churned, as their churn "
+                     r"interviews say \((\d+) of (\d+) outside\)\.", icp)
+    assert told, icp
+    assert int(told.group(1)) + int(told.group(3)) == sum(c == "churned" for c in churned.values())

@@ -122,8 +122,21 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
                       # the reason in full is under Confidence (decisions.gate_note); once is enough for a reader
                       + (": its win rates differ, but its gate's criterion is within chance on its own test (see "
                          "Confidence)." if weak else ".")
-                      + (" Retention is not measured." if unmeasured else "")))
+                      + (" Retention is not measured" + _told_churned(a) + "." if unmeasured else "")))
     return changes, tuple(lines)
+
+
+def _told_churned(a: CrmAnalysis) -> str:
+    """Without retention data, the churn interviews still say which won accounts left, inside the ICP and outside:
+    a gate that admits most of them wins deals it then loses."""
+    acc = a.accounts
+    if acc is None or acc.empty or not {"fit", "churned_interview"} <= set(acc.columns) \
+            or not acc["churned_interview"].any():
+        return ""
+    inside = acc["fit"] == "fit"
+    k_in, k_out = int((acc["churned_interview"] & inside).sum()), int((acc["churned_interview"] & ~inside).sum())
+    return (f", but {of(k_in, int(inside.sum()))} won accounts inside it churned, as their churn interviews say "
+            f"({of(k_out, int((~inside).sum()))} outside)")
 
 
 # ---- competitors ------------------------------------------------------------------------------------------------
