@@ -15,13 +15,8 @@ from winloss.crm.followup import nurture, open_pipeline
 from winloss.crm.narrative import cannot_tell
 from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
 from winloss.outputs.decisions import decisions, gate_note
-from winloss.outputs.front_crm import (
-    churn_section,
-    competitor_blocks,
-    icp_section,
-    no_decision_section,
-    pipeline_section,
-)
+from winloss.outputs.front_crm import churn_section, competitor_blocks, icp_section
+from winloss.outputs.front_followup import no_decision_section, pipeline_section
 from winloss.outputs.front_records import Front, Line, driver_cites, of, tentative
 from winloss.outputs.measurable import unmeasurable
 

@@ -1,0 +1,65 @@
+"""The front's follow-up sections: the deals lost to no decision to re-engage (the rows of nurture.csv) and the
+open pipeline rescored with the new ICP. Pure functions of the CRM result and the appendix's tables."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from winloss.crm.assurance import dollars
+from winloss.crm.followup import gone, no_decision
+from winloss.outputs.consistency import Appendix, Cite
+from winloss.outputs.front_records import Line, NurtureRow, deals, noun
+
+if TYPE_CHECKING:
+    from winloss.crm.analysis import CrmAnalysis
+
+
+def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line, ...], tuple[NurtureRow, ...]]:
+    table = appendix.nurture
+    type3 = appendix.losses[appendix.losses["loss_type"] == 3]
+    dated = int((table["recontact"] != "").sum())
+    total = float(table["amount"].fillna(0).sum())
+    were = "was" if len(table) == 1 else "were"
+    told = f"the CRM notes or interviews of {dated} say" if dated else "no CRM note or interview says"
+    # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
+    said = (f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
+            f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") if not a.untested else \
+        (f"{len(table)} {noun(len(table))} worth {dollars(total)} {were} lost to no decision; their fit is not "
+         f"tested ({a.untested}), so check each before re-engaging")
+    pool = no_decision(a.deals, not a.untested)
+    left = [acc for acc, r, n in zip(pool["account_name"], pool["loss_reason"], pool["loss_notes"]) if gone(r, n)]
+    off = (f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} acquired or closed, by the CRM's reason or "
+           "notes" if left else "")
+    lines = (Line(f"{said}; {told} when to come back. The list is nurture.csv."
+                  + (f" {off}: no one to re-engage, so left off." if off else ""),
+                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
+             if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}."),)
+    rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
+                            f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
+                 for r in table.itertuples())
+    return lines, rows
+
+
+def pipeline_section(appendix: Appendix, routed: bool = True) -> tuple[Line, ...]:
+    """routed: the bands say what to do with each deal; not while the gate is within chance (the actions record the
+    score and route no deal on it), when the bands are only named."""
+    table = appendix.pipeline
+    if table.empty:
+        return ()
+    parts, names, cites = [], [], []
+    words = ("pursue", "qualify carefully", "deprioritise") if routed else ("", "", "")
+    for band, word in zip("ABC", words):
+        rows = table[table["band"] == band]
+        if rows.empty:  # "band A 0 deals, $0" says nothing the other bands do not
+            continue
+        amount = float(rows["amount"].fillna(0).sum())
+        names.append(f"band {band}{f' ({word})' if word else ''}")
+        parts.append(f"band {band}{f' ({word})' if word else ':'} {deals(len(rows))}, {dollars(amount)}")
+        cites += [Cite("pipeline", band, "deals", len(rows)), Cite("pipeline", band, "amount", amount)]
+    if len(parts) == 1:  # all in one band: its counts are the total's, said just before
+        parts = names
+    total = float(table["amount"].fillna(0).sum())
+    return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) "
+                 f"{'falls' if len(table) == 1 else 'fall'} in " +
+                 "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv"
+                 + ("." if routed else "; route none on it while the gate is within chance."),
+                 cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)
