@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 
+from winloss.themes.labeling import _stem
 from winloss.themes.stance_cues import BEFORE, OWN_PAST
 from winloss.themes.vectors import unit
 
@@ -247,10 +248,6 @@ def told(members: np.ndarray, stances: Sequence[str] | None) -> np.ndarray:
         if len(mine) > SIDE_MAJORITY * len(members):
             return mine
     return members
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def _stems(phrase: str) -> set[str]:
