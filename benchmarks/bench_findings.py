@@ -6,7 +6,8 @@ toward us, read and labelled by hand before the stance scorer was written). Runs
 scores its outputs. Odd-numbered interviews were looked at while the scorer's cues were chosen, even-numbered ones
 never: both halves are reported. Stance is also scored on a set nobody here wrote or labelled, real airline tweets
 (fixtures/stance_eval, see bench_stance.py). Then the held-out studies fixtures/pagerly and fixtures/ledgerlark: their
-seven stories each (story_key.csv) recovered by the same rule, and whether each one's flip is named.
+seven stories each (story_key.csv) recovered by the same rule, whether each one's flip is named, and its
+drivers against driver_key.csv (the "expected report placement" column of its ANSWER_KEY.md).
 Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
 """
 from __future__ import annotations
@@ -138,9 +139,16 @@ def held_out_stories(study: Path, flip: str, tmp: Path) -> dict:
     key = pd.DataFrame({"statement_id": ids, "planted_theme": key["story"]})
     about, recovery = theme_of_planted(statements, key[key["statement_id"] != ""])
     flips = sorted({about.get(d["theme_id"], ("?", 0))[0] for d in record.get("drivers", []) if d["flip"]})
+    # driver_key.csv: the "expected report placement" column of ANSWER_KEY.md, one row per (story, cohort, stance)
+    expected = pd.read_csv(study / "driver_key.csv", keep_default_na=False)
+    planted: dict = {}
+    for r in expected.itertuples():
+        planted.setdefault(r.story, {"drivers": []})["drivers"].append({"cohort": r.cohort, "stance": r.stance})
+    drivers = driver_scores(record, about, planted, (out / "report.md").read_text(encoding="utf-8"))
     return {"study": f"fixtures/{study.name}", "stories_recovered": sum(v["recovered"] for v in recovery.values()),
             "stories": len(recovery), "recovery": recovery, "flips_named_for": flips, "flip_story": flip,
-            "flip_named": flip in flips, "key_rows_not_found": ids.count("")}
+            "flip_named": flip in flips, "key_rows_not_found": ids.count(""),
+            "drivers": {k: drivers[k] for k in ("expected", "found", "missed", "unexpected", "drivers")}}
 
 
 def main() -> None:
@@ -186,8 +194,9 @@ def main() -> None:
     print(f"label similarity to planted names {result['labels'].get('mean_similarity')} (three keywords "
           f"{result['labels'].get('keywords_mean_similarity')})")
     for h in held_out.values():
-        print(f"held out ({h['study']}): stories recovered {h['stories_recovered']} of {h['stories']}, flips named for "
-              f"{h['flips_named_for']}; " + ", ".join(f"{k} {v['coverage']:.0%}/{v['purity']:.0%}"
+        print(f"held out ({h['study']}): stories recovered {h['stories_recovered']} of {h['stories']}, drivers "
+              f"{h['drivers']['found']} of {h['drivers']['expected']} ({len(h['drivers']['unexpected'])} unexpected), "
+              f"flips named for {h['flips_named_for']}; " + ", ".join(f"{k} {v['coverage']:.0%}/{v['purity']:.0%}"
                                                      for k, v in sorted(h["recovery"].items())))
     print(f"-> {args.out}")
 

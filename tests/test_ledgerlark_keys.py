@@ -38,3 +38,16 @@ def test_every_key_row_names_exactly_one_statement_and_no_statement_twice(statem
 def test_all_26_interviews_read_with_6_to_14_customer_statements(statements):
     per = pd.Series([s.interview_id for s in statements]).value_counts()
     assert len(per) == 26 and per.between(6, 14).all(), per.to_dict()
+
+
+@pytest.mark.parametrize("study", ["ledgerlark", "pagerly"])
+def test_driver_key_names_keyed_stories_in_a_direction_the_report_can_state(study):
+    """bench_findings scores driver_key.csv's rows as the demo's planted drivers: a row naming a story the story key
+    lacks, or a direction no section states (won criticism), could never be found and would read as a miss."""
+    folder = LEDGERLARK.parent / study
+    drivers = pd.read_csv(folder / "driver_key.csv", keep_default_na=False)
+    stories = set(pd.read_csv(folder / "story_key.csv", keep_default_na=False)["story"])
+    assert set(drivers["story"]) <= stories
+    allowed = {("won", "positive"), ("lost", "negative"), ("churned", "negative"), ("lost", "neutral")}
+    assert set(zip(drivers["cohort"], drivers["stance"])) <= allowed
+    assert not drivers.duplicated().any() and len(drivers) == 8
