@@ -112,6 +112,12 @@ def test_reader_of_the_front_gets_every_planted_conclusion(demo_run):
     churn = section(front, "## Churn")
     money = json.loads((demo_run.out_dir / "icp.json").read_text())["money"]
     assert dollars(money["churned_arr"]) in churn and "HubSpot" in churn.split("Who churns:", 1)[1]
+    # ... beside the accounts that stayed: counted from the raw export, HubSpot is 1 of the 61 retained won accounts
+    accounts = pd.read_csv(DEMO / "crm" / "accounts.csv")
+    won = pd.read_csv(DEMO / "crm" / "deals.csv").query("Stage == 'Closed Won'")
+    kept = accounts[accounts["Retention Status"].str.lower() != "churned"].merge(won, on="Account ID")
+    hubspot = int((kept.drop_duplicates("Account ID")["CRM Platform"] == "HubSpot").sum())
+    assert f"CRM platform: HubSpot ({hubspot} of {kept['Account ID'].nunique()})" in churn, churn
     trigger = churn.split("Relationship trigger:", 1)[1]
     n = int(re.match(r" in (\d+) of 8 churned interviews", trigger).group(1))
     champions = json.loads((DEMO / "planted.json").read_text())["champion_left"]["interviews"]

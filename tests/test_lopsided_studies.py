@@ -92,13 +92,16 @@ def test_won_and_lost_only_says_churn_drivers_are_not_measured(tmp_path):
     assert "no theme is criticised in churned interviews" not in churn
     # The front's "who churns" and the appendix count the same accounts for every disqualifier (a range criterion
     # such as "Employees under 120" was counted as 0 in the appendix, 12 in the front).
+    # Each count sits beside the same disqualifier's count among the accounts that stayed, in both places.
     who = re.search(r"Who churns: of the (\d+) churned accounts, (.*)\.", front)
     assert who, front
-    said = {label: int(k) for k, label in re.findall(r"(\d+) match ([^,]+)", who.group(2))}
-    assert said
-    for label, k in said.items():
+    said = {label: (int(k), int(m), int(n)) for k, label, m, n in
+            re.findall(r"(\d+) (?:match )?([^,(]+?) \((\d+) of (\d+)(?: \w+(?: won)?)?\)", who.group(2))}
+    assert said, who.group(2)
+    for label, (k, m, n) in said.items():
         assert re.search(rf"\b{k} of {who.group(1)} \(\d+%\) of the churned accounts match the disqualifier "
-                         rf"{re.escape(label)}\.", churn), (label, k, churn)
+                         rf"{re.escape(label)}, against {m} of {n} \(\d+%\) (retained|other won) accounts\.", churn), \
+            (label, k, churn)
 
 
 def test_two_interviews_a_cohort_cannot_show_a_driver_and_say_so(tmp_path):

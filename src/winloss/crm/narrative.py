@@ -388,8 +388,9 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
     churn_ids = sorted(set(st.loc[st["cohort"] == "churned", "interview_id"]))
     for t in churn_themes:
         t["quotes"] = pick_quotes(qu, churn_ids, [t["theme_id"]])
-    churned = a.churned
-    churn_hits = [{"label": c.label, "text": nofn(int(c.met(churned).sum()), len(churned))}
+    churned, (kept, kept_name) = a.churned, a.kept
+    churn_hits = [{"label": c.label, "text": nofn(int(c.met(churned).sum()), len(churned)),
+                   "kept": f"{nofn(int(c.met(kept).sum()), len(kept))} {kept_name} accounts"}
                   for c in a.criteria if c.kind == "negative"] if len(churned) else []
     bt = a.backtest
     return {

@@ -59,6 +59,17 @@ class CrmAnalysis:
             self.accounts
 
     @property
+    def kept(self) -> tuple[pd.DataFrame, str]:
+        """What churned accounts are compared with, and its name: the won accounts known to be retained, or, with no
+        retention data, the won accounts no one says churned. A share of churners is no finding until the kept
+        accounts' share sits beside it."""
+        if not len(self.accounts):
+            return self.accounts, "retained"
+        rest = self.accounts.drop(self.churned.index)
+        known = rest[rest["retention_status"] != ""]  # active, expanded or contracted: still a customer
+        return (known, "retained") if len(known) else (rest, "other won")
+
+    @property
     def closed(self) -> pd.DataFrame:
         """The closed deals the analysis used (not excluded, not open)."""
         return self.deals[self.deals["excluded"] == ""]

@@ -49,7 +49,7 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
 def driver_line(d: Driver, quoted: bool = True) -> Line:
     e = d.evidence
     return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "
-                f"{of(e.n_other, e.N_other)} other interviews{tentative(d)}.",
+                f"{of(e.n_other, e.N_other)} others{tentative(d)}.",
                 cites=driver_cites(d), quotes=tuple(d.quotes[:1]) if quoted else (),
                 claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
 

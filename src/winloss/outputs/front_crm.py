@@ -304,18 +304,20 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
         elif len(churned):  # told by the churn interviews alone: who left, never a rate or ARR
             lines.append(Line(churn_sentence(a)))
         if len(churned):
-            who = sorted(((int(c.met(churned).sum()), c.label) for c in a.criteria if c.kind == "negative"),
-                         key=lambda t: (-t[0], t[1]))
-            who = [(k, label) for k, label in who if k >= 2][:3]
+            kept, name = a.kept
+            who = sorted(((int(c.met(churned).sum()), c.label, int(c.met(kept).sum())) for c in a.criteria
+                          if c.kind == "negative"), key=lambda t: (-t[0], t[1]))
+            who = [w for w in who if w[0] >= 2][:3]
             if who:
                 lines.append(Line(f"Who churns: of the {len(churned)} churned accounts, " + ", ".join(
-                    f"{k} match {label}" for k, label in who) + "."))
+                    f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}{f' {name}' if i == 0 else ''})"
+                    for i, (k, label, m) in enumerate(who)) + "."))
     why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
     for i, d in enumerate(why):
         e = d.evidence
         flip, flip_cites = flip_text(appendix, d.theme_id) if appendix is not None else ("", ())
         lines.append(Line(f"Why: {d.label}, criticised in {of(e.n, e.N)} churned interviews against "
-                          f"{of(e.n_other, e.N_other)} other interviews{tentative(d)}" + (f"; {flip}" if flip else "")
+                          f"{of(e.n_other, e.N_other)} others{tentative(d)}" + (f"; {flip}" if flip else "")
                           + ".", cites=driver_cites(d) + flip_cites,
                           quotes=tuple(d.quotes[:1]) if i == 0 else (), claim=Claim("blame", d.theme_id)))
     shown = {q.quote if hasattr(q, "quote") else q["quote"] for x in lines for q in x.quotes}
