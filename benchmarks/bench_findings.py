@@ -5,7 +5,7 @@ fixtures/demo/stance_key.csv (467 statements of the planted themes, each with it
 toward us, read and labelled by hand before the stance scorer was written). Runs `winloss run` on the demo and
 scores its outputs. Odd-numbered interviews were looked at while the scorer's cues were chosen, even-numbered ones
 never: both halves are reported. Stance is also scored on a set nobody here wrote or labelled, real airline tweets
-(fixtures/stance_eval, see bench_stance.py). Then the held-out studies fixtures/pagerly and fixtures/ledgerlark: their
+(fixtures/stance_eval, see bench_stance.py). Then the held-out studies fixtures/pagerly, fixtures/ledgerlark and fixtures/wrenchline: their
 seven stories each (story_key.csv) recovered by the same rule, whether each one's flip is named, and its
 drivers against driver_key.csv (the "expected report placement" column of its ANSWER_KEY.md).
 Usage: python benchmarks/bench_findings.py [--out results/bench_findings.json]
@@ -28,7 +28,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 # The held-out studies, each with its one flip story (ANSWER_KEY.md): written by colleagues, never tuned on first.
-HELD_OUT = {"pagerly": (ROOT / "fixtures" / "pagerly", "S1"), "ledgerlark": (ROOT / "fixtures" / "ledgerlark", "S1")}
+HELD_OUT = {"pagerly": (ROOT / "fixtures" / "pagerly", "S1"), "ledgerlark": (ROOT / "fixtures" / "ledgerlark", "S1"),
+            "wrenchline": (ROOT / "fixtures" / "wrenchline", "S1")}
 
 
 def stance_agreement(statements: pd.DataFrame, key: pd.DataFrame) -> dict:

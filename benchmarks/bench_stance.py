@@ -1,5 +1,5 @@
 """Stance per statement on six answer keys: the demo's hand-labelled statements, real airline tweets, real Amazon
-review sentences, and the Payloom, Pagerly and Ledgerlark studies' keys (fixtures/*/stance_key.csv).
+review sentences, and the Payloom, Pagerly, Ledgerlark and Wrenchline studies' keys (fixtures/*/stance_key.csv).
 
 - fixtures/demo/stance_key.csv: 467 statements of the demo's planted themes, labelled by the people who wrote the
   scorer (odd-numbered interviews were read while cues were chosen; even-numbered ones never).
@@ -31,6 +31,7 @@ TWEETS = ROOT / "fixtures" / "stance_eval" / "airline_tweets.csv"
 PAYLOOM = ROOT / "fixtures" / "payloom"
 PAGERLY = ROOT / "fixtures" / "pagerly"
 LEDGERLARK = ROOT / "fixtures" / "ledgerlark"
+WRENCHLINE = ROOT / "fixtures" / "wrenchline"
 REVIEWS = ROOT / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
 STANCES = ("positive", "negative", "neutral")
 # Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
@@ -111,7 +112,8 @@ def substring_rows(key: pd.DataFrame, interviews: list[str], texts: list[str]) -
 
 
 def keyed_study(embedder, study: Path) -> dict:
-    """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93, fixtures/ledgerlark: 100); each key
+    """A study's keyed statements (fixtures/payloom: 58, fixtures/pagerly: 93, fixtures/ledgerlark: 100, fixtures/wrenchline:
+    135); each key
     row names its statement by interview and a substring. Agreement is also given on odd- and even-numbered interviews: Pagerly's odd ones may
     be read while rules are chosen, its even ones never (the held-out half)."""
     from winloss.settings import load_settings
@@ -218,6 +220,7 @@ def main() -> None:
     result["payloom"] = keyed_study(embedder, PAYLOOM)
     result["pagerly"] = keyed_study(embedder, PAGERLY)
     result["ledgerlark"] = keyed_study(embedder, LEDGERLARK)
+    result["wrenchline"] = keyed_study(embedder, WRENCHLINE)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -230,7 +233,7 @@ def main() -> None:
     a = result["amazon_reviews"]
     print(f"amazon review sentences: {a['agreement']:.1%} of {a['statements']} (macro recall {a['macro_recall']:.1%}; "
           f"recall {a['recall']})")
-    for name in ("payloom", "pagerly", "ledgerlark"):
+    for name in ("payloom", "pagerly", "ledgerlark", "wrenchline"):
         p = result[name]
         print(f"{name} key: {p['agreement']:.1%} of {p['statements']} (odd interviews {p['odd_interviews']:.1%}, even "
               f"{p['even_interviews']:.1%}; {p['missing']} statements not found; recall {p['recall']})")
