@@ -75,6 +75,24 @@ def test_a_recontact_date_in_a_season_or_after_next():
     assert recontact("Maybe next autumn, after the migration.", closed) == (date(2026, 9, 1), "next autumn")
     assert recontact("next March works", closed) == (date(2027, 3, 1), "next March")
     assert recontact("Finance froze spend in the spring.", closed) == (None, "")  # no cue, no date
+    # Wrenchline's L9: "call us" and "call me" without "back" ask for a call all the same
+    assert recontact("My office manager said, call us in November, and she's right.", closed) == (
+        date(2026, 11, 1), "call us in November")
+    assert recontact("Not really. Call me in November.", closed)[0] == date(2026, 11, 1)
+    assert recontact("Call me if anything changes.", closed) == (None, "")
+
+
+def test_an_account_is_gone_by_the_crm_or_by_its_buyers_words():
+    from winloss.crm.followup import gone
+
+    assert gone("No Decision / Acquired", "") == "crm"
+    assert gone("No Decision", "", "We didn't go with anybody. I'm selling the company.") == "interview"
+    for said in ("We got acquired in May.", "We're closing our doors in December.", "The company was bought by Acme."):
+        assert gone("", "", said) == "interview", said
+    # buying, being persuaded or an app closing is no company ending
+    for said in ("We acquired a competitor last year.", "We were sold on the demo.", "The app kept shutting down.",
+                 "We bought it for the map."):
+        assert gone("No Decision", "", said) == "", said
 
 
 def test_icp_health_calls_fit_worse_only_beyond_chance():

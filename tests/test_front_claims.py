@@ -180,6 +180,13 @@ def test_a_relationship_trigger_is_the_customers_person_leaving_and_never_reuses
     assert not customer_side_trigger("Our CSM Kevin left and tickets sat for a week.")
     assert customer_side_trigger("Our CFO, who picked you, left in the spring, and the new CFO came in.")
     assert customer_side_trigger("Our rep was great. Then our champion moved on.")
+    # leaving is not giving (Wrenchline's C5: a review left by the customer's customer), and whoever chose or set us
+    # up is the champion, whatever their title (its C2)
+    assert not customer_side_trigger("She left us a one-star review, and she wasn't wrong.")
+    assert not customer_side_trigger("Kevin left a note on the ticket.")
+    assert customer_side_trigger("She left the company in June.") and customer_side_trigger("Kevin left.")
+    assert customer_side_trigger("Well, Sheila, our office manager, who set the whole thing up, retired in March.")
+    assert not customer_side_trigger("Our rep, who set us up, left.")
     said = [("C0", "churned", "T01", "I had to escalate through our sales rep, who had left, so that went nowhere."),
             ("C1", "churned", "T01", "Our CFO, who picked you, left in the spring."),
             ("C2", "churned", "T01", "Our state filings were late twice.")]

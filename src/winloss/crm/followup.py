@@ -21,7 +21,7 @@ TIME = (r"(?P<year>next (?:fiscal |financial )?year)|(?P<quarter>next quarter)|q
         r"|(?P<n>\d+) (?P<unit>week|month)s?\b|(?P<month>" + _MONTH + r")\b|(?:the )?(?P<season>" + _SEASON + r")\b")
 # A month named in the notes is a re-contact date only after a word that says so: "froze spend in June" is not;
 # "next" is such a word ("maybe next autumn").
-CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|come back|reconnect|re-?engage|follow(?:ing)? up|check back" \
+CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reconnect|re-?engage|follow(?:ing)? up|check back" \
       r"|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again|pick (?:it|this) (?:back )?up)"
 WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(?P<year2>next (?:fiscal |financial )?year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
@@ -83,8 +83,18 @@ GONE = re.compile(r"\b(?:acquired|acquisition|merged|merger|out of business|bank
                   r"ceased trading|liquidat\w*|went under)\b", re.IGNORECASE)
 
 
-def gone(reason: str, notes: str) -> bool:
-    return bool(GONE.search(f"{reason} {notes}"))
+# ... or whose buyer says so in the interview ("I'm selling the company"), in words that say the company ends, not
+# that it bought something ("we acquired a competitor") or was persuaded ("we were sold on it").
+SOLD = re.compile(r"\b(?:(?:selling|sold|sell) (?:the|our|my) (?:company|business|shop|firm|practice)"
+                  r"|(?:we're|we are|we were|we got|we've been|we have been|(?:the )?(?:company|business) (?:is|was))"
+                  r" (?:being )?(?:acquired|bought out|bought by)"
+                  r"|(?:closing|closed|shutting|shut) (?:the|our|my) (?:doors|business|company|shop)"
+                  r"|going out of business)\b", re.IGNORECASE)
+
+
+def gone(reason: str, notes: str, said: str = "") -> str:
+    """Who says the account is gone: "crm" (its reason or notes), "interview" (its buyer), or "" (it is not)."""
+    return "crm" if GONE.search(f"{reason} {notes}") else "interview" if SOLD.search(said or "") else ""
 
 
 def no_decision(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
@@ -100,9 +110,9 @@ def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     `recontact_passed` marks a date before the
     export's latest close date ("revisit in January" of a deal lost a year before the export): call now."""
     lost = no_decision(deals, fit_known)
-    lost = lost[pd.Series([not gone(r, n) for r, n in zip(lost["loss_reason"], lost["loss_notes"])],
-                          index=lost.index, dtype=bool)]
     said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
+    kept = [not gone(r, n, b) for r, n, b in zip(lost["loss_reason"], lost["loss_notes"], said)]
+    lost, said = lost[kept], said[kept]
     when, source = [], []
     for r, n, d, b, iv in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,
                               lost.get("buyer_interview", pd.Series("", index=lost.index))):

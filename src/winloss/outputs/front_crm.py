@@ -44,13 +44,18 @@ PRODUCT_WORDS = ("feature", "missing", "certification", "soc 2", "soc2", "iso 27
 # Relationship triggers of churn: the customer's buyer, champion, sponsor or a leader left or changed ("she left in
 # March", "Our VP, who picked you, left", "our champion moved on", "the new CFO looked at the cost"). A leaving verb
 # needs one such person as its subject: "engineers who had left the team" is a staffing detail, not a trigger.
-LEAVING = (r"(?:left|retired|quit|resigned|departed|moved on|moved into (?:a|another) (?:different |new )?role"
-           r"|changed roles?)")
+# "She left us a one-star review" gives something: "left" before a thing given ("a", "an", "some", after "us" or
+# "me" or not) is no one leaving. The person who chose or set us up is the champion whatever their title ("Sheila,
+# our office manager, who set the whole thing up, retired in March").
+GIVING = r"(?!(?:\s+(?:us|me|them|him|her))?\s+(?:a|an|some)\b)"
+LEAVING = (rf"(?:left{GIVING}|retired|quit|resigned|departed|moved on"
+           r"|moved into (?:a|another) (?:different |new )?role|changed roles?)")
 LEADER = (r"(?:champion\w*|sponsor\w*|buyer|vp|svp|evp|cfo|cro|ceo|coo|cto|cio|head of \w+|director|boss|founder"
-          r"|leadership|executive|the (?:person|one|guy|woman|man) who)")
+          r"|leadership|executive|the (?:person|one|guy|woman|man) who"
+          r"|who (?:set|picked|chose|bought|brought|found|ran|championed|signed|pushed for)\b)")
 TRIGGERS = re.compile(rf"\b(?:(?:she|he)\b[^.;]{{0,30}}?\b{LEAVING}|{LEADER}\b[^.;]{{0,40}}?\b{LEAVING}"
                       rf"|new (?:vp|cfo|cro|ceo|coo|cto|head|director|boss|leadership)\b)\b", re.IGNORECASE)
-NAMED_LEFT = re.compile(r"\b[A-Z][a-z]+ (?:left|retired|quit)\b")  # "Kevin left": a person, so case matters
+NAMED_LEFT = re.compile(rf"\b[A-Z][a-z]+ (?:left{GIVING}|retired|quit)\b")  # "Kevin left": a person, so case matters
 # ... but only a person on the customer's side: the vendor's rep or CSM leaving ("our sales rep, who had left") is a
 # service problem, not the loss of the buyer's champion. Read in the words just before the trigger.
 VENDOR_SIDE = re.compile(r"\b(?:(?:sales|account|support) (?:rep|representative|manager|executive|person|agent)s?"

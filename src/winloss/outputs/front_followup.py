@@ -26,9 +26,16 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
         (f"{len(table)} {noun(len(table))} worth {dollars(total)} {were} lost to no decision; their fit is not "
          f"tested ({a.untested}), so check each before re-engaging")
     pool = no_decision(a.deals, not a.untested)
-    left = [acc for acc, r, n in zip(pool["account_name"], pool["loss_reason"], pool["loss_notes"]) if gone(r, n)]
-    off = (f"{', '.join(left)} {'was' if len(left) == 1 else 'were'} acquired or closed, by the CRM's reason or "
-           "notes" if left else "")
+    buyers = pool["buyer_said"] if "buyer_said" in pool else [""] * len(pool)
+    by = [(acc, gone(r, n, b)) for acc, r, n, b in zip(pool["account_name"], pool["loss_reason"], pool["loss_notes"],
+                                                       buyers)]
+    off = "; ".join(f"{', '.join(left)} {one if len(left) == 1 else many}"
+                    for source, one, many in (
+                        ("crm", "was acquired or closed, by the CRM's reason or notes",
+                         "were acquired or closed, by the CRM's reasons or notes"),
+                        ("interview", "is being sold or closed, as its buyer says in the interview",
+                         "are being sold or closed, as their buyers say in the interviews"))
+                    if (left := [acc for acc, s in by if s == source]))
     lines = (Line(f"{said}; {told} when to come back. The list is nurture.csv."
                   + (f" {off}: no one to re-engage, so left off." if off else ""),
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
