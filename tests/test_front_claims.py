@@ -246,9 +246,19 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     statements = pd.read_csv(out / "statements.csv", keep_default_na=False)
     # 1. the ICP predicts nothing here: no gating decision, and Confidence says why
     # (with its churned accounts left out of the won deals, Payloom's ICP may have no gate at all)
-    chance = re.search(r"predicts (neither wins nor retention|no better win rate than chance)", front)
+    chance = re.search(r"predicts (neither wins nor retention|no better win rate than chance)"
+                       r"|Whether it predicts wins or retention is not measured", front)
+    assert chance, front
     if chance:
         assert "**RevOps.** Qualify" not in front
+    # 1b. with no gate nothing is inside or outside the ICP, so no test is claimed, and a score whose criteria are
+    # within chance routes no deal and ranks no one "best among" a gate it lacks
+    if "The new ICP has no gate" in front:
+        assert "Whether it predicts wins or retention is not measured" in front and "predicts neither" not in front
+        assert "route A (" not in report and "(pursue)" not in front
+        assert "record it, but route no deal on it yet" in report
+        assert "- We sell to: no single attribute separates our won deals from lost deals." in report
+        assert "Best among them" not in report and re.search(r"- Rank higher: [^\n]+\(within chance\)", report)
     if chance and "The new ICP has no gate" not in front:
         assert "No decision to qualify on the ICP's gate" in front and "route no deal on it yet" in report
         summary = report.split("### The 60-second version", 1)[1].split("\n\n")[1]

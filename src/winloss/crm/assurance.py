@@ -109,9 +109,17 @@ def recite(a: CrmAnalysis) -> list[str]:
         [c.label for c in a.criteria if c.kind == "secondary" and c.gate]
     out = [c.label for c in a.criteria if c.kind == "negative" and c.gate]
     lower = [c.label for c in a.criteria if c.kind == "negative" and not c.gate]
-    lines = ["We sell to: " + (" and ".join(gate) or "no single attribute separates our best customers") + "."]
+    from winloss.crm.health import PREDICTS_P
+    from winloss.crm.result import compared
+
+    groups = compared(a)
+    lines = ["We sell to: " + (" and ".join(gate) or f"no single attribute separates our {groups['group']}"
+                                 + ("" if groups["group"].startswith("best") else f" from {groups['other']}")) + "."]
     if rank:
-        lines.append("Best among them: " + "; ".join(rank) + ".")
+        # with no gate there is no "them" to be best among; a criterion within chance says so
+        chance = [c.label for c in a.criteria if c.label in rank and c.p_value > PREDICTS_P]
+        lines.append(("Best among them: " if gate else "Rank higher: ") + "; ".join(
+            f"{r} (within chance)" if r in chance else r for r in rank) + ".")
     if out:
         lines.append("Not for us: " + "; ".join(out) + ".")
     if lower:

@@ -111,7 +111,8 @@ def nurture(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     export's latest close date ("revisit in January" of a deal lost a year before the export): call now."""
     lost = no_decision(deals, fit_known)
     said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
-    kept = [not gone(r, n, b) for r, n, b in zip(lost["loss_reason"], lost["loss_notes"], said)]
+    kept = pd.Series([not gone(r, n, b) for r, n, b in zip(lost["loss_reason"], lost["loss_notes"], said)],
+                     index=lost.index, dtype=bool)
     lost, said = lost[kept], said[kept]
     when, source = [], []
     for r, n, d, b, iv in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,

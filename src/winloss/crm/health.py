@@ -67,6 +67,22 @@ def unproven_gate(a) -> str:
     return gate_doubt(a.criteria, a.health) if a.gated else ""
 
 
+def unproven_score(a) -> str:
+    """Why no deal is routed on the ICP's score yet ('' when it may be): its gate's doubt (unproven_gate) or, with no
+    gate, a win rate inside the ICP no better than outside it beyond chance. A scorecard of "strong but not
+    required" criteria that predicts nothing must not send a deal to "pursue"."""
+    if a.gated:
+        return unproven_gate(a)
+    doubt = _doubt([], a.health)[0]
+    positive = [c for c in a.criteria if c.kind != "negative"]
+    if doubt or not positive or any(c.p_value <= PREDICTS_P for c in positive):
+        return doubt
+    c = min(positive, key=lambda c: (c.p_value, c.label))
+    return (f"{c.label}, its strongest criterion, sets {c.group} apart from {c.other} only within chance ({c.n} of "
+            f"{c.N} against {c.n_other} of {c.N_other}, Fisher p {c.p_value:.2f}), and the score was fitted on these "
+            "same deals")
+
+
 def doubted_criterion(a):
     """The gate criterion unproven_gate's reason names, with its counts (None when the reason is the win rate)."""
     return _doubt(a.criteria, a.health)[1] if a.gated else None

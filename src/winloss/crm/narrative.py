@@ -22,8 +22,13 @@ from winloss.crm.evidence import (
     themes_by_lift,
     topics_of,
 )
-from winloss.crm.health import PREDICTS_P, doubted_criterion, unproven_gate
-from winloss.crm.result import CrmAnalysis
+from winloss.crm.health import (
+    PREDICTS_P,
+    doubted_criterion,
+    unproven_gate,
+    unproven_score,
+)
+from winloss.crm.result import CrmAnalysis, compared
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import type_names
 
@@ -187,17 +192,6 @@ def cannot_tell(a: CrmAnalysis) -> str:
             "customers to compare")
 
 
-def compared(a: CrmAnalysis) -> dict[str, str]:
-    """The groups the criteria were found by comparing: best against problematic customers, or, without
-    customer-success data, won against lost deals (the definitions must not speak of best customers then)."""
-    groups = {(c.group, c.other) for c in a.criteria if c.basis == "customers"}
-    if len(groups) == 1:
-        group, other = groups.pop()
-        if not group.startswith("best"):
-            return {"group": group.split(" (")[0], "other": other.split(" (")[0]}
-    return {"group": "best customers", "other": "problematic ones"}
-
-
 def summary(a: CrmAnalysis) -> str:
     """The 60-second version for leadership, one paragraph."""
     s, lt, bt = scope(a), loss_types(a), a.backtest
@@ -334,7 +328,7 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     out = []
     positive = [c for c in a.criteria if c.kind != "negative"]
     negative = [c for c in a.criteria if c.kind == "negative"]
-    unproven = unproven_gate(a)  # routing, targeting and disqualifying on the ICP wait for a gate that predicts
+    unproven = unproven_score(a)  # routing, targeting and disqualifying on the ICP wait for a score that predicts
     if a.criteria:
         out.append("CRM scoring: add an ICP score field computed from the scorecard ("
                    + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria) + "); "

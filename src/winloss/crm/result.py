@@ -111,3 +111,14 @@ class CrmAnalysis:
 
 def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def compared(a: CrmAnalysis) -> dict[str, str]:
+    """The groups the criteria were found by comparing: best against problematic customers, or, without
+    customer-success data, won against lost deals (the definitions must not speak of best customers then)."""
+    groups = {(c.group, c.other) for c in a.criteria if c.basis == "customers"}
+    if len(groups) == 1:
+        group, other = groups.pop()
+        if not group.startswith("best"):
+            return {"group": group.split(" (")[0], "other": other.split(" (")[0]}
+    return {"group": "best customers", "other": "problematic ones"}

@@ -16,7 +16,11 @@ from winloss.crm.narrative import cannot_tell
 from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
 from winloss.outputs.decisions import decisions, gate_note
 from winloss.outputs.front_crm import churn_section, competitor_blocks, icp_section
-from winloss.outputs.front_followup import no_decision_section, pipeline_section
+from winloss.outputs.front_followup import (
+    hold_reason,
+    no_decision_section,
+    pipeline_section,
+)
 from winloss.outputs.front_records import Front, Line, driver_cites, of, tentative
 from winloss.outputs.measurable import unmeasurable
 
@@ -90,9 +94,9 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
 
 
 # The low end is the newest key's never-tuned half, before any rule was written for that study (docs/themes.md).
-STANCE_FIGURES = (" in five interview studies' answer keys (73 % of the demo's 467, 60-80 % of three others' 58-100,"
-                  " 51 % of the 135 of the newest, which no rule was written from, and 39 % of the 46 in Ledgerlark's"
-                  " half no rule was written from; 64-69 % on public tweets and reviews; docs/themes.md)")
+STANCE_FIGURES = (" in five interview studies' answer keys (73 % of the demo's 467, 60-80 % of three others' 58-100;"
+                  " on statements no rule was written from, 51 % of the newest study's 135 and 39 % of the 46 in"
+                  " Ledgerlark's held-out half; 64-69 % on public tweets and reviews; docs/themes.md)")
 
 
 def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
@@ -123,7 +127,7 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
         no_decision, rows = no_decision_section(crm, appendix)
         front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes,
                       competitors=blocks, churn=churn, no_decision=no_decision, nurture=rows,
-                      pipeline=pipeline_section(appendix, routed=not (crm.gated and crm.untested)), since=since,
+                      pipeline=pipeline_section(appendix, hold=hold_reason(crm)), since=since,
                       has_crm=True)
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,

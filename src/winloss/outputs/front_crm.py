@@ -118,6 +118,11 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     found = [w for w in found if not (weak and w == "wins")]
     verdict = {("wins", "retention"): "both wins and retention", ("wins",): "wins, not retention",
                ("retention",): "retention, not wins"}.get(tuple(found), "neither wins nor retention beyond chance")
+    if not measured:  # no gate, so no deal is inside or outside the ICP: "predicts neither" would claim a test
+        lines.append(Line("Whether it predicts wins or retention is not measured: " + (
+            "the closed deals do not fall on both sides of its gate." if a.gated else
+            "without a gate no deal is inside or outside it.")))
+        return changes, tuple(lines)
     unmeasured = measured == ["wins"]  # retention unmeasured is not "not predicted"
     if unmeasured:
         verdict = "wins" if found else "no better win rate than chance"

@@ -46,9 +46,20 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     return lines, rows
 
 
-def pipeline_section(appendix: Appendix, routed: bool = True) -> tuple[Line, ...]:
-    """routed: the bands say what to do with each deal; not while the gate is within chance (the actions record the
-    score and route no deal on it), when the bands are only named."""
+def hold_reason(a: CrmAnalysis) -> str:
+    """Why the bands route no deal yet, as the pipeline line says it ('' when they do): the actions record the score
+    and route no deal on it while its gate, or with no gate the score itself, predicts wins only within chance."""
+    from winloss.crm.health import unproven_score
+
+    if not unproven_score(a):
+        return ""
+    return "while the gate is within chance" if a.gated else "while the score's criteria are within chance"
+
+
+def pipeline_section(appendix: Appendix, hold: str = "") -> tuple[Line, ...]:
+    """hold: why the bands route no deal yet (hold_reason), when they are only named; '' when they say what to do
+    with each deal."""
+    routed = not hold
     table = appendix.pipeline
     if table.empty:
         return ()
@@ -68,5 +79,5 @@ def pipeline_section(appendix: Appendix, routed: bool = True) -> tuple[Line, ...
     return (Line(f"Rescored with the new ICP, the {len(table)} open {noun(len(table))} ({dollars(total)}) "
                  f"{'falls' if len(table) == 1 else 'fall'} in " +
                  "; ".join(parts) + ". Each deal's score and band is in open_pipeline.csv"
-                 + ("." if routed else "; route none on it while the gate is within chance."),
+                 + ("." if routed else f"; route none on it {hold}."),
                  cites=(Cite("pipeline", "*", "deals", len(table)), *cites)),)
