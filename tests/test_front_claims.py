@@ -122,6 +122,14 @@ def test_only_a_theme_that_passes_the_test_sets_a_group_apart():
     assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (4 of 5)."  # with its n
     alike = why_chosen("Gustly", ["L5", "L6", "L7"], ("", 0), {}, st, themes, no_quotes)
     assert alike.text.startswith("Why buyers chose Gustly: no theme sets its 3 interviewed losses apart")
+    # a theme the losses raise only to say it did not decide ("Price didn't really come into it", read neutral)
+    # gives no reason to choose the rival: reasons are counted in the statements against us (Wrenchline's JobRoute)
+    said = pd.concat([st.assign(stance=["negative" if t == "T02" else "positive" for t in st["theme_id"]]),
+                      statements([(f"L{i}", "lost", "T04", "Price didn't really come into it.") for i in range(4)])
+                      .assign(stance="neutral")], ignore_index=True)
+    priced = pd.concat([themes, pd.DataFrame({"theme_id": ["T04"], "label": ["Price went up"]})])
+    line = why_chosen("Gustly", comp, ("", 0), {}, said, priced, no_quotes)
+    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (4 of 5).", line.text
 
 
 def lost_crm(competitor: str) -> tuple[CrmAnalysis, pd.DataFrame]:

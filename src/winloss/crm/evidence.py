@@ -155,11 +155,18 @@ def theme_crosstab(groups: dict[str, list[str]], per_interview: dict[str, dict[s
     return sorted(rows, key=lambda r: (-r["total"], r["theme_id"]))
 
 
-def themes_by_lift(statements: pd.DataFrame, interview_ids) -> list[str]:
-    """Theme ids ordered by how much more often these interviews raise them than the other interviews do: the
-    quotes that speak for a group come from the themes that set it apart."""
-    inside_ids = set(interview_ids)
+def _themed(statements: pd.DataFrame, stance: str | None) -> pd.DataFrame:
+    """The statements whose themes are counted: all with a theme, or those of one stance. The interviews counted
+    against stay every interview, so a stance narrows what is said, never who could have said it."""
     themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    return themed if stance is None or "stance" not in themed else themed[themed["stance"] == stance]
+
+
+def themes_by_lift(statements: pd.DataFrame, interview_ids, stance: str | None = None) -> list[str]:
+    """Theme ids ordered by how much more often these interviews raise them (with `stance`, if given) than the
+    other interviews do: the quotes that speak for a group come from the themes that set it apart."""
+    inside_ids = set(interview_ids)
+    themed = _themed(statements, stance)
     n_in = len(inside_ids & set(statements["interview_id"]))
     n_out = statements.loc[~statements["interview_id"].isin(inside_ids), "interview_id"].nunique()
     lift = {}
@@ -170,21 +177,22 @@ def themes_by_lift(statements: pd.DataFrame, interview_ids) -> list[str]:
     return sorted(lift, key=lambda t: (-round(lift[t], 9), t))
 
 
-def themes_apart(statements: pd.DataFrame, interview_ids) -> list[str]:
+def themes_apart(statements: pd.DataFrame, interview_ids, stance: str | None = None) -> list[str]:
     """themes_by_lift, kept to the themes that pass the drivers' own test: raised in at least MIN_INTERVIEWS of
     these interviews, one-sided Fisher p <= MAX_P against the other interviews. Only these may be said to "set the
-    group apart" or "stand out"; a theme every interview raises sets nobody apart."""
+    group apart" or "stand out"; a theme every interview raises sets nobody apart. `stance`: count only the
+    statements of that stance."""
     inside_ids = set(interview_ids) & set(statements["interview_id"])
     n_in = len(inside_ids)
     n_out = statements.loc[~statements["interview_id"].isin(inside_ids), "interview_id"].nunique()
-    themed = statements[statements["theme_id"].fillna("").astype(str) != ""]
+    themed = _themed(statements, stance)
     kept = set()
     for tid, group in themed.groupby("theme_id", sort=True):
         inside = group["interview_id"].isin(inside_ids)
         has_in, has_out = group.loc[inside, "interview_id"].nunique(), group.loc[~inside, "interview_id"].nunique()
         if has_in >= MIN_INTERVIEWS and one_sided(has_in, n_in, has_out, n_out)[1] <= MAX_P:
             kept.add(tid)
-    return [t for t in themes_by_lift(statements, interview_ids) if t in kept]
+    return [t for t in themes_by_lift(statements, interview_ids, stance) if t in kept]
 
 
 def cohort_ids(statements: pd.DataFrame, *cohorts: str) -> set[str]:

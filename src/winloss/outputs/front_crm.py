@@ -237,12 +237,16 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
             told.append(d.theme_id)
             picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
+        # a reason to choose the rival is said against us: "Price didn't really come into it" raises price, and
+        # gives no reason, so the themes are counted in the statements that take the rival's side
+        against = "negative" if "stance" in statements else None
+        said = statements if against is None else statements[statements["stance"] == against]
         labels = dict(zip(themes["theme_id"], themes["label"]))
-        top = themes_apart(statements, ids)[:2]
-        raising = statements[statements["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
+        top = themes_apart(statements, ids, against)[:2]
+        raising = said[said["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
         found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))})" for t in top]
         told = list(top)
-        picked = pick_quotes(quotes, ids, top, limit=2)
+        picked = pick_quotes(quotes[quotes["statement_id"].isin(said["statement_id"])], ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
         # (no loss driver is shared by two of them either: that was tested above)
         return Line(f"Why buyers chose {name}: only {len(ids)} of its lost buyers "
