@@ -226,3 +226,6 @@ def test_rep_vs_buyer_flags_a_disagreement_and_quotes_the_buyer():
     assert rows[0]["buyer_topics"] == ["timing and budget"]
     assert rows[0]["quotes"][0]["quote"] == "Our CEO froze all new spend in June."
     assert topics_of("Missing feature: dashboards") == ["product gaps"]
+    # a buyer who says "not now" in the words of the trade agrees with a "Timing" reason (Wrenchline's L9)
+    assert topics_of("It's July. I'm not changing anything in the busy season.") == ["timing and budget"]
+    assert topics_of("Not really. Call me in November.") == ["timing and budget"]
