@@ -105,8 +105,11 @@ def test_won_and_lost_only_says_churn_drivers_are_not_measured(tmp_path):
 
 
 def test_two_interviews_a_cohort_cannot_show_a_driver_and_say_so(tmp_path):
-    front, appendix, code = report(variant(tmp_path, first_of_each(2)), tmp_path)
+    study = variant(tmp_path, first_of_each(2))
+    (study / "winloss.toml").write_text('title = "Q3 2026 win/loss study"\n', encoding="utf-8")
+    front, appendix, code = report(study, tmp_path)
     assert code == 0
+    assert front.startswith("# ICP update draft: Q3 2026 win/loss study\n")  # the study's title, not its folder's
     confidence = section(front, "## Confidence")
     for cohort, what in (("won", "win"), ("lost", "loss"), ("churned", "churn")):
         text = f"Only 2 {cohort} interviews: anecdote, not a rate; a driver needs at least 3, so {what} drivers"

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     embedding_model: str | None = None  # None: the bundled all-MiniLM-L6-v2
     interviewer_names: list[str] = []
     our_names: list[str] = []  # what customers call us (company, product): the stance reads them as "you"
+    title: str = ""  # the report's title ("Q3 2026 win/loss study"); the study folder's name when empty
     quotes_per_theme: int = Field(3, ge=1)
     cache_dir: str | None = None
     previous: str | None = None  # previous quarter's output folder, relative to the study

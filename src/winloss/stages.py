@@ -204,6 +204,8 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
     shown = [q for q in quotes if q.theme in set(findings.themes["theme_id"])]
     context = report_context(study_dir, interviews, tables, findings, shown, order, cohort_sizes, run_facts,
                              warnings, problems, chart)
+    if settings.title.strip():
+        context["study"]["name"] = settings.title.strip()
     if crm is not None:
         from winloss.crm.files import write_crm
         from winloss.crm.narrative import context as crm_context
