@@ -430,3 +430,20 @@ def test_a_label_holds_the_theme_subject_when_no_phrase_about_it_survives(plante
     assert "sync" in out["T01"].label.lower() and out["T01"].label != out["T02"].label, out
     assert out["T02"].label == "NetSuite sync"
     assert 2 <= len(out["T01"].label.split()) <= 6
+
+
+def test_no_candidate_is_a_sentence_fragment_opened_by_a_subordinator(planted):
+    """Wrenchline's churn theme of texts that never went out was labelled "Swallowed that if the texts worked": a
+    phrase holding "if" or "because" is half of one sentence and half of another, never a name for the theme."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import SUBORDINATE, phrase_labels
+
+    embedder = planted[4]
+    texts = ["I'd have swallowed the price if the texts worked.",
+             "We'd have swallowed the price if the texts worked, honestly.",
+             "The arrival-window texts stopped going out in May.", "Customers never got their arrival-window texts.",
+             "Nobody told us the texts had stopped.", "The on-my-way texts failed for three weeks."]
+    ranked = phrase_labels(texts, ["T01"], {"T01": np.arange(6)}, embedder.encode(texts), embedder.encode,
+                           set(_stop_words()))["T01"]
+    assert ranked and "Arrival-window texts" in ranked
+    assert not [p for p in ranked if SUBORDINATE & set(p.lower().split())], ranked

@@ -180,6 +180,9 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
 
 
 CONJUNCTIONS = {"and", "or", "but", "then"}
+# A word that opens a clause inside a phrase makes it a sentence fragment, never a name for the theme: "Swallowed
+# that if the texts worked", "Money because the CFO".
+SUBORDINATE = {"if", "because", "unless", "although", "though", "whether"}
 
 
 def _straddles(words: Sequence[str], stop: set[str]) -> bool:
@@ -300,6 +303,7 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
         if 0 < len(now) < len(members[t]):
             pool = [p for p, n in zip(pool, support(pool, texts, now, None)) if n > 0] or pool
         pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
+        pool = [p for p in pool if not SUBORDINATE & set(p.split())] or pool
         key = (keywords or {}).get(t, [])[:KEY_TERMS]
         terms = {w for k in key for w in k.lower().split()} - stop
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
