@@ -87,6 +87,12 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
     if a is not None and a.usable:
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
                    "fitted on (upper bounds). " + out_of_sample_text(a))
+    # silence is a finding too: a cohort big enough to measure whose driver nobody will see on this page
+    none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
+            if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]
+    if none:
+        out.append(f"No {' or '.join(none)} driver passed the test. On the keyed studies misread stances hid "
+                   "drivers and never made one, so read the appendix's themes before concluding there is none.")
     if any(drivers.values()):
         out.append(f"Drivers rest on stances from {basis}: read each with its quotes. p- and q-values are in the "
                    "appendix.")
