@@ -358,3 +358,39 @@ def test_an_adverb_judges_as_its_adjective_does():
     from winloss.themes.stance import valence
 
     assert valence("fairly") == 0.0
+
+
+@pytest.mark.parametrize("question,prior", [
+    ("Appreciate it. So you went with Gustly in the end. What made the difference?", -1.0),  # the rival's advantage
+    ("Oh no. So, you chose OpsGenius. What tipped it?", -1.0),
+    ("So you signed with Pagerly in July. What made the difference?", 1.0),
+    ("Perfect. Why did you choose us?", 1.0),
+    ("Okay, good. Is there anything that's been frustrating?", -1.0),
+    ("Anything we could have done differently?", -1.0),
+    ("What did you like least?", -1.0),
+    ("What made it go that fast?", 1.0),
+    ("What did you like most?", 1.0),
+    # manners are not the question, and a question about the decision asks for the story, not a verdict
+    ("No problem. The evaluation stalled in September. What happened?", 0.0),
+    ("I love that. How has it been since?", 0.0),
+    ("I understand Harbor & Finch decided not to move forward with any tool this year. What happened?", 0.0),
+    ("I'm trying to understand why Trellis decided not to renew.", 0.0),
+    ("Did you go with your gut?", 0.0),
+    ("", 0.0),
+])
+def test_the_question_says_what_kind_of_answer_follows(question, prior):
+    from winloss.themes.stance_questions import question_prior
+
+    assert question_prior(question, ["Gustly", "OpsGenius"], ["Pagerly"]) == prior
+
+
+def test_an_answer_to_what_won_the_rival_is_against_us_though_its_words_judge_nothing(embedder):
+    """"Their setup was a checklist" judges nothing by its words: after "you went with Gustly, what made the
+    difference?" it is the rival's advantage; after "what happened next?" it stays neutral."""
+    said = "Their setup was a checklist and a call."
+    asked = [Statement("L1.001", "L1", "lost", "C", None, None, said, said, 1,
+                       "So you went with Gustly in the end. What made the difference?"),
+             Statement("L2.001", "L2", "lost", "C", None, None, said, said, 1, "What happened next?")]
+    calls = statement_stances(asked, embedder.encode([s.text for s in asked]), embedder, ["Gustly"])
+    assert calls[0].stance == "negative", calls[0]
+    assert calls[1].stance != "negative", calls[1]

@@ -1,0 +1,46 @@
+"""What the interviewer's question asks for: a stance prior for the answer it gets.
+
+"So you went with Gustly. What made the difference?" asks for the rival's advantage, so its answer is against us
+even where its words judge nothing ("Their setup was a checklist"). "Why did you choose Pagerly?" and "What made it
+go that fast?" ask for praise. "Anything we could have done differently?" and "Is there anything that's been
+frustrating?" ask for criticism. Words that ask are read only in the sentences that ask (ending "?"): "No problem."
+and "I love that." are the interviewer's manners. A question about the decision ("decided not to renew", "what
+happened?") asks for the story, not a verdict, and gets no prior: circumstances stay neutral. Interviewer speech is
+never evidence; here it only says what kind of answer follows.
+
+Chosen reading the odd interviews of the demo, Pagerly, Ledgerlark and Payloom (docs/themes.md).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+CHOSE = r"(?:went|go|going|gone|signed|chose|choose|picked|pick|switched|buy|bought)(?: with| to)?"
+FOR_CRITICISM = re.compile(
+    r"frustrat|annoy|disappoint|went wrong|(?:done|do) (?:anything )?(?:differently|better)|could (?:we|you) have"
+    r"|(?:would|could) you change|why did you (?:leave|cancel|switch)|struggl|worst|missing|didn't work|hardest"
+    r"|\bleast\b|dislike|(?:didn't|don't|did not|do not) like", re.IGNORECASE)
+FOR_PRAISE = re.compile(r"what (?:did|do) you like|\blike most|\blove\b|best (?:part|thing)|worked well|going well"
+                        r"|so fast|that fast|favou?rite", re.IGNORECASE)
+
+
+def _names(names: Iterable[str]) -> str:
+    return "|".join(re.escape(n.strip()) for n in sorted(set(names), key=lambda n: (-len(n), n)) if n.strip())
+
+
+def question_prior(question: str, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> float:
+    """-1 (the question asks for criticism of us or the rival's advantage), +1 (praise of us) or 0."""
+    if not question:
+        return 0.0
+    rivals = _names(competitors)
+    if rivals and re.search(rf"\b{CHOSE} (?:{rivals})\b", question, re.IGNORECASE):
+        return -1.0
+    mine = "|".join(x for x in ("us|you", _names(ours)) if x)
+    if re.search(rf"\b{CHOSE} (?:{mine})\b", question, re.IGNORECASE):
+        return 1.0
+    asked = " ".join(re.findall(r"[^.!?]*\?", question))
+    if FOR_CRITICISM.search(asked):
+        return -1.0
+    if FOR_PRAISE.search(asked):
+        return 1.0
+    return 0.0
