@@ -49,6 +49,7 @@ from winloss.themes.stance_cues import (
     CONTRACTION,
     CONTRAST,
     COUNTERFACTUAL,
+    EXONERATED,
     FILLERS,
     FREEZE,
     NEGATORS,
@@ -290,6 +291,8 @@ def score_statement(text: str, competitors: frozenset[str] = frozenset(), after_
     turn, named a competitor, so "their screens are real simple" is about that competitor; after_rival: that
     statement was about the competitor alone, so "it" is theirs too ("Clarion had the better demo." "My team loved
     it in the demo.")."""
+    if EXONERATED.search(text):
+        return 0.0
     rival = names_competitor(text, competitors) or (after_competitor and bool(THEM.search(text))) \
         or (after_rival and bool(IT.search(text)) and not US_WORD.search(text))
     change = None if rival else change_score(text, competitors)
@@ -385,6 +388,11 @@ def with_lexicon(log_odds: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
 QUESTION_WEIGHT = 1.0
 
 
+# A statement that clears us ("Not your fault.", "Nothing to do with you, really.") tells a circumstance: its neutral
+# log-odds gain this much. 1 and 3 gave the same calls on the odd interviews of the four keys.
+EXONERATED_WEIGHT = 1.0
+
+
 def with_question(z: np.ndarray, asks: np.ndarray) -> np.ndarray:
     """asks: per statement, +1 where its question asks for praise, -1 for criticism, 0 otherwise."""
     out = z.copy()
@@ -429,4 +437,7 @@ def statement_stances(statements, vectors: np.ndarray, embedder, competitors: It
     log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels, cache_dir)
     lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors, ours), dtype=float), -4, 4)
     asks = np.asarray([question_prior(s.question, competitors, ours) for s in statements])
-    return calls(with_answer(with_question(with_lexicon(log_odds, lexicon), asks), statements), lexicon)
+    z = with_answer(with_question(with_lexicon(log_odds, lexicon), asks), statements)
+    cleared = np.asarray([bool(EXONERATED.search(spoken_to_us(s.text, ours))) for s in statements])
+    z[cleared, 2] += EXONERATED_WEIGHT  # after the answer context: clearing us lends its neighbours nothing
+    return calls(z, lexicon)

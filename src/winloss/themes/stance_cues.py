@@ -108,6 +108,11 @@ UNLESS = re.compile(r"\bunless\b[^.;!?]*", re.IGNORECASE)
 # freezing: "froze" with a budget word after it counts nothing.
 FREEZE = re.compile(r"\b(froze|frozen|freezing)\b(?=(?:\W+\w+){0,4}?\W+(budgets?|spend|spending|purchases?|"
                     r"purchasing|hiring|headcount|contracts?|vendors?|software|projects?|everything)\b)", re.IGNORECASE)
+# The customer clearing us of what they tell ("the security review took a while on our side. Not your fault.",
+# "Nothing to do with you, really."): the statement tells a circumstance, neither praise nor complaint.
+EXONERATED = re.compile(r"\b(?:not|wasn't|isn't|was not|is not|never) (?:really )?(?:your|you guys'|you folks') fault"
+                        r"|\bno fault of (?:yours|you)|\bnothing to do with (?:you|your|us)\b"
+                        r"|\bnot (?:a|any) (?:comment|reflection) on (?:you|your)", re.IGNORECASE)
 # Patterns that carry a stance without a judgement word. Weights in the same valence units.
 PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNORECASE), w) for p, w in (
     # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
