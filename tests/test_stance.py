@@ -397,12 +397,14 @@ def test_an_answer_to_what_won_the_rival_is_against_us_though_its_words_judge_no
 
 
 def test_clearing_us_tells_a_circumstance(embedder):
-    """"Not your fault." after a delay on the customer's side, "Nothing to do with you" after a freeze: neither is
-    praise (the example model and its answer had read both as positive), nor a complaint."""
+    """"Not your fault." after a delay on the customer's side, "Nothing to do with you" after a freeze, a decision
+    "not a no" but "a not yet": none is praise (the example model and its answer had read them as positive), nor a
+    complaint."""
     said = ["The security review took a while on our side. Not your fault.",
             "Corporate froze all discretionary spend, so the project got shelved. Nothing to do with you, really.",
-            "That's not a comment on Ledgerlark at all."]
+            "That's not a comment on Ledgerlark at all.",
+            "Probably, once we're staffed up again. It's not a no, it's a not yet."]  # deferred, not refused
     rows = [Statement(f"I{k}.001", f"I{k}", "lost", "C", None, None, t, t, 1) for k, t in enumerate(said)]
     calls = statement_stances(rows, embedder.encode(said), embedder, [], ours=["Ledgerlark"])
-    assert [c.stance for c in calls] == ["neutral"] * 3, calls
+    assert [c.stance for c in calls] == ["neutral"] * 4, calls
     assert lexicon_stance("Not your fault, honestly.").stance == "neutral"

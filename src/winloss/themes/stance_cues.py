@@ -112,7 +112,9 @@ FREEZE = re.compile(r"\b(froze|frozen|freezing)\b(?=(?:\W+\w+){0,4}?\W+(budgets?
 # "Nothing to do with you, really."): the statement tells a circumstance, neither praise nor complaint.
 EXONERATED = re.compile(r"\b(?:not|wasn't|isn't|was not|is not|never) (?:really )?(?:your|you guys'|you folks') fault"
                         r"|\bno fault of (?:yours|you)|\bnothing to do with (?:you|your|us)\b"
-                        r"|\bnot (?:a|any) (?:comment|reflection) on (?:you|your)", re.IGNORECASE)
+                        r"|\bnot (?:a|any) (?:comment|reflection) on (?:you|your)"
+                        # a decision deferred, not refused: "It's not a no, it's a not yet", "it got a not now"
+                        r"|\bnot a no\b|\ba not (?:now|yet)\b", re.IGNORECASE)
 # Patterns that carry a stance without a judgement word. Weights in the same valence units.
 PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNORECASE), w) for p, w in (
     # a capability the customer needed and did not get: "we couldn't build that view", "they don't let you"
