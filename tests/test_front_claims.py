@@ -4,11 +4,10 @@ quote under a loss type is about that loss type, and a relationship trigger is t
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
+from studies import run_copy
 
 from winloss.crm.evidence import themes_apart
 from winloss.crm.icp import Criterion
@@ -234,17 +233,12 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
     assert gate_decision(weak) == []
 
 
-PAYLOOM = Path(__file__).resolve().parent.parent / "fixtures" / "payloom"
 
 
 @pytest.fixture(scope="module")
 def payloom_run(tmp_path_factory):
     """One real run of fixtures/payloom: a study the front's rules were not written on."""
-    from winloss.pipeline import run
-
-    study = tmp_path_factory.mktemp("payloom") / "payloom"
-    shutil.copytree(PAYLOOM, study, ignore=shutil.ignore_patterns("codebook*"))
-    return run(study, study.parent / "out")
+    return run_copy(tmp_path_factory, "payloom")
 
 
 def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):

@@ -5,22 +5,15 @@ verdict on the rival that beat us on scanning. Each check reads the run's own re
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import pandas as pd
 import pytest
-
-LEDGERLARK = Path(__file__).resolve().parents[1] / "fixtures" / "ledgerlark"
+from studies import run_copy
 
 
 @pytest.fixture(scope="module")
 def ledgerlark(tmp_path_factory):
-    from winloss.pipeline import run
-
-    study = tmp_path_factory.mktemp("ledgerlark") / "ledgerlark"
-    shutil.copytree(LEDGERLARK, study, ignore=shutil.ignore_patterns("codebook*"))
-    return run(study, study.parent / "out")
+    return run_copy(tmp_path_factory, "ledgerlark")
 
 
 def report(result) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from studies import run_copy
 
 from winloss.outputs.front_crm import customer_side_trigger
 
@@ -17,12 +18,7 @@ PAGERLY = Path(__file__).resolve().parents[1] / "fixtures" / "pagerly"
 
 @pytest.fixture(scope="module", params=[None, 4], ids=["size8", "size4"])
 def pagerly(request, tmp_path_factory):
-    from winloss.pipeline import run
-
-    study = tmp_path_factory.mktemp("pagerly") / "pagerly"
-    shutil.copytree(PAGERLY, study, ignore=shutil.ignore_patterns("codebook*"))
-    overrides = {"min_theme_size": request.param} if request.param else None
-    return run(study, study.parent / "out", overrides)
+    return run_copy(tmp_path_factory, "pagerly", {"min_theme_size": request.param} if request.param else None)
 
 
 def report(result) -> str:

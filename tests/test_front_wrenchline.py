@@ -6,21 +6,14 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
-from pathlib import Path
 
 import pytest
-
-WRENCHLINE = Path(__file__).resolve().parents[1] / "fixtures" / "wrenchline"
+from studies import run_copy
 
 
 @pytest.fixture(scope="module")
 def wrenchline(tmp_path_factory):
-    from winloss.pipeline import run
-
-    study = tmp_path_factory.mktemp("wrenchline") / "wrenchline"
-    shutil.copytree(WRENCHLINE, study, ignore=shutil.ignore_patterns("codebook*"))
-    return run(study, study.parent / "out")
+    return run_copy(tmp_path_factory, "wrenchline")
 
 
 def texts(result) -> tuple[str, str]:
