@@ -33,14 +33,10 @@ BIAS_GRID = np.arange(-1.0, 1.01, 0.25)  # class offsets (positive, negative; ne
 
 
 def shipped_log_odds(statements, vectors, embedder, competitors) -> np.ndarray:
-    """The shipped scorer's log-odds (examples + lexicon + answer), before the argmax."""
-    from winloss.themes import stance
-    from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
+    """The shipped scorer's log-odds (examples, lexicon, question, answer), before the argmax."""
+    from winloss.themes.stance import stance_log_odds
 
-    labels = ["positive"] * len(POSITIVE) + ["negative"] * len(NEGATIVE) + ["neutral"] * len(NEUTRAL)
-    log_odds = stance.example_log_odds(vectors, embedder.encode(POSITIVE + NEGATIVE + NEUTRAL), labels)
-    lexicon = np.clip(np.asarray(stance.lexicon_scores(statements, competitors), dtype=float), -4, 4)
-    return stance.with_answer(stance.with_lexicon(log_odds, lexicon), statements)
+    return stance_log_odds(statements, vectors, embedder, competitors)[0]
 
 
 def answer_sets(embedder) -> dict[str, dict]:

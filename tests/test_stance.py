@@ -247,7 +247,7 @@ def test_statements_get_one_stance_each_and_the_same_every_time(embedder):
 def test_the_example_model_is_scikit_learns_and_a_cached_fit_gives_the_same_calls(embedder, tmp_path):
     from sklearn.linear_model import LogisticRegression
 
-    from winloss.themes import stance
+    from winloss.themes import stance_model as stance
     from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
 
     rows = [_statement(i, text, i) for i, text in enumerate(

@@ -18,11 +18,7 @@ themselves are in themes/stance_cues.py):
 """
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 
-from winloss.cachefile import write_atomic
 from winloss.themes.parties import (
     IT,
     THEM,
@@ -62,8 +57,8 @@ from winloss.themes.stance_cues import (
     UNLESS,
     WISH,
 )
+from winloss.themes.stance_model import STANCES, example_log_odds
 
-STANCES = ("positive", "negative", "neutral")
 THRESHOLD = 0.9  # |score| below this is neutral (score: summed valence, VADER's -4..4 scale per word)
 
 WORD = re.compile(r"[a-z]+(?:[-'][a-z]+)*|n't")
@@ -317,7 +312,6 @@ def lexicon_stance(text: str, competitors: Iterable[str] = (), ours: Iterable[st
 # (docs/themes.md): the whole answer in log-odds space at 0.75 was best on the odd half.
 ANSWER_WEIGHT = 0.75
 LEXICON_WEIGHT = 0.4  # log-odds per valence unit of the lexicon score, added to the example model's log-odds
-EXAMPLE_C = 0.3  # regularisation of the example model: few examples, so a smooth boundary
 
 
 def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> list[float]:
@@ -334,45 +328,6 @@ def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[s
         alone = after and not US_WORD.search(read[i - 1])
         out.append(score_statement(read[i], names, after, alone))
     return out
-
-
-def example_model(example_vectors: np.ndarray, example_labels: list[str], cache_dir: Path | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(coefficients, intercepts), rows in STANCES order, of a logistic regression fitted on the examples. The fit
-    is kept in the cache under a hash of what it was fitted on, so a rerun does not import scikit-learn (1-2 s)."""
-    from importlib import metadata
-
-    key = hashlib.sha256(np.ascontiguousarray(example_vectors, dtype=np.float32).tobytes()
-                         + json.dumps([example_labels, EXAMPLE_C, metadata.version("scikit-learn")]).encode())
-    cached = cache_dir / f"examples-{key.hexdigest()[:32]}.npz" if cache_dir is not None else None
-    if cached is not None and cached.is_file():
-        try:
-            with np.load(cached) as fit:
-                return fit["coef"], fit["intercept"]
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-            pass  # a damaged entry is fitted again and rewritten
-    from sklearn.linear_model import LogisticRegression
-
-    model = LogisticRegression(C=EXAMPLE_C, max_iter=3000).fit(example_vectors, example_labels)
-    order = [list(model.classes_).index(c) for c in STANCES]
-    coef, intercept = model.coef_[order], model.intercept_[order]
-    if cached is not None:
-        buffer = io.BytesIO()
-        np.savez(buffer, coef=coef, intercept=intercept)
-        write_atomic(cached, buffer.getvalue())
-    return coef, intercept
-
-
-def example_log_odds(vectors: np.ndarray, example_vectors: np.ndarray, example_labels: list[str],
-                     cache_dir: Path | None = None) -> np.ndarray:
-    """Log-probabilities (rows: statements; columns: STANCES) of the example model: the softmax scikit-learn's
-    predict_proba computes, written out so a cached fit needs no scikit-learn."""
-    coef, intercept = example_model(example_vectors, example_labels, cache_dir)
-    z = np.asarray(vectors) @ coef.T + intercept.reshape(1, -1)
-    z -= z.max(axis=1, keepdims=True)
-    proba = np.exp(z)
-    proba /= proba.sum(axis=1, keepdims=True)
-    return np.log(proba + 1e-9)
 
 
 def with_lexicon(log_odds: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
@@ -422,12 +377,11 @@ def calls(z: np.ndarray, lexicon: np.ndarray) -> list[StanceCall]:
             for b, x, m in zip(best, lexicon, margin)]
 
 
-def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = (),
-                      cache_dir: Path | None = None, ours: Iterable[str] = ()) -> list[StanceCall]:
-    """The stance of every statement. `vectors`: the statements' own (not context-mixed) embeddings; `embedder`
-    embeds the examples (cached like every other text); `ours`: the names customers call us by."""
-    if not statements:
-        return []
+def stance_log_odds(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = (),
+                    cache_dir: Path | None = None, ours: Iterable[str] = ()) -> tuple[np.ndarray, np.ndarray]:
+    """(log-odds per statement, columns STANCES; each statement's lexicon score): all the evidence before the call.
+    `vectors`: the statements' own (not context-mixed) embeddings; `embedder` embeds the examples (cached like
+    every other text); `ours`: the names customers call us by."""
     from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
     from winloss.themes.stance_questions import question_prior
 
@@ -440,4 +394,12 @@ def statement_stances(statements, vectors: np.ndarray, embedder, competitors: It
     z = with_answer(with_question(with_lexicon(log_odds, lexicon), asks), statements)
     cleared = np.asarray([bool(EXONERATED.search(spoken_to_us(s.text, ours))) for s in statements])
     z[cleared, 2] += EXONERATED_WEIGHT  # after the answer context: clearing us lends its neighbours nothing
-    return calls(z, lexicon)
+    return z, lexicon
+
+
+def statement_stances(statements, vectors: np.ndarray, embedder, competitors: Iterable[str] = (),
+                      cache_dir: Path | None = None, ours: Iterable[str] = ()) -> list[StanceCall]:
+    """The stance of every statement (stance_log_odds' arguments)."""
+    if not statements:
+        return []
+    return calls(*stance_log_odds(statements, vectors, embedder, competitors, cache_dir, ours))
