@@ -21,8 +21,9 @@ TIME = (r"(?P<year>next (?:fiscal |financial )?year)|(?P<quarter>next quarter)|q
         r"|(?P<n>\d+) (?P<unit>week|month)s?\b|(?P<month>" + _MONTH + r")\b|(?:the )?(?P<season>" + _SEASON + r")\b")
 # A month named in the notes is a re-contact date only after a word that says so: "froze spend in June" is not;
 # "next" is such a word ("maybe next autumn").
-CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reconnect|re-?engage|follow(?:ing)? up|check back" \
-      r"|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again|pick (?:it|this) (?:back )?up)"
+CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reconnect|re-?engage|follow(?:ing)? up" \
+      r"|check back|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again" \
+      r"|pick (?:it|this) (?:back )?up)"
 WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(?P<year2>next (?:fiscal |financial )?year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
                   + r")\b", re.IGNORECASE)

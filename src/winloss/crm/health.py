@@ -68,9 +68,10 @@ def unproven_gate(a) -> str:
 
 
 def unproven_score(a) -> str:
-    """Why no deal is routed on the ICP's score yet ('' when it may be): its gate's doubt (unproven_gate) or, with no
-    gate, a win rate inside the ICP no better than outside it beyond chance. A scorecard of "strong but not
-    required" criteria that predicts nothing must not send a deal to "pursue"."""
+    """Why no deal is routed on the ICP's score yet ('' when it may be): its gate's doubt (unproven_gate); with no
+    gate, a measured win rate inside the ICP no better than outside it, or, unmeasured, no positive criterion that
+    sets its group apart beyond chance. A scorecard of "strong but not required" criteria that predicts nothing
+    must not send a deal to "pursue"."""
     if a.gated:
         return unproven_gate(a)
     doubt = _doubt([], a.health)[0]

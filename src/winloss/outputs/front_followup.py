@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
 from winloss.crm.followup import gone, no_decision
+from winloss.crm.health import unproven_score
 from winloss.outputs.consistency import Appendix, Cite
 from winloss.outputs.front_records import Line, NurtureRow, deals, noun
 
@@ -49,8 +50,6 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
 def hold_reason(a: CrmAnalysis) -> str:
     """Why the bands route no deal yet, as the pipeline line says it ('' when they do): the actions record the score
     and route no deal on it while its gate, or with no gate the score itself, predicts wins only within chance."""
-    from winloss.crm.health import unproven_score
-
     if not unproven_score(a):
         return ""
     return "while the gate is within chance" if a.gated else "while the score's criteria are within chance"
