@@ -365,6 +365,8 @@ def test_an_adverb_judges_as_its_adjective_does():
     ("Oh no. So, you chose OpsGenius. What tipped it?", -1.0),
     ("So you signed with Pagerly in July. What made the difference?", 1.0),
     ("Perfect. Why did you choose us?", 1.0),
+    ("Why didn't you go with Gustly?", 1.0),  # asks why we won: the other side of the choice
+    ("Why didn't you end up going with us?", -1.0),
     ("Okay, good. Is there anything that's been frustrating?", -1.0),
     ("Anything we could have done differently?", -1.0),
     ("What did you like least?", -1.0),

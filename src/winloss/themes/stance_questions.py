@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 
 CHOSE = r"(?:went|go|going|gone|signed|chose|choose|picked|pick|switched|buy|bought)(?: with| to)?"
+NOT_CHOSEN = re.compile(r"(?:n't|\bnot|\bnever)(?:\s+\w+){0,3}\s*$", re.IGNORECASE)  # just before the verb
 FOR_CRITICISM = re.compile(
     r"frustrat|annoy|disappoint|went wrong|(?:done|do) (?:anything )?(?:differently|better)|could (?:we|you) have"
     r"|(?:would|could) you change|why did you (?:leave|cancel|switch)|struggl|worst|missing|didn't work|hardest"
@@ -33,11 +34,11 @@ def question_prior(question: str, competitors: Iterable[str] = (), ours: Iterabl
     if not question:
         return 0.0
     rivals = _names(competitors)
-    if rivals and re.search(rf"\b{CHOSE} (?:{rivals})\b", question, re.IGNORECASE):
-        return -1.0
     mine = "|".join(x for x in ("us|you", _names(ours)) if x)
-    if re.search(rf"\b{CHOSE} (?:{mine})\b", question, re.IGNORECASE):
-        return 1.0
+    for names, sign in ((rivals, -1.0), (mine, 1.0)):
+        found = re.search(rf"\b{CHOSE} (?:{names})\b", question, re.IGNORECASE) if names else None
+        if found:  # "Why didn't you go with Clarion?" asks why we won: the other side of the choice
+            return -sign if NOT_CHOSEN.search(question[:found.start()]) else sign
     asked = " ".join(re.findall(r"[^.!?]*\?", question))
     if FOR_CRITICISM.search(asked):
         return -1.0
