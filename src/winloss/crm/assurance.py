@@ -4,7 +4,8 @@ pipeline and the nurture list. Every figure carries its n; money reads like '$97
 from __future__ import annotations
 
 from winloss.crm.followup import nurture, open_pipeline
-from winloss.crm.result import CrmAnalysis
+from winloss.crm.health import PREDICTS_P
+from winloss.crm.result import CrmAnalysis, compared
 from winloss.crm.segments import KINDS
 
 
@@ -109,9 +110,6 @@ def recite(a: CrmAnalysis) -> list[str]:
         [c.label for c in a.criteria if c.kind == "secondary" and c.gate]
     out = [c.label for c in a.criteria if c.kind == "negative" and c.gate]
     lower = [c.label for c in a.criteria if c.kind == "negative" and not c.gate]
-    from winloss.crm.health import PREDICTS_P
-    from winloss.crm.result import compared
-
     groups = compared(a)
     lines = ["We sell to: " + (" and ".join(gate) or f"no single attribute separates our {groups['group']}"
                                  + ("" if groups["group"].startswith("best") else f" from {groups['other']}")) + "."]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 CHOSE = r"(?:went|go|going|gone|signed|chose|choose|picked|pick|switched|buy|bought)(?: with| to)?"
 NOT_CHOSEN = re.compile(r"(?:n't|\bnot|\bnever)(?:\s+\w+){0,3}\s*$", re.IGNORECASE)  # just before the verb
@@ -29,14 +30,20 @@ def _names(names: Iterable[str]) -> str:
     return "|".join(re.escape(n.strip()) for n in sorted(set(names), key=lambda n: (-len(n), n)) if n.strip())
 
 
+@lru_cache(maxsize=16)
+def _choices(competitors: tuple[str, ...], ours: tuple[str, ...]) -> tuple[tuple[re.Pattern, float], ...]:
+    """The choice of a rival (-1) and of us (+1), compiled once per study's names: asked for every statement."""
+    rivals, mine = _names(competitors), "|".join(x for x in ("us|you", _names(ours)) if x)
+    return tuple((re.compile(rf"\b{CHOSE} (?:{names})\b", re.IGNORECASE), sign)
+                 for names, sign in ((rivals, -1.0), (mine, 1.0)) if names)
+
+
 def question_prior(question: str, competitors: Iterable[str] = (), ours: Iterable[str] = ()) -> float:
     """-1 (the question asks for criticism of us or the rival's advantage), +1 (praise of us) or 0."""
     if not question:
         return 0.0
-    rivals = _names(competitors)
-    mine = "|".join(x for x in ("us|you", _names(ours)) if x)
-    for names, sign in ((rivals, -1.0), (mine, 1.0)):
-        found = re.search(rf"\b{CHOSE} (?:{names})\b", question, re.IGNORECASE) if names else None
+    for pattern, sign in _choices(tuple(competitors), tuple(ours)):
+        found = pattern.search(question)
         if found:  # "Why didn't you go with Clarion?" asks why we won: the other side of the choice
             return -sign if NOT_CHOSEN.search(question[:found.start()]) else sign
     asked = " ".join(re.findall(r"[^.!?]*\?", question))
