@@ -386,6 +386,42 @@ def test_the_question_says_what_kind_of_answer_follows(question, prior):
     assert question_prior(question, ["Gustly", "OpsGenius"], ["Pagerly"]) == prior
 
 
+@pytest.mark.parametrize("question,prior", [
+    # prompts of public win/loss interview guides (The Anova Group, gtmplaybook, AI Marketing Workbench), read as a
+    # person reads them; none of our studies' interviewers asks them this way
+    ("What were our strong points?", 1.0),
+    ("What could we improve on?", -1.0),
+    ("What did they see as competitor strengths?", -1.0),
+    ("Why did you choose someone else?", -1.0),
+    ("What made Gustly the right choice at that moment?", -1.0),
+    ("What did Gustly do better?", -1.0),
+    ("What almost stopped you from buying?", -1.0),
+    ("Did our messaging resonate with your situation? What felt off?", -1.0),
+    ("If you were advising us on how to improve, what's the one thing you'd change?", -1.0),
+    ("What did we do well?", 1.0),
+    ("Where did we fall short?", -1.0),
+    ("What were Pagerly's weaknesses?", -1.0),
+    ("Why didn't you choose another vendor?", 1.0),  # asks why we won
+    # both sides, the whole field, or the story: no prior
+    ("Was there a moment you almost went with someone else? What changed?", 0.0),
+    ("What did you like most about the solutions you evaluated?", 0.0),
+    ("What did you see as the strengths and weaknesses of each vendor?", 0.0),
+    ("What did you like most? And what did you like least?", 0.0),
+    ("Why did Gustly lose out?", 0.0),
+    ("What prompted the evaluation of vendors?", 0.0),
+    ("Who made the final decision?", 0.0),
+    ("What were your top 3 criteria when comparing options?", 0.0),
+    ("What triggered the search in the first place?", 0.0),
+    ("Walk me through the moment you made the final decision. What pushed you over the line?", 0.0),
+    ("How has it improved things for your team?", 0.0),  # an outcome, not a call for criticism
+    ("Is there anything I should have asked that I didn't?", 0.0),
+])
+def test_public_guide_prompts_ask_for_what_a_person_would_read(question, prior):
+    from winloss.themes.stance_questions import question_prior
+
+    assert question_prior(question, ["Gustly"], ["Pagerly"]) == prior
+
+
 def test_an_answer_to_what_won_the_rival_is_against_us_though_its_words_judge_nothing(embedder):
     """"Their setup was a checklist" judges nothing by its words: after "you went with Gustly, what made the
     difference?" it is the rival's advantage; after "what happened next?" it stays neutral."""
@@ -396,6 +432,24 @@ def test_an_answer_to_what_won_the_rival_is_against_us_though_its_words_judge_no
     calls = statement_stances(asked, embedder.encode([s.text for s in asked]), embedder, ["Gustly"])
     assert calls[0].stance == "negative", calls[0]
     assert calls[1].stance != "negative", calls[1]
+
+
+def test_an_answer_that_denies_the_question_says_the_other_side(embedder):
+    """"Anything you'd change?" asks for criticism, but "Honestly, not really." is a content customer, and "Is there
+    anything we did well?" answered "Honestly, not much." is criticism. A denial followed by a complaint is still the
+    complaint; a sentence that opens with "Nothing" but praises is no denial."""
+    from winloss.themes.stance_questions import denial
+
+    asked = [("Anything you'd change?", "Honestly, not really.", "positive"),
+             ("Anything you'd change?", "Nothing comes to mind, it's been solid.", "positive"),
+             ("Anything you'd change?", "No, the sync kept breaking every week.", "negative"),
+             ("Any hesitation going in?", "None at all.", "positive"),
+             ("Is there anything we did well?", "Honestly, not much.", "negative")]
+    rows = [Statement(f"I{k}.001", f"I{k}", "won", "C", None, None, t, t, 1, q) for k, (q, t, _) in enumerate(asked)]
+    calls = statement_stances(rows, embedder.encode([t for _, t, _ in asked]), embedder, [], ours=["Acme"])
+    assert [c.stance for c in calls] == [want for *_, want in asked], calls
+    assert denial("Nothing wrong with a single paycheck in a year.") is None
+    assert denial("Not really, no.") == "" and denial("No, the sync broke.") == "the sync broke."
 
 
 def test_clearing_us_tells_a_circumstance(embedder):

@@ -383,7 +383,7 @@ def stance_log_odds(statements, vectors: np.ndarray, embedder, competitors: Iter
     `vectors`: the statements' own (not context-mixed) embeddings; `embedder` embeds the examples (cached like
     every other text); `ours`: the names customers call us by."""
     from winloss.themes.stance_examples import NEGATIVE, NEUTRAL, POSITIVE
-    from winloss.themes.stance_questions import question_prior
+    from winloss.themes.stance_questions import denial, question_prior
 
     competitors, ours = tuple(competitors), tuple(ours)
     examples = POSITIVE + NEGATIVE + NEUTRAL
@@ -391,6 +391,10 @@ def stance_log_odds(statements, vectors: np.ndarray, embedder, competitors: Iter
     log_odds = example_log_odds(np.asarray(vectors), embedder.encode(examples), labels, cache_dir)
     lexicon = np.clip(np.asarray(lexicon_scores(statements, competitors, ours), dtype=float), -4, 4)
     asks = np.asarray([question_prior(s.question, competitors, ours) for s in statements])
+    for i in np.flatnonzero(asks):  # "Anything you'd change?" "Not really." says the other side, unless more follows
+        rest = denial(statements[i].text)
+        if rest is not None and (not rest or lexicon_stance(rest, competitors, ours).score >= 0):
+            asks[i] = -asks[i]
     z = with_answer(with_question(with_lexicon(log_odds, lexicon), asks), statements)
     cleared = np.asarray([bool(EXONERATED.search(spoken_to_us(s.text, ours))) for s in statements])
     z[cleared, 2] += EXONERATED_WEIGHT  # after the answer context: clearing us lends its neighbours nothing
