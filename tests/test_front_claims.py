@@ -169,6 +169,24 @@ def test_set_apart_and_stand_out_need_the_test_and_a_loss_type_quote_says_the_lo
     assert about_loss_type(budget, 3, a) and not about_loss_type("Too small for it.", 3, a)
 
 
+def test_the_churn_headline_quotes_its_driver_not_any_churned_statement_of_the_theme():
+    """The demo's headline "Churned customers criticise Changes in Salesforce" had quoted "The setup took a long
+    time.", a churned statement clustered in the theme but about onboarding: the headline takes the driver's own
+    quote (its stance, its topic), as the front's Churn section does."""
+    from dataclasses import replace
+
+    themes = pd.DataFrame({"theme_id": ["T01"], "label": ["State filings"]})
+    a, st = lost_crm("Gustly")
+    quotes = pd.DataFrame([{"statement_id": "Q1", "interview_id": "C0", "quote": "The setup took a long time.",
+                            "speaker": "Ann", "cohort": "churned", "theme_id": "T01", "start": 1.0}])
+    driver = churn_driver()
+    driver = replace(driver, evidence=replace(driver.evidence, q=0.01), interviews=("C0",))
+    [churn] = [h for h in headlines(a, st, themes, quotes, {"churned": [driver]}) if "criticise" in h["text"]]
+    assert churn["text"].startswith('Churned customers criticise "State filings": 6 of 6 (100%) churned')
+    assert [(q["quote"], q["interview_id"], q["cohort"]) for q in churn["quotes"]] == \
+        [("Our state filings were late twice.", "C0", "churned")]
+
+
 def test_stand_out_names_a_churn_theme_only_when_it_passes():
     themes = pd.DataFrame({"theme_id": ["T01", "T02"], "label": ["State filings", "Support never called back"]})
     a, st = lost_crm("Gustly")

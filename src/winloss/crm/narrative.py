@@ -273,7 +273,7 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
                     "quotes": pick_quotes(about, ids, themes_by_lift(statements, ids), avoid=used)})
         used |= {q["quote"] for q in out[-1]["quotes"]}
     churned = sorted(set(statements.loc[statements["cohort"] == "churned", "interview_id"]))
-    found = churn_headline(drivers or {}, quotes, churned, used)
+    found = churn_headline(drivers or {}, used)
     if found is not None:
         out.append(found)
         return out
@@ -289,8 +289,10 @@ def headlines(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame, qu
     return out
 
 
-def churn_headline(drivers: dict, quotes: pd.DataFrame, churned: list[str], used: set[str]) -> dict | None:
-    """The first firm churn driver, with the counts the front's Churn section and decisions give it."""
+def churn_headline(drivers: dict, used: set[str]) -> dict | None:
+    """The first firm churn driver, with the counts the front's Churn section and decisions give it, and a quote of
+    its own: the driver's quotes have its stance and topic (the theme's quotes in churned interviews need not: "The
+    setup took a long time" sat in the Salesforce theme)."""
     from winloss.outputs.front_records import firm
 
     d = next((d for d in drivers.get("churned", []) if d.kind == "driver" and firm(d)), None)
@@ -299,7 +301,8 @@ def churn_headline(drivers: dict, quotes: pd.DataFrame, churned: list[str], used
     e = d.evidence
     return {"text": f"Churned customers criticise \"{d.label}\": {nofn(e.n, e.N)} churned interviews vs "
                     f"{nofn(e.n_other, e.N_other)} others.",
-            "quotes": pick_quotes(quotes, list(d.interviews) or churned, [d.theme_id], avoid=used)}
+            "quotes": [{"quote": q.quote, "interview_id": q.interview_id, "speaker": q.speaker, "cohort": q.cohort,
+                        "theme_id": q.theme, "start": q.start} for q in d.quotes if q.quote not in used][:1]}
 
 
 def about_loss_type(quote: str, loss_type: int, a: CrmAnalysis) -> bool:
