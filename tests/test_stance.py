@@ -335,6 +335,13 @@ def test_it_after_a_statement_about_the_competitor_alone_is_theirs():
     # "it" is ours when the statement before names us too, or names nobody
     assert scores("We looked at Clarion, but your demo was the one.", "My team loved it.")[1] > 0
     assert scores("We ran a proper trial.", "My team loved it.")[1] > 0
+    # a "but" turns back to us: after the rival's name in the statement before, or opening this one ("it" only:
+    # "their" stays theirs)
+    assert scores("It was higher than Tallyhub. And I pushed back. But I did the math.",
+                  "If the forecast is more accurate and I plan hiring around it, that's worth a lot more than the price.")[1] > 0
+    assert scores("Make it a bit more like Clarion. It's a bit crowded.", "But the brain is better, so I accept it.")[1] > 0
+    assert scores("We did a quick look at Clarion. It was cheaper.",
+                  "But when I asked them how their forecast was calculated, the answer was not satisfying.")[1] > 0
 
 
 def test_what_was_there_and_is_no_more_and_what_never_came():

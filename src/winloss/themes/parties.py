@@ -47,6 +47,17 @@ def names_competitor(text: str, competitors: frozenset[str]) -> bool:
     return pattern is not None and pattern.search(text) is not None
 
 
+# "It was higher than Tallyhub. ... But, um, I did the math." turns back to us; so does a statement that opens "But".
+TURNS_BACK = re.compile(r"\b(?:but|however|still)\b", re.IGNORECASE)
+
+
+def ends_on_competitor(text: str, competitors: frozenset[str]) -> bool:
+    """Is the competitor still the subject where the text ends: named, and no "but" after its last mention?"""
+    pattern = _names_pattern(frozenset(competitors), text)
+    last = None if pattern is None else next(reversed(list(pattern.finditer(text))), None)
+    return last is not None and not TURNS_BACK.search(text, last.end())
+
+
 US_WORD = re.compile(r"\b(you|your|yours|you'd|you're|you've)\b", re.IGNORECASE)
 
 

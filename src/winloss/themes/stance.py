@@ -29,10 +29,12 @@ import numpy as np
 from winloss.themes.parties import (
     IT,
     THEM,
+    TURNS_BACK,
     US_WORD,
     about_rival,
     alternation,
     cased,
+    ends_on_competitor,
     first_at,
     names_competitor,
     rival_pattern,
@@ -324,8 +326,9 @@ def lexicon_scores(statements, competitors: Iterable[str] = (), ours: Iterable[s
     for i, s in enumerate(statements):
         prev = statements[i - 1] if i else None
         after = bool(names) and prev is not None and prev.interview_id == s.interview_id \
-            and prev.turn_index == s.turn_index and names_competitor(prev.text, names)
-        alone = after and not US_WORD.search(read[i - 1])
+            and prev.turn_index == s.turn_index and ends_on_competitor(prev.text, names)
+        # "But the brain is better, so I accept it." turns "it" back to us; "But their approval flow..." stays theirs
+        alone = after and not US_WORD.search(read[i - 1]) and not TURNS_BACK.match(s.text.lstrip(" ,.-"))
         out.append(score_statement(read[i], names, after, alone))
     return out
 
