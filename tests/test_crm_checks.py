@@ -80,6 +80,10 @@ def test_a_recontact_date_in_a_season_or_after_next():
         date(2026, 11, 1), "call us in November")
     assert recontact("Not really. Call me in November.", closed)[0] == date(2026, 11, 1)
     assert recontact("Call me if anything changes.", closed) == (None, "")
+    # Quillstack's L6: a buyer who will be in touch
+    assert recontact("I'll be back in touch in the spring, I expect, once she's settled in.", closed) == (
+        date(2027, 3, 1), "back in touch in the spring")
+    assert recontact("We kept in touch with their team through the spring.", closed) == (None, "")  # no cue
 
 
 def test_an_account_is_gone_by_the_crm_or_by_its_buyers_words():

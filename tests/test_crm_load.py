@@ -387,3 +387,20 @@ def test_the_rival_a_lost_buyer_says_they_chose():
                  "We almost went with Payvance.", "We chose Payvance, and Tally won the next one.",  # two: neither
                  "We went with nobody."):
         assert chosen_in_interview(none, known) == "", none
+
+
+def test_the_one_rival_a_lost_buyer_names_against_us():
+    """Quillstack's L5 and L8 never say "we went with": "On the tender scoring Clausewell came out ahead on review
+    speed", "Papertrail didn't charge for them". The CRM left both blank, and both counted as no decision."""
+    from winloss.crm.parse import favoured_in_interview
+
+    known = ["Clausewell", "Papertrail"]
+    l5 = [("Leo is our procurement lead.", "neutral"),
+          ("On the tender scoring Clausewell came out ahead on review speed by a distance.", "negative"),
+          ("Quillstack was strong on approvals.", "positive")]
+    assert favoured_in_interview(l5, known) == "Clausewell"
+    assert favoured_in_interview([("We looked at Clausewell briefly.", "neutral"), ("Then the budget froze.",
+                                                                                  "neutral")], known) == ""
+    assert favoured_in_interview([("Clausewell was slower.", "positive")], known) == ""  # praise of us
+    assert favoured_in_interview(l5 + [("Papertrail was cheaper.", "negative")], known) == ""  # two: neither
+    assert favoured_in_interview([("The papertrail was thin.", "negative")], known) == ""  # a word, not the name

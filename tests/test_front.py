@@ -309,7 +309,7 @@ def test_the_report_says_who_read_the_stances():
 
     offline = pd.DataFrame({"stance": ["positive", "negative"], "stance_source": ["offline", "offline"]})
     assert stance_basis(offline).startswith(
-        "an offline scorer right on 48-85 % (by study) of 853 hand-labelled statements")
+        "an offline scorer right on 48-85 % (by study) of 993 hand-labelled statements")
     assert "LLM" not in stance_basis(offline)
     # the n is every interview study's stance key, so a new key cannot leave the report's figure stale
     keyed = sum(len(pd.read_csv(k)) for k in sorted(DEMO.parent.glob("*/stance_key.csv")))

@@ -110,7 +110,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         tables = stages.tables(themes, quotes, cohort_sizes)
         findings = tables.findings()
     with timer.stage("crm"):
-        crm = stages.analyse_crm(study_dir, reading, findings, settings, llm, problems)
+        crm = stages.analyse_crm(study_dir, reading, themes, findings, settings, llm, problems)
     with timer.stage("stance"):
         tables, findings, drivers = stages.stance_and_drivers(reading, themes, tables, findings, crm, cohort_sizes,
                                                               llm, settings.our_names)

@@ -126,12 +126,16 @@ def tables(themes: ThemeSet, quotes, cohort_sizes: dict[str, int]) -> Tables:
     return build_tables(themes, quotes, cohort_sizes)
 
 
-def analyse_crm(study_dir, reading, findings: Tables, settings: Settings, llm, problems: list[Problem]):
-    """CRM merge and ICP draft: None without STUDY/crm/deals.csv; bad CRM rows become problems."""
+def analyse_crm(study_dir, reading, themes: ThemeSet, findings: Tables, settings: Settings, llm,
+                problems: list[Problem]):
+    """CRM merge and ICP draft: None without STUDY/crm/deals.csv; bad CRM rows become problems. The statements carry
+    their offline stance (the LLM's refinement needs the CRM's competitors, so it comes after)."""
     from winloss.crm import analyse_crm as analyse
     from winloss.llm import steps
 
-    crm = analyse(study_dir, reading.interviews, findings.statements, findings.themes, findings.quotes,
+    statements = findings.statements.assign(stance=[c.stance for c in themes.stances]) \
+        if len(themes.stances) == len(findings.statements) else findings.statements
+    crm = analyse(study_dir, reading.interviews, statements, findings.themes, findings.quotes,
                   settings.crm, steps.note_classifier(llm))
     if crm is not None:
         problems += crm.problems

@@ -26,8 +26,8 @@ from winloss.crm.health import (
 )
 from winloss.crm.icp import IcpRules, assess, band, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
-from winloss.crm.loss_types import classify_loss
-from winloss.crm.parse import chosen_in_interview
+from winloss.crm.loss_types import classify_loss, find_keyword
+from winloss.crm.parse import chosen_in_interview, favoured_in_interview
 from winloss.crm.result import CrmAnalysis
 from winloss.crm.segments import (
     Dimension,
@@ -112,14 +112,20 @@ def _buyer_said(deals: pd.DataFrame, joins, statements: pd.DataFrame) -> tuple[p
     return said, which
 
 
-def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.DataFrame, extra: list[str]) -> int:
+def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.DataFrame, extra: list[str],
+                                 no_decision: tuple[str, ...] = ()) -> int:
     """Fill a lost deal's empty Competitor from what its interviewed buyer says they chose ("Payvance won on two
-    things"), a rival the Competitor column or [crm] competitors knows. Returns how many deals were filled."""
+    things"), a rival the Competitor column or [crm] competitors knows. Failing that, from the one rival the buyer
+    names where they speak against us ("Clausewell came out ahead on review speed"), unless the CRM's reason or the
+    buyer's words tell a no decision (`no_decision`: its keywords). Returns how many deals were filled."""
     if statements is None or statements.empty or "text" not in statements:
         return 0
     known = sorted({str(c).strip() for c in deals["competitor"] if str(c).strip()} | {c for c in extra if c.strip()},
                    key=lambda c: (-len(c), c))
     said = statements.groupby("interview_id", sort=False)["text"].apply(lambda t: " ".join(map(str, t)))
+    stances = statements["stance"] if "stance" in statements else pd.Series("", index=statements.index)
+    told = {i: list(zip(g["text"].map(str), stances[g.index].map(str)))
+            for i, g in statements.groupby("interview_id", sort=False)}
     row = {d: i for i, d in zip(deals.index, deals["deal_id"])}
     filled = 0
     for j in sorted(joins, key=lambda j: j.interview_id):
@@ -128,6 +134,8 @@ def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.Data
                 or str(deals.at[i, "competitor"]).strip()):
             continue
         name = chosen_in_interview(said[j.interview_id], known)
+        if not name and not find_keyword(f"{deals.at[i, 'loss_reason']} {said[j.interview_id]}", no_decision):
+            name = favoured_in_interview(told[j.interview_id], known)
         if name:
             deals.at[i, "competitor"] = name
             filled += 1
@@ -177,11 +185,12 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     values = all_values.loc[closed.index]
     joins, join_problems = join_interviews(interviews, deals)
     problems += join_problems
-    filled = _competitors_from_interviews(deals, joins, statements, settings.competitors)
+    filled = _competitors_from_interviews(deals, joins, statements, settings.competitors,
+                                          settings.loss_types.no_decision)
     if filled:
         closed = deals[deals["excluded"] == ""]
         notes.append(f"the competitor of {filled} lost {'deal' if filled == 1 else 'deals'} was read from its buyer's "
-                     "interview (\"we went with ...\"; the CRM named none)")
+                     "interview (\"we went with ...\", or the one rival they name against us; the CRM named none)")
     won_accounts = told_churned(_won_accounts(closed, values, accounts, cohort_rules, problems, notes), joins, deals,
                                 notes)
     churned_deals = closed["account_key"].isin(won_accounts.loc[won_accounts["churned_interview"], "account_key"])

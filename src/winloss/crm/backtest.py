@@ -74,6 +74,9 @@ def out_of_sample(closed: pd.DataFrame, values: pd.DataFrame, fit: Callable[[pd.
     if train_outcome.nunique() < 2:
         return {**base, "too_small": True, "reason": "the deals before the holdout quarter are not both won and lost"}
     criteria = fit(train)
+    if not criteria:  # every holdout deal would score 0: "0 of 10 wins score 70+" would test nothing
+        return {**base, "too_small": True, "criteria": [],
+                "reason": f"the {base['fit_deals']} deals closed before it set no criterion to score on"}
     scores, _ = assess(values.loc[test[test].index], criteria)
     result = backtest(scores, outcome, pd.Series(dtype=float), pd.Series(dtype=str), rules,
                       closed.loc[test, "amount"], closed.loc[test, "sales_cycle_days"])

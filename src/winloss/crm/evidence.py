@@ -29,8 +29,12 @@ TOPICS: dict[str, tuple[str, ...]] = {
                     "data", "mapping", "mapped", "fields"),
     "timing and budget": ("budget", "freeze", "timing", "no decision", "postponed", "on hold", "not now",
                           "next year", "priorities", "spend", "not right now", "busy season", "the season",
-                          "call us in", "call me in", "come back in", "wait until"),
-    "security and procurement": ("security", "procurement", "soc 2", "compliance", "legal", "vendor risk",
+                          "call us in", "call me in", "come back in", "wait until",
+                          # the company changed under the deal (Quillstack's L2: "We were acquired in June")
+                          "acquired", "acquisition", "merger", "merged", "reorg", "re-org", "restructuring",
+                          "layoffs"),
+    # "legal review", not "legal": to a legal team's vendor every answer is about legal work
+    "security and procurement": ("security", "procurement", "soc 2", "compliance", "legal review", "vendor risk",
                                  "questionnaire"),
     "onboarding and support": ("support", "onboarding", "implementation", "setup", "training", "ticket",
                                "time to value", "go-live", "rollout"),

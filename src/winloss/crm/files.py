@@ -20,9 +20,15 @@ SEGMENT_COLUMNS = ["dimension", "value", "deals", "won", "lost", "win_rate", "p_
 def write_crm(a: CrmAnalysis, out_dir: Path) -> None:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    a.loss_table().to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
+    losses = a.loss_table()
+    if a.usable and not a.criteria:  # nothing to score on: "score 0, band C" would read as a verdict
+        losses = losses.assign(score="", band="")
+    losses.to_csv(out_dir / "loss_types.csv", index=False, lineterminator="\n")
     if a.usable:
-        open_pipeline(a.deals).to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
+        table = open_pipeline(a.deals)
+        if not a.criteria:
+            table = table.assign(score="", band="", fit="")
+        table.to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
         nurture(a.deals, not a.untested).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
     seg = a.segments.reindex(columns=SEGMENT_COLUMNS).copy()
     for col in ("win_rate", "retention"):

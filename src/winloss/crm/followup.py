@@ -23,7 +23,7 @@ TIME = (r"(?P<year>next (?:fiscal |financial )?year)|(?P<quarter>next quarter)|q
 # "next" is such a word ("maybe next autumn").
 CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reconnect|re-?engage|follow(?:ing)? up" \
       r"|check back|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again" \
-      r"|pick (?:it|this) (?:back )?up)"
+      r"|pick (?:it|this) (?:back )?up|(?:be|get|getting|back) in touch|circle back|(?:talk|speak) again)"
 WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(?P<year2>next (?:fiscal |financial )?year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
                   + r")\b", re.IGNORECASE)

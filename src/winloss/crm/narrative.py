@@ -238,7 +238,7 @@ def summary(a: CrmAnalysis) -> str:
         per = "; ".join(f"{b['competitor']} {b['n_fit']} of {b['N']}" for b in c["by_competitor"])
         parts.append(f"Do competitive losses look like our best customers? {c['answer'].capitalize()}: "
                      f"{nofn(comp['n'], comp['N'])} match the best-customer profile ({per}).")
-    if bt.get("wins"):
+    if bt.get("wins") and a.criteria:  # with no criterion every deal scores 0: no scorecard to back-test
         parts.append(f"In sample, the proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} "
                      f"historical wins at {a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses "
                      f"below {a.rules.band_b}.")

@@ -1,0 +1,61 @@
+"""The draft on fixtures/quillstack, the sixth held-out study (no stance, theme or label rule has been written from
+it): what its first run said that a careful analyst would not sign, where the cause was general and the fix
+touched neither stance nor themes. Each check reads the run's own report and CSVs."""
+from __future__ import annotations
+
+import csv
+
+import pytest
+from studies import run_copy
+
+
+@pytest.fixture(scope="module")
+def quillstack(tmp_path_factory):
+    return run_copy(tmp_path_factory, "quillstack")
+
+
+def report(result) -> tuple[str, str]:
+    text = (result.out_dir / "report.md").read_text(encoding="utf-8")
+    front, _, appendix = text.partition("\n# Appendix")
+    return front, appendix
+
+
+def rows(result, name: str) -> list[dict]:
+    with open(result.out_dir / name, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_rival_the_buyer_names_against_us_fills_a_blank_competitor(quillstack):
+    """L5 ("On the tender scoring Clausewell came out ahead") and L8 ("Papertrail didn't charge for them") were lost
+    to those rivals; the HubSpot export left their Competitor blank and the draft counted both as no decision."""
+    losses = {r["deal_id"]: r for r in rows(quillstack, "loss_types.csv")}
+    with open(quillstack.out_dir.parent / "quillstack" / "interviews.csv", encoding="utf-8", newline="") as f:
+        deal_of = {r["interview_id"]: r["deal_id"] for r in csv.DictReader(f)}
+    assert losses[deal_of["INT-L5"]]["competitor"] == "Clausewell"
+    assert losses[deal_of["INT-L8"]]["competitor"] == "Papertrail"
+    assert losses[deal_of["INT-L2"]]["competitor"] == ""  # acquired: no decision, though it names Clausewell
+    front, appendix = report(quillstack)
+    assert "Why buyers chose Papertrail, in the 3 interviewed losses" in front
+    assert "Of 12 losses, 9 went to a competitor and 3 to no decision" in appendix
+    assert {r["account"] for r in rows(quillstack, "nurture.csv")} == {"Ellery Manufacturing", "Lindgren & Moss"}
+
+
+def test_no_criterion_means_no_score_no_band_and_no_back_test(quillstack):
+    """The study's CRM sets no criterion apart, yet the draft put both open deals in "band C (deprioritise)" and
+    back-tested a scorecard on which every deal scored 0."""
+    front, appendix = report(quillstack)
+    assert "there is no criterion to score accounts on" in appendix
+    assert "band C" not in front and "## Open pipeline" not in front
+    assert "scorecard puts" not in appendix and "wins score 70+" not in front + appendix
+    for name in ("open_pipeline.csv", "loss_types.csv"):
+        assert all(r["band"] == "" and r["score"] == "" for r in rows(quillstack, name)), name
+
+
+def test_what_the_buyer_said_agrees_with_the_crm_when_it_says_the_same(quillstack):
+    """L2's CRM reason is "No decision - acquired, parent has its own CLM", and its buyer says "We were acquired in
+    June": no disagreement. L6's buyer "will be back in touch in the spring": a re-contact date."""
+    front, appendix = report(quillstack)
+    rep_vs_buyer = appendix.split("### What the rep recorded vs what the buyer said", 1)[1].split("\n## ", 1)[0]
+    assert "Ostrander Chemicals" not in rep_vs_buyer
+    nurture = {r["account"]: r for r in rows(quillstack, "nurture.csv")}
+    assert nurture["Lindgren & Moss"]["recontact"] == "2027-03-01"
