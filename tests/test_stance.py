@@ -457,6 +457,9 @@ def test_an_answer_that_denies_the_question_says_the_other_side(embedder):
     assert [c.stance for c in calls] == [want for *_, want in asked], calls
     assert denial("Nothing wrong with a single paycheck in a year.") is None
     assert denial("Not really, no.") == "" and denial("No, the sync broke.") == "the sync broke."
+    # an exception is the answer (found on fixtures/quillstack, whose figure this rule then informed)
+    assert denial("nothing comes to mind, apart from the price for those approvers.") is None
+    assert denial("Not really, except the reporting.") is None
 
 
 def test_clearing_us_tells_a_circumstance(embedder):

@@ -52,10 +52,18 @@ DENIAL = re.compile(r"^\W*(?:(?:honestly|well|um|uh|oh|so|really|i mean|to be ho
                     re.IGNORECASE)
 
 
+# "Nothing comes to mind, apart from the price for those approvers": the exception is the answer
+EXCEPT = re.compile(r"^\W*(?:apart from|aside from|except|other than|besides|but|beyond|bar)\b", re.IGNORECASE)
+
+
 def denial(text: str) -> str | None:
-    """What follows a denial that opens the statement ("" when it is all the statement says), or None."""
+    """What follows a denial that opens the statement ("" when it is all the statement says), or None (no denial,
+    or one that names an exception)."""
     found = DENIAL.match(text)
-    return text[found.end():].strip() if found else None
+    if not found:
+        return None
+    rest = text[found.end():].strip()
+    return None if EXCEPT.match(rest) else rest
 
 
 def _names(names: Iterable[str]) -> str:
