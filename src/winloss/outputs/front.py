@@ -91,8 +91,9 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
     none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
             if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]
     if none:
-        out.append(f"No {' or '.join(none)} driver passed the test. On the keyed studies misread stances hid "
-                   "drivers and never made one, so read the appendix's themes before concluding there is none.")
+        out.append(f"No {' or '.join(none)} driver passed the test. On the keyed studies misread stances and "
+                   "mixed themes hid far more drivers than they made, so read the appendix's themes before "
+                   "concluding there is none.")
     if any(drivers.values()):
         out.append(f"Drivers rest on stances from {basis}: read each with its quotes. p- and q-values are in the "
                    "appendix.")
