@@ -120,7 +120,10 @@ def spans(text: str, stop: set[str], banned: set[str]) -> set[str]:
     for clause in _words(text):
         low = [w.lower() for w in clause]
         for i in range(len(low)):
-            if low[i] in stop or low[i] in banned or (i and negation(low[i - 1])):
+            # after a negation, or after one and its determiner ("It wasn't a hard decision for the CFO"), the
+            # span says the opposite of the statement
+            if low[i] in stop or low[i] in banned or (i and negation(low[i - 1])) \
+                    or (i > 1 and low[i - 1] in DETERMINERS and negation(low[i - 2])):
                 continue
             for j in range(i + MIN_WORDS, min(i + MAX_WORDS, len(low)) + 1):
                 if low[j - 1] in banned:
