@@ -6,23 +6,13 @@ from __future__ import annotations
 import csv
 
 import pytest
-from studies import run_copy
+from studies import front_and_appendix as report
+from studies import rows, run_copy
 
 
 @pytest.fixture(scope="module")
 def quillstack(tmp_path_factory):
     return run_copy(tmp_path_factory, "quillstack")
-
-
-def report(result) -> tuple[str, str]:
-    text = (result.out_dir / "report.md").read_text(encoding="utf-8")
-    front, _, appendix = text.partition("\n# Appendix")
-    return front, appendix
-
-
-def rows(result, name: str) -> list[dict]:
-    with open(result.out_dir / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def test_a_rival_the_buyer_names_against_us_fills_a_blank_competitor(quillstack):

@@ -3,12 +3,12 @@ run said that a careful analyst would not sign, fixed without touching stance or
 own report and CSVs, and counts from the study's own files where it can."""
 from __future__ import annotations
 
-import csv
 import json
 import re
 
 import pytest
-from studies import run_copy
+from studies import front_and_appendix as texts
+from studies import rows, run_copy
 
 
 @pytest.fixture(scope="module")
@@ -16,19 +16,8 @@ def wrenchline(tmp_path_factory):
     return run_copy(tmp_path_factory, "wrenchline")
 
 
-def texts(result) -> tuple[str, str]:
-    report = (result.out_dir / "report.md").read_text(encoding="utf-8")
-    front, _, appendix = report.partition("\n# Appendix")
-    return front, appendix
-
-
 def section(text: str, heading: str) -> str:
     return text.split(heading + "\n", 1)[1].split("\n## ", 1)[0] if heading + "\n" in text else ""
-
-
-def rows(result, name: str) -> list[dict]:
-    with open(result.out_dir / name, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
 
 
 def test_the_trigger_is_the_champion_who_retired_not_a_review_left(wrenchline):

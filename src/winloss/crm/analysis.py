@@ -122,15 +122,15 @@ def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.Data
         return 0
     known = sorted({str(c).strip() for c in deals["competitor"] if str(c).strip()} | {c for c in extra if c.strip()},
                    key=lambda c: (-len(c), c))
-    said = statements.groupby("interview_id", sort=False)["text"].apply(lambda t: " ".join(map(str, t)))
     stances = statements["stance"] if "stance" in statements else pd.Series("", index=statements.index)
     told = {i: list(zip(g["text"].map(str), stances[g.index].map(str)))
             for i, g in statements.groupby("interview_id", sort=False)}
+    said = {i: " ".join(text for text, _ in rows) for i, rows in told.items()}
     row = {d: i for i, d in zip(deals.index, deals["deal_id"])}
     filled = 0
     for j in sorted(joins, key=lambda j: j.interview_id):
         i = row.get(j.deal_id)
-        if (j.cohort != "lost" or i is None or j.interview_id not in said.index or deals.at[i, "outcome"] != "lost"
+        if (j.cohort != "lost" or i is None or j.interview_id not in said or deals.at[i, "outcome"] != "lost"
                 or str(deals.at[i, "competitor"]).strip()):
             continue
         name = chosen_in_interview(said[j.interview_id], known)

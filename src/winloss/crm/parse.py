@@ -82,16 +82,19 @@ def chosen_in_interview(text: str, known: list[str] | tuple[str, ...]) -> str:
 
 def favoured_in_interview(statements: list[tuple[str, str]], known: list[str] | tuple[str, ...]) -> str:
     """The rival a lost buyer favours without saying they chose it ("On the tender scoring Clausewell came out ahead",
-    "Papertrail didn't charge for them"): the only one of `known` they name, named in a statement read against us.
-    statements: (text, stance). '' when they name none, two, or only in passing (stances neutral or for us)."""
-    named = {name.strip() for name in known for text, _ in statements
-             if name.strip() and re.search(r"(?-i:" + re.escape(name.strip()) + r")(?![\w])", text)}
-    if len(named) != 1:
+    "Papertrail didn't charge for them"): the only one of `known` they name (as a name, as `chosen_in_interview`
+    reads it), named in a statement read against us. statements: (text, stance). '' when they name none, two, or
+    only in passing (stances neutral or for us)."""
+    stances = {}
+    for name in {n.strip() for n in known if n.strip()}:
+        pattern = re.compile(r"(?-i:" + re.escape(name) + r")(?![\w])")
+        said = [stance for text, stance in statements if pattern.search(text)]
+        if said:
+            stances[name] = said
+    if len(stances) != 1:
         return ""
-    [name] = named
-    against = any(stance == "negative" and re.search(r"(?-i:" + re.escape(name) + r")(?![\w])", text)
-                  for text, stance in statements)
-    return name if against else ""
+    [(name, said)] = stances.items()
+    return name if "negative" in said else ""
 
 
 _UNSAID = re.compile(r"(?:n't|\bnot|\bnever|\bif|\balmost|\bnearly|\bconsidered|\bthought about)\W+(?:\w+\W+){0,2}$",
