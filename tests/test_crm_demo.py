@@ -145,6 +145,24 @@ def test_open_pipeline_and_nurture_lists(demo, tmp_path):
     assert said.loc["OPP-2063", "recontact_passed"] == "False"
 
 
+def test_recontact_dates_are_judged_against_the_day_the_data_or_the_config_fixes(demo):
+    """"Passed" is measured on [crm] as_of, by default the latest day the data knows (a close or interview date),
+    never on the run's clock: the same study gives the same list next month, and a PMM who runs it in December on
+    a September export sets as_of to see which dates have gone by."""
+    from winloss.crm.analysis import latest_day
+    from winloss.crm.followup import nurture
+    from winloss.crm.settings import CrmSettings
+
+    a = demo[0]
+    assert a.as_of == latest_day(a.deals, load_interviews(DEMO)[0]).isoformat() >= "2026-01-01"
+    later = nurture(a.deals, not a.untested, "2027-02-01").set_index("deal_id")
+    assert later.loc["OPP-2063", "recontact"] == "2027-01-01" and later.loc["OPP-2063", "recontact_passed"]
+    assert not nurture(a.deals, not a.untested, a.as_of).set_index("deal_id").loc["OPP-2063", "recontact_passed"]
+    assert CrmSettings(as_of="2026-12-01").as_of.isoformat() == "2026-12-01"
+    with pytest.raises(ValueError, match="write it as YYYY-MM-DD"):
+        CrmSettings(as_of="December")
+
+
 def test_changes_from_the_current_icp(demo):
     changes = {(r["change"], r["current"].split(" (")[0] or r["proposed"].split(" (")[0]) for r in demo[0].changes}
     assert ("changed", "Employees 51-1,000") in changes

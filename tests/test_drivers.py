@@ -170,3 +170,24 @@ def test_praise_in_one_theme_and_criticism_in_its_sibling_is_a_flip():
         "praised in 8 of 8 won interviews (T01 Support answers fast); criticised or missed in 6 of 8 churned "
         "(T04 Support tickets sit)")
     assert find_drivers(df, SIZES, labels)["churned"][0].flip == ""  # unrelated themes: no flip
+
+
+def test_a_win_driver_criticised_by_churned_customers_short_of_a_flip_says_so():
+    """Praised in 6 of 8 won, criticised in 3 of 8 churned and 2 of 16 others: no churn driver (p 0.19), so no
+    flip, yet the win line must not hide that churned customers say the opposite more often than the rest."""
+    rows = [(f"W{k}", "won", "T05", "positive", f"The dispatch board saves my morning, day {k}.") for k in range(6)]
+    rows += [(f"C{k}", "churned", "T05", "negative", f"The dispatch board froze every Monday, week {k}.")
+             for k in range(3)]
+    rows += [(f"L{k}", "lost", "T05", "negative", f"The dispatch board looked clunky, demo {k}.") for k in range(2)]
+    rows += [(f"L{k}", "lost", "T06", "negative", f"Their price was higher, quote {k}.") for k in range(8)]
+    found = find_drivers(table(rows), SIZES, {"T05": "Dispatch board"})
+    won = {d.theme_id: d for d in found["won"]}
+    assert not found["churned"] and won["T05"].flip == ""
+    assert won["T05"].against.cohort == "churned" and (won["T05"].against.n, won["T05"].against.N) == (3, 8)
+    assert won["T05"].against_text == "criticised or missed in 3 of 8 churned interviews against 2 of 16 others, " \
+                                      "within chance"
+    # criticised as often everywhere: no side to tell
+    rows += [(f"L{k}", "lost", "T05", "negative", f"The dispatch board looked clunky, demo {k}.") for k in (2,)]
+    rows += [(f"W{k}", "won", "T05", "negative", f"The dispatch board lags on Fridays, week {k}.") for k in (0, 6, 7)]
+    again = {d.theme_id: d for d in find_drivers(table(rows), SIZES, {})["won"]}
+    assert again["T05"].against is None

@@ -49,3 +49,19 @@ def test_what_the_buyer_said_agrees_with_the_crm_when_it_says_the_same(quillstac
     assert "Ostrander Chemicals" not in rep_vs_buyer
     nurture = {r["account"]: r for r in rows(quillstack, "nurture.csv")}
     assert nurture["Lindgren & Moss"]["recontact"] == "2027-03-01"
+
+
+def test_a_win_line_tells_its_churn_side(quillstack):
+    """A theme praised by won buyers and criticised by churned ones more often than by the rest, short of a flip:
+    the first draft said only "praised in 5 of 10 won interviews" ("Sales team"). Every such win driver in run.json
+    carries its other side, and the front's and appendix's lines say it."""
+    import json
+
+    drivers = json.loads((quillstack.out_dir / "run.json").read_text(encoding="utf-8"))["drivers"]
+    sided = [d for d in drivers if d["cohort"] == "won" and d["against"]]
+    assert sided, "the premise: a win driver that churned customers criticise"
+    front, appendix = report(quillstack)
+    for d in sided:
+        line = next(x for x in front.splitlines() if x.startswith(f"- {d['label']}: praised in"))
+        assert "; yet criticised or missed in" in line
+        assert f"**Also** {d['against']}." in appendix

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from studies import front_and_appendix as texts
-from studies import rows, run_copy
+from studies import FIXTURES, rows, run_copy
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,11 @@ def test_the_nurture_list_leaves_off_the_company_being_sold_and_reads_the_buyers
     assert nurture["Crestview Plumbing"]["recontact_from"] == "interview INT-L9"
     no_decision = section(texts(wrenchline)[0], "## No decision")
     assert "Old Mill Electric is being sold or closed, as its buyer says in the interview" in no_decision
-    assert f"Re-engage the {len(nurture)} deals" in texts(wrenchline)[0]
+    # the count of no-decision losses agrees with the appendix's loss types; the list is what is left of it
+    front, appendix = texts(wrenchline)
+    assert "Of 12 losses, 9 went to a competitor and 3 to no decision" in appendix
+    assert f"Re-engage {len(nurture)} of the 3 deals lost to no decision" in front
+    assert f"3 deals were lost to no decision; {len(nurture)} worth" in no_decision
 
 
 def test_a_score_whose_criteria_are_within_chance_routes_no_deal(wrenchline):
@@ -43,6 +47,11 @@ def test_a_score_whose_criteria_are_within_chance_routes_no_deal(wrenchline):
     assert "Whether it predicts wins or retention is not measured" in front and "predicts neither" not in front
     assert "(pursue)" not in section(front, "## Open pipeline")
     assert "route none on it while the score's criteria are within chance" in front
+    # the appendix's scorecard, 60-second version and actions say the same: bands are named, nothing is pursued
+    scorecard = section(appendix, "### Scorecard")
+    assert "pursue" not in scorecard and "named only: route no deal on them yet" in scorecard
+    assert "it is no rule to route on yet" in section(appendix, "### The 60-second version")
+    assert "so next quarter's deals can test Employees up to 14" in section(appendix, "## Actions")
     assert "record it, but route no deal on it yet" in appendix and "route A (" not in appendix
     assert "Best among them" not in appendix and "- Rank higher: Employees up to 14 (within chance)." in appendix
 
@@ -63,3 +72,18 @@ def test_labels_are_no_sentence_fragments_and_silence_is_said(wrenchline):
             if not any(d["cohort"] == c and d["kind"] == "driver" for d in drivers)]
     assert none, "the premise: some cohort has no driver"
     assert f"No {' or '.join(none)} driver passed the test." in section(front, "## Confidence")
+
+
+def test_what_the_draft_lacks_is_named_as_the_study_lacks_it(wrenchline):
+    """Wrenchline has no crm/accounts.csv and its ICP has no gate: the draft says so, not "accounts.csv has no ARR",
+    "12 of 12 pass the gate" or a fit / non-fit table with nothing on one side; a seat label is no name."""
+    _, appendix = texts(wrenchline)
+    assert not list((FIXTURES / "wrenchline" / "crm").glob("accounts*"))  # the premise
+    assert "Churned ARR: not known (no crm/accounts.csv)" in appendix
+    assert "No retained-ARR figures (no crm/accounts.csv)" in appendix and "accounts.csv has no ARR" not in appendix
+    pressure = section(appendix, "## Pressure tests")
+    assert "Nothing to test: there is no current ICP, and the proposed ICP has no gate" in pressure
+    assert "pass the proposed ICP's gate" not in pressure
+    assert "The proposed ICP has no gate, so every deal counts as fit" in section(appendix, "## ICP health")
+    quoted = re.findall(r"^> — ([^,]+), INT-", appendix, flags=re.M)
+    assert "customer (Speaker 2)" in quoted and "Speaker 2" not in quoted

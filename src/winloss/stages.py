@@ -184,7 +184,7 @@ def driver_record(drivers: dict) -> list[dict]:
     """The drivers for run.json."""
     return [{"cohort": d.cohort, "theme_id": d.theme_id, "label": d.label, "stance": d.stance, "kind": d.kind,
              "n": d.evidence.n, "N": d.evidence.N, "n_other": d.evidence.n_other, "N_other": d.evidence.N_other,
-             "p": round(d.evidence.p, 6), "q": round(d.evidence.q, 6), "flip": d.flip,
+             "p": round(d.evidence.p, 6), "q": round(d.evidence.q, 6), "flip": d.flip, "against": d.against_text,
              "quotes": [q.statement.statement_id for q in d.quotes]}
             for ds in drivers.values() for d in ds]
 

@@ -268,7 +268,8 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         segments=segments, criteria=criteria, rules=icp_rules, backtest=tested, sources=sources,
         out_of_sample=held_out, critical=critical_question(closed, won_accounts, loss_rules), changes=changes,
         current_name=str(current.get("name", "current ICP")) if current is not None else "",
-        health=health, fit_tested=fit_tested,
+        health=health, fit_tested=fit_tested, has_accounts=accounts is not None,
+        as_of=(settings.as_of or latest_day(deals, interviews) or date.min).isoformat(),
         pressure={"recent_losses": recent_losses(closed, values, converted, since),
                   "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims if d.key not in icp_rules.exclude]),
                   "fit_value": fit_value(closed, won_accounts)},
@@ -276,6 +277,19 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         groups=icp_groups(dims, won_accounts, values, outcome, icp_rules), joins=joins)
     # The interview evidence reads the joins and criteria above, so it is added to the finished record.
     return replace(analysis, evidence=interview_evidence(analysis, statements, themes, quotes))
+
+
+def latest_day(deals: pd.DataFrame, interviews: list[Interview]) -> date | None:
+    """The latest day the study's data knows: a closed deal's close date or an interview's date (an open deal's
+    close date is a forecast). A re-contact date before it has passed; the run's own clock is never read, so the
+    draft does not change with it."""
+    days = [d for d in deals.loc[deals["excluded"] == "", "close_date"].dropna()]
+    for interview in interviews:
+        try:
+            days.append(date.fromisoformat(str(interview.date)[:10]))
+        except ValueError:
+            pass
+    return max(days, default=None)
 
 
 def icp_groups(dims: list[Dimension], won_accounts: pd.DataFrame, values: pd.DataFrame, outcome: pd.Series,

@@ -75,8 +75,13 @@ def health_rows(a: CrmAnalysis) -> list[dict]:
 def pressure_texts(a: CrmAnalysis) -> dict:
     p = a.pressure
     recent = p["recent_losses"]
-    if recent["losses"]:
-        new = f"{_nofn(recent['new_icp'], recent['losses'])} pass the proposed ICP's gate"
+    if recent["losses"] and not a.gated and recent["old_icp"] is None:
+        losses = (f"Nothing to test: there is no current ICP, and the proposed ICP has no gate to keep any of the "
+                  f"{recent['losses']} losses closed since {recent['since']} out.")
+    elif recent["losses"]:
+        # with no gate every deal passes it: "12 of 12 pass" would read as a finding
+        new = f"{_nofn(recent['new_icp'], recent['losses'])} pass the proposed ICP's gate" if a.gated else \
+            "all pass the proposed ICP, which has no gate"
         losses = (f"Of the {recent['losses']} losses closed since {recent['since']}, "
                   + (f"{_nofn(recent['old_icp'], recent['losses'])} matched the current ICP and {new}."
                      if recent["old_icp"] is not None else f"{new} (there is no current ICP to compare)."))
@@ -99,7 +104,8 @@ def pressure_texts(a: CrmAnalysis) -> dict:
                  f"{dollars(v['random_total'])}. One fit account is worth "
                  f"{v['fit']['per_account'] / v['random']['per_account']:.1f} random ones.")
     else:
-        value = "No retained-ARR figures (accounts.csv has no ARR) to value fit against random accounts."
+        value = ("No retained-ARR figures (accounts.csv has no ARR)" if a.has_accounts else
+                 "No retained-ARR figures (no crm/accounts.csv)") + " to value fit against random accounts."
     return {"recent_losses": losses, "best_vs_worst": best_worst, "fit_value": value}
 
 
@@ -140,7 +146,8 @@ def pipeline(a: CrmAnalysis) -> dict:
             "outside_gate": {"deals": m["open_outside_gate_deals"], "amount": dollars(m["open_outside_gate"])},
             "removed_by": removed,
             "gated": a.gated, "untested": a.untested, "has_retention": bool((a.accounts["retention_status"] != "").any()),
-            "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals, not a.untested).to_dict("records")],
+            "has_accounts": a.has_accounts,
+            "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals, not a.untested, a.as_of).to_dict("records")],
             "churned_arr": dollars(m["churned_arr"]), "churned_accounts": m["churned_accounts"],
             "contract_value": {"fit": dollars(cv["fit"]), "fit_n": cv["fit_n"], "non_fit": dollars(cv["non_fit"]),
                                "non_fit_n": cv["non_fit_n"]}}

@@ -29,7 +29,7 @@ def write_crm(a: CrmAnalysis, out_dir: Path) -> None:
         if not a.criteria:
             table = table.assign(score="", band="", fit="")
         table.to_csv(out_dir / "open_pipeline.csv", index=False, lineterminator="\n")
-        nurture(a.deals, not a.untested).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
+        nurture(a.deals, not a.untested, a.as_of).to_csv(out_dir / "nurture.csv", index=False, lineterminator="\n")
     seg = a.segments.reindex(columns=SEGMENT_COLUMNS).copy()
     for col in ("win_rate", "retention"):
         seg[col] = seg[col].map(lambda v: "" if pd.isna(v) else f"{v:.4f}")

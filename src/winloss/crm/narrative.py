@@ -241,7 +241,8 @@ def summary(a: CrmAnalysis) -> str:
     if bt.get("wins") and a.criteria:  # with no criterion every deal scores 0: no scorecard to back-test
         parts.append(f"In sample, the proposed scorecard puts {nofn(bt['wins_at_or_above_a'], bt['wins'])} "
                      f"historical wins at {a.rules.band_a}+ and {nofn(bt['losses_below_b'], bt['losses'])} losses "
-                     f"below {a.rules.band_b}.")
+                     f"below {a.rules.band_b}" + ("; fitted on these deals from criteria within chance, it is no rule "
+                                                  "to route on yet." if unproven_score(a) and not unproven else "."))
         parts.append(out_of_sample_text(a))
     return " ".join(parts)
 
@@ -351,8 +352,10 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     if used:
         empty = [f"{d.label} empty on {nofn(int((a.values[d.key] == UNKNOWN).sum()), len(closed))} closed deals"
                  for d in used if (a.values[d.key] == UNKNOWN).any()]
-        out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification; "
-                   "the scorecard is computed from them" + (f" ({'; '.join(empty)})" if empty else "") + ".")
+        why = ("so next quarter's deals can test " + " and ".join(c.label for c in positive or a.criteria) if unproven else
+               "the scorecard is computed from them")
+        out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification"
+                   + (", " if unproven else "; ") + why + (f" ({'; '.join(empty)})" if empty else "") + ".")
     if negative:
         out.append(("Qualification: flag, not yet disqualify, " if unproven else "Qualification: disqualify early on ")
                    + "; ".join(c.label for c in negative) + ".")
@@ -417,5 +420,5 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
         "out_of_sample": {**a.out_of_sample, "text": out_of_sample_text(a),
                           "rows": backtest_rows(a.out_of_sample)},
         "health": health_rows(a), "pressure": pressure_texts(a), "recite": recite(a), "pipeline": pipeline(a),
-        "groups": a.groups,
+        "groups": a.groups, "unproven": unproven_score(a),
     }

@@ -40,6 +40,8 @@ class CrmAnalysis:
     money: dict = field(default_factory=dict)  # health.money: churned ARR, pipeline removed, contract value
     groups: dict = field(default_factory=dict)  # one ICP or two (groups.split_groups)
     fit_tested: bool = True  # False: the gate is within chance (health.unproven_gate), so no loss is typed by it
+    as_of: str = ""  # ISO day re-contact dates are judged against (CrmSettings.as_of, else the data's latest date)
+    has_accounts: bool = False  # a usable crm/accounts.csv was read: what the draft lacks is then a column, not a file
 
     @property
     def untested(self) -> str:

@@ -6,6 +6,7 @@ read their thresholds from here. docs/crm.md explains every rule.
 from __future__ import annotations
 
 from dataclasses import field
+from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, ConfigDict
@@ -44,11 +45,22 @@ def _names(value):
     return tuple(value) if isinstance(value, list) else value
 
 
+def _day(value):
+    """TOML writes a date bare (as_of = 2026-12-01) or quoted ("2026-12-01"): both are one day."""
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise ValueError(f"{value!r} is not a date: write it as YYYY-MM-DD") from None
+    return value
+
+
 Keywords = Annotated[tuple[str, ...], BeforeValidator(_words)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
 # The seeds' four dimensions of an ICP criterion (crm/segments.py KINDS).
 Kind = Literal["firmographic", "technographic", "behavioural", "relationship"]
 Kinds = Annotated[tuple[Kind, ...], BeforeValidator(_names)]
+Day = Annotated[date | None, BeforeValidator(_day)]
 
 
 @dataclass(frozen=True, config=SECTION)
@@ -133,3 +145,6 @@ class CrmSettings:
     loss_types: LossRules = field(default_factory=LossRules)
     sheet: str | SheetNames = ""  # the sheet of every CRM .xlsx, or one per table; "": the first worksheet
     dimensions: dict[str, Kind] = field(default_factory=dict)  # column (field or header) -> its kind
+    # the day re-contact dates are judged against ("passed": call now); None: the latest date in the data (close
+    # dates and interview dates), so a rerun next month writes the same draft
+    as_of: Day = None

@@ -22,6 +22,21 @@ def _is_question(text: str) -> bool:
     return "?" in text or (len(text.split()) <= 25 and bool(_QUESTION_START.match(text.strip())))
 
 
+# Speaker labels that name a role or a seat, not a person: "Speaker 2", "SPEAKER_01", "Customer", "Guest B".
+ROLE_LABEL = re.compile(
+    r"(speaker|spk|spkr|interviewer|interviewee|customer|client|participant|respondent|moderator|host|guest|unknown|"
+    r"user|agent|rep|me|you|q|a)(?:[\s_#-]*\d+|[\s_#-]+[a-z])?|[A-Z]+_\d+", re.IGNORECASE)
+
+
+def quoted_speaker(label: str) -> str:
+    """How a quote names its speaker: the person's name, or, for a seat label such as "Speaker 2", the customer with
+    the label kept for finding the line in the transcript ("customer (Speaker 2)"), never the label as a name."""
+    label = " ".join(str(label or "").split())
+    if not label or label == UNKNOWN_SPEAKER:
+        return "customer"
+    return f"customer ({label})" if ROLE_LABEL.fullmatch(label) and label.lower() != "customer" else label
+
+
 _AFFIX = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")  # "Dana Ruiz (Northwind)", "Ana (she/her)"
 
 

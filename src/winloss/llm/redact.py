@@ -16,15 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from winloss.interviews.roles import ROLE_LABEL
+
 _URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"'\\]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE_CANDIDATE = re.compile(r"(?<![\w+.])\+?\(?\d[\d ().-]{5,}\d(?![\w])")
 _DATE_LIKE = re.compile(r"\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}")
 _PLACEHOLDER = re.compile(r"\[(URL|EMAIL|PHONE|PERSON|COMPANY)_(\d+)\]")
-# Speaker labels that name a role, not a person.
-_GENERIC_SPEAKER = re.compile(
-    r"(speaker|spk|interviewer|interviewee|customer|client|participant|respondent|moderator|host|guest|unknown|"
-    r"user|agent|rep|me|you|q|a)(?:[\s_#-]*\d+|[\s_#-]+[a-z])?", re.IGNORECASE)
 _COMPANY_SUFFIX = re.compile(r"[,\s]+(inc|inc\.|llc|ltd|ltd\.|limited|gmbh|ag|sa|s\.a\.|plc|corp|corp\.|corporation|"
                              r"co|co\.|bv|b\.v\.|oy|ab|as|srl|pty)$", re.IGNORECASE)
 
@@ -43,12 +41,12 @@ def name_terms(names: Iterable[str]) -> set[str]:
     terms: set[str] = set()
     for raw in names:
         name = " ".join(str(raw).split())
-        if not name or _GENERIC_SPEAKER.fullmatch(name):
+        if not name or ROLE_LABEL.fullmatch(name):
             continue
         terms.add(name)
         for part in re.split(r"[\s,;/]+", name):
             part = part.strip(".()")
-            if len(part) >= 2 and part[0].isupper() and not _GENERIC_SPEAKER.fullmatch(part):
+            if len(part) >= 2 and part[0].isupper() and not ROLE_LABEL.fullmatch(part):
                 terms.add(part)
     return terms
 

@@ -74,6 +74,7 @@ class Appendix:
     drivers: dict[str, list[Driver]] = field(default_factory=dict)
     losses: pd.DataFrame = field(default_factory=pd.DataFrame)  # loss_types.csv rows plus amount and fit
     nurture: pd.DataFrame = field(default_factory=pd.DataFrame)  # nurture.csv
+    no_decision: int = 0  # deals nurture.csv is drawn from, with the acquired or closed ones it leaves off
     untested: str = ""  # why no deal's fit is known (CrmAnalysis.untested): nurture.csv is then every Type 3 deal
     pipeline: pd.DataFrame = field(default_factory=pd.DataFrame)  # open_pipeline.csv
     deals: pd.DataFrame = field(default_factory=pd.DataFrame)  # closed deals: outcome, amount, fit

@@ -137,10 +137,16 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
     # the dates come from the CRM's notes, else the buyer's interview (crm.followup.nurture)
     when = "no CRM note or interview gives a date" if not dated else \
         "on the date its CRM note or interview gives" if len(table) == 1 else \
+        "each on the date its CRM note or interview gives" if dated == len(table) else \
         f"{dated} of them on the date their CRM notes or interviews give"
     fit = "" if appendix.untested else "right-fit "
-    return [Line(f"Re-engage the {len(table)} {fit}{noun(len(table))} lost to no decision ({dollars(total)}"
-                 f"{', fit not tested' if appendix.untested else ''}), {when} (nurture.csv).",
+    # the acquired or closed accounts nurture.csv leaves off are counted, so the line agrees with the loss types
+    left = appendix.no_decision - len(table)
+    which = f"{len(table)} of the {appendix.no_decision}" if left > 0 else f"the {len(table)}"
+    off = f"; {left} {'is' if left == 1 else 'are'} gone: acquired, sold or closed" if left > 0 else ""
+    return [Line(f"Re-engage {which} {fit}{noun(appendix.no_decision if left > 0 else len(table))} lost to no "
+                 f"decision ({dollars(total)}{', fit not tested' if appendix.untested else ''}{off}), {when} "
+                 "(nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 

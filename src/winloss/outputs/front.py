@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.assurance import out_of_sample_text
-from winloss.crm.followup import nurture, open_pipeline
+from winloss.crm.followup import no_decision, nurture, open_pipeline
 from winloss.crm.narrative import cannot_tell
-from winloss.outputs.consistency import Appendix, Claim, Violation, enforce
+from winloss.outputs.consistency import Appendix, Cite, Claim, Violation, enforce
 from winloss.outputs.decisions import decisions, gate_note
 from winloss.outputs.front_crm import churn_section, competitor_blocks, icp_section
 from winloss.outputs.front_followup import (
@@ -44,17 +44,23 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
     closed = a.deals[a.deals["excluded"] == ""]
     losses = a.loss_table().merge(closed[["deal_id", "amount", "fit"]].drop_duplicates("deal_id"), on="deal_id",
                                   how="left")
-    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, not a.untested), untested=a.untested,
+    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, not a.untested, a.as_of), untested=a.untested,
+                    no_decision=len(no_decision(a.deals, not a.untested)),
                     pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
                     competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})),
                     stances=stances)
 
 
 def driver_line(d: Driver, quoted: bool = True) -> Line:
-    e = d.evidence
+    e, x = d.evidence, d.against
+    # the other side of a win driver, when churned or lost customers criticise it more than the rest
+    against = f"; yet criticised or missed in {of(x.n, x.N)} {x.cohort} interviews against {of(x.n_other, x.N_other)}" \
+        " others" if x is not None else ""
+    cites = (Cite("stance", f"{x.cohort}:{d.theme_id}:negative", "n", x.n),
+             Cite("stance", f"{x.cohort}:{d.theme_id}:negative", "N", x.N)) if x is not None else ()
     return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "
-                f"{of(e.n_other, e.N_other)} others{tentative(d)}.",
-                cites=driver_cites(d), quotes=tuple(d.quotes[:1]) if quoted else (),
+                f"{of(e.n_other, e.N_other)} others{tentative(d)}{against}.",
+                cites=driver_cites(d) + cites, quotes=tuple(d.quotes[:1]) if quoted else (),
                 claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
 
 

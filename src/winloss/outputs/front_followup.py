@@ -19,13 +19,19 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     type3 = appendix.losses[appendix.losses["loss_type"] == 3]
     dated = int((table["recontact"] != "").sum())
     total = float(table["amount"].fillna(0).sum())
-    were = "was" if len(table) == 1 else "were"
     told = f"the CRM notes or interviews of {dated} say" if dated else "no CRM note or interview says"
+    # "passed" is measured on a day the data fixes, not the clock: the reader is told which, and how to change it
+    day = f" (dates judged against {a.as_of}: [crm] as_of, by default the latest date in the data)" \
+        if dated and a.as_of else ""
     # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
-    said = (f"{len(table)} right-fit {noun(len(table))} worth {dollars(total)} {were} lost to no decision (of "
-            f"{len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") if not a.untested else \
-        (f"{len(table)} {noun(len(table))} worth {dollars(total)} {were} lost to no decision; their fit is not "
-         f"tested ({a.untested}), so check each before re-engaging")
+    dropped = max(appendix.no_decision - len(table), 0)  # acquired or closed: named below, and dropped off the list
+    n, fit = len(table) + dropped, "" if a.untested else "right-fit "
+    worth = "" if dropped else f" worth {dollars(total)}"
+    said = f"{n} {fit}{noun(n)}{worth} {'was' if n == 1 else 'were'} lost to no decision" + \
+        ("" if a.untested else f" (of {len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") + \
+        (f"; {len(table)} worth {dollars(total)} {'is' if len(table) == 1 else 'are'} left to re-engage"
+         if dropped else "") + \
+        (f"; their fit is not tested ({a.untested}), so check each before re-engaging" if a.untested else "")
     pool = no_decision(a.deals, not a.untested)
     buyers = pool["buyer_said"] if "buyer_said" in pool else [""] * len(pool)
     by = [(acc, gone(r, n, b)) for acc, r, n, b in zip(pool["account_name"], pool["loss_reason"], pool["loss_notes"],
@@ -37,7 +43,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
                         ("interview", "is being sold or closed, as its buyer says in the interview",
                          "are being sold or closed, as their buyers say in the interviews"))
                     if (left := [acc for acc, s in by if s == source]))
-    lines = (Line(f"{said}; {told} when to come back. The list is nurture.csv."
+    lines = (Line(f"{said}; {told} when to come back{day}. The list is nurture.csv."
                   + (f" {off}: no one to re-engage, so left off." if off else ""),
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
              if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}."),)

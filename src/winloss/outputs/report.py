@@ -6,6 +6,7 @@ from pathlib import Path
 
 import jinja2
 
+from winloss.interviews.roles import quoted_speaker
 from winloss.outputs.timestamps import fmt_time
 
 
@@ -32,7 +33,7 @@ def environment(extra_dirs: list[Path] | None = None) -> jinja2.Environment:
                                   jinja2.PackageLoader("winloss", "templates")])
     env = jinja2.Environment(loader=loader, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                              keep_trailing_newline=True, autoescape=False)
-    env.filters.update(pct=pct, fmt_p=fmt_p, fmt_lift=fmt_lift, fmt_time=fmt_time)
+    env.filters.update(pct=pct, fmt_p=fmt_p, fmt_lift=fmt_lift, fmt_time=fmt_time, who=quoted_speaker)
     return env
 
 

@@ -63,10 +63,23 @@ class Driver:
     evidence: Evidence
     verb: str  # "praised", "criticised or missed", "mentioned as a circumstance"
     flip: str = ""  # "praised in 9 of 14 won interviews; criticised or missed in 6 of 9 churned", else ""
+    # a win driver that is no flip but is also criticised where we lose or churn, more often than elsewhere: that
+    # cohort's negative evidence (against_text says it), else None
+    against: Evidence | None = None
     interviews: tuple[str, ...] = ()
     competitors: tuple[tuple[str, int], ...] = ()  # lost drivers: the interviews' CRM competitor, most first
     loss_types: tuple[tuple[str, int], ...] = ()
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
+
+    @property
+    def against_text(self) -> str:
+        """"criticised or missed in 4 of 9 churned interviews against 2 of 21 others, within chance", or ''."""
+        e = self.against
+        if e is None:
+            return ""
+        chance = "" if _is_driver(e) else ", within chance"
+        return f"criticised or missed in {e.n} of {e.N} {e.cohort} interviews against {e.n_other} of {e.N_other} " \
+               f"others{chance}"
 
     @property
     def text(self) -> str:
@@ -177,7 +190,7 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
                                     loss_types=_tally(ids, extra, "loss_type")))
     flips = _flips(found, labels, related or {})
     for cohort, drivers in found.items():
-        drivers[:] = sorted((_with_flip(d, flips) for d in drivers),
+        drivers[:] = sorted((_with_against(_with_flip(d, flips), tests) for d in drivers),
                             key=lambda d: (d.kind != "driver", round(d.evidence.p, 12), -d.evidence.share,
                                            theme_sort_key(d.theme_id)))
     return found
@@ -254,6 +267,19 @@ def related_themes(keywords: dict[str, list[str]], centroids: dict[str, np.ndarr
 
 def _with_flip(d: Driver, flips: dict[str, str]) -> Driver:
     return Driver(**{**d.__dict__, "flip": flips.get(d.theme_id, "")})
+
+
+def _with_against(d: Driver, tests: dict[tuple[str, str, str], Evidence]) -> Driver:
+    """A win driver's other side, when it is no flip: the churned (else lost) interviews that criticise the same
+    theme, at least MIN_INTERVIEWS of them and over-represented, though not enough to drive. "Praised in 5 of 11
+    won" alone would hide that 4 of 9 churned customers say the opposite."""
+    if d.cohort != "won" or d.kind != "driver" or d.flip:
+        return d
+    for cohort in ("churned", "lost"):
+        e = tests.get((d.theme_id, cohort, "negative"))
+        if e is not None and e.n >= MIN_INTERVIEWS and (math.isinf(e.lift) or e.lift > 1):
+            return Driver(**{**d.__dict__, "against": e})
+    return d
 
 
 def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, statements: list[Statement],
