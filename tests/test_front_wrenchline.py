@@ -7,8 +7,8 @@ import json
 import re
 
 import pytest
-from studies import front_and_appendix as texts
 from studies import FIXTURES, rows, run_copy
+from studies import front_and_appendix as texts
 
 
 @pytest.fixture(scope="module")
