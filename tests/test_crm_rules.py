@@ -229,3 +229,24 @@ def test_rep_vs_buyer_flags_a_disagreement_and_quotes_the_buyer():
     # a buyer who says "not now" in the words of the trade agrees with a "Timing" reason (Wrenchline's L9)
     assert topics_of("It's July. I'm not changing anything in the busy season.") == ["timing and budget"]
     assert topics_of("Not really. Call me in November.") == ["timing and budget"]
+
+
+def test_a_rivals_capability_told_by_the_buyer_is_the_missing_feature_the_rep_recorded():
+    """Wrenchline's Bayview: CRM "Missing Feature", and the buyer: "JobRoute lets the tech show a monthly payment".
+    The feature has no word of the topic's list, yet what a named rival's product does is a product gap; a rival
+    named with its price is not, and neither is a lowercase common noun that happens to be a rival's name."""
+    rivals = frozenset({"JobRoute", "Crew"})
+    said = "Financing, right in the quote. JobRoute lets the tech show a monthly payment on a new system."
+    assert "product gaps" in topics_of(said, rivals) and "product gaps" not in topics_of(said)
+    assert topics_of("Crew has a mobile app the techs actually open.", rivals) == ["product gaps"]
+    assert topics_of("We went with Crew because it was cheaper.", rivals) == ["price"]
+    assert topics_of("Honestly the Crew has been fine to deal with.", rivals) == []
+    statements = pd.DataFrame({"interview_id": ["I1"], "theme_id": ["T01"], "cohort": ["lost"], "text": [said]})
+    themes = pd.DataFrame({"theme_id": ["T01"], "label": ["Financing in the quote"], "keywords": ["financing"]})
+    quotes = pd.DataFrame({"theme_id": ["T01"], "cohort": ["lost"], "interview_id": ["I1"], "speaker": ["Sandra"],
+                           "start": [13.0], "quote": [said]})
+    pair = [{"interview_id": "I1", "deal_id": "D1", "reason": "Missing Feature"}]
+    assert rep_vs_buyer(pair, {"I1": {"T01": 1}}, themes, statements, quotes, rivals)[0]["status"] == "agree"
+    assert rep_vs_buyer(pair, {"I1": {"T01": 1}}, themes, statements, quotes)[0]["status"] == "disagree"
+    # the rep's "Bundled" and the buyer's "OpsGenius was zero extra" are one topic (Pagerly)
+    assert topics_of("Bundled") == topics_of("OpsGenius was zero extra on our enterprise agreement.") == ["price"]

@@ -65,3 +65,17 @@ def test_a_win_line_tells_its_churn_side(quillstack):
         line = next(x for x in front.splitlines() if x.startswith(f"- {d['label']}: praised in"))
         assert "; yet criticised or missed in" in line
         assert f"**Also** {d['against']}." in appendix
+
+
+def test_with_no_gate_the_competitor_block_still_says_what_its_losses_name(quillstack):
+    """No deal's fit is known (no gate), so there is no playbook verdict; the first draft stopped at "No verdict"
+    although reps and buyers agree: Papertrail's buyers left over approver seats' price, Clausewell's for AI
+    redlining our product lacks. Each side's count is given."""
+    front, _ = report(quillstack)
+    block = {name: front.split(f"### {name}\n", 1)[1].split("\n#", 1)[0] for name in ("Papertrail", "Clausewell")}
+    assert "No verdict on fit (the ICP has no gate), but what these losses name is price" in block["Papertrail"]
+    assert "No verdict on fit (the ICP has no gate), but what these losses name is a product gap" \
+        in block["Clausewell"]
+    assert "Verdict:" not in front  # no playbook verdict without a fit
+    # a reason against us that won buyers praise is said with its praise
+    assert "Quillstack's approvals (3 of 3; praised in 8 of 10 won interviews)" in block["Papertrail"]

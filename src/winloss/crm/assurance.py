@@ -146,7 +146,7 @@ def pipeline(a: CrmAnalysis) -> dict:
             "outside_gate": {"deals": m["open_outside_gate_deals"], "amount": dollars(m["open_outside_gate"])},
             "removed_by": removed,
             "gated": a.gated, "untested": a.untested, "has_retention": bool((a.accounts["retention_status"] != "").any()),
-            "has_accounts": a.has_accounts,
+            "has_accounts": a.has_accounts, "as_of": a.as_of,
             "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals, not a.untested, a.as_of).to_dict("records")],
             "churned_arr": dollars(m["churned_arr"]), "churned_accounts": m["churned_accounts"],
             "contract_value": {"fit": dollars(cv["fit"]), "fit_n": cv["fit_n"], "non_fit": dollars(cv["non_fit"]),

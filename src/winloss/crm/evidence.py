@@ -12,6 +12,7 @@ from winloss.crm.load import account_key
 from winloss.crm.settings import type_names
 from winloss.models import Interview, Problem
 from winloss.themes.drivers import MAX_P, MIN_INTERVIEWS, one_sided
+from winloss.themes.parties import alternation, cased
 
 if TYPE_CHECKING:
     from winloss.crm.result import CrmAnalysis
@@ -20,7 +21,8 @@ if TYPE_CHECKING:
 # talked about. Matching is on whole words of the reason, and of the theme's label, keywords and statements.
 TOPICS: dict[str, tuple[str, ...]] = {
     "price": ("price", "pricing", "priced", "cost", "costs", "expensive", "cheaper", "per-seat", "per seat", "seats",
-              "discount", "quote", "quotes", "money", "platform fee", "tiered"),
+              "discount", "quote", "quotes", "money", "platform fee", "tiered", "fee", "fees", "charge", "charged",
+              "pay", "paid", "paying", "bundle", "bundled", "bundling", "zero extra", "no extra", "for free"),
     "product gaps": ("feature", "features", "missing", "functionality", "capability", "reporting", "report",
                      "reports", "dashboard", "dashboards", "roadmap", "mobile", "report builder"),
     "ease of use": ("ease of use", "usability", "complex", "complicated", "clunky", "confusing", "tabs", "settings",
@@ -44,10 +46,29 @@ TOPICS: dict[str, tuple[str, ...]] = {
 }
 
 
-def topics_of(text: str) -> list[str]:
+def topics_of(text: str, competitors: frozenset[str] = frozenset()) -> list[str]:
+    """The topics a text is about; with `competitors`, a rival's capability told ("JobRoute lets the tech show a
+    monthly payment") is a product gap, whatever the capability's words."""
     lowered = text.lower()
-    return [topic for topic, words in TOPICS.items()
-            if any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", lowered) for w in words)]
+    found = [topic for topic, words in TOPICS.items()
+             if any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", lowered) for w in words)]
+    if "product gaps" not in found and rival_can(text, competitors):
+        found = [t for t in TOPICS if t in found or t == "product gaps"]
+    return found
+
+
+# what a named rival's product does: "Gustly lets you", "Clausewell has AI redlining", "their app offers"
+CAN = r"(?:lets?|allows?|offers?|offered|has(?!\s+(?:been|to|got)\b)|gives?|supports?|supported|includes?|included|comes with|came with|" \
+      r"shows?|showed|does it)"
+
+
+def rival_can(text: str, competitors: frozenset[str]) -> bool:
+    """A sentence that names a competitor and, within a few words after it, what its product does."""
+    if not competitors:
+        return False
+    names = alternation(frozenset(competitors), cased(text))
+    return bool(names) and re.search(rf"\b(?:{names})(?:'s)?\b(?:\W+\w+){{0,3}}?\W+{CAN}\b", text,
+                                     re.IGNORECASE) is not None
 
 
 @dataclass(frozen=True)
@@ -236,7 +257,8 @@ def _seconds(value) -> float | None:
 
 
 def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], themes: pd.DataFrame,
-                 statements: pd.DataFrame, quotes: pd.DataFrame) -> list[dict]:
+                 statements: pd.DataFrame, quotes: pd.DataFrame,
+                 competitors: frozenset[str] = frozenset()) -> list[dict]:
     """For each interviewed lost deal with a CRM loss reason: the reason's topics against what the buyer said.
     The buyer's topics come from their own statements, themed or not: a theme's keywords describe many interviews,
     so they would credit a buyer with words they never said. pairs: {interview_id, deal_id, account, reason}."""
@@ -249,7 +271,7 @@ def rep_vs_buyer(pairs: list[dict], per_interview: dict[str, dict[str, int]], th
         said = statements[statements["interview_id"] == pair["interview_id"]]
         topic_counts: dict[str, int] = {}
         for text in said["text"]:
-            for topic in topics_of(str(text)):
+            for topic in topics_of(str(text), competitors):
                 topic_counts[topic] = topic_counts.get(topic, 0) + 1
         buyer_topics = sorted(topic_counts, key=lambda t: (-topic_counts[t], t))
         shared = [t for t in reason_topics if t in topic_counts]
@@ -330,5 +352,6 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
             "loss_type_groups": {k: len(v) for k, v in by_type.items()},
             "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),
             "competitor_groups": {k: len(v) for k, v in by_comp.items()},
-            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes),
+            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes,
+                                         frozenset(c for c in a.deals["competitor"].astype(str).str.strip() if c)),
             "criterion_quotes": crit_quotes, "joined": len(joined), "interviews": len(analysed)}

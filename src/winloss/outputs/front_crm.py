@@ -16,6 +16,8 @@ from winloss.crm.health import predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.crm.parse import reason_given
 from winloss.outputs.consistency import (
+    FLIP_MIN,
+    FLIP_SHARE,
     GAP_SHARE,
     Appendix,
     Cite,
@@ -201,8 +203,48 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None),
-            verdict_line(name, verdict, n, wrong, gated=a.gated))))
+            verdict_line(name, verdict, n, wrong, gated=a.gated) if verdict != "unknown" else
+            untested_line(name, rows, dict(zip(mine["deal_id"], notes)), ids, statements, themes, a.gated))))
     return tuple(blocks)
+
+
+def untested_line(name: str, rows: pd.DataFrame, notes: dict[str, str], ids: list[str], statements: pd.DataFrame,
+                  themes: pd.DataFrame, gated: bool) -> Line:
+    """With no deal's fit known the playbook's verdict cannot be given, but what the losses name can: a product
+    gap where at least half the deals' CRM reasons or notes, or half the interviewed buyers (two or more), say what
+    the product lacks or the rival's product does; else price, where half of either says price. Each side's count
+    is given, so a reader sees whether the reps and the buyers agree."""
+    why = "the ICP's gate is not yet beyond chance" if gated else "the ICP has no gate"
+    crm = [f"{r} {notes.get(d, '')}" for d, r in zip(rows["deal_id"], rows["loss_reason"])]
+    said = statements[statements["interview_id"].isin(ids)]
+    if "stance" in said:  # the buyer's reason is said against us ("their tool reviews the whole document")
+        said = said[said["stance"] == "negative"]
+    rival = frozenset({name})
+    buyers = {i: " ".join(map(str, t)) for i, t in said.groupby("interview_id")["text"]}
+    lack = {"crm": sum(map(names_lack, crm)),
+            "buyers": sum(names_lack(t) or "product gaps" in topics_of(t, rival) for t in buyers.values())}
+    price = {"crm": sum("price" in topics_of(t) for t in crm),
+             "buyers": sum("price" in topics_of(t) for t in buyers.values())}
+    n, k = len(crm), len(buyers)
+
+    def named(counts: dict[str, int]) -> bool:
+        return counts["crm"] >= GAP_SHARE * n or (k >= 2 and counts["buyers"] >= GAP_SHARE * k)
+
+    found = "a product gap" if named(lack) else "price" if named(price) else ""
+    shared = "" if found else _shared_subject(name, crm, said, k, themes)
+    if shared:
+        subject, crm_n, buyers_n = shared
+        return Line(f"No verdict on fit ({why}), but what these losses name is a product gap: the CRM reasons or "
+                    f"notes of {of(crm_n, n)} deals and {of(buyers_n, k)} interviewed buyers name {subject}, which "
+                    f"is neither price nor timing.")
+    if not found:
+        return Line(f"No verdict: {why}, so a product or positioning gap cannot be told from a qualification "
+                    "problem.")
+    counts = lack if found == "a product gap" else price
+    told = "what our product lacks" if found == "a product gap" else "price"
+    heard = f" and {of(counts['buyers'], k)} interviewed buyers" if k else ""
+    return Line(f"No verdict on fit ({why}), but what these losses name is {found}: the CRM reasons or notes of "
+                f"{of(counts['crm'], n)} deals{heard} say {told}.")
 
 
 def _common(notes: pd.Series) -> tuple[str, int]:
@@ -227,13 +269,16 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     if not ids:
         return Line(f"Why buyers chose {name}: no lost buyer was interviewed, so only the CRM says.{crm_note}")
     mine, found, picked, told = set(ids), [], [], []
+    # a reason against us that won buyers praise is a mixed record, said as one ("approvals" praised by won buyers,
+    # their approver seats' price what Papertrail's buyers left over)
+    praised = praised_themes(statements)
     hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
     hits = [(d, hit) for d, hit in hits if hit]
     for d, hit in hits:
         if len(hit) >= 2:
             # as elsewhere in the front, a driver that is not firm is said to be a lead
             lead = "" if firm(d) else "; a lead to check, not a finding"
-            found.append(f"{d.label} ({of(len(hit), len(ids))}{lead})")
+            found.append(f"{d.label} ({of(len(hit), len(ids))}{lead}{praised.get(d.theme_id, '')})")
             told.append(d.theme_id)
             picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
@@ -244,7 +289,7 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         labels = dict(zip(themes["theme_id"], themes["label"]))
         top = themes_apart(statements, ids, against)[:2]
         raising = said[said["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
-        found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))})" for t in top]
+        found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))}{praised.get(t, '')})" for t in top]
         told = list(top)
         picked = pick_quotes(quotes[quotes["statement_id"].isin(said["statement_id"])], ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
@@ -258,6 +303,48 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     return Line(f"Why buyers chose {name}, in the {len(ids)} interviewed losses: {'; '.join(found[:2])}."
                 + _disagrees(crm_reason, found[:2] + _keywords(themes, told[:2])) + crm_note,
                 quotes=tuple(picked[:1]) if quoted else ())
+
+
+NOT_PRODUCT = {"price", "timing and budget", "sales experience", "fit"}
+KEY_PHRASES = 4  # a theme's subject: its first keyphrases, most distinctive first
+
+
+def _shared_subject(name: str, crm: list[str], said: pd.DataFrame, k: int, themes: pd.DataFrame
+                    ) -> tuple[str, int, int] | None:
+    """The theme at least half the interviewed buyers (two or more) raise against us whose key words the CRM
+    reasons of at least half the deals also use, when it is about neither price nor timing: (its label, deals,
+    buyers). Reps writing "AI review" and buyers telling "Clausewell's AI redlining" name one capability."""
+    if k < 2 or "keywords" not in themes or said.empty:
+        return None
+    raised = said[said["theme_id"].astype(str) != ""].groupby("theme_id")["interview_id"].nunique()
+    rival = {w.lower() for w in re.findall(r"\w+", name)}
+    for theme_id, buyers in sorted(raised.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+        if buyers < GAP_SHARE * k:
+            break
+        row = themes[themes["theme_id"].astype(str) == str(theme_id)]
+        if row.empty:
+            continue
+        label, keywords = str(row["label"].iloc[0]), str(row["keywords"].iloc[0])
+        if NOT_PRODUCT & set(topics_of(f"{label} {keywords}")):
+            continue
+        phrases = [p for p in keywords.lower().split(";") if p.strip()][:KEY_PHRASES]
+        words = {w for p in phrases for w in re.findall(r"\w+", p) if len(w) >= 2 and w not in rival}
+        deals = sum(bool(words & set(re.findall(r"\w+", t.lower()))) for t in crm)
+        if words and deals >= GAP_SHARE * len(crm):
+            return label, deals, int(buyers)
+    return None
+
+
+def praised_themes(statements: pd.DataFrame) -> dict[str, str]:
+    """theme_id -> "; praised in 8 of 10 won interviews", for the themes won buyers mostly praise (consistency's
+    FLIP_MIN and FLIP_SHARE, the rule a blamed theme's flip is named by)."""
+    if "stance" not in statements or "cohort" not in statements:
+        return {}
+    won = statements[statements["cohort"] == "won"]
+    N = won["interview_id"].nunique()
+    n = won[won["stance"] == "positive"].groupby("theme_id")["interview_id"].nunique()
+    return {str(t): f"; praised in {of(int(k), N)} won interviews" for t, k in n.items()
+            if str(t) and k >= FLIP_MIN and k >= FLIP_SHARE * N}
 
 
 def _keywords(themes: pd.DataFrame, ids: list[str]) -> list[str]:

@@ -21,8 +21,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     total = float(table["amount"].fillna(0).sum())
     told = f"the CRM notes or interviews of {dated} say" if dated else "no CRM note or interview says"
     # "passed" is measured on a day the data fixes, not the clock: the reader is told which, and how to change it
-    day = f" (dates judged against {a.as_of}: [crm] as_of, by default the latest date in the data)" \
-        if dated and a.as_of else ""
+    day = f" (dates as of {a.as_of})" if dated and a.as_of else ""  # the appendix says where the day comes from
     # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
     dropped = max(appendix.no_decision - len(table), 0)  # acquired or closed: named below, and dropped off the list
     n, fit = len(table) + dropped, "" if a.untested else "right-fit "
