@@ -188,6 +188,9 @@ def churn_sentence(a: CrmAnalysis) -> str:
 def cannot_tell(a: CrmAnalysis) -> str:
     """What the critical question lacks: '7 deals lost to a competitor and 0 best customers to compare'."""
     c = a.critical
+    if not a.has_accounts:  # "0 best customers" would read as a finding about the customers
+        return (f"{c['lost_to_competitor']['N']} deals lost to a competitor, but no crm/accounts.csv to find best "
+                "customers in")
     return (f"{c['lost_to_competitor']['N']} deals lost to a competitor and {c['best_customers']['N']} best "
             "customers to compare")
 
