@@ -16,13 +16,12 @@ from winloss.crm.health import predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.crm.parse import reason_given
 from winloss.outputs.consistency import (
-    FLIP_MIN,
-    FLIP_SHARE,
     GAP_SHARE,
     Appendix,
     Cite,
     Claim,
     flip_text,
+    praised_by_won,
 )
 from winloss.outputs.front_records import (
     CompetitorBlock,
@@ -202,7 +201,8 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                  f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
-                       quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None),
+                       quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None,
+                       appendix=appendix),
             verdict_line(name, verdict, n, wrong, gated=a.gated) if verdict != "unknown" else
             untested_line(name, rows, dict(zip(mine["deal_id"], notes)), ids, statements, themes, a.gated))))
     return tuple(blocks)
@@ -212,7 +212,8 @@ def untested_line(name: str, rows: pd.DataFrame, notes: dict[str, str], ids: lis
                   themes: pd.DataFrame, gated: bool) -> Line:
     """With no deal's fit known the playbook's verdict cannot be given, but what the losses name can: a product
     gap where at least half the deals' CRM reasons or notes, or half the interviewed buyers (two or more), say what
-    the product lacks or the rival's product does; else price, where half of either says price. Each side's count
+    the product lacks or the rival's product does; else price, where half of either says price; else a product gap
+    where a theme the buyers raise shares its key words with the CRM reasons (`_shared_subject`). Each side's count
     is given, so a reader sees whether the reps and the buyers agree."""
     why = "the ICP's gate is not yet beyond chance" if gated else "the ICP has no gate"
     crm = [f"{r} {notes.get(d, '')}" for d, r in zip(rows["deal_id"], rows["loss_reason"])]
@@ -231,7 +232,7 @@ def untested_line(name: str, rows: pd.DataFrame, notes: dict[str, str], ids: lis
         return counts["crm"] >= GAP_SHARE * n or (k >= 2 and counts["buyers"] >= GAP_SHARE * k)
 
     found = "a product gap" if named(lack) else "price" if named(price) else ""
-    shared = "" if found else _shared_subject(name, crm, said, k, themes)
+    shared = None if found else _shared_subject(name, crm, said, k, themes)
     if shared:
         subject, crm_n, buyers_n = shared
         return Line(f"No verdict on fit ({why}), but what these losses name is a product gap: the CRM reasons or "
@@ -257,7 +258,7 @@ def _common(notes: pd.Series) -> tuple[str, int]:
 
 def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[str, list[Driver]],
                statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame, quoted: bool = True,
-               crm_reason: tuple[str, int, int] | None = None) -> Line:
+               crm_reason: tuple[str, int, int] | None = None, appendix: Appendix | None = None) -> Line:
     """Why buyers chose the competitor: the loss-driver themes raised in at least two of the interviews of those
     losses (one buyer's reason is an anecdote, not why buyers chose it), quoted from them (unless `quoted` is off: a
     wrong-fit competitor needs no quote to be qualified out); then the themes that set those interviews apart;
@@ -271,7 +272,9 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     mine, found, picked, told = set(ids), [], [], []
     # a reason against us that won buyers praise is a mixed record, said as one ("approvals" praised by won buyers,
     # their approver seats' price what Papertrail's buyers left over)
-    praised = praised_themes(statements)
+    praised = {} if appendix is None else {
+        t: f"; praised in {of(*won)} won interviews" for t in set(statements.get("theme_id", pd.Series(dtype=str)))
+        if (won := praised_by_won(appendix, str(t))) is not None}
     hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
     hits = [(d, hit) for d, hit in hits if hit]
     for d, hit in hits:
@@ -333,18 +336,6 @@ def _shared_subject(name: str, crm: list[str], said: pd.DataFrame, k: int, theme
         if words and deals >= GAP_SHARE * len(crm):
             return label, deals, int(buyers)
     return None
-
-
-def praised_themes(statements: pd.DataFrame) -> dict[str, str]:
-    """theme_id -> "; praised in 8 of 10 won interviews", for the themes won buyers mostly praise (consistency's
-    FLIP_MIN and FLIP_SHARE, the rule a blamed theme's flip is named by)."""
-    if "stance" not in statements or "cohort" not in statements:
-        return {}
-    won = statements[statements["cohort"] == "won"]
-    N = won["interview_id"].nunique()
-    n = won[won["stance"] == "positive"].groupby("theme_id")["interview_id"].nunique()
-    return {str(t): f"; praised in {of(int(k), N)} won interviews" for t, k in n.items()
-            if str(t) and k >= FLIP_MIN and k >= FLIP_SHARE * N}
 
 
 def _keywords(themes: pd.DataFrame, ids: list[str]) -> list[str]:
