@@ -16,6 +16,7 @@ from winloss.crm.settings import LossRules
 from winloss.models import Statement
 from winloss.outputs.front import build_front
 from winloss.outputs.front_crm import trigger_line, verdict_of
+from winloss.outputs.front_followup import NURTURE_ROWS
 from winloss.outputs.report import render
 from winloss.themes.drivers import Driver, Evidence
 from winloss.themes.quotes import Quote
@@ -98,9 +99,12 @@ def test_reader_of_the_front_gets_every_planted_conclusion(demo_run):
     no_decision = section(front, "## No decision")
     nurture = rows(demo_run, "nurture.csv")
     assert {r["deal_id"] for r in nurture} == {d for d, t in planted["loss_types"].items() if t == 3}
-    for r in nurture:
+    # the front lists the soonest re-contacts (nurture.csv's order) and says where the rest are
+    assert len(nurture) > NURTURE_ROWS and f"all {len(nurture)} are in nurture.csv" in no_decision
+    for r in nurture[:NURTURE_ROWS]:
         assert f"| {r['account']} | {r['deal_id']} | {dollars(float(r['amount']))} |" in no_decision
         assert (r["recontact"] or "not said") in no_decision.split(r["deal_id"], 1)[1].split("\n", 1)[0]
+    assert not any(r["deal_id"] in no_decision for r in nurture[NURTURE_ROWS:])
     # the open pipeline per band, as open_pipeline.csv holds it
     pipeline = section(front, "## Open pipeline")
     open_rows = rows(demo_run, "open_pipeline.csv")

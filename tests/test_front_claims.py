@@ -19,6 +19,7 @@ from winloss.outputs.decisions import churn_decision, gate_decision, gate_note
 from winloss.outputs.front_crm import (
     churn_section,
     customer_side_trigger,
+    losses_name,
     trigger_line,
     why_chosen,
 )
@@ -340,3 +341,32 @@ def test_a_loss_driver_about_a_competitor_is_no_product_fix():
     assert not [d for d in interview_decisions({"lost": [quoted]}, rivals) if d.owner == "Product"]
     [fix] = [d for d in interview_decisions({"lost": [about_them, ours]}, rivals) if d.owner == "Product"]
     assert fix.text.startswith("Fix Report builder: 4 of 8 lost interviews criticise it")
+
+
+def test_with_no_fit_known_what_reps_and_buyers_agree_on_is_said_and_decided():
+    """No gate, so no playbook verdict; yet the CRM and the buyers agree: a price, a product gap, or a topic both
+    sides speak of ("Implementation effort" in the CRM, onboarding in the interviews: Payloom's Gustly). One side
+    alone names nothing."""
+    from winloss.outputs.decisions import competitor_decisions
+    from winloss.outputs.front_records import CompetitorBlock
+
+    deals = pd.DataFrame({"deal_id": [f"D{i}" for i in range(5)],
+                          "loss_reason": ["Implementation effort"] * 3 + ["Price", "Price"]})
+    ids = [f"L{i}" for i in range(4)]
+    themes = pd.DataFrame({"theme_id": ["T01"], "label": ["Setup"], "keywords": ["setup; weeks"]})
+    onboarding = statements([(i, "lost", "T01", "Their onboarding took a day, ours took six weeks.")
+                             for i in ids]).assign(stance="negative")
+    reading, evidence = losses_name("Gustly", deals, {}, ids, onboarding, themes)
+    assert reading == "a gap in onboarding and support"
+    assert evidence == ("the CRM reasons or notes of 3 of 5 deals and 4 of 4 interviewed buyers speak of onboarding "
+                        "and support")
+    # the buyers told it in favour of us, or the CRM alone: nothing in common, no reading
+    assert losses_name("Gustly", deals, {}, ids, onboarding.assign(stance="positive"), themes) == ("", "")
+    priced = deals.assign(loss_reason=["Price"] * 4 + ["Other"])
+    assert losses_name("Gustly", priced, {}, ids, onboarding, themes)[0] == "price"
+    block = CompetitorBlock("Gustly", 5, 59000.0, 0, "unknown", "Implementation effort, Price", (), reading,
+                            evidence)
+    product, = competitor_decisions((block,), "product gap")
+    assert product.owner == "Product" and product.text.startswith(
+        "Close the gap in onboarding and support behind Gustly: $59k in 5 deals lost to it (fit not tested); the CRM")
+    assert competitor_decisions((block,), "positioning gap") == []

@@ -77,5 +77,10 @@ def test_with_no_gate_the_competitor_block_still_says_what_its_losses_name(quill
     assert "No verdict on fit (the ICP has no gate), but what these losses name is a product gap" \
         in block["Clausewell"]
     assert "Verdict:" not in front  # no playbook verdict without a fit
+    # and each becomes a decision, as a verdict would: the largest competitive losses are not left to the appendix
+    decisions = front.split("## Decisions\n", 1)[1].split("\n## ", 1)[0]
+    assert "**Product.** Close the product gap behind Clausewell: $312k in 5 deals lost to it (fit not tested)" \
+        in decisions
+    assert "**Sales.** Arm Sales with an answer to Papertrail's price" in decisions
     # a reason against us that won buyers praise is said with its praise
     assert "Quillstack's approvals (3 of 3; praised in 8 of 10 won interviews)" in block["Papertrail"]

@@ -81,12 +81,14 @@ def gate_decision(a: CrmAnalysis) -> list[Line]:
                         Cite("money", "open_outside_gate_deals", "value", m["open_outside_gate_deals"]),
                         Cite("money", "open_outside_gate", "value", m["open_outside_gate"])),
                  owner="RevOps", claim=Claim("gate", "win rate"),
-                 metric=f"win rate of new deals that pass the gate, against {of(f['n'], f['N'])} this quarter")]
+                 metric=f"win rate of new deals that pass the gate, against {of(f['n'], f['N'])} in this export")]
 
 
 def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> list[Line]:
     out = []
     for b in blocks:
+        if b.verdict == "unknown" and b.reading:
+            out += reading_decision(b, verdict)
         if b.verdict != verdict:
             continue
         # the value is of every deal lost to it, so it is said of all of them, not of the right-fit ones
@@ -94,11 +96,26 @@ def competitor_decisions(blocks: tuple[CompetitorBlock, ...], verdict: str) -> l
                 f"{b.reasons}")
         if verdict == "product gap":
             out.append(Line(f"Close the product gap behind {b.name}: {said}.", cites=b.cites(), owner="Product",
-                            metric=f"deals lost to {b.name}, against {b.deals} this quarter"))
+                            metric=f"deals lost to {b.name}, against {b.deals} in this export"))
         else:
             out.append(Line(f"Arm Sales with a counter to {b.name}: {said}.", cites=b.cites(), owner="Sales",
                             metric=f"win rate in deals where {b.name} competes"))
     return out
+
+
+def reading_decision(b: CompetitorBlock, verdict: str) -> list[Line]:
+    """With no fit known, what reps and buyers agree a rival's losses name is still a decision: a gap to close
+    (with the product gaps) or a price to answer (with the positioning gaps), never called right fit."""
+    price = b.reading == "price"
+    if price != (verdict == "positioning gap"):
+        return []
+    said = f"{dollars(b.value)} in {b.deals} deals lost to it (fit not tested); {b.evidence}"
+    if price:
+        return [Line(f"Arm Sales with an answer to {b.name}'s price: {said}.", cites=b.cites()[:2], owner="Sales",
+                     metric=f"win rate in deals where {b.name} competes")]
+    gap = "the product gap" if b.reading == "a product gap" else b.reading.replace("a gap", "the gap", 1)
+    return [Line(f"Close {gap} behind {b.name}: {said}.", cites=b.cites()[:2], owner="Product",
+                 metric=f"deals lost to {b.name}, against {b.deals} in this export")]
 
 
 def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = (),
@@ -118,7 +135,7 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
                  "accounts")
         cites += [Cite("money", "churned_arr", "value", a.money["churned_arr"]),
                   Cite("money", "churned_accounts", "value", a.money["churned_accounts"])]
-    metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} this quarter" if money
+    metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} in this export" if money
               else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
     flip, flip_cites = flip_text(appendix, top.theme_id) if appendix is not None else ("", ())
     counted = f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} other interviews"

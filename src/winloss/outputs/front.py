@@ -97,7 +97,7 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
     none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
             if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]
     if none:
-        out.append(f"No {' or '.join(none)} driver passed the test. On the keyed studies misread stances and "
+        out.append(f"No {' or '.join(none)} driver passed the test. In winloss's test studies misread stances and "
                    "mixed themes hid far more drivers than they made, so read the appendix's themes before "
                    "concluding there is none.")
     if any(drivers.values()):
@@ -107,17 +107,16 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
 
 
 # The low end is the newest key's never-tuned half, before any rule was written for that study (docs/themes.md).
-STANCE_FIGURES = (" in six interview studies' answer keys (74 % of the demo's 467, 66-85 % of three others' 58-100;"
-                  " on statements no rule was written from, 71 % and 64 % of the two newest studies' 140 and 135 and"
-                  " 48 % of the 46 in Ledgerlark's held-out half; 64-69 % on public tweets and reviews;"
-                  " docs/themes.md)")
+STANCE_FIGURES = (" (48-71 % on studies no rule was written from; 64-69 % on public tweets and reviews;"
+                  " docs/themes.md gives each study's figure)")
 
 
 def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
     """Who read the stances the drivers rest on: the offline scorer, and the LLM where it re-read the calls the
     scorer was least sure of (`stance_source` "llm"). `figures`: with the answer keys' figures (the appendix; the
     front keeps to its word limit)."""
-    offline = "an offline scorer right on 48-85 % (by study) of 993 hand-labelled statements" + (
+    offline = "an offline scorer right on 48-85 % (by study) of 993 hand-labelled statements in winloss's test " \
+        "studies" + (
         STANCE_FIGURES if figures else "")
     read = int((statements["stance_source"] == "llm").sum()) if "stance_source" in statements else 0
     if not read:

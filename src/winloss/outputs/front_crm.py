@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.assurance import dollars
-from winloss.crm.evidence import MIN_INTERVIEWS, pick_quotes, themes_apart, topics_of
+from winloss.crm.evidence import (
+    MIN_INTERVIEWS,
+    TOPICS,
+    pick_quotes,
+    themes_apart,
+    topics_of,
+)
 from winloss.crm.health import predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.crm.parse import reason_given
@@ -93,11 +99,11 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
             f"{deals(o['new_only']['deals'])} ({dollars(o['new_only']['amount'])}) that it left out.",
             cites=tuple(Cite("money", f"old_vs_new.open.{k}.{f}", "value", o[k][f])
                         for k in ("old_only", "new_only") for f in ("deals", "amount"))))
-    removed = [(i, r) for i, r in enumerate(a.money.get("removed_by", [])) if r["deals"]]
+    # a ranking disqualifier lowers a score and removes no deal; a deal may fail more than one gate disqualifier
+    removed = [(i, r) for i, r in enumerate(a.money.get("removed_by", [])) if r["deals"] and r["gate"]]
     if removed:
-        lines.append(Line("Open deals each disqualifier removes: " + "; ".join(
-            f"{r['criterion']}, {r['deals']} ({dollars(r['amount'])}{', ranks lower only' if not r['gate'] else ''})"
-            for _, r in removed) + ".",
+        lines.append(Line("Open deals each gate disqualifier removes (a deal can fail more than one): " + "; ".join(
+            f"{r['criterion']}, {r['deals']} ({dollars(r['amount'])})" for _, r in removed) + ".",
             cites=tuple(Cite("money", f"removed_by.{i}.deals", "value", r["deals"]) for i, r in removed)))
     health = {r["metric"]: r for r in a.health}
     found, measured = [], []
@@ -196,7 +202,9 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
         ids = sorted({j.interview_id for j in a.joins if j.cohort == "lost" and j.deal_id in lost_deals}
                      & set(statements["interview_id"]))
         block = CompetitorBlock(name, n, value, fit, verdict, ", ".join(k for k, _ in ranked) or "(none)", ())
-        blocks.append(replace(block, lines=(
+        reading, evidence = ("", "") if verdict != "unknown" else \
+            losses_name(name, rows, dict(zip(mine["deal_id"], notes)), ids, statements, themes)
+        blocks.append(replace(block, reading=reading, evidence=evidence, lines=(
             Line(f"Took {n} closed-lost {'deal' if n == 1 else 'deals'} worth {dollars(value)}; " + (
                  f"{of(fit, n)} were right fit for the new ICP." if not a.untested else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
@@ -204,48 +212,60 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                        quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None,
                        appendix=appendix),
             verdict_line(name, verdict, n, wrong, gated=a.gated) if verdict != "unknown" else
-            untested_line(name, rows, dict(zip(mine["deal_id"], notes)), ids, statements, themes, a.gated))))
+            untested_line(reading, evidence, a.gated))))
     return tuple(blocks)
 
 
-def untested_line(name: str, rows: pd.DataFrame, notes: dict[str, str], ids: list[str], statements: pd.DataFrame,
-                  themes: pd.DataFrame, gated: bool) -> Line:
-    """With no deal's fit known the playbook's verdict cannot be given, but what the losses name can: a product
-    gap where at least half the deals' CRM reasons or notes, or half the interviewed buyers (two or more), say what
-    the product lacks or the rival's product does; else price, where half of either says price; else a product gap
-    where a theme the buyers raise shares its key words with the CRM reasons (`_shared_subject`). Each side's count
-    is given, so a reader sees whether the reps and the buyers agree."""
+def untested_line(reading: str, evidence: str, gated: bool) -> Line:
+    """The verdict line when no deal's fit is known: no playbook verdict, but what the losses name (losses_name)."""
     why = "the ICP's gate is not yet beyond chance" if gated else "the ICP has no gate"
+    if not reading:
+        return Line(f"No verdict: {why}, so a product or positioning gap cannot be told from a qualification "
+                    "problem.")
+    return Line(f"No verdict on fit ({why}), but what these losses name is {reading}: {evidence}.")
+
+
+def losses_name(name: str, rows: pd.DataFrame, notes: dict[str, str], ids: list[str], statements: pd.DataFrame,
+                themes: pd.DataFrame) -> tuple[str, str]:
+    """With no deal's fit known the playbook's verdict cannot be given, but what the losses name can, as (reading,
+    evidence), ('', '') when reps and buyers name nothing in common:
+    - "a product gap" where at least half the deals' CRM reasons or notes, or half the interviewed buyers (two or
+      more, in their statements against us), say what the product lacks or what the rival's product does;
+    - else "price", where half of either says price;
+    - else a product gap in a theme the buyers raise whose key words half the CRM reasons use (`_shared_subject`);
+    - else a topic (crm.evidence.TOPICS) that half the CRM reasons and half the buyers share ("onboarding and
+      support": "Implementation effort" in the CRM, "their onboarding was simpler" in the interviews).
+    Each side's count is given, so a reader sees whether the reps and the buyers agree."""
     crm = [f"{r} {notes.get(d, '')}" for d, r in zip(rows["deal_id"], rows["loss_reason"])]
     said = statements[statements["interview_id"].isin(ids)]
     if "stance" in said:  # the buyer's reason is said against us ("their tool reviews the whole document")
         said = said[said["stance"] == "negative"]
     rival = frozenset({name})
     buyers = {i: " ".join(map(str, t)) for i, t in said.groupby("interview_id")["text"]}
-    lack = {"crm": sum(map(names_lack, crm)),
-            "buyers": sum(names_lack(t) or "product gaps" in topics_of(t, rival) for t in buyers.values())}
-    price = {"crm": sum("price" in topics_of(t) for t in crm),
-             "buyers": sum("price" in topics_of(t) for t in buyers.values())}
     n, k = len(crm), len(buyers)
-
-    def named(counts: dict[str, int]) -> bool:
-        return counts["crm"] >= GAP_SHARE * n or (k >= 2 and counts["buyers"] >= GAP_SHARE * k)
-
-    found = "a product gap" if named(lack) else "price" if named(price) else ""
-    shared = None if found else _shared_subject(name, crm, said, k, themes)
-    if shared:
+    heard = (lambda m: f" and {of(m, k)} interviewed buyers") if k else (lambda m: "")
+    lack = (sum(map(names_lack, crm)),
+            sum(names_lack(t) or "product gaps" in topics_of(t, rival) for t in buyers.values()))
+    price = (sum("price" in topics_of(t) for t in crm), sum("price" in topics_of(t) for t in buyers.values()))
+    for reading, (crm_n, buyers_n), told in (("a product gap", lack, "what our product lacks"),
+                                             ("price", price, "price")):
+        if crm_n >= GAP_SHARE * n or (k >= 2 and buyers_n >= GAP_SHARE * k):
+            return reading, f"the CRM reasons or notes of {of(crm_n, n)} deals{heard(buyers_n)} say {told}"
+    shared = _shared_subject(name, crm, said, k, themes)
+    if shared is not None:
         subject, crm_n, buyers_n = shared
-        return Line(f"No verdict on fit ({why}), but what these losses name is a product gap: the CRM reasons or "
-                    f"notes of {of(crm_n, n)} deals and {of(buyers_n, k)} interviewed buyers name {subject}, which "
-                    f"is neither price nor timing.")
-    if not found:
-        return Line(f"No verdict: {why}, so a product or positioning gap cannot be told from a qualification "
-                    "problem.")
-    counts = lack if found == "a product gap" else price
-    told = "what our product lacks" if found == "a product gap" else "price"
-    heard = f" and {of(counts['buyers'], k)} interviewed buyers" if k else ""
-    return Line(f"No verdict on fit ({why}), but what these losses name is {found}: the CRM reasons or notes of "
-                f"{of(counts['crm'], n)} deals{heard} say {told}.")
+        return "a product gap", (f"the CRM reasons or notes of {of(crm_n, n)} deals{heard(buyers_n)} name "
+                                 f"{subject}, which is neither price nor timing")
+    if k >= 2:
+        for topic in TOPICS:
+            if topic in NOT_PRODUCT or topic == "product gaps":
+                continue
+            crm_n = sum(topic in topics_of(t) for t in crm)
+            buyers_n = sum(topic in topics_of(t, rival) for t in buyers.values())
+            if crm_n >= GAP_SHARE * n and buyers_n >= GAP_SHARE * k:
+                return (f"a gap in {topic}",
+                        f"the CRM reasons or notes of {of(crm_n, n)} deals{heard(buyers_n)} speak of {topic}")
+    return "", ""
 
 
 def _common(notes: pd.Series) -> tuple[str, int]:

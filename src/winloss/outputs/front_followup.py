@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
 
 
+NURTURE_ROWS = 8  # rows of the front's re-engagement table, soonest re-contact first
+
+
 def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line, ...], tuple[NurtureRow, ...]]:
     table = appendix.nurture
     type3 = appendix.losses[appendix.losses["loss_type"] == 3]
@@ -42,13 +45,16 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
                         ("interview", "is being sold or closed, as its buyer says in the interview",
                          "are being sold or closed, as their buyers say in the interviews"))
                     if (left := [acc for acc, s in by if s == source]))
-    lines = (Line(f"{said}; {told} when to come back{day}. The list is nurture.csv."
+    # the front shows the soonest re-contacts; a long list is read in nurture.csv (and the appendix)
+    shown = f" The {NURTURE_ROWS} to call first are below; all {len(table)} are in nurture.csv." \
+        if len(table) > NURTURE_ROWS else " The list is nurture.csv."
+    lines = (Line(f"{said}; {told} when to come back{day}.{shown}"
                   + (f" {off}: no one to re-engage, so left off." if off else ""),
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
              if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}."),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
                             f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
-                 for r in table.itertuples())
+                 for r in table.head(NURTURE_ROWS).itertuples())
     return lines, rows
 
 

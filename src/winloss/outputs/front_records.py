@@ -30,6 +30,10 @@ class CompetitorBlock:
     verdict: str  # "product gap", "positioning gap" or "qualification" (front_crm.verdict_of)
     reasons: str  # the CRM loss reasons, most given first: "Price, Missing feature"
     lines: tuple[Line, ...]
+    # with no fit known (no verdict): what reps and buyers agree these losses name, and their counts
+    # ("price", "the CRM reasons or notes of 4 of 4 deals and 3 of 3 interviewed buyers say price"); "" if nothing
+    reading: str = ""
+    evidence: str = ""
 
     def cites(self) -> tuple[Cite, ...]:
         return (Cite("losses", self.name, "deals", self.deals), Cite("losses", self.name, "amount", self.value),
