@@ -53,6 +53,16 @@ def test_out_of_sample_scores_only_the_latest_quarter_and_says_when_it_is_too_sm
         assert result["reason"].startswith(f"the holdout has {n} closed deals")
 
 
+def test_a_study_whose_deals_all_closed_in_one_quarter_says_there_is_nothing_before_it():
+    """Payloom's 23 deals all closed in 2026 Q3: "the deals before the holdout quarter are not both won and lost"
+    would suggest there were some."""
+    closed, values = closed_deals(12)
+    recent = closed.iloc[30:].reset_index(drop=True)
+    result = out_of_sample(recent, values.iloc[30:].reset_index(drop=True), big_accounts, IcpRules())
+    assert result["too_small"] and result["fit_deals"] == 0
+    assert result["reason"] == "every dated closed deal closed in 2026 Q3: none before it to fit on"
+
+
 def test_icp_health_flags_a_metric_where_fit_accounts_do_worse():
     closed = pd.DataFrame({"fit": ["fit"] * 4 + ["no"] * 4, "outcome": ["won", "won", "won", "lost"] * 2,
                            "amount": [100.0] * 8, "sales_cycle_days": [90.0] * 4 + [30.0] * 4})

@@ -84,3 +84,18 @@ def test_with_no_gate_the_competitor_block_still_says_what_its_losses_name(quill
     assert "**Sales.** Arm Sales with an answer to Papertrail's price" in decisions
     # a reason against us that won buyers praise is said with its praise
     assert "Quillstack's approvals (3 of 3; praised in 8 of 10 won interviews)" in block["Papertrail"]
+
+
+def test_with_no_criterion_the_icp_speaks_of_the_groups_it_compared(quillstack):
+    """No accounts.csv and no criterion: the draft compared won with lost deals, so it must not say "our best
+    customers are not yet set apart from problematic ones", define criteria by best customers, announce "One ICP",
+    or call back-tests that do not exist upper bounds."""
+    _, appendix = report(quillstack)
+    assert "our won deals are not yet set apart from lost deals" in appendix
+    assert "best customers are not yet set apart" not in appendix
+    proposed = appendix.split("## Proposed ICP\n", 1)[1].split("\n## ", 1)[0]
+    assert "Primary criteria are present in nearly all won deals" in proposed and "best customers" not in proposed
+    assert "One ICP" not in proposed
+    notes = appendix.split("## Confidence notes\n", 1)[1].split("\n## ", 1)[0]
+    assert "no criterion was found, so there is no scorecard to back-test" in notes
+    assert "in-sample back-test" not in notes

@@ -72,7 +72,9 @@ def out_of_sample(closed: pd.DataFrame, values: pd.DataFrame, fit: Callable[[pd.
         < MIN_HOLDOUT_EACH
     train_outcome = closed.loc[train, "outcome"]
     if train_outcome.nunique() < 2:
-        return {**base, "too_small": True, "reason": "the deals before the holdout quarter are not both won and lost"}
+        reason = f"every dated closed deal closed in {name}: none before it to fit on" if not train.any() else \
+            "the deals before the holdout quarter are not both won and lost"
+        return {**base, "too_small": True, "reason": reason}
     criteria = fit(train)
     if not criteria:  # every holdout deal would score 0: "0 of 10 wins score 70+" would test nothing
         return {**base, "too_small": True, "criteria": [],

@@ -123,4 +123,8 @@ def compared(a: CrmAnalysis) -> dict[str, str]:
         group, other = groups.pop()
         if not group.startswith("best"):
             return {"group": group.split(" (")[0], "other": other.split(" (")[0]}
+    elif not a.criteria:  # nothing was found: say what would have been compared (crm.analysis.icp_groups' rule)
+        cohort = a.accounts["cohort"] if "cohort" in a.accounts else pd.Series(dtype=str)
+        if (cohort == "best").sum() < a.rules.min_best or (cohort == "problematic").sum() < a.rules.min_problematic:
+            return {"group": "won deals", "other": "lost deals"}
     return {"group": "best customers", "other": "problematic ones"}
