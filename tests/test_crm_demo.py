@@ -163,6 +163,18 @@ def test_recontact_dates_are_judged_against_the_day_the_data_or_the_config_fixes
         CrmSettings(as_of="December")
 
 
+def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
+    """The disqualifiers one by one (12, 11, 11) hid the finding: 16 of the 18 churned accounts fail the gate as a
+    whole, against 6 of the retained ones. The front says the whole-gate count beside its parts."""
+    a, *_, run = demo
+    churned, (kept, name) = a.churned, a.kept
+    outside, kept_outside = int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())
+    assert outside > len(churned) / 2 and kept_outside < len(kept) / 2  # the premise
+    front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
+    assert (f"Who churns: {outside} of the {len(churned)} churned accounts fall outside the new ICP's gate, against "
+            f"{kept_outside} of {len(kept)} {name};") in front
+
+
 def test_changes_from_the_current_icp(demo):
     changes = {(r["change"], r["current"].split(" (")[0] or r["proposed"].split(" (")[0]) for r in demo[0].changes}
     assert ("changed", "Employees 51-1,000") in changes

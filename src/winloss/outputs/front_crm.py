@@ -420,10 +420,18 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
             who = sorted(((int(c.met(churned).sum()), c.label, int(c.met(kept).sum())) for c in a.criteria
                           if c.kind == "negative"), key=lambda t: (-t[0], t[1]))
             who = [w for w in who if w[0] >= 2][:3]
-            if who:
-                lines.append(Line(f"Who churns: of the {len(churned)} churned accounts, " + ", ".join(
+            # the gate as a whole, beside its parts: a churner may fail several disqualifiers, or only a primary
+            outside = (int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())) \
+                if a.gated and not a.untested and "fit" in churned else None
+            gate = f"{outside[0]} of the {len(churned)} churned accounts fall outside the new ICP's gate, against " \
+                f"{of(outside[1], len(kept))} {name}" if outside and outside[0] >= 2 else ""
+            if who or gate:
+                parts = ", ".join(
                     f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}{f' {name}' if i == 0 else ''})"
-                    for i, (k, label, m) in enumerate(who)) + "."))
+                    for i, (k, label, m) in enumerate(who))
+                lines.append(Line(f"Who churns: {gate}; " + parts + "." if gate and parts else
+                                  f"Who churns: {gate}." if gate else
+                                  f"Who churns: of the {len(churned)} churned accounts, {parts}."))
     why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
     for i, d in enumerate(why):
         e = d.evidence
