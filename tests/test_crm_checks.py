@@ -159,3 +159,27 @@ CLOSED = date(2026, 8, 10)
 ])
 def test_recontact_dates_from_the_notes(notes, expected):
     assert recontact(notes, CLOSED)[0] == expected
+
+
+def test_the_holdouts_band_a_is_tested_against_the_bands_below_it():
+    """Out of sample the demo's band A won 8 of 18 against 5 of 14 below it: "8 of 13 wins score 70+" alone read as
+    a confirmation; the draft says the edge is within chance, and says the test when it holds."""
+    from winloss.crm.assurance import holdout_edge, out_of_sample_text
+    from winloss.crm.result import CrmAnalysis
+
+    def analysis(a_won, a_lost, rest_won, rest_lost):
+        bands = [{"band": "A", "won": a_won, "deals": a_won + a_lost}, {"band": "B", "won": rest_won, "deals":
+                 rest_won + rest_lost}, {"band": "C", "won": 0, "deals": 0}]
+        oos = {"holdout": "2026 Q3", "fit_deals": 125, "holdout_deals": 32, "wins_at_or_above_a": a_won,
+               "wins": a_won + rest_won, "losses_below_b": rest_lost, "losses": a_lost + rest_lost, "bands": bands,
+               "too_small": False, "reason": ""}
+        return CrmAnalysis(problems=[], out_of_sample=oos)
+
+    flat = analysis(8, 10, 5, 9)
+    assert holdout_edge(flat)[:4] == (8, 18, 5, 14) and holdout_edge(flat)[4] > 0.05
+    assert "Band A won 8 of 18 (44%) against 5 of 14 (36%) below it: within chance" in out_of_sample_text(flat)
+    assert "Band A" not in out_of_sample_text(flat, edge=False)
+    steep = analysis(15, 3, 2, 12)
+    assert holdout_edge(steep)[4] < 0.05 and "within chance" not in out_of_sample_text(steep)
+    small = CrmAnalysis(problems=[], out_of_sample={**flat.out_of_sample, "too_small": True})
+    assert holdout_edge(small) is None

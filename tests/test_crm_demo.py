@@ -171,8 +171,19 @@ def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
     outside, kept_outside = int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())
     assert outside > len(churned) / 2 and kept_outside < len(kept) / 2  # the premise
     front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
-    assert (f"Who churns: {outside} of the {len(churned)} churned accounts fall outside the new ICP's gate, against "
-            f"{kept_outside} of {len(kept)} {name};") in front
+    assert (f"Who churns: of the {len(churned)} churned accounts, {outside} fall outside the new ICP's gate "
+            f"({kept_outside} of {len(kept)} {name});") in front
+
+
+def test_the_front_does_not_call_a_win_edge_that_failed_out_of_sample_a_prediction(demo):
+    from winloss.crm.assurance import holdout_edge
+
+    a, *_, run = demo
+    won, deals, rest_won, rest, p = holdout_edge(a)
+    assert p > 0.05  # the premise: 8 of 18 against 5 of 14
+    front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
+    assert (f"The new ICP predicts both wins and retention, measured on the same deals it was fitted on; out of "
+            f"sample, band A won {won} of {deals} against {rest_won} of {rest} below it, within chance.") in front
 
 
 def test_changes_from_the_current_icp(demo):

@@ -95,8 +95,9 @@ def test_won_and_lost_only_says_churn_drivers_are_not_measured(tmp_path):
     # Each count sits beside the same disqualifier's count among the accounts that stayed, in both places.
     who = re.search(r"Who churns: of the (\d+) churned accounts, (.*)\.", front)
     assert who, front
+    named = who.group(2).split("; ")[-1]  # after the gate as a whole, when it is given first
     said = {label: (int(k), int(m), int(n)) for k, label, m, n in
-            re.findall(r"(\d+) (?:match )?([^,(]+?) \((\d+) of (\d+)(?: \w+(?: won)?)?\)", who.group(2))}
+            re.findall(r"(\d+) (?:match )?([^,(]+?) \((\d+) of (\d+)(?: \w+(?: won)?)?\)", named)}
     assert said, who.group(2)
     for label, (k, m, n) in said.items():
         assert re.search(rf"\b{k} of {who.group(1)} \(\d+%\) of the churned accounts match the disqualifier "

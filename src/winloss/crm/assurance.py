@@ -7,6 +7,7 @@ from winloss.crm.followup import nurture, open_pipeline
 from winloss.crm.health import PREDICTS_P
 from winloss.crm.result import CrmAnalysis, compared
 from winloss.crm.segments import KINDS
+from winloss.themes.drivers import one_sided
 
 
 def dollars(x: float | None) -> str:
@@ -41,7 +42,23 @@ def backtest_rows(bt: dict) -> list[dict]:
             for b in bt.get("bands", [])]
 
 
-def out_of_sample_text(a: CrmAnalysis) -> str:
+def holdout_edge(a: CrmAnalysis) -> tuple[int, int, int, int, float] | None:
+    """Band A's wins against the bands below it in the out-of-sample holdout, and the one-sided Fisher p that A wins
+    more often: (A won, A deals, rest won, rest deals, p); None without a holdout large enough to conclude."""
+    oos = a.out_of_sample
+    bands = {b["band"]: b for b in oos.get("bands", [])}
+    if oos.get("too_small", True) or "A" not in bands:
+        return None
+    top = bands["A"]
+    won, deals = sum(b["won"] for k, b in bands.items() if k != "A"), sum(b["deals"] for k, b in bands.items() if k != "A")
+    if not top["deals"] or not deals:
+        return None
+    return top["won"], top["deals"], won, deals, one_sided(top["won"], top["deals"], won, deals)[1]
+
+
+def out_of_sample_text(a: CrmAnalysis, edge: bool = True) -> str:
+    """The out-of-sample back-test in a sentence or three; `edge`: with band A's wins against the rest and its test
+    (the front's "Old vs new ICP" says that without the test statistic)."""
     oos = a.out_of_sample
     if not oos.get("holdout"):
         return "No out-of-sample back-test: " + (oos.get("reason") or "no close dates") + "."
@@ -53,6 +70,12 @@ def out_of_sample_text(a: CrmAnalysis) -> str:
             f"{a.rules.band_b}.")
     if oos.get("too_small"):
         text += f" The holdout is too small to conclude: {oos['reason']}."
+    found = holdout_edge(a) if edge else None
+    if found is not None:
+        n, N, m, M, p = found
+        text += (f" Band A won {_nofn(n, N)} against {_nofn(m, M)} below it" +
+                 (f": within chance (one-sided Fisher p {p:.2f}), so the score's edge on wins is not yet confirmed "
+                  "out of sample." if p > PREDICTS_P else f" (one-sided Fisher p {p:.3f})."))
     return text
 
 

@@ -92,7 +92,7 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
                    f"{cannot_tell(a)}.")
     if a is not None and a.usable and a.criteria:
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
-                   "fitted on (upper bounds). " + out_of_sample_text(a))
+                   "fitted on (upper bounds). " + out_of_sample_text(a, edge=False))
     # silence is a finding too: a cohort big enough to measure whose driver nobody will see on this page
     none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
             if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]

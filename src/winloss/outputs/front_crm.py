@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from winloss.crm.assurance import dollars
+from winloss.crm.assurance import dollars, holdout_edge
 from winloss.crm.evidence import (
     MIN_INTERVIEWS,
     TOPICS,
@@ -18,7 +18,7 @@ from winloss.crm.evidence import (
     themes_apart,
     topics_of,
 )
-from winloss.crm.health import predicts, unproven_gate
+from winloss.crm.health import PREDICTS_P, predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.crm.parse import reason_given
 from winloss.outputs.consistency import (
@@ -133,10 +133,14 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     unmeasured = measured == ["wins"]  # retention unmeasured is not "not predicted"
     if unmeasured:
         verdict = "wins" if found else "no better win rate than chance"
+    edge = holdout_edge(a) if "wins" in found else None
+    held = edge is not None and edge[4] > PREDICTS_P  # the in-sample win edge, scored on deals it had not seen
     lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on"
                       # the reason in full is under Confidence (decisions.gate_note); once is enough for a reader
                       + (": its win rates differ, but its gate's criterion is within chance on its own test (see "
-                         "Confidence)." if weak else ".")
+                         "Confidence)." if weak else
+                         f"; out of sample, band A won {of(*edge[:2])} against {of(*edge[2:4])} below it, within "
+                         "chance." if held else ".")
                       + (" Retention is not measured" + _told_churned(a) + "." if unmeasured else "")))
     return changes, tuple(lines)
 
@@ -211,7 +215,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None,
                        appendix=appendix),
-            verdict_line(name, verdict, n, wrong, gated=a.gated) if verdict != "unknown" else
+            verdict_line(name, verdict, n, wrong) if verdict != "unknown" else
             untested_line(reading, evidence, a.gated))))
     return tuple(blocks)
 
@@ -379,19 +383,15 @@ def _disagrees(crm_reason: tuple[str, int, int] | None, found: list[str]) -> str
     return f" The CRM's most given reason is another: {reason} ({k} of {n} deals)."
 
 
-def verdict_line(name: str, verdict: str, n: int, wrong: int, gated: bool = False) -> Line:
-    right = n - wrong
-    if verdict == "unknown":
-        why = "the ICP's gate is not yet beyond chance" if gated else "the ICP has no gate"
-        return Line(f"No verdict: {why}, so a product or positioning gap cannot be told from a qualification "
-                    "problem.")
+def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
+    """The playbook's verdict, when the deals' fit is known (untested_line says what the losses name otherwise)."""
     if verdict == "qualification":
         text = (f"Verdict: qualification. {of(wrong, n)} were wrong fit (Type 1): the counter-play is the gate, "
                 "not the product.")
     else:
         fix = "build what these buyers needed" if verdict == "product gap" else f"Sales needs a counter to {name}"
-        text = (f"Verdict: {verdict}. {of(right, n)} were right fit, so by the playbook's rule this is not a "
-                f"qualification problem: {fix}.")
+        # the right-fit count is the block's first line; the verdict says what follows from it
+        text = f"Verdict: {verdict}. Mostly right fit, so not a qualification problem: {fix}."
     return Line(text, cites=(Cite("losses", name, "type1", wrong), Cite("losses", name, "deals", n)),
                 claim=Claim("verdict", name, verdict))
 
@@ -423,15 +423,14 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
             # the gate as a whole, beside its parts: a churner may fail several disqualifiers, or only a primary
             outside = (int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())) \
                 if a.gated and not a.untested and "fit" in churned else None
-            gate = f"{outside[0]} of the {len(churned)} churned accounts fall outside the new ICP's gate, against " \
-                f"{of(outside[1], len(kept))} {name}" if outside and outside[0] >= 2 else ""
+            gate = f"{outside[0]} fall outside the new ICP's gate ({of(outside[1], len(kept))} {name})" \
+                if outside and outside[0] >= 2 else ""
+            parts = ", ".join(
+                f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}{f' {name}' if i == 0 and not gate else ''})"
+                for i, (k, label, m) in enumerate(who))
             if who or gate:
-                parts = ", ".join(
-                    f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}{f' {name}' if i == 0 else ''})"
-                    for i, (k, label, m) in enumerate(who))
-                lines.append(Line(f"Who churns: {gate}; " + parts + "." if gate and parts else
-                                  f"Who churns: {gate}." if gate else
-                                  f"Who churns: of the {len(churned)} churned accounts, {parts}."))
+                lines.append(Line(f"Who churns: of the {len(churned)} churned accounts, "
+                                  + "; ".join(x for x in (gate, parts) if x) + "."))
     why = [d for d in drivers.get("churned", []) if d.kind == "driver"][:2]
     for i, d in enumerate(why):
         e = d.evidence
