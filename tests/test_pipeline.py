@@ -67,6 +67,26 @@ def test_counts_are_interviews_not_statements(demo_run):
             abs(float(r["share"]) - len(ids) / int(r["interviews_in_cohort"])) < 1e-5
 
 
+def test_the_themes_table_calls_no_clear_contrast_unclear(demo_run):
+    """"Strongest contrast" says "no clear difference" only where no cohort differs clearly (BH q under CLEAR_Q),
+    either way: T03 in 9 of 12 won, 0 of 10 lost and 8 of 8 churned had read "no clear difference" because its
+    clearest cohort (lost, 0 of 10) comes up less often, not more."""
+    from winloss.outputs.context import CLEAR_Q
+
+    with open(demo_run.out_dir / "theme_cohorts.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    report = (demo_run.out_dir / "report.md").read_text(encoding="utf-8")
+    table = report.split("| theme | won | lost | churned | strongest contrast |", 1)[1].split("\n\n", 1)[0]
+    cells = {line.split(" | ")[0].strip("| ").split(" ")[0]: line.rsplit(" | ", 1)[1].strip(" |")
+             for line in table.splitlines() if line.startswith("| T")}
+    assert len(cells) >= 10
+    for theme_id, contrast in cells.items():
+        clear = [r for r in rows if r["theme_id"] == theme_id and float(r["q_value"]) < CLEAR_Q]
+        assert (contrast == "no clear difference") == (not clear), (theme_id, contrast)
+        if contrast.startswith("less often in "):
+            assert not [r for r in clear if float(r["lift"]) > 1], theme_id
+
+
 def test_two_runs_are_byte_identical_except_timings(demo_run, tmp_path):
     study = tmp_path / "demo"
     shutil.copytree(DEMO, study, ignore=shutil.ignore_patterns("codebook*"))

@@ -75,10 +75,16 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
                     "share": float(r.share), "lift": float(r.lift), "p": float(r.p_value), "q": float(r.q_value),
                     "small": bool(r.small_sample), "positive": int(getattr(r, "interviews_positive", 0)),
                     "negative": int(getattr(r, "interviews_negative", 0))} for r in rows.itertuples()]
-        top = min(cohorts, key=lambda c: (c["q"], -c["share"], c["name"]))
-        clear = top["q"] < CLEAR_Q and top["lift"] > 1
+        # the clearest cohort the theme comes up more often in; else the clearest it comes up less often in (0 of
+        # 10 lost interviews, q < 0.001, is a difference too, though "lift" would read 0)
+        rank = lambda c: (c["q"], -c["share"], c["name"])  # noqa: E731
+        over = [c for c in cohorts if c["q"] < CLEAR_Q and c["lift"] > 1]
+        under = [c for c in cohorts if c["q"] < CLEAR_Q and c["lift"] < 1]
+        top = min(over or cohorts, key=rank)
+        clear = bool(over)
         contrast = f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})" if clear else \
-            "no clear difference"
+            (lambda c: f"less often in {c['name']} ({c['n']} of {c['N']}, q {c['q']:.3f})")(min(under, key=rank)) \
+            if under else "no clear difference"
         cards.append({
             "id": tid, "label": themes_by_id.loc[tid, "label"],
             "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],
