@@ -130,8 +130,8 @@ def join_interviews(interviews: list[Interview], deals: pd.DataFrame) -> tuple[l
 
 # Words that put a quote on a dimension's topic, besides the criterion's own values ("Salesforce").
 TOPIC_WORDS: dict[str, tuple[str, ...]] = {
-    "employees": ("employees", "headcount", "reps", "sellers", "staff", "team size", "our size",
-                  "mid-market", "enterprise", "small team", "big team"),
+    # the company's size, not a team's: "about sixty reps" or "a small team" sizes a department
+    "employees": ("employees", "headcount", "staff", "our size", "mid-market", "enterprise"),
     "annual_revenue": ("revenue", "our size", "mid-market", "enterprise"),
     "crm_platform": ("crm", "connector", "integration"),
     "industry": ("industry", "vertical", "regulated"),
@@ -146,14 +146,21 @@ HEADCOUNT = re.compile(r"\b(?:\d[\d,]*|a few|a dozen|dozens|hundreds|thousands|(
                        re.IGNORECASE)
 
 
+TEAM = re.compile(r"\b(?:team|teams|department|squad|crew|group|reps|sellers|engineers|developers)\b", re.IGNORECASE)
+
+
 def mentions_topic(text: str, criterion) -> bool:
     """Does the quote name the criterion's value or its dimension's topic (whole words, any case)?"""
     words = [v for v in criterion.values if len(v) > 3 and not v[0].isdigit()]
     words += TOPIC_WORDS.get(criterion.key, tuple(w for w in re.split(r"\W+", criterion.dimension.lower())
                                                   if len(w) > 3))
     lowered = text.lower()
-    if criterion.key == "employees" and HEADCOUNT.search(text):
-        return True
+    if criterion.key == "employees":
+        # "we're 300 people" sizes the company; "our app team is small, three people" sizes a team
+        for found in HEADCOUNT.finditer(text):
+            clause = re.split(r"[.!?;]", text[:found.start()])[-1]
+            if not TEAM.search(clause):
+                return True
     return any(re.search(r"(?<!\w)" + re.escape(w.lower()) + r"(?!\w)", lowered) for w in words)
 
 
