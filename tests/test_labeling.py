@@ -449,3 +449,25 @@ def test_no_candidate_is_a_sentence_fragment_opened_by_a_subordinator(planted):
                            set(_stop_words()))["T01"]
     assert ranked and "Arrival-window texts" in ranked
     assert not [p for p in ranked if SUBORDINATE & set(p.lower().split())], ranked
+
+
+def test_a_label_does_not_name_one_product_of_several(planted):
+    """Ledgerlark's churn theme holds syncs to NetSuite, QuickBooks, Dynamics and Intacct that broke; labelled
+    "Intacct sync" it sent leadership to fund one connector's fix. A name in a label must be in at least a quarter
+    of the theme's statements; one every statement says is kept."""
+    from winloss.themes.labeling import _minor_name
+
+    said = ["The NetSuite sync broke after the March update.", "Bills posted twice into QuickBooks.",
+            "The Dynamics integration never really worked.", "After two new subsidiaries the Intacct sync failed.",
+            "The sync stopped being something we could trust.", "Our controller reconciled by hand.",
+            "Support fixed the sync twice.", "We never got a straight answer."]
+    assert _minor_name("Intacct sync", said) and _minor_name("NetSuite sync", said)
+    assert not _minor_name("Sync stopped", said) and not _minor_name("The sync", said)
+    assert not _minor_name("Salesforce sync", [f"The Salesforce sync broke, case {k}." for k in range(4)] + said[:4])
+    embedder = planted[4]
+    texts = said + ["Payments never arrived.", "Our suppliers were never paid.", "The payment run was late.",
+                    "Money did not move for nine days."]
+    theme = ids_of([0] * len(said) + [1] * 4)
+    labels = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode)
+    for name in ("Intacct", "NetSuite", "QuickBooks", "Dynamics"):
+        assert name.lower() not in labels[theme[0]].label.lower(), labels[theme[0]].label

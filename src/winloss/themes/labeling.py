@@ -195,6 +195,10 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
                             encode, set(_stop_words()), names, keywords, groups, stances)
 
+    for t in theme_ids:  # a label names what the theme is about, not one customer's product among several
+        said = [texts[i] for i in members[t]]
+        kept = [p for p in phrases[t] if not _minor_name(p, said)]
+        phrases[t] = kept or phrases[t]
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
     unsaid = FILLERS | {w.lower() for n in names for w in n.split()}  # what a fallback label leaves out
@@ -207,6 +211,24 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
         out[t] = ThemeLabel(label=label, keywords=keywords[t], central=central, example=_shorten(texts[central[0]]),
                             offline=label)
     return out
+
+
+NAME_SHARE = 0.25  # a name in a label must be in at least this share of the theme's statements
+
+
+def _minor_name(phrase: str, said: list[str]) -> bool:
+    """Does the phrase name something (a word written capitalised inside sentences: a product, a company) that
+    fewer than NAME_SHARE of the theme's statements say? "Intacct sync" for a theme of NetSuite, QuickBooks,
+    Dynamics and Intacct syncs that broke names one of four; leadership would fund the wrong fix."""
+    for word in re.findall(r"[A-Za-z][\w-]*", phrase):
+        inside = re.compile(rf"(?<=[\w,;:] ){re.escape(word)}\b", re.IGNORECASE)
+        cased = [m.group(0) for text in said for m in inside.finditer(text)]
+        if not cased or not all(c[:1].isupper() for c in cased):
+            continue
+        hits = sum(bool(re.search(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)) for text in said)
+        if hits < NAME_SHARE * len(said):
+            return True
+    return False
 
 
 def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str,
