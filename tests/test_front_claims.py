@@ -129,7 +129,9 @@ def test_only_a_theme_that_passes_the_test_sets_a_group_apart():
                       .assign(stance="neutral")], ignore_index=True)
     priced = pd.concat([themes, pd.DataFrame({"theme_id": ["T04"], "label": ["Price went up"]})])
     line = why_chosen("Gustly", comp, ("", 0), {}, said, priced, no_quotes)
-    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (4 of 5).", line.text
+    # counted in the statements against us, and said so: the themes table beside it counts every statement
+    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (against us in 4 of 5).", \
+        line.text
 
 
 def lost_crm(competitor: str) -> tuple[CrmAnalysis, pd.DataFrame]:

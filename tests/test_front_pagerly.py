@@ -53,7 +53,7 @@ def test_a_competitor_block_counts_only_the_interviewed_losses_to_that_competito
     assert len(said) == 2, "a block for each of OpsGenius and Signal, each naming its interviewed losses"
     for name, n, found, apart, few in said:
         assert int(n or apart or few) == group_size[name], name
-        assert all(m == n for m in re.findall(r"\(\d+ of (\d+)\)", found))
+        assert all(m == n for m in re.findall(r"\((?:against us in )?\d+ of (\d+)\)", found))
 
 
 def test_a_relationship_trigger_needs_the_customers_leader_to_leave():

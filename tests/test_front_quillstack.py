@@ -83,7 +83,7 @@ def test_with_no_gate_the_competitor_block_still_says_what_its_losses_name(quill
         in decisions
     assert "**Sales.** Arm Sales with an answer to Papertrail's price" in decisions
     # a reason against us that won buyers praise is said with its praise
-    assert "Quillstack's approvals (3 of 3; praised in 8 of 10 won interviews)" in block["Papertrail"]
+    assert "Quillstack's approvals (against us in 3 of 3; praised in 8 of 10 won interviews)" in block["Papertrail"]
 
 
 def test_with_no_criterion_the_icp_speaks_of_the_groups_it_compared(quillstack):

@@ -183,7 +183,8 @@ def test_a_competitor_we_beat_is_not_why_lost_buyers_chose_it(tmp_path):
         if said:
             assert int(said.group(1)) == lost, (name, block)
             # every theme named under it comes with its n of N, and n is more than one buyer
-            named = re.findall(r"\((\d+) of (\d+)\)", said.group(2).split(" Reps'")[0].split(" No CRM")[0])
+            found = said.group(2).split(" Reps'")[0].split(" No CRM")[0]
+            named = re.findall(r"\((?:against us in )?(\d+) of (\d+)\)", found)
             assert named and all(int(n) >= 2 and int(N) == lost for n, N in named), block
         else:
             assert f"only {lost} of its lost buyers" in block or lost >= 3 or "no lost buyer" in block, block

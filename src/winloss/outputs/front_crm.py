@@ -305,7 +305,8 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         if len(hit) >= 2:
             # as elsewhere in the front, a driver that is not firm is said to be a lead
             lead = "" if firm(d) else "; a lead to check, not a finding"
-            found.append(f"{d.label} ({of(len(hit), len(ids))}{lead}{praised.get(d.theme_id, '')})")
+            # counted in the statements against us, as the driver is: the themes table beside it counts every one
+            found.append(f"{d.label} (against us in {of(len(hit), len(ids))}{lead}{praised.get(d.theme_id, '')})")
             told.append(d.theme_id)
             picked += [q for q in d.quotes if q.interview_id in hit][:1]
     if not found:
@@ -316,7 +317,9 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
         labels = dict(zip(themes["theme_id"], themes["label"]))
         top = themes_apart(statements, ids, against)[:2]
         raising = said[said["interview_id"].isin(mine)].groupby("theme_id")["interview_id"].nunique()
-        found = [f"{labels.get(t, t)} ({of(int(raising.get(t, 0)), len(ids))}{praised.get(t, '')})" for t in top]
+        counted = "against us in " if against else ""
+        found = [f"{labels.get(t, t)} ({counted}{of(int(raising.get(t, 0)), len(ids))}{praised.get(t, '')})"
+                 for t in top]
         told = list(top)
         picked = pick_quotes(quotes[quotes["statement_id"].isin(said["statement_id"])], ids, top, limit=2)
     if not found and len(ids) < MIN_INTERVIEWS:  # themes_apart needs that many: say so, not "no theme"
