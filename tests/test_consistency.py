@@ -105,3 +105,18 @@ def test_a_contradicted_claim_is_dropped_and_the_front_says_so():
     assert len(found) == 3  # the verdict twice (number and claim), the decision once
     notes = [c for c in front.confidence if c.startswith("Dropped")]
     assert len(notes) == 3 and any("Verdict: product gap" in n and "Type 1" in n for n in notes)
+
+
+def test_a_deal_typed_no_decision_is_no_rivals_loss_wherever_it_is_counted():
+    """Payloom's OPP-5211: "No decision", Competitor ADPro (it stayed with what it had). The appendix listed ADPro
+    under "By competitor" while the draft counted 5 deals lost to a competitor; the loss table, the recount and the
+    verdict check now all read the losses a rival took through one rule."""
+    from winloss.crm.result import to_rivals
+
+    losses = pd.DataFrame({"deal_id": ["D1", "D2", "D3", "D4"], "loss_type": [2, 3, 1, 2],
+                           "competitor": ["Gustly", "ADPro", "Gustly", ""], "amount": [10.0, 20.0, 30.0, 40.0],
+                           "fit": ["fit", "fit", "no", "fit"]})
+    assert list(to_rivals(losses)["deal_id"]) == ["D1", "D3"]
+    appendix = Appendix(losses=losses)
+    assert recount(appendix, Cite("losses", "ADPro", "deals", 1)) == 0
+    assert recount(appendix, Cite("losses", "Gustly", "deals", 2)) == 2

@@ -319,9 +319,11 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
             by_type[type_names(a.untested)[t]] = ids
     by_comp: dict[str, list[str]] = {}
     for j in lost_joined:
-        name = str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"
+        # a deal typed no decision went to nobody, whatever rival it evaluated (result.to_rivals)
+        name = "(no decision)" if deals_by_id.loc[j.deal_id, "loss_type"] == 3 else \
+            str(deals_by_id.loc[j.deal_id, "competitor"]).strip() or "(none recorded)"
         by_comp.setdefault(name, []).append(j.interview_id)
-    by_comp = dict(sorted(by_comp.items(), key=lambda kv: (kv[0] == "(none recorded)", kv[0])))
+    by_comp = dict(sorted(by_comp.items(), key=lambda kv: (kv[0] in ("(no decision)", "(none recorded)"), kv[0])))
     pairs = []
     for j in joined:
         deal = deals_by_id.loc[j.deal_id]

@@ -28,7 +28,7 @@ from winloss.crm.health import (
     unproven_gate,
     unproven_score,
 )
-from winloss.crm.result import CrmAnalysis, compared
+from winloss.crm.result import CrmAnalysis, compared, to_rivals
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import type_names
 
@@ -86,7 +86,7 @@ def loss_types(a: CrmAnalysis) -> dict:
                       "rules": [{"rule": k, "n": int(v)} for k, v in sorted(rules.items(), key=lambda kv: (-kv[1],
                                                                                                    kv[0]))]})
     competitors = []
-    comp = lost[lost["competitor"].str.strip() != ""]
+    comp = to_rivals(lost)
     for name, group in comp.groupby(comp["competitor"].str.strip(), sort=True):
         reasons = group["loss_reason"].replace("", "(none)").value_counts()
         competitors.append({"competitor": name, "n": len(group), "text": nofn(len(group), N),

@@ -115,6 +115,14 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
+def to_rivals(lost: pd.DataFrame) -> pd.DataFrame:
+    """The losses a competitor took: a competitor recorded, and not typed no decision. A Type 3 deal went to
+    nobody, whatever rival it evaluated ("No decision", Competitor ADPro: it stayed with what it had), as the
+    critical question counts it (health.critical_question)."""
+    named = lost["competitor"].astype(str).str.strip() != ""
+    return lost[named & (lost["loss_type"] != 3)] if "loss_type" in lost else lost[named]
+
+
 def compared(a: CrmAnalysis) -> dict[str, str]:
     """The groups the criteria were found by comparing: best against problematic customers, or, without
     customer-success data, won against lost deals (the definitions must not speak of best customers then)."""

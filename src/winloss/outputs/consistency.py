@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from winloss.crm.health import gate_p, predicts
+from winloss.crm.result import to_rivals
 
 if TYPE_CHECKING:
     from winloss.outputs.front import Front
@@ -134,6 +135,7 @@ def recount(a: Appendix, cite: Cite) -> float | None:
         if key.startswith("type:"):
             rows = rows[rows["loss_type"] == int(key.removeprefix("type:"))]
         elif key != "*":
+            rows = to_rivals(rows)
             rows = rows[rows["competitor"].str.strip() == key]
         return _tally(rows, f)
     if s in ("nurture", "pipeline"):
@@ -221,7 +223,8 @@ def check_win_driver(section: str, text: str, claim: Claim, quotes, appendix: Ap
 
 
 def check_verdict(section: str, text: str, claim: Claim, appendix: Appendix) -> list[Violation]:
-    rows = appendix.losses[appendix.losses["competitor"].str.strip() == claim.subject]
+    rivals = to_rivals(appendix.losses)
+    rows = rivals[rivals["competitor"].str.strip() == claim.subject]
     if rows.empty:
         return [Violation(section, text, f"no closed-lost deal to {claim.subject} in the loss-type table")]
     wrong_fit = float((rows["loss_type"] == 1).mean())

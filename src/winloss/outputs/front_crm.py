@@ -21,6 +21,7 @@ from winloss.crm.evidence import (
 from winloss.crm.health import PREDICTS_P, predicts, unproven_gate
 from winloss.crm.narrative import churn_sentence
 from winloss.crm.parse import reason_given
+from winloss.crm.result import to_rivals
 from winloss.outputs.consistency import (
     GAP_SHARE,
     Appendix,
@@ -180,7 +181,7 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
                       statements: pd.DataFrame, themes: pd.DataFrame, quotes: pd.DataFrame
                       ) -> tuple[CompetitorBlock, ...]:
     losses = appendix.losses
-    named = losses[losses["competitor"].str.strip() != ""].assign(name=lambda t: t["competitor"].str.strip())
+    named = to_rivals(losses).assign(name=lambda t: t["competitor"].str.strip())
     size = named.groupby("name")["amount"].agg(["size", "sum"])
     blocks = []
     for name in sorted(size.index, key=lambda c: (-size.loc[c, "size"], -size.loc[c, "sum"], c)):
