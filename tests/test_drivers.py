@@ -191,3 +191,24 @@ def test_a_win_driver_criticised_by_churned_customers_short_of_a_flip_says_so():
     rows += [(f"W{k}", "won", "T05", "negative", f"The dispatch board lags on Fridays, week {k}.") for k in (0, 6, 7)]
     again = {d.theme_id: d for d in find_drivers(table(rows), SIZES, {})["won"]}
     assert again["T05"].against is None
+
+
+def test_a_driver_quote_says_a_word_of_its_theme_before_one_that_only_sits_at_its_centre():
+    """Payloom's "State filings" win driver was quoted with "And that's actually the reason, um, that's why we picked
+    Payloom.": central on its question's strength, saying nothing of filings. A statement holding a word of the
+    theme's keyphrases comes first; among those, and without keywords, centrality orders them."""
+    import math
+
+    from winloss.themes.drivers import Driver, Evidence
+
+    rows = [("W0", "won", "T01", "positive", "And that's actually the reason, that's why we picked them, honestly."),
+            ("W1", "won", "T01", "positive", "They registered us in new states within days, every filing on time."),
+            ("W2", "won", "T01", "positive", "State filings were done before we even asked about them.")]
+    df = table(rows).assign(row=range(3))
+    vectors = np.array([[0.8, 0.6], [1.0, 0.0], [0.6, 0.8]])
+    driver = Driver("T01", "State filings", "won", "positive", "driver",
+                    Evidence("T01", "won", "positive", 3, 8, 0, 16, math.inf, 0.01), "praised")
+    plain = driver_quotes(driver, df, vectors, statements_of(df))
+    assert [q.statement.text[:10] for q in plain] == ["And that's", "State fili", "They regis"]  # the premise
+    keyed = driver_quotes(driver, df, vectors, statements_of(df), keywords=["state filings", "filing"])
+    assert [q.statement.text[:10] for q in keyed] == ["State fili", "They regis", "And that's"]

@@ -177,7 +177,7 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     keywords = {r.theme_id: [k for k in r.keywords.split("; ") if k] for r in findings.themes.itertuples()}
     found = find_drivers(rows, cohort_sizes, dict(zip(findings.themes["theme_id"], findings.themes["label"])),
                          extra, related_themes(keywords, centres(themes.text_vectors, rows["theme_id"].tolist())))
-    return tables, findings, with_quotes(found, rows[ok], themes.vectors, themes.statements)
+    return tables, findings, with_quotes(found, rows[ok], themes.vectors, themes.statements, keywords)
 
 
 def driver_record(drivers: dict) -> list[dict]:

@@ -283,11 +283,14 @@ def _with_against(d: Driver, tests: dict[tuple[str, str, str], Evidence]) -> Dri
 
 
 def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, statements: list[Statement],
-                  limit: int = QUOTES) -> tuple[Quote, ...]:
+                  limit: int = QUOTES, keywords: list[str] | None = None) -> tuple[Quote, ...]:
     """The most central statements of the driver's theme, cohort and stance, one per interview.
 
     rows: the statements that may be quoted (already checked to be verbatim by the caller): a positional `row`
     into `vectors` and `statements`, and theme_id, cohort, stance, statement_id, text, optionally stance_score.
+    keywords: the theme's keyphrases; a statement that says none of their words comes after those that do. Its
+    vector can sit at the centre on its question's and turn's strength ("And that's actually the reason, that's
+    why we picked Payloom" under "State filings") while saying nothing of the theme itself.
     """
     pool = rows[(rows["theme_id"] == driver.theme_id) & (rows["cohort"] == driver.cohort)
                 & (rows["stance"] == driver.stance)]
@@ -298,8 +301,11 @@ def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, state
     # A statement whose own words carry the stance says the driver; one that got it from its neighbours comes later.
     sign = {"positive": 1.0, "negative": -1.0}.get(driver.stance, 0.0)
     weak = (pool["stance_score"] * sign < 1.0) if sign and "stance_score" in pool else False
-    ranked = pool.assign(c=np.round(v @ centre(v), 6), short=short, weak=weak).sort_values(
-        ["short", "weak", "c", "statement_id"], ascending=[True, True, False, True], kind="mergesort")
+    words = {w for k in keywords or () for w in re.findall(r"[a-z0-9]+", k.lower()) if len(w) > 2}
+    pattern = re.compile(r"\b(?:" + "|".join(sorted(map(re.escape, words))) + r")", re.IGNORECASE) if words else None
+    off = ~pool["text"].map(lambda t: bool(pattern.search(t))) if pattern is not None else False
+    ranked = pool.assign(c=np.round(v @ centre(v), 6), short=short, weak=weak, off=off).sort_values(
+        ["short", "weak", "off", "c", "statement_id"], ascending=[True, True, True, False, True], kind="mergesort")
     picked: list[Quote] = []
     for r in ranked.itertuples():
         if any(q.interview_id == r.interview_id for q in picked):
@@ -311,6 +317,9 @@ def driver_quotes(driver: Driver, rows: pd.DataFrame, vectors: np.ndarray, state
 
 
 def with_quotes(found: dict[str, list[Driver]], rows: pd.DataFrame, vectors: np.ndarray,
-                statements: list[Statement]) -> dict[str, list[Driver]]:
-    return {c: [Driver(**{**d.__dict__, "quotes": driver_quotes(d, rows, vectors, statements)}) for d in ds]
+                statements: list[Statement], keywords: dict[str, list[str]] | None = None
+                ) -> dict[str, list[Driver]]:
+    keywords = keywords or {}
+    return {c: [Driver(**{**d.__dict__, "quotes": driver_quotes(d, rows, vectors, statements,
+                                                              keywords=keywords.get(d.theme_id))}) for d in ds]
             for c, ds in found.items()}
