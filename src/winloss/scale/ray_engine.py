@@ -24,8 +24,10 @@ from winloss.scale.executor import (
     describe,
 )
 
-# Workers must be as offline as the driver, and their OpenMP threads must not spin (see audio/decode.py).
+# Workers must be as offline as the driver, their OpenMP threads must not spin (see audio/decode.py), and their
+# matrix products must keep their bits as the driver's do (winloss/__init__.py).
 WORKER_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "OMP_WAIT_POLICY": "PASSIVE",
+              "MKL_CBWR": os.environ.get("MKL_CBWR", "AUTO,STRICT"),
               "HF_HUB_DISABLE_PROGRESS_BARS": "1", "TRANSFORMERS_VERBOSITY": "error"}
 
 
