@@ -192,6 +192,7 @@ def test_a_relationship_trigger_is_counted_per_interview_and_quoted_from_quotes_
     # one interview is reported as one (n of N says how thin it is), quoted with its own statement
     one = trigger_line(statements[statements["statement_id"].isin(["S1", "S3"])], quotes)
     assert one.text.startswith("Relationship trigger: in 1 of 2 churned interviews")
+    assert one.text.endswith(": one customer's story, not yet a pattern.") and not line.text.endswith("pattern.")
     assert [q["quote"] for q in one.quotes] == ["And then Kevin left, nobody owned it."]
     assert trigger_line(statements[statements["statement_id"] == "S3"], quotes) is None
 

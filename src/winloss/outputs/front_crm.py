@@ -477,6 +477,8 @@ def trigger_line(statements: pd.DataFrame, quotes: pd.DataFrame, avoid: set[str]
     ids = sorted(set(hits["interview_id"]))
     picked = pick_quotes(quoted, ids, limit=1, avoid=avoid) or pick_quotes(own, ids, limit=1, avoid=avoid)
     N = churned["interview_id"].nunique()
+    # one interview is shown (a champion leaving is worth a look), and said to be one customer's story
     return Line(f"Relationship trigger: in {of(n, N)} churned interviews the customer says their champion or "
-                "sponsor left, or leadership changed.", quotes=tuple(picked),
+                "sponsor left, or leadership changed" + (": one customer's story, not yet a pattern." if n == 1
+                                                          else "."), quotes=tuple(picked),
                 claim=Claim("trigger", "champion or sponsor left", of(n, N)))
