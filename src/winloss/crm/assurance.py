@@ -50,7 +50,8 @@ def holdout_edge(a: CrmAnalysis) -> tuple[int, int, int, int, float] | None:
     if oos.get("too_small", True) or "A" not in bands:
         return None
     top = bands["A"]
-    won, deals = sum(b["won"] for k, b in bands.items() if k != "A"), sum(b["deals"] for k, b in bands.items() if k != "A")
+    below = [b for k, b in bands.items() if k != "A"]
+    won, deals = sum(b["won"] for b in below), sum(b["deals"] for b in below)
     if not top["deals"] or not deals:
         return None
     return top["won"], top["deals"], won, deals, one_sided(top["won"], top["deals"], won, deals)[1]
@@ -170,7 +171,8 @@ def pipeline(a: CrmAnalysis) -> dict:
             "removed_by": removed,
             "gated": a.gated, "untested": a.untested, "has_retention": bool((a.accounts["retention_status"] != "").any()),
             "has_accounts": a.has_accounts, "as_of": a.as_of,
-            "nurture": [{**r, "amount": dollars(r["amount"])} for r in nurture(a.deals, not a.untested, a.as_of).to_dict("records")],
+            "nurture": [{**r, "amount": dollars(r["amount"])}
+                        for r in nurture(a.deals, not a.untested, a.as_of).to_dict("records")],
             "churned_arr": dollars(m["churned_arr"]), "churned_accounts": m["churned_accounts"],
             "contract_value": {"fit": dollars(cv["fit"]), "fit_n": cv["fit_n"], "non_fit": dollars(cv["non_fit"]),
                                "non_fit_n": cv["non_fit_n"]}}

@@ -58,8 +58,8 @@ def topics_of(text: str, competitors: frozenset[str] = frozenset()) -> list[str]
 
 
 # what a named rival's product does: "Gustly lets you", "Clausewell has AI redlining", "their app offers"
-CAN = r"(?:lets?|allows?|offers?|offered|has(?!\s+(?:been|to|got)\b)|gives?|supports?|supported|includes?|included|comes with|came with|" \
-      r"shows?|showed|does it)"
+CAN = (r"(?:lets?|allows?|offers?|offered|has(?!\s+(?:been|to|got)\b)|gives?|supports?|supported|includes?|"
+       r"included|comes with|came with|shows?|showed|does it)")
 
 
 def rival_can(text: str, competitors: frozenset[str]) -> bool:

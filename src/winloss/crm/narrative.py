@@ -355,8 +355,8 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     if used:
         empty = [f"{d.label} empty on {nofn(int((a.values[d.key] == UNKNOWN).sum()), len(closed))} closed deals"
                  for d in used if (a.values[d.key] == UNKNOWN).any()]
-        why = ("so next quarter's deals can test " + " and ".join(c.label for c in positive or a.criteria) if unproven else
-               "the scorecard is computed from them")
+        tested = " and ".join(c.label for c in positive or a.criteria)
+        why = f"so next quarter's deals can test {tested}" if unproven else "the scorecard is computed from them"
         out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification"
                    + (", " if unproven else "; ") + why + (f" ({'; '.join(empty)})" if empty else "") + ".")
     if negative:

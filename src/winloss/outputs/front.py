@@ -44,7 +44,8 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
     closed = a.deals[a.deals["excluded"] == ""]
     losses = a.loss_table().merge(closed[["deal_id", "amount", "fit"]].drop_duplicates("deal_id"), on="deal_id",
                                   how="left")
-    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, not a.untested, a.as_of), untested=a.untested,
+    return Appendix(drivers=drivers, losses=losses, nurture=nurture(a.deals, not a.untested, a.as_of),
+                    untested=a.untested,
                     no_decision=len(no_decision(a.deals, not a.untested)),
                     pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
                     competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})),

@@ -429,9 +429,8 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
                 if a.gated and not a.untested and "fit" in churned else None
             gate = f"{outside[0]} fall outside the new ICP's gate ({of(outside[1], len(kept))} {name})" \
                 if outside and outside[0] >= 2 else ""
-            parts = ", ".join(
-                f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}{f' {name}' if i == 0 and not gate else ''})"
-                for i, (k, label, m) in enumerate(who))
+            parts = ", ".join(f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}"
+                              f"{f' {name}' if i == 0 and not gate else ''})" for i, (k, label, m) in enumerate(who))
             if who or gate:
                 lines.append(Line(f"Who churns: of the {len(churned)} churned accounts, "
                                   + "; ".join(x for x in (gate, parts) if x) + "."))
