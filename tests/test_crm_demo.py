@@ -172,7 +172,7 @@ def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
     assert outside > len(churned) / 2 and kept_outside < len(kept) / 2  # the premise
     front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
     assert (f"Who churns: of the {len(churned)} churned accounts, {outside} fall outside the new ICP's gate "
-            f"({kept_outside} of {len(kept)} {name});") in front
+            f"(against {kept_outside} of {len(kept)} {name} accounts);") in front
 
 
 def test_the_front_does_not_call_a_win_edge_that_failed_out_of_sample_a_prediction(demo):

@@ -127,7 +127,7 @@ def test_reader_of_the_front_gets_every_planted_conclusion(demo_run):
     champions = json.loads((DEMO / "planted.json").read_text())["champion_left"]["interviews"]
     assert n >= len(champions) - 1
     assert re.search(r"— [^,]+, (INT-\d+)", trigger).group(1) in champions
-    assert re.search(r"\*\*Customer Success\.\*\* [^\n]*\$[^\n]*champion or sponsor left", decisions)
+    assert re.search(r"\*\*Customer Success\.\*\* [^\n]*\$[^\n]*watch for a champion leaving \(\d+ of 8 churned", decisions)
 
 
 def test_every_quote_in_the_front_is_verbatim(demo_run):

@@ -126,8 +126,8 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
     e = top.evidence
     trigger = next((x.claim for x in churn if x.claim is not None and x.claim.kind == "trigger"
                     and int(x.claim.value.split(" ")[0]) >= MIN_TRIGGER), None)
-    watch = (f", and watch for the relationship trigger: in {trigger.value} churned interviews the {trigger.subject}"
-             if trigger else "")
+    watch = f"; watch for a {trigger.subject.split(' or ')[0]} leaving ({trigger.value} churned interviews)" \
+        if trigger else ""
     cites = list(driver_cites(top))
     money = ""
     if a is not None and a.money.get("churned_accounts"):

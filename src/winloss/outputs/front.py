@@ -55,8 +55,7 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
 def driver_line(d: Driver, quoted: bool = True) -> Line:
     e, x = d.evidence, d.against
     # the other side of a win driver, when churned or lost customers criticise it more than the rest
-    against = f"; yet criticised or missed in {of(x.n, x.N)} {x.cohort} interviews against {of(x.n_other, x.N_other)}" \
-        " others" if x is not None else ""
+    against = f"; yet criticised or missed in {of(x.n, x.N)} {x.cohort} interviews" if x is not None else ""
     cites = (Cite("stance", f"{x.cohort}:{d.theme_id}:negative", "n", x.n),
              Cite("stance", f"{x.cohort}:{d.theme_id}:negative", "N", x.N)) if x is not None else ()
     return Line(f"{d.label}: {WORDS[d.cohort]} in {of(e.n, e.N)} {d.cohort} interviews against "

@@ -427,7 +427,7 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
             # the gate as a whole, beside its parts: a churner may fail several disqualifiers, or only a primary
             outside = (int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())) \
                 if a.gated and not a.untested and "fit" in churned else None
-            gate = f"{outside[0]} fall outside the new ICP's gate ({of(outside[1], len(kept))} {name})" \
+            gate = f"{outside[0]} fall outside the new ICP's gate (against {of(outside[1], len(kept))} {name} accounts)" \
                 if outside and outside[0] >= 2 else ""
             parts = ", ".join(f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}"
                               f"{f' {name}' if i == 0 and not gate else ''})" for i, (k, label, m) in enumerate(who))

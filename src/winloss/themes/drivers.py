@@ -63,8 +63,8 @@ class Driver:
     evidence: Evidence
     verb: str  # "praised", "criticised or missed", "mentioned as a circumstance"
     flip: str = ""  # "praised in 9 of 14 won interviews; criticised or missed in 6 of 9 churned", else ""
-    # a win driver that is no flip but is also criticised where we lose or churn, more often than elsewhere: that
-    # cohort's negative evidence (against_text says it), else None
+    # a win driver also criticised where we lose or churn, more often than elsewhere (a flip's other side, or one
+    # short of a driver): that cohort's negative evidence (against_text says it), else None
     against: Evidence | None = None
     interviews: tuple[str, ...] = ()
     competitors: tuple[tuple[str, int], ...] = ()  # lost drivers: the interviews' CRM competitor, most first
@@ -270,10 +270,10 @@ def _with_flip(d: Driver, flips: dict[str, str]) -> Driver:
 
 
 def _with_against(d: Driver, tests: dict[tuple[str, str, str], Evidence]) -> Driver:
-    """A win driver's other side, when it is no flip: the churned (else lost) interviews that criticise the same
-    theme, at least MIN_INTERVIEWS of them and over-represented, though not enough to drive. "Praised in 5 of 11
+    """A win driver's other side: the churned (else lost) interviews that criticise the same theme, at least
+    MIN_INTERVIEWS of them and over-represented (a flip's other side, or one short of a driver). "Praised in 5 of 11
     won" alone would hide that 4 of 9 churned customers say the opposite."""
-    if d.cohort != "won" or d.kind != "driver" or d.flip:
+    if d.cohort != "won" or d.kind != "driver":
         return d
     for cohort in ("churned", "lost"):
         e = tests.get((d.theme_id, cohort, "negative"))
