@@ -263,13 +263,14 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         known = status.get(key_of.get(j.deal_id, ""), "") if j.cohort == "churned" else ""
         if known and known != "churned":
             notes.append(f"{j.interview_id} is a churn interview but accounts.csv says the account is {known}")
+    day = settings.as_of or latest_day(deals, interviews)  # what re-contact dates are judged against
     analysis = CrmAnalysis(
         problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts, dims=dims, values=values,
         segments=segments, criteria=criteria, rules=icp_rules, backtest=tested, sources=sources,
         out_of_sample=held_out, critical=critical_question(closed, won_accounts, loss_rules), changes=changes,
         current_name=str(current.get("name", "current ICP")) if current is not None else "",
         health=health, fit_tested=fit_tested, has_accounts=accounts is not None,
-        as_of=(settings.as_of or latest_day(deals, interviews) or date.min).isoformat(),
+        as_of=day.isoformat() if day else "",
         pressure={"recent_losses": recent_losses(closed, values, converted, since),
                   "best_vs_worst": best_vs_worst(won_accounts, [d for d in dims if d.key not in icp_rules.exclude]),
                   "fit_value": fit_value(closed, won_accounts)},

@@ -135,13 +135,13 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
     if unmeasured:
         verdict = "wins" if found else "no better win rate than chance"
     edge = holdout_edge(a) if "wins" in found else None
-    held = edge is not None and edge[4] > PREDICTS_P  # the in-sample win edge, scored on deals it had not seen
+    faded = edge is not None and edge[4] > PREDICTS_P  # the in-sample win edge, within chance on unseen deals
     lines.append(Line(f"The new ICP predicts {verdict}, measured on the same deals it was fitted on"
                       # the reason in full is under Confidence (decisions.gate_note); once is enough for a reader
                       + (": its win rates differ, but its gate's criterion is within chance on its own test (see "
                          "Confidence)." if weak else
                          f"; out of sample, band A won {of(*edge[:2])} against {of(*edge[2:4])} below it, within "
-                         "chance." if held else ".")
+                         "chance." if faded else ".")
                       + (" Retention is not measured" + _told_churned(a) + "." if unmeasured else "")))
     return changes, tuple(lines)
 
