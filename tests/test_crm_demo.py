@@ -165,7 +165,8 @@ def test_recontact_dates_are_judged_against_the_day_the_data_or_the_config_fixes
 
 def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
     """The disqualifiers one by one (12, 11, 11) hid the finding: 16 of the 18 churned accounts fail the gate as a
-    whole, against 6 of the retained ones. The front says the whole-gate count beside its parts."""
+    whole, against 6 of the retained ones. The front says the whole-gate count beside its parts, and the churn
+    decision says it too."""
     a, *_, run = demo
     churned, (kept, name) = a.churned, a.kept
     outside, kept_outside = int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())
@@ -173,6 +174,10 @@ def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
     front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
     assert (f"Who churns: of the {len(churned)} churned accounts, {outside} fall outside the new ICP's gate "
             f"(against {kept_outside} of {len(kept)} {name} accounts);") in front
+    # and the churn decision says so: its main lever is the gate, the fix is for the customers inside it
+    decisions = front.split("## Decisions", 1)[1].split("\n## ", 1)[0]
+    assert re.search(rf"\*\*Customer Success\.\*\*[^\n]* from {len(churned)} accounts, {outside} of them outside the "
+                     r"new ICP's gate;", decisions)
 
 
 def test_the_front_does_not_call_a_win_edge_that_failed_out_of_sample_a_prediction(demo):

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from winloss.crm.assurance import out_of_sample_text
+from winloss.crm.assurance import holdout_edge, out_of_sample_text
 from winloss.crm.followup import no_decision, nurture, open_pipeline
 from winloss.crm.narrative import cannot_tell
 from winloss.outputs.consistency import Appendix, Cite, Claim, Violation, enforce
@@ -91,8 +91,13 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
         out.append("Whether deals lost to competitors look like our best customers cannot be told: there are "
                    f"{cannot_tell(a)}.")
     if a is not None and a.usable and a.criteria:
+        # the holdout said as band A's wins against the rest where it can be tested (the appendix has it in full)
+        edge = holdout_edge(a)
+        held = (f"Out of sample ({a.out_of_sample['holdout']}, {a.out_of_sample['holdout_deals']} deals), band A "
+                f"won {of(*edge[:2])} against {of(*edge[2:4])} below it."
+                if edge is not None else out_of_sample_text(a, edge=False))
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
-                   "fitted on (upper bounds). " + out_of_sample_text(a, edge=False))
+                   "fitted on (upper bounds). " + held)
     # silence is a finding too: a cohort big enough to measure whose driver nobody will see on this page
     none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
             if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]
