@@ -266,7 +266,7 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     day = settings.as_of or latest_day(deals, interviews)  # what re-contact dates are judged against
     analysis = CrmAnalysis(
         problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts, dims=dims, values=values,
-        segments=segments, criteria=criteria, rules=icp_rules, backtest=tested, sources=sources,
+        segments=segments, criteria=criteria, rules=icp_rules, loss_rules=loss_rules, backtest=tested, sources=sources,
         out_of_sample=held_out, critical=critical_question(closed, won_accounts, loss_rules), changes=changes,
         current_name=str(current.get("name", "current ICP")) if current is not None else "",
         health=health, fit_tested=fit_tested, has_accounts=accounts is not None,

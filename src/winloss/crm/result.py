@@ -10,7 +10,7 @@ import pandas as pd
 from winloss.crm.evidence import Join
 from winloss.crm.icp import Criterion, IcpRules
 from winloss.crm.segments import Dimension
-from winloss.crm.settings import type_names
+from winloss.crm.settings import LossRules, type_names
 from winloss.models import Problem
 from winloss.tables import TableSource
 
@@ -27,6 +27,7 @@ class CrmAnalysis:
     segments: pd.DataFrame = field(default_factory=pd.DataFrame)
     criteria: list[Criterion] = field(default_factory=list)
     rules: IcpRules = field(default_factory=IcpRules)
+    loss_rules: LossRules = field(default_factory=LossRules)  # the keywords the losses were typed by
     backtest: dict = field(default_factory=dict)
     critical: dict = field(default_factory=dict)
     changes: list[dict] | None = None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from winloss.crm.assurance import dollars
 from winloss.crm.followup import gone, no_decision
 from winloss.crm.health import unproven_score
+from winloss.crm.loss_types import find_keyword
 from winloss.outputs.consistency import Appendix, Cite
 from winloss.outputs.front_records import Line, NurtureRow, deals, noun
 
@@ -51,11 +52,26 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     lines = (Line(f"{said}; {told} when to come back{day}.{shown}"
                   + (f" {off}: no one to re-engage, so left off." if off else ""),
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
-             if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}."),)
+             if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}.{_stalled(a)}"),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
                             f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
                  for r in table.head(NURTURE_ROWS).itertuples())
     return lines, rows
+
+
+def _stalled(a: CrmAnalysis) -> str:
+    """" 3 more deals stalled with no decision but fail the new ICP's gate (Type 1: wrong fit), so they are not on
+    the list either.", or '': with an empty list, a reader would otherwise take the one account named for every
+    stalled deal. Only where fit is tested (a gate within chance types no loss wrong fit)."""
+    if a.untested:
+        return ""
+    lost = a.deals[(a.deals["excluded"] == "") & (a.deals["outcome"] == "lost") & (a.deals["loss_type"] == 1)]
+    k = sum(bool(find_keyword(f"{r} {n}", a.loss_rules.no_decision))
+            for r, n in zip(lost["loss_reason"], lost["loss_notes"]))
+    if not k:
+        return ""
+    return (f" {k} more {noun(k)} stalled with no decision but {'fails' if k == 1 else 'fail'} the new ICP's gate "
+            "(Type 1: wrong fit), so they are not on the list either.")
 
 
 def hold_reason(a: CrmAnalysis) -> str:
