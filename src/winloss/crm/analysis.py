@@ -24,7 +24,7 @@ from winloss.crm.health import (
     money,
     recent_losses,
 )
-from winloss.crm.icp import IcpRules, assess, band, derive_criteria
+from winloss.crm.icp import IcpRules, assess, band, compares_customers, derive_criteria
 from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
 from winloss.crm.loss_types import classify_loss, find_keyword
 from winloss.crm.parse import chosen_in_interview, favoured_in_interview
@@ -297,7 +297,7 @@ def icp_groups(dims: list[Dimension], won_accounts: pd.DataFrame, values: pd.Dat
                rules: IcpRules) -> dict:
     """Two ICPs where best customers form two separate groups on a numeric gate dimension (groups.py)."""
     cohort = won_accounts["cohort"]
-    if (cohort == "best").sum() >= rules.min_best and (cohort == "problematic").sum() >= rules.min_problematic:
+    if compares_customers(cohort, rules):
         pos, neg, group, other = won_accounts[cohort == "best"], won_accounts[cohort == "problematic"], \
             "best customers", "problematic customers"
     else:

@@ -361,6 +361,5 @@ def interview_evidence(a: "CrmAnalysis", statements: pd.DataFrame, themes: pd.Da
             "loss_type_groups": {k: len(v) for k, v in by_type.items()},
             "themes_by_competitor": theme_crosstab(by_comp, per_interview, themes),
             "competitor_groups": {k: len(v) for k, v in by_comp.items()},
-            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes,
-                                         frozenset(c for c in a.deals["competitor"].astype(str).str.strip() if c)),
+            "rep_vs_buyer": rep_vs_buyer(pairs, per_interview, themes, statements, quotes, a.competitor_names),
             "criterion_quotes": crit_quotes, "joined": len(joined), "interviews": len(analysed)}

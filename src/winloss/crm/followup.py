@@ -104,12 +104,12 @@ def no_decision(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
     return lost[lost["fit"] == "fit"] if fit_known else lost
 
 
-def nurture(deals: pd.DataFrame, fit_known: bool = True, as_of: str = "") -> pd.DataFrame:
+def nurture(deals: pd.DataFrame, fit_known: bool, as_of: str) -> pd.DataFrame:
     """Right-fit deals lost to no decision (Type 3): the re-engagement list, soonest re-contact first. When no
     deal's fit is known (fit_known=False: no gate, or one within chance), every Type 3 deal: a team still re-engages
     its no-decision deals, and the draft says their fit is not tested. Never an account that is `gone`.
-    `recontact_passed` marks a date before `as_of` (CrmAnalysis.as_of; '': the export's latest close date):
-    "revisit in January" of a deal lost a year before: call now."""
+    `recontact_passed` marks a date before `as_of` (CrmAnalysis.as_of, the one "today" of a run; '': none has
+    passed): "revisit in January" of a deal lost a year before: call now."""
     lost = no_decision(deals, fit_known)
     said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
     kept = pd.Series([not gone(r, n, b) for r, n, b in zip(lost["loss_reason"], lost["loss_notes"], said)],
@@ -130,9 +130,7 @@ def nurture(deals: pd.DataFrame, fit_known: bool = True, as_of: str = "") -> pd.
                           "recontact": [_iso(d) for d, _ in when], "recontact_said": [s for _, s in when],
                           "recontact_from": source},
                          columns=NURTURE_COLUMNS[:-1])
-    closes = deals.loc[deals["excluded"].isin(["", "open"]), "close_date"].dropna()
-    latest = as_of or (_iso(max(closes)) if len(closes) else "")
-    table["recontact_passed"] = [bool(latest) and d != "" and d < latest for d, _ in zip(table["recontact"], when)]
+    table["recontact_passed"] = [bool(as_of) and d != "" and d < as_of for d in table["recontact"]]
     table = table.assign(_later=table["recontact"].replace("", "9999"))
     return table.sort_values(["_later", "deal_id"], kind="mergesort").drop(columns="_later").reset_index(drop=True)
 

@@ -112,6 +112,12 @@ def _share(values: pd.Series, chosen: tuple[str, ...]) -> float:
     return float(values.isin(chosen).mean()) if len(values) else 0.0
 
 
+def compares_customers(cohort: pd.Series, rules: IcpRules) -> bool:
+    """Are there enough best and problematic customers to find criteria by comparing them? Otherwise won deals are
+    compared with lost ones."""
+    return (cohort == "best").sum() >= rules.min_best and (cohort == "problematic").sum() >= rules.min_problematic
+
+
 def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort: pd.Series,
                     deal_values: pd.DataFrame, outcome: pd.Series, rules: IcpRules,
                     churned: pd.Series | None = None) -> list[Criterion]:
@@ -122,7 +128,7 @@ def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort:
     best_mask, prob_mask = cohort == "best", cohort == "problematic"
     left = churned.reindex(deal_values.index, fill_value=False).astype(bool) if churned is not None else \
         pd.Series(False, index=deal_values.index)
-    if best_mask.sum() >= rules.min_best and prob_mask.sum() >= rules.min_problematic:
+    if compares_customers(cohort, rules):
         pos_frame, neg_frame, group, other = account_values[best_mask], account_values[prob_mask], \
             "best customers", "problematic customers"
     elif left.any():

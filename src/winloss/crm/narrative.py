@@ -316,8 +316,8 @@ def about_loss_type(quote: str, loss_type: int, a: CrmAnalysis) -> bool:
     if loss_type == 1:
         return "fit" in topics_of(quote) or any(mentions_topic(quote, c) for c in a.criteria if c.gate)
     if loss_type == 2:
-        names = {str(c).strip() for c in a.deals["competitor"] if str(c).strip()}
-        return any(re.search(r"(?<!\w)" + re.escape(c) + r"(?!\w)", quote, re.IGNORECASE) for c in names)
+        return any(re.search(r"(?<!\w)" + re.escape(c) + r"(?!\w)", quote, re.IGNORECASE)
+                   for c in a.competitor_names)
     return any(re.search(r"(?<!\w)" + re.escape(w) + r"(?!\w)", quote.lower()) for w in TOPICS["timing and budget"])
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from winloss.crm.evidence import Join
-from winloss.crm.icp import Criterion, IcpRules
+from winloss.crm.icp import Criterion, IcpRules, compares_customers
 from winloss.crm.segments import Dimension
 from winloss.crm.settings import LossRules, type_names
 from winloss.models import Problem
@@ -73,6 +73,13 @@ class CrmAnalysis:
         return (known, "retained") if len(known) else (rest, "other won")
 
     @property
+    def competitor_names(self) -> frozenset[str]:
+        """Every competitor the deals name (the CRM's, and those read from interviews where it named none)."""
+        if "competitor" not in self.deals:
+            return frozenset()
+        return frozenset(c for c in self.deals["competitor"].astype(str).str.strip() if c)
+
+    @property
     def closed(self) -> pd.DataFrame:
         """The closed deals the analysis used (not excluded, not open)."""
         return self.deals[self.deals["excluded"] == ""]
@@ -132,8 +139,8 @@ def compared(a: CrmAnalysis) -> dict[str, str]:
         group, other = groups.pop()
         if not group.startswith("best"):
             return {"group": group.split(" (")[0], "other": other.split(" (")[0]}
-    elif not a.criteria:  # nothing was found: say what would have been compared (crm.analysis.icp_groups' rule)
+    elif not a.criteria:  # nothing was found: say what was compared (icp.derive_criteria's rule)
         cohort = a.accounts["cohort"] if "cohort" in a.accounts else pd.Series(dtype=str)
-        if (cohort == "best").sum() < a.rules.min_best or (cohort == "problematic").sum() < a.rules.min_problematic:
+        if not compares_customers(cohort, a.rules):
             return {"group": "won deals", "other": "lost deals"}
     return {"group": "best customers", "other": "problematic ones"}

@@ -48,7 +48,7 @@ def appendix_of(a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
                     untested=a.untested,
                     no_decision=len(no_decision(a.deals, not a.untested)),
                     pipeline=open_pipeline(a.deals), deals=closed, money=a.money, health=a.health,
-                    competitors=tuple(sorted({str(c).strip() for c in a.deals["competitor"] if str(c).strip()})),
+                    competitors=tuple(sorted(a.competitor_names)),
                     stances=stances)
 
 
