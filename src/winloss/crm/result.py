@@ -79,6 +79,14 @@ class CrmAnalysis:
             return frozenset()
         return frozenset(c for c in self.deals["competitor"].astype(str).str.strip() if c)
 
+    def outside_gate(self) -> tuple[int, int] | None:
+        """(churned accounts, kept accounts) that fail the new ICP's gate, where it has one whose fit is tested;
+        else None. The gate as a whole: a churner may fail several disqualifiers, or only a primary criterion."""
+        churned, (kept, _) = self.churned, self.kept
+        if not self.gated or self.untested or "fit" not in churned:
+            return None
+        return int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())
+
     @property
     def closed(self) -> pd.DataFrame:
         """The closed deals the analysis used (not excluded, not open)."""

@@ -82,9 +82,10 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
         under = [c for c in cohorts if c["q"] < CLEAR_Q and c["lift"] < 1]
         top = min(over or cohorts, key=rank)
         clear = bool(over)
+        low = min(under, key=rank) if under else None
         contrast = f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})" if clear else \
-            (lambda c: f"less often in {c['name']} ({c['n']} of {c['N']}, q {c['q']:.3f})")(min(under, key=rank)) \
-            if under else "no clear difference"
+            f"less often in {low['name']} ({low['n']} of {low['N']}, q {low['q']:.3f})" if low else \
+            "no clear difference"
         cards.append({
             "id": tid, "label": themes_by_id.loc[tid, "label"],
             "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],

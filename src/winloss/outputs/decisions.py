@@ -118,14 +118,10 @@ def reading_decision(b: CompetitorBlock, verdict: str) -> list[Line]:
                  metric=f"deals lost to {b.name}, against {b.deals} in this export")]
 
 
-def churned_outside(a: CrmAnalysis | None) -> tuple[int, int] | None:
-    """(churned accounts outside the new ICP's gate, churned accounts) when the gate's fit is tested and most
-    churners fail it; else None."""
-    if a is None or not a.usable or not a.gated or a.untested or "fit" not in a.churned:
-        return None
-    churned = a.churned
-    outside = int((churned["fit"] != "fit").sum())
-    return (outside, len(churned)) if len(churned) and outside > len(churned) / 2 else None
+def churned_outside(a: CrmAnalysis | None) -> int | None:
+    """How many churned accounts fail the new ICP's gate, when most do (CrmAnalysis.outside_gate); else None."""
+    outside = a.outside_gate() if a is not None and a.usable else None
+    return outside[0] if outside and outside[0] > len(a.churned) / 2 else None
 
 
 def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], churn: tuple[Line, ...] = (),
@@ -147,7 +143,7 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
                   Cite("money", "churned_accounts", "value", a.money["churned_accounts"])]
     outside = churned_outside(a)
     if outside:  # churn that is mostly a fit problem: the gate decision is its main lever, this one the rest
-        money += f", {outside[0]} of them outside the new ICP's gate"
+        money += f", {outside} of them outside the new ICP's gate"
     metric = (f"churned ARR next quarter, against {dollars(a.money['churned_arr'])} in this export" if money
               else f"churned interviews criticising {top.label}, against {of(e.n, e.N)}")
     flip, flip_cites = flip_text(appendix, top.theme_id) if appendix is not None else ("", ())

@@ -424,9 +424,7 @@ def churn_section(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], state
             who = sorted(((int(c.met(churned).sum()), c.label, int(c.met(kept).sum())) for c in a.criteria
                           if c.kind == "negative"), key=lambda t: (-t[0], t[1]))
             who = [w for w in who if w[0] >= 2][:3]
-            # the gate as a whole, beside its parts: a churner may fail several disqualifiers, or only a primary
-            outside = (int((churned["fit"] != "fit").sum()), int((kept["fit"] != "fit").sum())) \
-                if a.gated and not a.untested and "fit" in churned else None
+            outside = a.outside_gate()  # the gate as a whole, beside its parts
             gate = f"{outside[0]} fall outside the new ICP's gate (against {of(outside[1], len(kept))} {name} accounts)" \
                 if outside and outside[0] >= 2 else ""
             parts = ", ".join(f"{k} {'match ' if i == 0 else ''}{label} ({of(m, len(kept))}"

@@ -195,10 +195,6 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
                             encode, set(_stop_words()), names, keywords, groups, stances)
 
-    for t in theme_ids:  # a label names what the theme is about, not one customer's product among several
-        said = [texts[i] for i in members[t]]
-        kept = [p for p in phrases[t] if not _minor_name(p, said)]
-        phrases[t] = kept or phrases[t]
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()
     unsaid = FILLERS | {w.lower() for n in names for w in n.split()}  # what a fallback label leaves out
@@ -206,7 +202,9 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
         rows = members[t]
         sims = x[rows] @ x[rows].mean(axis=0)
         central = [int(rows[i]) for i in sorted(range(len(rows)), key=lambda i: (-sims[i], rows[i]))]
-        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t, unsaid)
+        said = [texts[i] for i in rows]
+        label = _unique_label(phrases[t], keywords[t], texts[central[0]], used, t, unsaid,
+                              minor=lambda phrase, said=said: _minor_name(phrase, said))
         used.add(label.lower())
         out[t] = ThemeLabel(label=label, keywords=keywords[t], central=central, example=_shorten(texts[central[0]]),
                             offline=label)
@@ -232,10 +230,17 @@ def _minor_name(phrase: str, said: list[str]) -> bool:
 
 
 def _unique_label(phrases: list[str], keywords: list[str], example: str, used: set[str], theme: str,
-                  unsaid: set[str]) -> str:
-    """The best phrase no other theme has; failing that (a theme whose every word is a stop word, a filler or a
-    name: "call my name") the top keyphrase if it has two words or more, then the central statement's first six
-    words less fillers and names, so a label still has 2-6 words."""
+                  unsaid: set[str], minor: Callable[[str], bool] = lambda phrase: False) -> str:
+    """The best phrase no other theme has and that names no minor product (`minor`: _minor_name, asked only of the
+    phrases it must judge: it reads every statement of the theme); failing that (a theme whose every word is a stop
+    word, a filler or a name: "call my name") the top keyphrase if it has two words or more, then the central
+    statement's first six words less fillers and names, so a label still has 2-6 words. Where every phrase names a
+    minor product, they are all candidates."""
+    for phrase in phrases:
+        if phrase.lower() not in used and not minor(phrase):
+            return phrase
+    kept = [p for p in phrases if not minor(p)]
+    phrases = kept or phrases
     for phrase in phrases:
         if phrase.lower() not in used:
             return phrase
