@@ -33,6 +33,9 @@ def study_with(tmp_path, toml: str):
     ("[crm.cohorts]\nbest = 3\n", "unknown setting [crm.cohorts] best"),
     ("[crm.loss_types.overrides]\nD4 = 7\n", "crm.loss_types.overrides.D4 must be one of"),
     ("[crm.stages]\nwon = \"Signed\"\n", "crm.stages.won must be a list"),
+    # a validator's own words keep the user's value and the format as written
+    ('[crm]\nas_of = "December"\n', "crm.as_of 'December' is not a date: write it as YYYY-MM-DD"),
+    ("[crm]\nas_of = 5\n", "crm.as_of must be a date (YYYY-MM-DD), got 5"),
 ])
 def test_a_bad_setting_in_any_section_stops_before_any_work(tmp_path, toml, message):
     study = study_with(tmp_path, toml)

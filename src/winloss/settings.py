@@ -126,5 +126,8 @@ def _plain(kind: str, error: dict) -> str:
         "greater_than_equal": f"must be at least {ctx.get('ge')}",
         "greater_than": f"must be more than {ctx.get('gt')}", "less_than_equal": f"must be at most {ctx.get('le')}",
         "literal_error": f"must be one of {ctx.get('expected')}",
+        "date_type": "must be a date (YYYY-MM-DD)",
     }
+    if kind == "value_error":  # our own validators' words, which quote the user's value: kept as written
+        return str(error["msg"]).removeprefix("Value error, ")
     return words.get(kind, error["msg"].lower())
