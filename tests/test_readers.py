@@ -304,3 +304,99 @@ def test_time_of_day_stamps_become_times_from_the_first_line(tmp_path):
     assert [(t.speaker, t.start, t.end) for t in turns] == [
         ("Dana Ruiz", 0.0, 8.0), ("Priya Shah", 8.0, 183.0), ("Dana Ruiz", 183.0, 187.0), ("Priya Shah", 187.0, None)]
     assert turns[1].text == "Our old vendor kept breaking the Salesforce sync."
+
+
+# Layouts of real exports that public repositories hold (docs/imports.md names them); each case is written here in
+# the export's own shape, cut to the lines that matter.
+
+def test_zoom_saved_captions_with_last_first_display_names(tmp_path):
+    """Corporate and university Zoom accounts show "Last, First": the comma must not turn every label into speech."""
+    path = tmp_path / "meeting_saved_closed_caption.txt"
+    path.write_text("[Birje, Shreya Rajendra] 13:00:52\nCan you hear me?\n\n"
+                    "[Rembhotkar, Simantini] 13:01:02\nYes. So what made you pick the tool?\n\n"
+                    "[Birje, Shreya Rajendra] 13:01:06\nThe Salesforce sync, mostly.\n", encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.start, t.text) for t in turns] == [
+        ("Birje, Shreya Rajendra", 0.0, "Can you hear me?"),
+        ("Rembhotkar, Simantini", 10.0, "Yes. So what made you pick the tool?"),
+        ("Birje, Shreya Rajendra", 14.0, "The Salesforce sync, mostly.")]
+
+
+def test_a_one_off_comma_label_in_prose_stays_speech():
+    assert learn_labels(["Dana Ruiz", "Dana Ruiz", "Okay, Great"], 3) == {"Dana Ruiz"}
+
+
+def test_gemini_notes_and_transcript_reads_only_the_transcript(tmp_path):
+    """Gemini's "Notes + Transcript" document: the AI's notes come first (bold topic heads, checkboxes), the
+    speech after `# 📖 Transcript`, with section times as heading attributes (`### 00:01:34 {#00:01:34}`)."""
+    path = tmp_path / "gemini_notes.md"
+    path.write_text(
+        "# 📝 Notes\n\nFeb 19, 2026\n\n### Details\n\n"
+        "* **Page Design Timeline**: Abdirahim Arrale mentioned postponing the design ([00:00:00](#00:00:00)).\n\n"
+        "### Suggested next steps\n\n- [ ] Dawid Snyders will create a ticket.\n\n"
+        "# 📖 Transcript\n\nFeb 19, 2026\n\n## Meeting Feb 19, 2026 at 16:19 SAST \\- Transcript\n\n"
+        "### 00:00:00 {#00:00:00}\n\n**Abdirahim Arrale:** Why did you renew?\n\n"
+        "**Dawid Snyders:** The reporting, honestly.\n\n"
+        "### 00:01:34 {#00:01:34}\n\n**Abdirahim Arrale:** Anything else?\n\n"
+        "**Dawid Snyders:** Support answered the same day.\n", encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.start, t.text) for t in turns] == [
+        ("Abdirahim Arrale", 0.0, "Why did you renew?"), ("Dawid Snyders", 0.0, "The reporting, honestly."),
+        ("Abdirahim Arrale", 94.0, "Anything else?"), ("Dawid Snyders", 94.0, "Support answered the same day.")]
+
+
+def test_youtube_captions_sound_cues_and_change_dashes_are_not_speech(tmp_path):
+    path = tmp_path / "captions.en.vtt"
+    path.write_text("WEBVTT\nKind: captions\nLanguage: en\n\n00:00:00.014 --> 00:00:02.597\n(upbeat music)\n\n"
+                    "00:00:07.726 --> 00:00:11.510\n- Hi, everyone. Danny here\nfrom the show.\n\n"
+                    "00:00:11.510 --> 00:00:13.950\n[audience laughing] And today\n", encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [("Speaker", "Hi, everyone. Danny here from the show. And today")]
+
+
+def test_teams_vtt_voice_names_with_entities_are_decoded(tmp_path):
+    """Teams writes accents in a voice tag as entities; the interviewer column names "Carlos Farías"."""
+    path = tmp_path / "teams.vtt"
+    path.write_text("WEBVTT\n\n00:00:05.485 --> 00:00:06.325\n<v Carlos Far&#237;as>Why did you leave?</v>\n\n"
+                    "00:00:07.000 --> 00:00:09.000\n<v Mauricio Cruzat>The price went up.</v>\n", encoding="utf-8")
+    assert [t.speaker for t in parse_transcript(path).turns] == ["Carlos Farías", "Mauricio Cruzat"]
+
+
+def test_srt_cue_of_several_paragraphs_and_time_of_day_stamps(tmp_path):
+    path = tmp_path / "interview.srt"
+    path.write_text("1\n18:16:56,181 --> 18:17:03,435\nHost: What slowed you down?\n\n"
+                    "2\n18:17:03,435 --> 18:17:10,689\nGuest: Two things. The setup took months.\n\n"
+                    "And the sync broke every release.\n\n"
+                    "3\n18:17:10,689 --> 18:17:38,761\nHost: Thanks.\n\n"
+                    "4\n18:17:38,761 --> 18:17:40,000\nGuest: Bye.\n", encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.start, t.end, t.text) for t in turns] == [
+        ("Host", 0.0, 7.254, "What slowed you down?"),
+        ("Guest", 7.254, 14.508, "Two things. The setup took months. And the sync broke every release."),
+        ("Host", 14.508, 42.58, "Thanks."), ("Guest", 42.58, 43.819, "Bye.")]
+    bad = tmp_path / "bad.srt"
+    bad.write_text("Some notes first\n\n1\n00:00:01,000 --> 00:00:02,000\nHost: Hi\n", encoding="utf-8")
+    with pytest.raises(TranscriptError, match="block without a timing line"):
+        parse_transcript(bad)
+
+
+def test_whisperx_segment_without_a_speaker_continues_the_one_before(tmp_path):
+    import json
+    path = tmp_path / "audio.json"
+    path.write_text(json.dumps({"segments": [
+        {"start": 0.0, "end": 2.0, "text": "Why did you buy?", "speaker": "SPEAKER_00"},
+        {"start": 2.5, "end": 5.0, "text": "The forecast.", "speaker": "SPEAKER_01"},
+        {"start": 5.0, "end": 6.0, "text": "And the support."},
+        {"start": 6.5, "end": 7.0, "text": "Thanks.", "speaker": "SPEAKER_00"}]}), encoding="utf-8")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("SPEAKER_00", "Why did you buy?"), ("SPEAKER_01", "The forecast. And the support."),
+        ("SPEAKER_00", "Thanks.")]
+
+
+def test_a_renamed_speech_column_is_found_by_its_last_word(tmp_path):
+    path = tmp_path / "transcript.tsv"
+    path.write_text("start\tend\tRaw transcription\tCorrected transcription\n"
+                    "0\t9360\tthe sink broke\tthe sync broke\n9360\t17440\tevery week\tevery week\n",
+                    encoding="utf-8")
+    assert [t.text for t in parse_transcript(path).turns] == ["the sync broke every week"]

@@ -9,6 +9,7 @@ transcripts put the name alone on the cue's first line, and copied out of Word h
 """
 from __future__ import annotations
 
+import html
 import re
 
 from winloss.interviews.readers.common import (
@@ -19,6 +20,7 @@ from winloss.interviews.readers.common import (
     Cue,
     ReaderError,
     clean,
+    from_clock,
     join,
     learn_labels,
     plausible_label,
@@ -30,7 +32,9 @@ from winloss.models import Turn
 _TIMING = re.compile(rf"^\s*({CUE_TIME})\s*(?:-->|,(?=\s*{TIME}\s*$))\s*({CUE_TIME})")
 _ANY_TIMING = re.compile(rf"^\s*{CUE_TIME}\s*(?:-->|,(?=\s*{TIME}\s*$))\s*{CUE_TIME}", re.MULTILINE)
 _CUE_ID = re.compile(r"^\s*\d+\s*$")
-_CHANGE_MARK = re.compile(r"^\s*>>\s*")
+# The captioner's speaker-change marks: `>>` (broadcast captions) and a leading `- ` (YouTube's and Netflix's
+# style: "- Hi, everyone."); who speaks next is not said, so only the mark goes.
+_CHANGE_MARK = re.compile(r"^\s*(?:>>|-(?=\s+\S))\s*")
 # Google Meet's caption files: `(Name)` on its own line opens that speaker's caption; a `-` line, then a line of
 # blanks, separates two speakers' captions within one cue.
 _PAREN_NAME = re.compile(r"^\s*\(([^()\n]{1,60})\)\s*$")
@@ -45,13 +49,18 @@ def _blocks(text: str) -> list[list[str]]:
 
 
 def _timed_blocks(text: str, strict: bool) -> list[tuple[float, float, list[str]]]:
-    """(start, end, payload lines) of each cue; blocks with no timing line are skipped, or refused when strict."""
+    """(start, end, payload lines) of each cue. A block with no timing line is skipped (WebVTT's header, NOTE,
+    STYLE, REGION) or, when strict (SRT), continues the cue before it; an SRT file that opens with one is refused."""
     out: list[tuple[float, float, list[str]]] = []
     for lines in _blocks(text):
         if not any(_TIMING.match(line) for line in lines):
-            if strict:
+            if strict and not out:
                 raise ReaderError(f"not SRT: block without a timing line: {lines[0][:60]!r}")
-            continue  # WEBVTT header, NOTE, STYLE, REGION blocks
+            if strict:
+                # a cue of several paragraphs (a blank line inside its text, as chat-bot and podcast tools write
+                # them): the paragraphs after the first are still that cue's speech
+                out[-1][2].extend(lines)
+            continue
         opened = False
         for line in lines:
             m = _TIMING.match(line)
@@ -91,7 +100,8 @@ def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
                 continue
             voice = _VOICE.search(line)
             paren = _PAREN_NAME.match(line)
-            name = voice.group(1).strip() if voice else paren.group(1).strip() if paren and \
+            # Teams writes a name's accents as entities: `<v Carlos Far&#237;as>` is the interviewer "Carlos Farías"
+            name = html.unescape(voice.group(1)).strip() if voice else paren.group(1).strip() if paren and \
                 plausible_label(paren.group(1)) and not ANNOTATION.fullmatch(line.strip()) else None
             if name:
                 if speaker is not None and name != speaker and parts:
@@ -124,11 +134,11 @@ def _payload_cues(blocks: list[tuple[float, float, list[str]]]) -> list[Cue]:
 def read_vtt(text: str) -> list[Turn]:
     if not text.lstrip("\ufeff").lstrip().startswith("WEBVTT"):
         raise ReaderError("not WebVTT: the first line must be 'WEBVTT'")
-    return join(_payload_cues(_timed_blocks(text, strict=False)))
+    return join(from_clock(_payload_cues(_timed_blocks(text, strict=False))))
 
 
 def read_srt(text: str) -> list[Turn]:
-    return join(_payload_cues(_timed_blocks(text, strict=True)))
+    return join(from_clock(_payload_cues(_timed_blocks(text, strict=True))))
 
 
 def sniff_vtt(text: str) -> float:

@@ -61,9 +61,11 @@ _TAG = re.compile(r"</?[a-z][^>]*>", re.IGNORECASE)
 _ANNOTATION_WORDS = (r"inaudible|unintelligible|indiscernible|crosstalk|cross-talk|overlapping|overlap|laughs?|"
                      r"laughter|laughing|chuckles?|sighs?|coughs?|coughing|clears throat|pause|silence|music|noise|"
                      r"background noise|applause|foreign|no audio|audio cuts out|blank_audio|blank audio|phone rings?")
-# [inaudible], [crosstalk 00:01:02], (pause 0.28), (laughs): transcriber notes, not speech.
-ANNOTATION = re.compile(rf"[\[(]\s*(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]|/(?:unintelligible|inaudible)/",
-                         re.IGNORECASE)
+# [inaudible], [crosstalk 00:01:02], (pause 0.28), (laughs), and captioners' described sounds, up to two lowercase
+# words before the sound ("(upbeat music)", "[audience laughing]"): transcriber notes, not speech. A capitalised word
+# there is a name ("(Dana laughs)" stays: it says who).
+ANNOTATION = re.compile(rf"[\[(]\s*(?-i:[a-z][a-z-]*\s+){{0,2}}(?:{_ANNOTATION_WORDS})\b[^\])]{{0,40}}[\])]|"
+                        r"/(?:unintelligible|inaudible)/", re.IGNORECASE)
 _MD_LINK = re.compile(r"\[([^\]]*)\]\([^)\s]*\)")
 _MD_EMPHASIS = re.compile(r"(\*\*|__)(.+?)\1")
 _MARKUP = re.compile(r"[<\[*_\\&(/]")
@@ -128,9 +130,9 @@ def from_clock(cues: list[Cue]) -> list[Cue]:
             if c.start + 12 * 3600 < last:
                 day += 24 * 3600
             last = c.start
-            start = c.start + day - first
+            start = round(c.start + day - first, 3)  # milliseconds, as read: 65823.435 - 65816.181 is not exact
         if c.end is not None:
-            end = c.end + day - first + (24 * 3600 if c.start is not None and c.end < c.start else 0)
+            end = round(c.end + day - first + (24 * 3600 if c.start is not None and c.end < c.start else 0), 3)
         out.append(Cue(c.speaker, c.text, start, end))
     return out
 
@@ -148,8 +150,11 @@ def fill_ends(cues: list[Cue]) -> list[Cue]:
 
 
 # A speaker label as people are named: letters of any script, digits, spaces, apostrophes, dots, hyphens,
-# brackets for company or pronouns, '+' and '/' of phone numbers and pronouns. No sentence punctuation.
-LABEL = r"[^\W_\d][\w.'’\- ]{0,38}?(?:\s*[(\[][^)\]\n]{1,30}[)\]])?|[A-Za-z]+_\d+|\+?[\d ()\-]{7,20}"
+# brackets for company or pronouns, '+' and '/' of phone numbers and pronouns; one comma, for the "Last, First"
+# display names of corporate and university accounts (Zoom's saved captions: `[Birje, Shreya] 13:00:52`). No other
+# sentence punctuation.
+LABEL = (r"[^\W_\d][\w.'’\- ]{0,38}?(?:,\s?[^\W_\d][\w.'’\- ]{0,38}?)?(?:\s*[(\[][^)\]\n]{1,30}[)\]])?"
+         r"|[A-Za-z]+_\d+|\+?[\d ()\-]{7,20}")
 _LABEL_RE = re.compile(rf"(?:{LABEL})")
 
 
@@ -176,5 +181,6 @@ def learn_labels(candidates: list[str], lines: int) -> set[str]:
 
 
 def _full_name(label: str) -> bool:
+    # a comma'd one-off is prose more often than a name spoken once ("Okay, Great: ...")
     words = label.split()
-    return len(words) >= 2 and all(w[:1].isupper() for w in words)
+    return len(words) >= 2 and "," not in label and all(w[:1].isupper() for w in words)

@@ -67,8 +67,15 @@ def _name(value: Any, names: dict[str, str], prefix: str = "Speaker ") -> str:
     return f"{prefix}{key}" if isinstance(value, int) or re.fullmatch(r"\d+|[A-Z]", key) else key
 
 
+_SPEAKER_KEYS = ("speaker", "speaker_name", "speakerDisplayName")
+
+
 def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> list[Cue]:
-    cues = []
+    # whisperX leaves `speaker` off a segment its diarizer could not place: in a file whose other segments name
+    # theirs, that is the speaker before it, not one more person called "Speaker"
+    diarized = any(isinstance(item, dict) and any(item.get(k) not in (None, "") for k in _SPEAKER_KEYS)
+                   for item in items)
+    cues: list[Cue] = []
     for i, item in enumerate(items):
         if not isinstance(item, dict):
             raise ReaderError(f"item {i} is not an object")
@@ -77,14 +84,14 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> lis
             text = _words(item["words"])
         if text is None:
             raise ReaderError(f"item {i} has no 'text'")
-        speaker = item.get("speaker", item.get("speaker_name", item.get("speakerDisplayName")))
+        speaker = next((item[k] for k in _SPEAKER_KEYS if item.get(k) not in (None, "")), None)
         start = item.get("start", item.get("start_time", item.get("startOffset")))
         end = item.get("end", item.get("end_time", item.get("endOffset")))
         pair = item.get("timestamp")  # Hugging Face's ASR pipeline: "timestamp": [start, end], end null at the last
         if isinstance(pair, list) and len(pair) == 2 and start is None:
             start, end = pair
-        cues.append(Cue(_name(speaker, names), clean(str(text)), number_seconds(start, scale),
-                        number_seconds(end, scale)))
+        who = cues[-1].speaker if speaker is None and diarized and cues else _name(speaker, names)
+        cues.append(Cue(who, clean(str(text)), number_seconds(start, scale), number_seconds(end, scale)))
     return cues
 
 

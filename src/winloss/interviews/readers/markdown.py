@@ -17,7 +17,13 @@ _FATHOM = re.compile(rf"^\[@?{TIME}\]\([^)]*\)", re.MULTILINE)
 _BOLD_HEAD = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+)?\*\*[^*\n]{1,60}\*\*", re.MULTILINE)
 
 
+# a heading's attribute block, as Google Docs' markdown export writes its section times: `### 00:00:00 {#00:00:00}`
+_ATTRIBUTES = re.compile(r"\s*\{#[^}\n]*\}\s*$")
+
+
 def _unmark(line: str) -> str:
+    if line.startswith("#"):
+        line = _ATTRIBUTES.sub("", line)
     line = _HEADING_OR_BULLET.sub("", line)
     if line.startswith("---") and not line.strip("-"):
         return ""  # a horizontal rule

@@ -40,22 +40,33 @@ def _rows(text: str) -> tuple[list[str], list[list[str]], str]:
     return [c.strip() for c in rows[0]], rows[1:], delimiter
 
 
-def _columns(header: list[str]) -> dict[str, int]:
+# A speech column a user renamed keeps its noun last ("Raw transcription", "Corrected transcription"); of several,
+# the one filled in most rows, and of those the edited one, is what the user means to be quoted.
+_EDITED = re.compile(r"\b(?:corrected|edited|reviewed|final|clean(?:ed)?)\b")
+
+
+def _columns(header: list[str], rows: list[list[str]] = ()) -> dict[str, int]:
     found: dict[str, int] = {}
     names = [h.strip().lower() for h in header]
     for role, synonyms in _COLUMNS.items():
         for i, name in enumerate(names):
             if name in synonyms and i not in found.values():
                 found.setdefault(role, i)
+    if "text" not in found:
+        named = [i for i, name in enumerate(names) if i not in found.values() and len(name.split()) > 1
+                 and name.split()[-1] in _COLUMNS["text"]]
+        if named:
+            filled = {i: sum(i < len(r) and bool(r[i].strip()) for r in rows) for i in named}
+            found["text"] = min(named, key=lambda i: (-filled[i], not _EDITED.search(names[i]), i))
     return found
 
 
 def read_table(text: str) -> list[Turn]:
     header, rows, _ = _rows(text)
-    cols = _columns(header)
+    cols = _columns(header, rows)
     if "text" not in cols:
         raise ReaderError(f"table without a text column (columns: {', '.join(header)}); "
-                          f"name one of: {', '.join(_COLUMNS['text'][:4])}")
+                          f"name one of: {', '.join(_COLUMNS['text'][:4])} (or end its name with one)")
     if not rows:
         raise ReaderError(f"header only: the table has columns ({', '.join(header)}) but no rows")
     # whisper's TSV and `*_ms` columns count milliseconds; CORAAL and spreadsheets count seconds or h:mm:ss.

@@ -93,12 +93,21 @@ def _parse_line(line: str) -> _Line:
     return _Line(None, body, start, end, body)
 
 
+# Gemini's "Notes + Transcript" document (and Otter's markdown with its AI summary) puts the notes first and the
+# speech under a heading of its own, `# 📖 Transcript`: the notes' bullets ("**Spam Vault Filtering**: Marius
+# specified ...") are a summary of what was said, never speech.
+_TRANSCRIPT_HEADING = re.compile(r"^[#*_\s]*(?:[^\w\s]+\s*)?transcript[*_\s]*$", re.IGNORECASE)
+
+
 def body_lines(text: str) -> list[str]:
     lines = []
     for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = line.strip().lstrip("\ufeff")
         if _FOOTER.match(line):
             break  # Meet's footer: nothing after it is speech
+        if _TRANSCRIPT_HEADING.match(line):
+            lines = []  # everything above was notes
+            continue
         if line:
             lines.append(line)
     return lines
