@@ -13,7 +13,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 # study: (interviews, the statements two key rows may name). Ledgerlark's one, left as the key was committed
 # (fixtures/ledgerlark/README.md): the reader joins Alison's two turns and the cutter "The trial went fine." (short) to
 # "Our AP clerks were disappointed ...".
-STUDIES = {"ledgerlark": (26, {"INT-L6.004"}), "wrenchline": (30, set()), "quillstack": (28, set())}
+STUDIES = {"ledgerlark": (26, {"INT-L6.004"}), "wrenchline": (30, set()), "quillstack": (28, set()),
+           "tallybird": (30, set())}
 
 
 @pytest.fixture(scope="module", params=sorted(STUDIES))
@@ -53,7 +54,7 @@ def test_a_statement_is_small_talk_or_a_story_not_both(study):
     assert not named("small_talk_key.csv") & named("story_key.csv")
 
 
-@pytest.mark.parametrize("study", ["ledgerlark", "pagerly", "quillstack", "wrenchline"])
+@pytest.mark.parametrize("study", ["ledgerlark", "pagerly", "quillstack", "tallybird", "wrenchline"])
 def test_driver_key_names_keyed_stories_in_a_direction_the_report_can_state(study):
     """bench_findings scores driver_key.csv's rows as the demo's planted drivers: a row naming a story the story key
     lacks, or a direction no section states (won criticism), could never be found and would read as a miss."""
