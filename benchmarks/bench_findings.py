@@ -29,7 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "fixtures" / "demo"
 # The held-out studies, each with its one flip story (ANSWER_KEY.md): written by colleagues, never tuned on first.
 HELD_OUT = {"pagerly": (ROOT / "fixtures" / "pagerly", "S1"), "ledgerlark": (ROOT / "fixtures" / "ledgerlark", "S1"),
-            "wrenchline": (ROOT / "fixtures" / "wrenchline", "S1"), "quillstack": (ROOT / "fixtures" / "quillstack", "S1")}
+            "wrenchline": (ROOT / "fixtures" / "wrenchline", "S1"), "quillstack": (ROOT / "fixtures" / "quillstack", "S1"),
+            "tallybird": (ROOT / "fixtures" / "tallybird", "S1")}
 
 
 def stance_agreement(statements: pd.DataFrame, key: pd.DataFrame) -> dict:

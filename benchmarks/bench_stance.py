@@ -33,6 +33,7 @@ PAGERLY = ROOT / "fixtures" / "pagerly"
 LEDGERLARK = ROOT / "fixtures" / "ledgerlark"
 WRENCHLINE = ROOT / "fixtures" / "wrenchline"
 QUILLSTACK = ROOT / "fixtures" / "quillstack"
+TALLYBIRD = ROOT / "fixtures" / "tallybird"
 REVIEWS = ROOT / "fixtures" / "stance_eval" / "amazon_review_sentences.csv"
 STANCES = ("positive", "negative", "neutral")
 # Each airline's handles and names as they are written in the tweets; the addressed one is "you", the rest rivals.
@@ -223,6 +224,7 @@ def main() -> None:
     result["ledgerlark"] = keyed_study(embedder, LEDGERLARK)
     result["wrenchline"] = keyed_study(embedder, WRENCHLINE)
     result["quillstack"] = keyed_study(embedder, QUILLSTACK)
+    result["tallybird"] = keyed_study(embedder, TALLYBIRD)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     d, t = result["demo"], result["airline_tweets"]
@@ -235,7 +237,7 @@ def main() -> None:
     a = result["amazon_reviews"]
     print(f"amazon review sentences: {a['agreement']:.1%} of {a['statements']} (macro recall {a['macro_recall']:.1%}; "
           f"recall {a['recall']})")
-    for name in ("payloom", "pagerly", "ledgerlark", "wrenchline", "quillstack"):
+    for name in ("payloom", "pagerly", "ledgerlark", "wrenchline", "quillstack", "tallybird"):
         p = result[name]
         print(f"{name} key: {p['agreement']:.1%} of {p['statements']} (odd interviews {p['odd_interviews']:.1%}, even "
               f"{p['even_interviews']:.1%}; {p['missing']} statements not found; recall {p['recall']})")
