@@ -94,6 +94,9 @@ def test_a_recontact_date_in_a_season_or_after_next():
     assert recontact("I'll be back in touch in the spring, I expect, once she's settled in.", closed) == (
         date(2027, 3, 1), "back in touch in the spring")
     assert recontact("We kept in touch with their team through the spring.", closed) == (None, "")  # no cue
+    # Tallybird's L3: "the new year" is next January, as "next year" is
+    assert recontact("Sure. Maybe in the new year, once we know what Harbor's stack can do.", closed) == (
+        date(2027, 1, 1), "in the new year")
 
 
 def test_an_account_is_gone_by_the_crm_or_by_its_buyers_words():
@@ -107,6 +110,12 @@ def test_an_account_is_gone_by_the_crm_or_by_its_buyers_words():
     for said in ("We acquired a competitor last year.", "We were sold on the demo.", "The app kept shutting down.",
                  "We bought it for the map."):
         assert gone("No Decision", "", said) == "", said
+    # acquired, but the buyer (or the rep) still says when to come back: that is the reason to call
+    closed = date(2026, 7, 7)
+    said = "So, we were acquired. Harbor Brands bought us in June. Maybe in the new year, once we know their stack."
+    assert gone("Other", "", said, closed) == ""
+    assert gone("No Decision / Acquired", "Parent picks its tools first; revisit in Q2", "", closed) == ""
+    assert gone("No Decision / Acquired", "", "", closed) == "crm"
 
 
 def test_icp_health_calls_fit_worse_only_beyond_chance():

@@ -119,6 +119,11 @@ def test_health_pressure_tests_and_money(demo):
     assert a.money["contract_value"]["fit"] > a.money["contract_value"]["non_fit"]
     removed = {r["criterion"]: r for r in a.money["removed_by"]}
     assert removed["CRM platform: HubSpot"]["deals"] >= 1 and removed["CRM platform: HubSpot"]["gate"]
+    # every open deal outside the gate is in a gate row: a disqualifier, or a primary criterion no disqualifier names
+    gate_rows = [r for r in a.money["removed_by"] if r["gate"]]
+    assert removed["outside CRM platform: Salesforce (no disqualifier)"]["deals"] >= 1
+    assert sum(r["deals"] for r in gate_rows) >= a.money["open_outside_gate_deals"]
+    assert sum(r["amount"] for r in gate_rows) >= a.money["open_outside_gate"]
 
 
 def test_open_pipeline_and_nurture_lists(demo, tmp_path):

@@ -178,6 +178,42 @@ def test_accounts_without_a_won_deal_and_unknown_retention_are_reported(tmp_path
     assert cohorts["id:A02"] == "churned"  # derived from Current ARR 0
 
 
+def test_deals_with_existing_customers_stay_out_of_the_win_loss_analysis(tmp_path):
+    """Salesforce's Opportunity Type: an upgrade or renewal is won on the account's history with us, so it counts in
+    no win rate; HubSpot's "existingbusiness" is the same. New business and an empty type stay in."""
+    rows = [f"{r},New Customer" for r in good_rows()] + [
+        "D90,A00,Acme 0,Closed Won,2026-08-01,500,Software,,,Existing Customer - Upgrade",
+        "D91,A02,Acme 2,Closed Won,2026-08-02,500,Software,,,existingbusiness",
+        "D92,A04,Acme 4,Closed Lost,2026-08-03,500,Software,,,Renewal",
+        "D93,A06,Acme 6,Closed Won,2026-08-04,500,Software,,,"]
+    write_deals(tmp_path, rows, HEADER + ",Type")
+    result = analyse(tmp_path)
+    excluded = dict(zip(result.deals["deal_id"], result.deals["excluded"]))
+    assert [excluded[d] for d in ("D90", "D91", "D92")] == ["existing customer"] * 3
+    assert excluded["D93"] == "" and excluded["D00"] == ""
+    assert set(result.closed["deal_id"]) == {f"D{i:02d}" for i in range(12)} | {"D93"}
+    assert not any("Type" in d.label for d in result.dims)  # no criterion "Existing Customer - Upgrade"
+    assert ("3 deals are with existing customers (Type: Existing Customer - Upgrade 1, Renewal 1, existingbusiness "
+            "1) and stay out of the analysis: win rates, criteria and the nurture list are about new customers"
+            in result.notes)
+
+
+def test_prospect_rows_of_an_accounts_report_are_no_problem(tmp_path):
+    """A Salesforce Accounts report lists prospects and lost accounts beside customers: a row with no won deal and
+    nothing of a customer is counted in a note, while a customer row with no won deal is still a problem."""
+    write_deals(tmp_path, good_rows())
+    (tmp_path / "crm" / "accounts.csv").write_text(
+        "Account ID,Type,Starting ARR,Current ARR,NPS\n"
+        "A00,Customer - Direct,100,100,9\nP01,Prospect,,,\nP02,Prospect,,,\nZZ9,Customer - Direct,100,100,\n",
+        encoding="utf-8")
+    result = analyse(tmp_path)
+    text = messages(result.problems)
+    assert not any("P01" in m or "P02" in m for m in text)
+    assert any(m.startswith("accounts.csv row 5 (ZZ9): no Closed Won deal") for m in text)
+    assert ("2 accounts.csv rows have no Closed Won deal and no customer data (ARR, retention, NPS): prospects or "
+            "lost accounts, not customers") in result.notes
+
+
 def test_only_one_outcome_is_a_clear_problem(tmp_path):
     write_deals(tmp_path, [r for r in good_rows() if "Closed Won" in r])
     result = analyse(tmp_path)

@@ -314,10 +314,10 @@ def test_the_report_says_who_read_the_stances():
 
     offline = pd.DataFrame({"stance": ["positive", "negative"], "stance_source": ["offline", "offline"]})
     assert stance_basis(offline).startswith(
-        "an offline scorer right on 48-85 % (by study) of 993 hand-labelled statements")
+        "an offline scorer right on 48-85 % (by study) of 1,140 hand-labelled statements")
     assert "LLM" not in stance_basis(offline)
     # the n is every interview study's stance key, so a new key cannot leave the report's figure stale
     keyed = sum(len(pd.read_csv(k)) for k in sorted(DEMO.parent.glob("*/stance_key.csv")))
-    assert f"of {keyed} hand-labelled statements" in stance_basis(offline), keyed
+    assert f"of {keyed:,} hand-labelled statements" in stance_basis(offline), keyed
     refined = offline.assign(stance_source=["llm", "offline"])
     assert stance_basis(refined).endswith("with the LLM re-reading the 1 of 2 statements it was least sure of")

@@ -25,7 +25,13 @@ from winloss.crm.health import (
     recent_losses,
 )
 from winloss.crm.icp import IcpRules, assess, band, compares_customers, derive_criteria
-from winloss.crm.load import CrmTables, account_key, load_accounts, load_deals
+from winloss.crm.load import (
+    ACCOUNT_NUMBERS,
+    CrmTables,
+    account_key,
+    load_accounts,
+    load_deals,
+)
 from winloss.crm.loss_types import classify_loss, find_keyword
 from winloss.crm.parse import chosen_in_interview, favoured_in_interview
 from winloss.crm.result import CrmAnalysis
@@ -59,13 +65,21 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     ok = accounts[accounts["excluded"] == ""].copy()
     keys = []
     won_keys = set(table["account_key"])
+    prospects = 0
     for r in ok.itertuples():
         key = r.account_key if r.account_key in won_keys else by_name.get(account_key("", r.account_name), "")
-        if not key:
+        if not key and not _customer_data(r):
+            # an Accounts report lists prospects and lost accounts too: a row with nothing of a customer is no
+            # broken input
+            prospects += 1
+        elif not key:
             problems.append(Problem(f"accounts.csv row {r.row} ({r.account_id or r.account_name})",
                                     "no Closed Won deal for this account in deals.csv; its customer-success data "
                                     "is not used"))
         keys.append(key)
+    if prospects:
+        notes.append(f"{prospects} accounts.csv {'row has' if prospects == 1 else 'rows have'} no Closed Won deal "
+                     "and no customer data (ARR, retention, NPS): prospects or lost accounts, not customers")
     ok["match"] = keys
     scored = score_accounts(ok[ok["match"] != ""], rules).set_index("match")
     matched = table["account_key"].isin(scored.index)
@@ -78,6 +92,11 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     if missing:
         notes.append(f"{missing} of {len(table)} won accounts have no row in accounts.csv: no cohort for them")
     return table
+
+
+def _customer_data(row) -> bool:
+    """Does an accounts.csv row say anything of a customer (a retention status or any customer-success number)?"""
+    return bool(row.retention_status) or any(not math.isnan(getattr(row, f)) for f in ACCOUNT_NUMBERS)
 
 
 def told_churned(table: pd.DataFrame, joins: list[Join], deals: pd.DataFrame, notes: list[str]) -> pd.DataFrame:

@@ -38,10 +38,14 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "country": ("billing country", "country", "country region", "billing country code", "hq country"),
     "lead_source": ("lead source", "leadsource", "original source", "original source type", "source"),
     "crm_platform": ("crm platform", "crm", "crm system", "current crm"),
+    # Salesforce's opportunity "Age" is its days open: created to close, once closed
     "sales_cycle_days": ("sales cycle days", "sales cycle", "days to close", "sales cycle length days",
-                         "sales cycle length"),
+                         "sales cycle length", "age", "opportunity age", "age days"),
     "owner": ("opportunity owner", "deal owner", "owner", "sales rep", "account executive", "owner name",
               "user name"),
+    # Salesforce's Opportunity Type ("New Customer", "Existing Customer - Upgrade"), HubSpot's deal type
+    # ("newbusiness", "existingbusiness"): an upsell or renewal is no new customer's decision
+    "deal_type": ("type", "opportunity type", "deal type", "dealtype", "business type"),
 }
 
 # Columns that restate a deal's outcome, so would pass for a perfect ICP criterion: the forecast's probability

@@ -24,7 +24,8 @@ TIME = (r"(?P<year>next (?:fiscal |financial )?year)|(?P<quarter>next quarter)|q
 CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reconnect|re-?engage|follow(?:ing)? up" \
       r"|check back|touch base|until|pushed to|try again|reach out|look (?:at (?:it|this|you) )?again" \
       r"|pick (?:it|this) (?:back )?up|(?:be|get|getting|back) in touch|circle back|(?:talk|speak) again)"
-WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")|\b(?P<year2>next (?:fiscal |financial )?year)"
+WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")"
+                  r"|\b(?P<year2>next (?:fiscal |financial )?year|(?:in|after) the new year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
                   + r")\b", re.IGNORECASE)
 
@@ -93,9 +94,14 @@ SOLD = re.compile(r"\b(?:(?:selling|sold|sell) (?:the|our|my) (?:company|busines
                   r"|going out of business)\b", re.IGNORECASE)
 
 
-def gone(reason: str, notes: str, said: str = "") -> str:
-    """Who says the account is gone: "crm" (its reason or notes), "interview" (its buyer), or "" (it is not)."""
-    return "crm" if GONE.search(f"{reason} {notes}") else "interview" if SOLD.search(said or "") else ""
+def gone(reason: str, notes: str, said: str = "", closed_on: date | None = None) -> str:
+    """Who says the account is gone: "crm" (its reason or notes), "interview" (its buyer), or "" (it is not). An
+    account whose notes or buyer still say when to come back is not gone, acquired or not ("we were acquired ...
+    maybe in the new year, once we know what their stack can do"): that date is the reason to call."""
+    crm = f"{reason} {notes}"
+    if closed_on is not None and (recontact(crm, closed_on)[0] or recontact(said, closed_on)[0]):
+        return ""
+    return "crm" if GONE.search(crm) else "interview" if SOLD.search(said or "") else ""
 
 
 def no_decision(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
@@ -112,7 +118,8 @@ def nurture(deals: pd.DataFrame, fit_known: bool, as_of: str) -> pd.DataFrame:
     passed): "revisit in January" of a deal lost a year before: call now."""
     lost = no_decision(deals, fit_known)
     said = lost["buyer_said"] if "buyer_said" in lost else pd.Series("", index=lost.index)
-    kept = pd.Series([not gone(r, n, b) for r, n, b in zip(lost["loss_reason"], lost["loss_notes"], said)],
+    kept = pd.Series([not gone(r, n, b, d) for r, n, b, d in zip(lost["loss_reason"], lost["loss_notes"], said,
+                                                                    lost["close_date"])],
                      index=lost.index, dtype=bool)
     lost, said = lost[kept], said[kept]
     when, source = [], []

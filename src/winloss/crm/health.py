@@ -252,12 +252,22 @@ def money(deals: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataFrame, cri
     open_deals = deals[deals["excluded"] == "open"]
     amount = open_deals["amount"].fillna(0)
     removed = []
+    shown = values.loc[open_deals.index]
+    disqualified = pd.Series(False, index=open_deals.index)
     for c in criteria:
         if c.kind != "negative":
             continue
-        hit = c.met(values.loc[open_deals.index])
+        hit = c.met(shown)
+        disqualified |= hit & c.gate
         removed.append({"criterion": c.label, "gate": c.gate, "deals": int(hit.sum()),
                         "amount": float(amount[hit].sum())})
+    # a deal outside a primary gate criterion that no disqualifier names (an industry the gate does not list) is
+    # removed too: without it, the disqualifiers' deals do not add up to the deals outside the gate
+    for c in criteria:
+        if c.kind == "primary" and c.gate:
+            hit = c.known(shown) & ~c.met(shown) & ~disqualified
+            removed.append({"criterion": f"outside {c.label} (no disqualifier)", "gate": True,
+                            "deals": int(hit.sum()), "amount": float(amount[hit].sum())})
     failing = open_deals["fit"] != "fit"
     won = deals[(deals["excluded"] == "") & (deals["outcome"] == "won")]
     fit_cv, fit_n, _ = _mean(won.loc[won["fit"] == "fit", "amount"])

@@ -35,7 +35,12 @@ from winloss.models import Problem
 from winloss.tables import Table, TableError, TableSource, read_table
 
 DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competitor", "loss_notes", "industry",
-             "country", "lead_source", "crm_platform", "owner")
+             "country", "lead_source", "crm_platform", "owner", "deal_type")
+# A deal with a customer we already have (an upgrade, a renewal, a cross-sell): it is won or lost on the account's
+# history with us, so it is left out of win rates, criteria and the nurture list, which are about new customers.
+EXISTING_BUSINESS = re.compile(r"\b(?:existing|upgrade|upsell|up-sell|expansion|renewal|cross[- ]?sell|add[- ]?on|"
+                               r"downgrade|replacement)|existingbusiness", re.IGNORECASE)
+EXISTING = "existing customer"
 DEAL_NUMBERS = ("amount", "annual_revenue", "sales_cycle_days")
 ACCOUNT_NUMBERS = ("starting_arr", "current_arr", "nps", "days_to_first_value", "support_tickets_per_month")
 RETENTION = {"active": "active", "retained": "active", "renewed": "active", "live": "active", "healthy": "active",
@@ -222,6 +227,8 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         elif rec["outcome"] == "unknown":
             unknown.setdefault(rec["stage"], []).append(where)
             rec["excluded"] = "unknown stage"
+        elif rec["deal_type"] and EXISTING_BUSINESS.search(rec["deal_type"]):
+            rec["excluded"] = EXISTING
         elif rec["outcome"] == "open":
             rec["excluded"] = "open"
         if rec["deal_id"] in seen:
@@ -272,6 +279,13 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     if filled:
         notes.append(f"the competitor of {filled} lost {'deal' if filled == 1 else 'deals'} was read from the stage, "
                      "loss reason or notes (the Competitor cell was empty)")
+    existing = deals.loc[deals["excluded"] == EXISTING, "deal_type"].value_counts()
+    if len(existing):
+        n = int(existing.sum())
+        kinds = ", ".join(f"{k} {v}" for k, v in sorted(existing.items(), key=lambda kv: (-kv[1], kv[0])))
+        notes.append(f"{n} {'deal is' if n == 1 else 'deals are'} with existing customers ({cols['deal_type']}: "
+                     f"{kinds}) and {'stays' if n == 1 else 'stay'} out of the analysis: win rates, criteria and "
+                     "the nurture list are about new customers")
     open_n = int((deals["excluded"] == "open").sum())
     if open_n:
         # No file name: the draft reads the same whichever format the export came in (deals.csv or .xlsx).

@@ -120,7 +120,7 @@ def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
     """Who read the stances the drivers rest on: the offline scorer, and the LLM where it re-read the calls the
     scorer was least sure of (`stance_source` "llm"). `figures`: with the answer keys' figures (the appendix; the
     front keeps to its word limit)."""
-    offline = "an offline scorer right on 48-85 % (by study) of 993 hand-labelled statements in winloss's test " \
+    offline = "an offline scorer right on 48-85 % (by study) of 1,140 hand-labelled statements in winloss's test " \
         "studies" + (
         STANCE_FIGURES if figures else "")
     read = int((statements["stance_source"] == "llm").sum()) if "stance_source" in statements else 0

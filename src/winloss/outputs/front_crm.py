@@ -100,10 +100,10 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
             f"{deals(o['new_only']['deals'])} ({dollars(o['new_only']['amount'])}) that it left out.",
             cites=tuple(Cite("money", f"old_vs_new.open.{k}.{f}", "value", o[k][f])
                         for k in ("old_only", "new_only") for f in ("deals", "amount"))))
-    # a ranking disqualifier lowers a score and removes no deal; a deal may fail more than one gate disqualifier
+    # a ranking disqualifier lowers a score and removes no deal; a deal may fail more than one gate criterion
     removed = [(i, r) for i, r in enumerate(a.money.get("removed_by", [])) if r["deals"] and r["gate"]]
     if removed:
-        lines.append(Line("Open deals each gate disqualifier removes (a deal can fail more than one): " + "; ".join(
+        lines.append(Line("Open deals each gate criterion removes (a deal can fail more than one): " + "; ".join(
             f"{r['criterion']}, {r['deals']} ({dollars(r['amount'])})" for _, r in removed) + ".",
             cites=tuple(Cite("money", f"removed_by.{i}.deals", "value", r["deals"]) for i, r in removed)))
     health = {r["metric"]: r for r in a.health}

@@ -37,8 +37,8 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
         (f"; their fit is not tested ({a.untested}), so check each before re-engaging" if a.untested else "")
     pool = no_decision(a.deals, not a.untested)
     buyers = pool["buyer_said"] if "buyer_said" in pool else [""] * len(pool)
-    by = [(acc, gone(r, n, b)) for acc, r, n, b in zip(pool["account_name"], pool["loss_reason"], pool["loss_notes"],
-                                                       buyers)]
+    by = [(acc, gone(r, n, b, d)) for acc, r, n, b, d in zip(pool["account_name"], pool["loss_reason"],
+                                                              pool["loss_notes"], buyers, pool["close_date"])]
     off = "; ".join(f"{', '.join(left)} {one if len(left) == 1 else many}"
                     for source, one, many in (
                         ("crm", "was acquired or closed, by the CRM's reason or notes",
