@@ -198,6 +198,30 @@ def test_deals_with_existing_customers_stay_out_of_the_win_loss_analysis(tmp_pat
             in result.notes)
 
 
+def test_traits_only_the_accounts_report_holds_become_dimensions(tmp_path):
+    """A Salesforce Accounts report keeps the fulfilment model on the account, not on each opportunity: it is a
+    candidate dimension of the deals. The account's lifecycle (Type), its dates and what only customers have (Health
+    Score) would restate the outcome, so they are named in the notes and left out; a column the deals carry too
+    is the deal's."""
+    write_deals(tmp_path, good_rows())
+    lines = ["Account ID,Type,Fulfillment Model,Health Score,Customer Since,Industry,Starting ARR,Current ARR"]
+    for i in range(12):
+        won = i % 2 == 0
+        lines.append(f"A{i:02d},{'Customer' if won else 'Prospect'},{'3PL' if i % 3 else 'In-house'},"
+                     f"{'Green' if won else ''},{'2025-01-01' if won else ''},Retail,"
+                     f"{'100,100' if won else ','}")
+    (tmp_path / "crm" / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = analyse(tmp_path)
+    labels = {d.label for d in result.dims}
+    assert "Fulfillment Model" in labels
+    assert not labels & {"Type", "Health Score", "Customer Since"}
+    assert dict(zip(result.deals["deal_id"], result.deals["x:Fulfillment Model"]))["D04"] == "3PL"
+    assert "Retail" not in set(result.values.get("industry", []))  # the deals' own Industry (Software) is kept
+    notes = " | ".join(result.notes)
+    assert "accounts.csv column 'Type' says the account's history with us" in notes
+    assert "accounts.csv column 'Health Score' is filled for 100% of won deals' accounts and 0% of lost ones" in notes
+
+
 def test_prospect_rows_of_an_accounts_report_are_no_problem(tmp_path):
     """A Salesforce Accounts report lists prospects and lost accounts beside customers: a row with no won deal and
     nothing of a customer is counted in a note, while a customer row with no won deal is still a problem."""

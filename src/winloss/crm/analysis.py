@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from winloss.crm.account_columns import account_columns
 from winloss.crm.backtest import backtest, out_of_sample
 from winloss.crm.coherence import ContradictoryDraft
 from winloss.crm.cohorts import CohortRules, score_accounts
@@ -198,8 +199,11 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     if closed.empty or closed["outcome"].nunique() < 2:
         problems.append(Problem(str(deals_path), "needs both Closed Won and Closed Lost deals; CRM analysis skipped"))
         return CrmAnalysis(problems=problems, notes=notes, deals=deals, sources=sources)
+    deals, from_accounts, account_notes = account_columns(deals, accounts, tables.headers)
+    notes += account_notes
+    closed = deals[deals["excluded"] == ""]
     scored_rows = deals[deals["excluded"].isin(["", "open"])]  # open deals are rescored, never fitted on
-    dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras, settings.dimensions)
+    dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras + from_accounts, settings.dimensions)
     notes += dim_notes
     values = all_values.loc[closed.index]
     joins, join_problems = join_interviews(interviews, deals)

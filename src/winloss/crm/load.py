@@ -59,6 +59,7 @@ class CrmTables:
     notes: list[str] = field(default_factory=list)
     usable: bool = True
     sources: list[TableSource] = field(default_factory=list)  # how each file was read, for run.json
+    headers: list[str] = field(default_factory=list)  # deals.csv's header row as written
 
 
 def account_key(account_id: str, name: str) -> str:
@@ -129,7 +130,7 @@ def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, 
                      extras=tuple(h for h in colmap.extras if h not in parts)), parts
 
 
-_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
 
 
 def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
@@ -143,7 +144,7 @@ def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
     if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
                                   >= 0.5 * len(values)):
         return "restates won or lost"
-    if key in TIME_COLUMNS or (values and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)):
+    if key in TIME_COLUMNS or (values and sum(bool(DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)):
         return "holds dates or periods, no trait of a customer"
     return ""
 
@@ -292,7 +293,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         notes.append(f"{open_n} open {'deal' if open_n == 1 else 'deals'} in the CRM export "
                      f"{'is' if open_n == 1 else 'are'} not closed and {'stays' if open_n == 1 else 'stay'} out of "
                      "the analysis")
-    return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source])
+    return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source], list(header))
 
 
 def _competitors_from_text(deals: pd.DataFrame, extra: list[str]) -> int:
@@ -372,5 +373,7 @@ def load_accounts(path: Path, settings: CrmSettings, problems: list[Problem], no
                                            "Contracted or Churned); derived from ARR where possible"))
         if not rec["retention_status"]:
             rec["retention_status"] = retention_from_arr(rec["starting_arr"], rec["current_arr"])
+        for h in colmap.extras:  # candidate dimensions of the deals' accounts (crm.account_columns)
+            rec["x:" + h] = plain_number(r[idx[h]]) if comma else r[idx[h]]
         records.append(rec)
     return pd.DataFrame.from_records(records) if records else None
