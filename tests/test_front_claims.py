@@ -252,6 +252,17 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
         "record it, but route no deal on it yet: Employees 35-200 sets won deals apart from lost deals only within "
         "chance (12 of 15 against 4 of 8, Fisher p 0.16), and the gate was fitted on these same deals.")
     assert gate_decision(weak) == []
+    # a disqualifier outside the gate lowers the score only: it is never told to disqualify (the appendix says
+    # "rank lower, do not disqualify")
+    gate_no = Criterion("negative", "ind", "Industry", ("Apparel",), "Industry: Apparel", 0, 15, 5, 8,
+                        "won deals", "lost deals", p_value=0.001, gate=True)
+    rank_no = Criterion("negative", "src", "Lead source", ("Web",), "Lead source: Web", 2, 15, 4, 8,
+                        "won deals", "lost deals", p_value=0.2, gate=False)
+    both = actions(replace(a, criteria=[GATE, gate_no, rank_no], health=win_rate((15, 16), (1, 7))), st, themes)
+    assert "Qualification: disqualify early on Industry: Apparel; rank lower, without disqualifying, Lead source: " \
+           "Web." in both
+    only_ranked = actions(replace(a, criteria=[GATE, rank_no], health=win_rate((15, 16), (1, 7))), st, themes)
+    assert "Qualification: rank lower, without disqualifying, Lead source: Web." in only_ranked
 
 
 

@@ -359,9 +359,15 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
         why = f"so next quarter's deals can test {tested}" if unproven else "the scorecard is computed from them"
         out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification"
                    + (", " if unproven else "; ") + why + (f" ({'; '.join(empty)})" if empty else "") + ".")
-    if negative:
+    # a disqualifier outside the gate only lowers the score: the appendix says "rank lower, do not disqualify"
+    gate_out = [c.label for c in negative if c.gate]
+    ranked = [c.label for c in negative if not c.gate]
+    if gate_out:
         out.append(("Qualification: flag, not yet disqualify, " if unproven else "Qualification: disqualify early on ")
-                   + "; ".join(c.label for c in negative) + ".")
+                   + "; ".join(gate_out) + ("; rank lower, without disqualifying, " + "; ".join(ranked)
+                                            if ranked else "") + ".")
+    elif ranked:
+        out.append("Qualification: rank lower, without disqualifying, " + "; ".join(ranked) + ".")
     comp_ids = [j.interview_id for j in a.joins if j.deal_id and j.cohort == "lost" and _competitor(a, j.deal_id)]
     labels = dict(zip(themes["theme_id"], themes["label"])) if len(themes) else {}
     top2 = themes_apart(statements, comp_ids)[:2] if comp_ids else []  # "set apart" only if the test passes
