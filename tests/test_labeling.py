@@ -202,6 +202,34 @@ def test_candidates_hold_no_time_expression_no_cut_negation_and_no_comparison():
         assert not phrase.startswith("hard decision"), phrase  # after "wasn't a": the same
 
 
+def test_no_candidate_holds_a_counted_amount_but_names_with_digits_stay():
+    """Tallybird's stock-sync theme was "Seventy percent Amazon", one won buyer's channel mix: a counted amount is
+    one statement's figure. "SOC 2" and "3PL" are names and stay."""
+    from winloss.themes.labeling import _stop_words
+    from winloss.themes.phrases import (
+        BANNED,
+        QUANTITY,
+        TIME_WORDS,
+        candidates,
+        compounds,
+    )
+
+    texts = ["We're about seventy percent Amazon, and the rest is our own site.",
+             "Seventy percent Amazon means the stock sync has to be right.",
+             "Our 3PL warehouse ships and the stock sync keeps up.",
+             "Three hundred pairs sold out and the stock sync held.",
+             "They asked for the SOC 2 report and a 40% discount."]
+    own = np.eye(5, dtype=np.float32)
+    stop = set(_stop_words())
+    found = candidates(texts, np.arange(5), own, stop, BANNED | TIME_WORDS)
+    found += compounds(texts, np.arange(5), {"amazon", "report"}, stop, BANNED | TIME_WORDS)
+    assert "stock sync" in found
+    assert not QUANTITY.search("3pl warehouse") and not QUANTITY.search("soc 2 report")
+    for phrase in found:
+        assert not {"seventy", "percent", "hundred", "three"} & set(phrase.lower().split()), phrase
+        assert "%" not in phrase, phrase
+
+
 def test_no_candidate_holds_a_pronoun_reflexive_ones_included():
     """"Built the forecast ourselves in Looker" headed the demo's "Why buyers choose us" and read like a rival's."""
     from winloss.themes.labeling import _stop_words

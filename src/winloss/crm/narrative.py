@@ -377,9 +377,10 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
         ids = set(comp_ids) & set(statements["interview_id"])
         raised = statements[statements["interview_id"].isin(ids)].groupby("theme_id")["interview_id"].nunique()
         out.append("Messaging: in competitive deals, answer " + " and ".join(
-            f"\"{labels[t]}\" (raised in {int(raised.get(t, 0))} of {len(ids)})" for t in top2)
+            f"\"{labels[t]}\" (raised in {int(raised.get(t, 0))} of the {len(ids)} interviewed losses to a named "
+            "competitor)" for t in top2)
                    + (", the themes that set" if len(top2) > 1 else ", the theme that sets")
-                   + " the interviewed losses to a named competitor apart.")
+                   + " those losses apart.")
     return out
 
 

@@ -65,6 +65,11 @@ TIME_WORDS = {
 # ... nor does a counted or pointed-at span of time ("that month", "two weeks", "last year"); "next song" may.
 TIME_SPAN = re.compile(r"\b(?:that|this|last|next|a|an|one|two|three|four|five|six|few|couple|several|same|"
                        r"whole|entire|\d+)(?: of)? (?:days?|weeks?|months?|years?|quarters?|hours?|minutes?)\b")
+# ... nor a counted amount ("seventy percent Amazon", "three hundred pairs"): one statement's figure, not a topic.
+# Digits stay: "SOC 2", "3PL" and "Q2 close" are names.
+QUANTITY = re.compile(r"\d\s*%|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fifteen|"
+                      r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|percent|"
+                      r"dozen)\b")
 # A phrase cut right after a negation says the opposite of its statement ("wasn't involved in sales anymore" ->
 # "Involved in sales anymore"), so no candidate starts there.
 NEGATIONS = {"not", "no", "never", "nobody", "nothing", "without", "nor", "none", "neither", "cannot", "hardly"}
@@ -178,7 +183,8 @@ def candidates(texts: Sequence[str], members: np.ndarray, own: np.ndarray, stop:
     central = [members[i] for i in sorted(range(len(members)), key=lambda i: (-closeness[i], members[i]))[:CENTRAL]]
     found = pool + sorted({p for i in central for p in clauses(texts[i], stop, banned)} - set(pool))
     said_clauses = [[w.lower() for w in clause] + [""] for i in members for clause in _words(texts[i])]
-    return [p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()) and p.split()[-1] not in VERBS
+    return [p for p in found if not TIME_SPAN.search(p) and not QUANTITY.search(p) and not verdict(p.split())
+            and p.split()[-1] not in VERBS
             and not _cut_noun_phrase(p, said_clauses, stop) and not _straddles(p.split(), stop)]
 
 
@@ -279,7 +285,7 @@ def compounds(texts: Sequence[str], members: np.ndarray, terms: set[str], stop: 
                     if k < 0 or any(b in stop or b in banned or b.isdigit() or negation(b) for b in before):
                         break
                     found.add(" ".join(before + [w]))
-    return sorted(p for p in found if not TIME_SPAN.search(p) and not verdict(p.split()))
+    return sorted(p for p in found if not TIME_SPAN.search(p) and not QUANTITY.search(p) and not verdict(p.split()))
 
 
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
