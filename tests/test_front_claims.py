@@ -252,6 +252,13 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
         "record it, but route no deal on it yet: Employees 35-200 sets won deals apart from lost deals only within "
         "chance (12 of 15 against 4 of 8, Fisher p 0.16), and the gate was fitted on these same deals.")
     assert gate_decision(weak) == []
+    # a weak disqualifier doubts the gate too, and is named as one: the gate reads as its required criteria
+    from winloss.crm.health import gate_doubt
+    shopify = Criterion("negative", "plat", "Ecommerce Platform", ("Shopify",), "Ecommerce Platform: Shopify", 1, 12,
+                        6, 19, "best customers", "problematic customers", p_value=0.2, gate=True)
+    assert gate_doubt([GATE, shopify], win_rate((15, 16), (1, 7))).startswith(
+        "its disqualifier Ecommerce Platform: Shopify sets best customers apart from problematic customers only "
+        "within chance (1 of 12 against 6 of 19, Fisher p 0.20)")
     # a disqualifier outside the gate lowers the score only: it is never told to disqualify (the appendix says
     # "rank lower, do not disqualify")
     gate_no = Criterion("negative", "ind", "Industry", ("Apparel",), "Industry: Apparel", 0, 15, 5, 8,

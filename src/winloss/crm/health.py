@@ -105,7 +105,9 @@ def _doubt(criteria: list, health: list[dict]) -> tuple[str, object]:
         weak = next((c for c in criteria if c.gate and c.p_value > PREDICTS_P), None)
         if weak is None:
             return "", None
-        return (f"{weak.label} sets {weak.group} apart from {weak.other} only within chance ({weak.n} of {weak.N} "
+        # a gate is read as its required criteria; a disqualifier that doubts it is named as one
+        role = "its disqualifier " if weak.kind == "negative" else ""
+        return (f"{role}{weak.label} sets {weak.group} apart from {weak.other} only within chance ({weak.n} of {weak.N} "
                 f"against {weak.n_other} of {weak.N_other}, Fisher p {weak.p_value:.2f}), and the gate was fitted "
                 "on these same deals"), weak
     p = gate_p(f, nf)
