@@ -390,3 +390,23 @@ def test_with_no_fit_known_what_reps_and_buyers_agree_on_is_said_and_decided():
     assert product.owner == "Product" and product.text.startswith(
         "Close the gap in onboarding and support behind Gustly: $59k in 5 deals lost to it (fit not tested); the CRM")
     assert competitor_decisions((block,), "positioning gap") == []
+
+
+def test_the_critical_question_gives_no_qualification_verdict_on_a_gate_within_chance():
+    """Tallybird: every competitor block said "no verdict on fit", while the appendix's critical question told
+    leadership to "tighten qualification before competing" on the same untested profile."""
+    from dataclasses import replace
+
+    from winloss.crm.narrative import critical_text
+
+    critical = {"answer": "no", "lost_to_competitor": {"n": 2, "N": 27, "mean_score": 11.0},
+                "best_customers": {"n": 10, "N": 12, "mean_score": 86.0},
+                "problematic_customers": {"n": 0, "N": 19, "mean_score": 20.0}, "p_value": 6e-06,
+                "by_competitor": []}
+    tested = CrmAnalysis(problems=[], criteria=[GATE], critical=critical)
+    assert critical_text(tested).endswith("tighten qualification before competing.")
+    untested = replace(tested, fit_tested=False)
+    text = critical_text(untested)
+    assert "tighten qualification" not in text
+    assert text.endswith("The profile it is measured against is not yet a rule (the gate is within chance): a "
+                         "hypothesis to test before changing whom we target or how we qualify.")

@@ -161,7 +161,11 @@ def critical_text(a: CrmAnalysis) -> str:
     if c["by_competitor"]:
         text += " By competitor: " + "; ".join(f"{b['competitor']} {nofn(b['n_fit'], b['N'])} right fit"
                                                for b in c["by_competitor"]) + "."
-    if c["answer"] == "yes":
+    if a.untested and c["answer"] in ("yes", "no"):
+        # the loss types and competitor verdicts give no verdict on fit here: this answer cannot give one either
+        text += (f" The profile it is measured against is not yet a rule ({a.untested}): a hypothesis to test "
+                 "before changing whom we target or how we qualify.")
+    elif c["answer"] == "yes":
         text += " These are winnable deals: the fix is in why we lose them, not in whom we target."
     elif c["answer"] == "no":
         text += " Most competitive losses were not our customers to win: tighten qualification before competing."
