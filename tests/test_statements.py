@@ -83,6 +83,16 @@ def test_roles_by_manifest_config_and_questions():
     assert by_questions.method == "questions" and by_questions.interviewers == {"A"} and not by_questions.warning
 
 
+def test_a_last_first_label_matches_the_interviewer_as_people_type_names():
+    """Zoom's corporate display names read "Rembhotkar, Simantini"; interviews.csv says "Simantini Rembhotkar"."""
+    t = transcript(("Rembhotkar, Simantini", "What happened?"), ("Birje, Shreya", "We ran out of budget."),
+                   ("Rembhotkar, Simantini", "Why then?"), ("Birje, Shreya", "The freeze came in March."))
+    assert detect_roles(t, {"Simantini Rembhotkar"}).interviewers == {"Rembhotkar, Simantini"}
+    assert detect_roles(t, {"Rembhotkar, Simantini"}).interviewers == {"Rembhotkar, Simantini"}
+    assert detect_roles(t, {"Simantini"}).interviewers == {"Rembhotkar, Simantini"}  # a first name alone
+    assert not detect_roles(t, {"Shreya Rembhotkar"}).method == "manifest"
+
+
 def test_roles_that_cannot_be_told_apart_warn():
     t = transcript(("A", "We liked it."), ("B", "We did not."))
     assert "could not be told apart" in detect_roles(t).warning

@@ -42,14 +42,25 @@ def quoted_speaker(label: str) -> str:
 _AFFIX = re.compile(r"\s*[(\[][^)\]]*[)\]]\s*$")  # "Dana Ruiz (Northwind)", "Ana (she/her)"
 
 
+def _plain(label: str) -> str:
+    """A label as a person's name is typed: no bracketed affix, and "Last, First" (Zoom's corporate display names)
+    as "First Last"."""
+    label = _AFFIX.sub("", label)
+    last, comma, first = label.partition(",")
+    return f"{first.strip()} {last.strip()}" if comma and first.strip() else label
+
+
 def _match(named: set[str], speakers: list[str]) -> set[str]:
-    """Speakers the manifest or config names; a label's bracketed company or pronouns need not be typed, and a first
-    name alone ('Dana' for 'Dana Ruiz', or the label 'Dana' for 'Dana Ruiz') counts when it picks out one speaker."""
+    """Speakers the manifest or config names; a label's bracketed company or pronouns need not be typed, nor its
+    "Last, First" order, and a first name alone ('Dana' for 'Dana Ruiz', or the label 'Dana' for 'Dana Ruiz')
+    counts when it picks out one speaker."""
     wanted = {n.strip().casefold() for n in named if n.strip()}
-    found = {s for s in speakers if s.casefold() in wanted or _AFFIX.sub("", s).casefold() in wanted}
-    for name in wanted - {_AFFIX.sub("", s).casefold() for s in found} - {s.casefold() for s in found}:
-        same_first = [s for s in speakers if _AFFIX.sub("", s).casefold().split()[:1] == name.split()[:1]
-                      and (len(name.split()) == 1 or len(_AFFIX.sub("", s).split()) == 1)]
+    found = {s for s in speakers if s.casefold() in wanted or _AFFIX.sub("", s).casefold() in wanted
+             or _plain(s).casefold() in wanted}
+    for name in wanted - {_plain(s).casefold() for s in found} - {_AFFIX.sub("", s).casefold() for s in found} \
+            - {s.casefold() for s in found}:
+        same_first = [s for s in speakers if _plain(s).casefold().split()[:1] == name.split()[:1]
+                      and (len(name.split()) == 1 or len(_plain(s).split()) == 1)]
         if len(same_first) == 1:
             found.add(same_first[0])
     return found
