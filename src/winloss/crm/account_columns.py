@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from winloss.crm.columns import DEAL_FIELDS, TIME_COLUMNS, normalise_header
-from winloss.crm.load import DATE_LIKE, account_key
+from winloss.crm.load import account_key, holds_dates
 
 # The account's relation to us, not a trait of the customer: Salesforce's Type, HubSpot's lifecycle stage.
 LIFECYCLE = ("type", "account type", "customer type", "lifecycle stage", "lifecycle", "account status",
@@ -45,7 +45,7 @@ def account_columns(deals: pd.DataFrame, accounts: pd.DataFrame | None, deal_hea
         cells = pd.Series([str(usable.at[r, "x:" + h]).strip() if r is not None else "" for r in row],
                           index=deals.index)
         present = cells[cells != ""]
-        if len(present) and present.map(lambda v: bool(DATE_LIKE.fullmatch(v))).mean() >= 0.9:
+        if holds_dates(present.tolist()):
             notes.append(f"accounts.csv column {h!r} holds dates, no trait of a customer; not used as a dimension")
             continue
         filled_won = (cells[won] != "").mean() if won.any() else 0.0

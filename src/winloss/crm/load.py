@@ -130,7 +130,7 @@ def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, 
                      extras=tuple(h for h in colmap.extras if h not in parts)), parts
 
 
-DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
+_DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
 
 
 def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
@@ -144,9 +144,14 @@ def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
     if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
                                   >= 0.5 * len(values)):
         return "restates won or lost"
-    if key in TIME_COLUMNS or (values and sum(bool(DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)):
+    if key in TIME_COLUMNS or holds_dates(values):
         return "holds dates or periods, no trait of a customer"
     return ""
+
+
+def holds_dates(values: list[str]) -> bool:
+    """Are nine in ten of a column's filled cells dates? A date is when, never a trait of a customer."""
+    return bool(values) and sum(bool(_DATE_LIKE.fullmatch(v)) for v in values) >= 0.9 * len(values)
 
 
 def _drop_misleading_extras(colmap: ColumnMap, header: list[str], rows: list, settings: CrmSettings,
