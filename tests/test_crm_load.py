@@ -219,7 +219,7 @@ def test_traits_only_the_accounts_report_holds_become_dimensions(tmp_path):
     assert "Retail" not in set(result.values.get("industry", []))  # the deals' own Industry (Software) is kept
     notes = " | ".join(result.notes)
     assert "accounts.csv column 'Type' says the account's history with us" in notes
-    assert "accounts.csv column 'Health Score' is filled for 100% of won deals' accounts and 0% of lost ones" in notes
+    assert "accounts.csv column 'Health Score' has a value (not empty, not 0) for 100% of won deals' accounts and 0% of lost ones" in notes
 
 
 def test_prospect_rows_of_an_accounts_report_are_no_problem(tmp_path):

@@ -3,18 +3,30 @@ model, the channel or the e-commerce platform a rep keeps on the account, never 
 becomes a candidate dimension of the deals (joined by account id, else by name), as a deal column would, unless it
 would pass for a criterion without being a trait a rep can see before the deal: the account's lifecycle (Type:
 Prospect / Customer / Former Customer), dates, or a column filled in for customers only (Health Score, Open Cases:
-what happened after a win, which a lost deal never has)."""
+what happened after a win, which a lost deal never has). A firmographic the deals do not fill (Maven keeps employees
+and revenue on its accounts only) is the account's too."""
 from __future__ import annotations
 
 import pandas as pd
 
+from winloss.crm.after_win import after_win, note
 from winloss.crm.columns import DEAL_FIELDS, TIME_COLUMNS, normalise_header
 from winloss.crm.load import account_key, holds_dates
 
 # The account's relation to us, not a trait of the customer: Salesforce's Type, HubSpot's lifecycle stage.
 LIFECYCLE = ("type", "account type", "customer type", "lifecycle stage", "lifecycle", "account status",
              "record type", "account record type", "customer since", "churn date", "go live date")
-CUSTOMERS_ONLY = 0.5  # a column filled for lost deals' accounts at under half its rate for won ones: post-sale
+
+
+def _filled_fields(deals: pd.DataFrame) -> set[str]:
+    """The deal fields some deal has a value for."""
+    out = set()
+    for f in DEAL_FIELDS:
+        if f in deals.columns:
+            cells = deals[f]
+            if (cells.notna() & (cells.astype(str).str.strip() != "")).any():
+                out.add(f)
+    return out
 
 
 def account_columns(deals: pd.DataFrame, accounts: pd.DataFrame | None, deal_headers: list[str]
@@ -23,7 +35,8 @@ def account_columns(deals: pd.DataFrame, accounts: pd.DataFrame | None, deal_hea
     the columns left out. deal_headers: the deals file's own headers (a trait the deal also carries is the deal's)."""
     if accounts is None or accounts.empty:
         return deals, [], []
-    own = {normalise_header(h) for h in deal_headers} | {a for aliases in DEAL_FIELDS.values() for a in aliases}
+    filled = _filled_fields(deals)
+    own = {normalise_header(h) for h in deal_headers} | {a for f in filled for a in DEAL_FIELDS[f]}
     headers = [c[2:] for c in accounts.columns if c.startswith("x:")]
     usable = accounts[accounts["excluded"] == ""]
     by_key = {k: i for i, k in zip(usable.index, usable["account_key"]) if k}
@@ -48,12 +61,9 @@ def account_columns(deals: pd.DataFrame, accounts: pd.DataFrame | None, deal_hea
         if holds_dates(present.tolist()):
             notes.append(f"accounts.csv column {h!r} holds dates, no trait of a customer; not used as a dimension")
             continue
-        filled_won = (cells[won] != "").mean() if won.any() else 0.0
-        filled_lost = (cells[lost] != "").mean() if lost.any() else 0.0
-        if filled_won and filled_lost < CUSTOMERS_ONLY * filled_won:
-            notes.append(f"accounts.csv column {h!r} is filled for {filled_won:.0%} of won deals' accounts and "
-                         f"{filled_lost:.0%} of lost ones: known after a win, it would restate the outcome; not used "
-                         "as a dimension")
+        shares = after_win(cells, won, lost)
+        if shares:
+            notes.append(note(f"accounts.csv column {h!r}", shares, "deals' accounts"))
             continue
         if (cells != "").any():
             out["x:" + h] = cells

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from winloss.crm.account_columns import account_columns
-from winloss.crm.backtest import backtest, out_of_sample
+from winloss.crm.backtest import backtest, out_of_sample, too_few
 from winloss.crm.coherence import ContradictoryDraft
 from winloss.crm.cohorts import CohortRules, score_accounts
 from winloss.crm.current_icp import current_criteria, diff_icp, load_current_icp
@@ -117,19 +117,31 @@ def told_churned(table: pd.DataFrame, joins: list[Join], deals: pd.DataFrame, no
     return table
 
 
-def _buyer_said(deals: pd.DataFrame, joins, statements: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """For each lost deal joined to a lost interview, what its buyer said (the statements, ';'-joined) and which
-    interview: the nurture list reads a re-contact date there when the CRM's notes give none."""
+def _buyer_said(deals: pd.DataFrame, joins, statements: pd.DataFrame, interviews: list[Interview]
+                ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """For each lost deal joined to a lost interview, what its buyer said (the statements, ';'-joined), which
+    interview and on what day (None if not known): the nurture list reads a re-contact date there when the CRM's
+    notes give none, counted from the day it was said ("in January", said in July, is next January)."""
     said = pd.Series("", index=deals.index, dtype=object)
     which = pd.Series("", index=deals.index, dtype=object)
+    on = pd.Series(None, index=deals.index, dtype=object)
     if statements is None or statements.empty or "text" not in statements:
-        return said, which
+        return said, which, on
+    dated = {iv.interview_id: _day(iv.date) for iv in interviews}
     texts = statements.groupby("interview_id", sort=False)["text"].apply(lambda t: "; ".join(map(str, t)))
     row = {d: i for i, d in zip(deals.index, deals["deal_id"])}
     for j in sorted(joins, key=lambda j: j.interview_id):
         if j.cohort == "lost" and j.deal_id in row and j.interview_id in texts.index and not which[row[j.deal_id]]:
             said[row[j.deal_id]], which[row[j.deal_id]] = texts[j.interview_id], j.interview_id
-    return said, which
+            on[row[j.deal_id]] = dated.get(j.interview_id)
+    return said, which, on
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text.strip()[:10]) if text.strip() else None
+    except ValueError:
+        return None
 
 
 def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.DataFrame, extra: list[str],
@@ -203,7 +215,8 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     notes += account_notes
     closed = deals[deals["excluded"] == ""]
     scored_rows = deals[deals["excluded"].isin(["", "open"])]  # open deals are rescored, never fitted on
-    dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras + from_accounts, settings.dimensions)
+    dims, all_values, dim_notes = build_dimensions(scored_rows, tables.extras + from_accounts, settings.dimensions,
+                                                   tables.restated)
     notes += dim_notes
     values = all_values.loc[closed.index]
     joins, join_problems = join_interviews(interviews, deals)
@@ -220,9 +233,12 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     outcome = closed["outcome"]
     segments = segment_table(dims, values, outcome, won_accounts, won_accounts["cohort"],
                              won_accounts["retention_status"])
+    few = too_few(outcome)
+    if few:
+        notes.append(few)
     try:
-        criteria = derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome, icp_rules,
-                                   churned=churned_deals)
+        criteria = [] if few else derive_criteria(dims, won_accounts, won_accounts["cohort"], values, outcome,
+                                                  icp_rules, churned=churned_deals)
     except ContradictoryDraft as exc:  # a bug in the rules, never shipped to leadership as a draft
         problems.append(Problem(str(deals_path), f"{exc}; no ICP draft written"))
         return CrmAnalysis(problems=problems, notes=notes, deals=deals)
@@ -253,7 +269,8 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     deals["loss_type"] = pd.Series([t for t, _ in typed], index=lost.index, dtype=float).reindex(deals.index)
     deals["loss_rule"] = pd.Series([r for _, r in typed], index=lost.index, dtype=object).reindex(
         deals.index, fill_value="")
-    deals["buyer_said"], deals["buyer_interview"] = _buyer_said(deals, joins, statements)
+    deals["buyer_said"], deals["buyer_interview"], deals["buyer_said_on"] = _buyer_said(deals, joins, statements,
+                                                                                        interviews)
     closed = deals.loc[closed.index]
     tested = backtest(closed["score"].astype(int), closed["outcome"], won_accounts["score"], won_accounts["cohort"],
                       icp_rules, closed["amount"], closed["sales_cycle_days"])

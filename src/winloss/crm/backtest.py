@@ -54,6 +54,16 @@ def latest_quarter(dates: pd.Series) -> tuple[date | None, str]:
     return date(last.year, 3 * q + 1, 1), f"{last.year} Q{q + 1}"
 
 
+def too_few(outcome: pd.Series) -> str:
+    """Why the closed deals are too few to set any criterion on, or '' when they are enough: the rule a holdout
+    must meet to conclude, since criteria fitted on fewer would be 1 of 1 against 0 of 1."""
+    won, lost = int((outcome == "won").sum()), int((outcome == "lost").sum())
+    if won + lost >= MIN_HOLDOUT_DEALS and min(won, lost) >= MIN_HOLDOUT_EACH:
+        return ""
+    return (f"{won + lost} closed {'deal' if won + lost == 1 else 'deals'} ({won} won, {lost} lost) are too few to "
+            f"set any criterion on: at least {MIN_HOLDOUT_DEALS} with {MIN_HOLDOUT_EACH} of each are needed")
+
+
 def out_of_sample(closed: pd.DataFrame, values: pd.DataFrame, fit: Callable[[pd.Series], list[Criterion]],
                   rules: IcpRules) -> dict:
     """Fit on deals closed before the latest quarter (fit(mask) returns criteria from those deals only), score the

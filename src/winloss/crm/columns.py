@@ -12,7 +12,7 @@ from dataclasses import dataclass
 # canonical field -> recognised headers (normalised), most specific first: the first header present wins.
 DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "deal_id": ("opportunity id", "deal id", "opportunity 18 digit id", "opp id", "record id", "hs object id", "id"),
-    "deal_name": ("opportunity name", "deal name", "dealname", "name", "title", "deal title"),
+    "deal_name": ("opportunity name", "deal name", "dealname", "opp name", "name", "title", "deal title"),
     "account_id": ("account id", "associated company id", "associated company ids", "company id",
                    "account 18 digit id", "associated company ids primary"),
     "account_name": ("account name", "company name", "associated company", "associated company primary", "company",
@@ -23,15 +23,17 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
     "close_date": ("close date", "closedate", "closed date", "date closed", "deal closed on", "closed on",
                    "close time"),
     "created_date": ("created date", "create date", "createdate", "opportunity created date", "created",
-                     "deal created", "add time", "date created", "created at"),
+                     "deal created", "add time", "date created", "created at", "engage date"),
     "amount": ("amount", "deal amount", "amount in company currency", "amount in home currency", "acv",
-               "total contract value", "value formatted", "value", "deal value"),  # Close: value is in cents
+               "total contract value", "value formatted", "value", "deal value",  # Close: value is in cents
+               # Maven's CRM dataset; Dynamics 365's estimated revenue is the opportunity's amount
+               "close value", "estimated value", "est revenue", "estimated revenue", "opportunity amount"),
     "loss_reason": ("loss reason", "closed lost reason", "lost reason", "reason lost", "closed lost reason c"),
     "win_reason": ("win reason", "closed won reason"),
     "competitor": ("competitor", "competitors", "primary competitor", "main competitor", "lost to",
                    "lost to competitor"),
     "loss_notes": ("loss notes", "closed lost notes", "lost notes", "loss details", "loss description"),
-    "industry": ("industry", "account industry", "vertical"),
+    "industry": ("industry", "account industry", "vertical", "sector"),
     "employees": ("employees", "number of employees", "numberofemployees", "employee count", "headcount",
                   "company size"),
     "annual_revenue": ("annual revenue", "annualrevenue", "revenue", "company revenue"),
@@ -52,7 +54,9 @@ DEAL_FIELDS: dict[str, tuple[str, ...]] = {
 # (100 % when won), Salesforce's forecast category (Closed / Omitted), HubSpot's and Close's won flags and labels.
 OUTCOME_ECHOES = ("probability", "probability %", "deal probability", "win probability", "confidence",
                   "forecast category", "forecast category name", "forecast", "is won", "is closed", "closed", "won",
-                  "is closed won", "hs is closed won", "hs is closed", "status label", "deal stage probability")
+                  "is closed won", "hs is closed won", "hs is closed", "status label", "deal stage probability",
+                  # Salesforce's expected revenue is the amount times the probability: the amount once won, 0 lost
+                  "expected revenue", "expected amount", "weighted amount", "weighted value")
 
 # Columns of when, not who: a deal's quarter or last activity is no trait of a customer.
 TIME_COLUMNS = ("fiscal period", "fiscal quarter", "fiscal year", "close month", "close quarter", "close year",
@@ -64,7 +68,7 @@ CLOSE_DATE_PARTS = ("won time", "lost time", "date won", "date lost")
 
 ACCOUNT_FIELDS: dict[str, tuple[str, ...]] = {
     "account_id": ("account id", "company id", "account 18 digit id", "record id", "id"),
-    "account_name": ("account name", "company name", "company", "name"),
+    "account_name": ("account name", "company name", "company", "account", "organization", "name"),
     "retention_status": ("retention status", "customer status", "renewal status", "status", "lifecycle status"),
     "starting_arr": ("starting arr", "start arr", "initial arr", "arr at signing", "original arr"),
     "current_arr": ("current arr", "arr", "latest arr"),

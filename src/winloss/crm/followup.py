@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from winloss.crm.loss_types import NOTHING_ON_RECORD
+
 OPEN_COLUMNS = ["deal_id", "account", "stage", "amount", "close_date", "score", "band", "fit"]
 NURTURE_COLUMNS = ["deal_id", "account", "amount", "loss_reason", "loss_notes", "close_date", "recontact",
                    "recontact_said", "recontact_from", "recontact_passed"]
@@ -28,6 +30,7 @@ WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")"
                   r"|\b(?P<year2>next (?:fiscal |financial )?year|(?:in|after) the new year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
                   + r")\b", re.IGNORECASE)
+_NEXT_YEAR = re.compile(r",? (?:of )?next (?:fiscal |financial )?year\b", re.IGNORECASE)
 
 
 def recontact(notes: str, closed_on: date | None) -> tuple[date | None, str]:
@@ -47,15 +50,19 @@ def recontact(notes: str, closed_on: date | None) -> tuple[date | None, str]:
     if g["quarter"] or g["quarter2"]:
         q = quarter + 1
         return date(year + q // 4, 3 * (q % 4) + 1, 1), said
+    # "Q2 next year", "in March of next year": that quarter or month of the year after
+    later = _NEXT_YEAR.match(notes, m.end())
+    if later:
+        said += later.group(0)
     if g["q"]:
-        start = date(year, 3 * (int(g["q"]) - 1) + 1, 1)
+        start = date(year + bool(later), 3 * (int(g["q"]) - 1) + 1, 1)
         return (start if start > closed_on else date(year + 1, start.month, 1)), said
     if g["n"]:
         n = int(g["n"])
         return closed_on + timedelta(weeks=n) if g["unit"].lower() == "week" else _add_months(closed_on, n), said
     name = (g["month"] or g["month2"] or g["season"] or g["season2"]).lower()
     month = MONTHS.get(name) or SEASONS[name]
-    start = date(year, month, 1)
+    start = date(year + bool(later), month, 1)
     return (start if start > closed_on else date(year + 1, month, 1)), said
 
 
@@ -105,9 +112,23 @@ def gone(reason: str, notes: str, said: str = "", closed_on: date | None = None)
 
 
 def no_decision(deals: pd.DataFrame, fit_known: bool = True) -> pd.DataFrame:
-    """The Type 3 losses the nurture list is drawn from: right fit, or all of them when no fit is known."""
+    """The Type 3 losses the nurture list is drawn from: right fit, or all of them when no fit is known. A loss
+    with nothing on record and no interview is no known no decision (see `unrecorded`)."""
     lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
+    lost = lost[~_unrecorded(lost)]
     return lost[lost["fit"] == "fit"] if fit_known else lost
+
+
+def unrecorded(deals: pd.DataFrame) -> int:
+    """Closed-lost deals typed no decision only by default: no loss reason, notes or competitor in the CRM, and no
+    interview with their buyer. Nobody knows why they were lost, so they are counted, never re-engaged by list."""
+    lost = deals[(deals["excluded"] == "") & (deals["outcome"] == "lost") & (deals["loss_type"] == 3)]
+    return int(_unrecorded(lost).sum())
+
+
+def _unrecorded(lost: pd.DataFrame) -> pd.Series:
+    interviewed = lost["buyer_interview"].fillna("") != "" if "buyer_interview" in lost else False
+    return (lost["loss_rule"] == NOTHING_ON_RECORD) & ~interviewed
 
 
 def nurture(deals: pd.DataFrame, fit_known: bool, as_of: str) -> pd.DataFrame:
@@ -123,12 +144,14 @@ def nurture(deals: pd.DataFrame, fit_known: bool, as_of: str) -> pd.DataFrame:
                      index=lost.index, dtype=bool)
     lost, said = lost[kept], said[kept]
     when, source = [], []
-    for r, n, d, b, iv in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,
-                              lost.get("buyer_interview", pd.Series("", index=lost.index))):
+    for r, n, d, b, iv, on in zip(lost["loss_reason"], lost["loss_notes"], lost["close_date"], said,
+                                  lost.get("buyer_interview", pd.Series("", index=lost.index)),
+                                  lost.get("buyer_said_on", pd.Series(None, index=lost.index, dtype=object))):
         found = recontact(f"{r} {n}", d)
-        # the CRM's notes first; else what the buyer said in their interview ("we'll look again in the spring")
+        # the CRM's notes first; else what the buyer said in their interview ("we'll look again in the spring"),
+        # counted from the interview's day when known
         from_interview = found[0] is None and bool(b)
-        found = recontact(b, d) if from_interview else found
+        found = recontact(b, on if isinstance(on, date) else d) if from_interview else found
         when.append(found)
         source.append("" if found[0] is None else f"interview {iv}" if from_interview else "CRM notes")
     table = pd.DataFrame({"deal_id": lost["deal_id"], "account": _account(lost), "amount": lost["amount"],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from winloss.crm.after_win import after_win, note
 from winloss.crm.columns import (
     ACCOUNT_FIELDS,
     CLOSE_DATE_PARTS,
@@ -30,6 +31,7 @@ from winloss.crm.parse import (
     plain_number,
     stage_reason,
 )
+from winloss.crm.segments import CATEGORICAL, NUMERIC
 from winloss.crm.settings import CrmSettings
 from winloss.models import Problem
 from winloss.tables import Table, TableError, TableSource, read_table
@@ -41,6 +43,9 @@ DEAL_TEXT = ("deal_name", "account_name", "loss_reason", "win_reason", "competit
 EXISTING_BUSINESS = re.compile(r"\b(?:existing|upgrade|upsell|up-sell|expansion|renewal|cross[- ]?sell|add[- ]?on|"
                                r"downgrade|replacement)|existingbusiness", re.IGNORECASE)
 EXISTING = "existing customer"
+# Without a Type column, a deal's name is the rep's only word on it: "Acme - Renewal", "Initech Upsell 2024".
+EXISTING_NAME = re.compile(r"(?<![\w-])(renewal|upsell|up-sell|expansion|upgrade|cross[- ]?sell|add[- ]on)s?(?![\w-])",
+                           re.IGNORECASE)
 DEAL_NUMBERS = ("amount", "annual_revenue", "sales_cycle_days")
 ACCOUNT_NUMBERS = ("starting_arr", "current_arr", "nps", "days_to_first_value", "support_tickets_per_month")
 RETENTION = {"active": "active", "retained": "active", "renewed": "active", "live": "active", "healthy": "active",
@@ -60,6 +65,7 @@ class CrmTables:
     usable: bool = True
     sources: list[TableSource] = field(default_factory=list)  # how each file was read, for run.json
     headers: list[str] = field(default_factory=list)  # deals.csv's header row as written
+    restated: list[str] = field(default_factory=list)  # deal fields filled once won: never a dimension (after_win)
 
 
 def account_key(account_id: str, name: str) -> str:
@@ -235,6 +241,8 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
             rec["excluded"] = "unknown stage"
         elif rec["deal_type"] and EXISTING_BUSINESS.search(rec["deal_type"]):
             rec["excluded"] = EXISTING
+        elif "deal_type" not in cols and (said := EXISTING_NAME.search(rec["deal_name"])):
+            rec["excluded"], rec["deal_type"] = EXISTING, said.group(1).capitalize()
         elif rec["outcome"] == "open":
             rec["excluded"] = "open"
         if rec["deal_id"] in seen:
@@ -289,7 +297,8 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
     if len(existing):
         n = int(existing.sum())
         kinds = ", ".join(f"{k} {v}" for k, v in sorted(existing.items(), key=lambda kv: (-kv[1], kv[0])))
-        notes.append(f"{n} {'deal is' if n == 1 else 'deals are'} with existing customers ({cols['deal_type']}: "
+        told = cols.get("deal_type", f"named in {cols.get('deal_name', 'the deal name')}")
+        notes.append(f"{n} {'deal is' if n == 1 else 'deals are'} with existing customers ({told}: "
                      f"{kinds}) and {'stays' if n == 1 else 'stay'} out of the analysis: win rates, criteria and "
                      "the nurture list are about new customers")
     open_n = int((deals["excluded"] == "open").sum())
@@ -298,7 +307,30 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         notes.append(f"{open_n} open {'deal' if open_n == 1 else 'deals'} in the CRM export "
                      f"{'is' if open_n == 1 else 'are'} not closed and {'stays' if open_n == 1 else 'stay'} out of "
                      "the analysis")
-    return CrmTables(deals, None, list(colmap.extras), problems, notes, True, [table.source], list(header))
+    extras, restated = _after_win(deals, cols, list(colmap.extras), notes)
+    return CrmTables(deals, None, extras, problems, notes, True, [table.source], list(header), restated)
+
+
+def _after_win(deals: pd.DataFrame, cols: dict[str, str], extras: list[str], notes: list[str]
+               ) -> tuple[list[str], list[str]]:
+    """The extra columns kept, and the deal fields that restate the outcome because they are filled (not empty, not
+    0) mostly once a deal is won; both named in the notes. Such a field still gives the amounts, never a criterion."""
+    closed = deals["excluded"] == ""
+    won, lost = closed & (deals["outcome"] == "won"), closed & (deals["outcome"] == "lost")
+    restated = []
+    for f in (*CATEGORICAL, *NUMERIC):
+        shares = after_win(deals[f], won, lost) if f in cols else None
+        if shares:
+            notes.append(note(f"column {cols[f]!r}", shares))
+            restated.append(f)
+    kept = []
+    for h in extras:
+        shares = after_win(deals["x:" + h], won, lost)
+        if shares:
+            notes.append(note(f"column {h!r}", shares))
+        else:
+            kept.append(h)
+    return kept, restated
 
 
 def _competitors_from_text(deals: pd.DataFrame, extra: list[str]) -> int:

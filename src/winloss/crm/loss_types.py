@@ -8,7 +8,9 @@
 5. competitor the Competitor column names one: Type 2 (right fit, lost to a competitor).
 6. competitor words     reason or notes say "went with", "chose", "competitor", ...: Type 2.
 7. no-decision notes    the notes say budget, freeze, timing, ...: Type 3.
-8. fallback   right fit, no competitor on record: Type 3 (the buyer bought nothing we know of).
+8. fallback   right fit, no competitor on record: Type 3 (the buyer bought nothing we know of). With no reason,
+              notes or competitor at all, the rule says "nothing on record": the type is a default, not a finding, and
+              such a deal is re-engaged only when its buyer's interview tells the story (crm.followup.no_decision).
 
 Keyword lists are overridable in winloss.toml [crm.loss_types] (wrong_fit, competitor, no_decision). Free-text
 notes can later be classified by the LLM stage; these keyword rules are the offline default.
@@ -54,4 +56,9 @@ def classify_loss(deal_id: str, loss_reason: str, loss_notes: str, competitor: s
     keyword = find_keyword(loss_notes, rules.no_decision)
     if keyword:
         return 3, f"loss notes say {keyword!r}"
+    if not (loss_reason.strip() or loss_notes.strip()):
+        return 3, NOTHING_ON_RECORD
     return 3, "fallback: right fit and no competitor on record"
+
+
+NOTHING_ON_RECORD = "fallback: nothing on record (no loss reason, notes or competitor)"

@@ -14,6 +14,7 @@ from winloss.crm.assurance import (
     pressure_texts,
     recite,
 )
+from winloss.crm.backtest import too_few
 from winloss.crm.evidence import (
     TOPICS,
     mentions_topic,
@@ -22,6 +23,7 @@ from winloss.crm.evidence import (
     themes_by_lift,
     topics_of,
 )
+from winloss.crm.followup import unrecorded
 from winloss.crm.health import (
     PREDICTS_P,
     doubted_criterion,
@@ -211,7 +213,8 @@ def summary(a: CrmAnalysis) -> str:
     group = groups["group"]
     parts = [f"From {s['closed']} closed deals ({s['won']} won, {s['lost']} lost"
              + (f", {s['date_range']}" if s["date_range"] else "") + f") and {s['interviews_joined']} joined "
-             + (f"interviews, our {group} are not yet set apart from {groups['other']} by any single attribute."
+             + (f"interviews: {too_few(a.closed['outcome'])}." if not primary and too_few(a.closed["outcome"]) else
+                f"interviews, our {group} are not yet set apart from {groups['other']} by any single attribute."
                 if not primary else
                 # the same verdict as the front's "Old vs new ICP": a profile that does not predict wins is no rule
                 f"interviews, our {group} so far share {best}, but that profile does not yet predict wins: "
@@ -234,11 +237,19 @@ def summary(a: CrmAnalysis) -> str:
         parts.append("Disqualify or deprioritise: " + "; ".join(c.label for c in negative) + ".")
     t = {x["type"]: x for x in lt["types"]}
     if lt["N"]:
-        parts.append(f"Of {lt['N']} losses, {t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
+        of = f"Of {lt['N']} {'loss' if lt['N'] == 1 else 'losses'}, "
+        parts.append(f"{of}{t[1]['n']} were wrong-fit, {t[2]['n']} right-fit lost to a competitor "
                      f"and {t[3]['n']} right-fit with no decision." if not a.untested else
-                     f"Of {lt['N']} losses, " + (f"{t[1]['n']} were wrong-fit by their CRM reason, " if t[1]["n"] else "")
+                     of + (f"{t[1]['n']} were wrong-fit by their CRM reason, " if t[1]["n"] else "")
                      + f"{t[2]['n']} went to a competitor and {t[3]['n']} to no decision; their fit is not tested "
                      f"({a.untested}).")
+        blank = unrecorded(a.deals)
+        if blank:
+            parts.append(f"{'All' if blank == t[3]['n'] else f'{blank} of the'} {t[3]['n']} no-decision losses "
+                         "have nothing on record (no loss reason, notes, competitor or interview): that type is a "
+                         "default, not a finding." if t[3]["n"] > 1 else
+                         "That no-decision loss has nothing on record (no loss reason, notes, competitor or "
+                         "interview): its type is a default, not a finding.")
     c = a.critical
     comp = c["lost_to_competitor"]
     if comp["N"] and c["answer"] != "cannot tell":  # what cannot be told is said under the front's Confidence

@@ -15,7 +15,11 @@ OPEN_STAGES = {"prospecting", "qualification", "needs analysis", "value proposit
                "perception analysis", "proposal price quote", "negotiation review", "appointmentscheduled",
                "appointment scheduled", "qualifiedtobuy", "qualified to buy", "presentationscheduled",
                "presentation scheduled", "decisionmakerboughtin", "decision maker bought in", "contractsent",
-               "contract sent", "discovery", "demo", "proposal", "negotiation", "open", "active"}
+               "contract sent", "discovery", "demo", "proposal", "negotiation", "open", "active",
+               # Maven's CRM dataset, Pipedrive's and Zoho's default pipelines
+               "engaging", "proposal sent", "proposal made", "qualified", "contact made", "demo scheduled",
+               "needs defined", "negotiations started", "evaluation", "trial", "proof of concept", "commit",
+               "closing", "verbal", "identify decision makers", "new"}
 
 
 def stage_key(value: str) -> str:

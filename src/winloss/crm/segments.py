@@ -92,12 +92,15 @@ def quartile_bands(values: pd.Series):
     known = values.dropna()
     if known.empty:
         return ((math.inf, "all"),)
-    edges = sorted({_nice(float(q)) for q in known.quantile([0.25, 0.5, 0.75])})
+    # A year ("year_established") is rounded to the year and read as one: 1996-2008, not 2k.
+    year = bool(((known % 1 == 0) & known.between(1800, 2100)).all())
+    nice, short = (round, lambda x: f"{x:g}") if year else (_nice, _short)
+    edges = sorted({nice(float(q)) for q in known.quantile([0.25, 0.5, 0.75])})
     bands, low = [], None
     for edge in edges:
-        bands.append((edge, f"<={_short(edge)}" if low is None else f"{_short(low)}-{_short(edge)}"))
+        bands.append((edge, f"<={short(edge)}" if low is None else f"{short(low)}-{short(edge)}"))
         low = edge
-    bands.append((math.inf, f">{_short(low)}"))
+    bands.append((math.inf, f">{short(low)}"))
     return tuple(bands)
 
 
@@ -112,22 +115,23 @@ def _categorical(values: pd.Series) -> pd.Series:
     return pd.Series([display[f] if f else UNKNOWN for f in folded], index=values.index)
 
 
-def build_dimensions(deals: pd.DataFrame, extras: list[str], kinds: dict[str, str] | None = None
-                     ) -> tuple[list[Dimension], pd.DataFrame, list[str]]:
+def build_dimensions(deals: pd.DataFrame, extras: list[str], kinds: dict[str, str] | None = None,
+                     restated: tuple[str, ...] | list[str] = ()) -> tuple[list[Dimension], pd.DataFrame, list[str]]:
     """Candidate dimensions and each deal's value on them ('(unknown)' when missing); numeric dimensions also keep
     the raw number in column raw_column(key), for the ICP's data-derived ranges. Returns notes on extra columns that were
-    not usable (free text, ids). kinds: [crm.dimensions], column -> firmographic / technographic / ..."""
+    not usable (free text, ids). kinds: [crm.dimensions], column -> firmographic / technographic / ...;
+    restated: fields that restate the outcome (load.CrmTables.restated), left out."""
     kinds = kinds or {}
     dims: list[Dimension] = []
     values: dict[str, pd.Series] = {}
     notes: list[str] = []
     for key, label in CATEGORICAL.items():
-        if (deals[key].astype(str).str.strip() != "").any():
+        if key not in restated and (deals[key].astype(str).str.strip() != "").any():
             dims.append(Dimension(key, label, (), kind=dimension_kind(key, label, kinds)))
             values[key] = _categorical(deals[key])
     for key, (label, bands) in NUMERIC.items():
         column = deals[key].astype(float)
-        if column.notna().any():
+        if key not in restated and column.notna().any():
             bands = bands or quartile_bands(column)
             dims.append(Dimension(key, label, tuple(b for _, b in bands), tuple(u for u, _ in bands),
                                   kind=dimension_kind(key, label, kinds), numeric=True, unit=UNITS.get(key, "")))

@@ -170,9 +170,11 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
     left = appendix.no_decision - len(table)
     which = f"{len(table)} of the {appendix.no_decision}" if left > 0 else f"the {len(table)}"
     off = f"; {left} {'is' if left == 1 else 'are'} gone: acquired, sold or closed" if left > 0 else ""
+    # no amount on any of them (Maven's lost deals carry 0): "$0" would read as deals worth nothing
+    said = ", ".join(x for x in (dollars(total) if total else "", "fit not tested" if appendix.untested else "") if x)
+    bracket = f" ({said}{off})" if said else f" ({off.removeprefix('; ')})" if off else ""
     return [Line(f"Re-engage {which} {fit}{noun(appendix.no_decision if left > 0 else len(table))} lost to no "
-                 f"decision ({dollars(total)}{', fit not tested' if appendix.untested else ''}{off}), {when} "
-                 "(nurture.csv).",
+                 f"decision{bracket}, {when} (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
                  owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from winloss.crm.assurance import dollars
-from winloss.crm.followup import gone, no_decision
+from winloss.crm.followup import gone, no_decision, unrecorded
 from winloss.crm.health import unproven_score
 from winloss.crm.loss_types import find_keyword
 from winloss.outputs.consistency import Appendix, Cite
@@ -29,10 +29,11 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     # with no deal's fit known, the list is every no-decision deal, and the reader is told to check each
     dropped = max(appendix.no_decision - len(table), 0)  # acquired or closed: named below, and dropped off the list
     n, fit = len(table) + dropped, "" if a.untested else "right-fit "
-    worth = "" if dropped else f" worth {dollars(total)}"
+    worth = "" if dropped or not total else f" worth {dollars(total)}"
     said = f"{n} {fit}{noun(n)}{worth} {'was' if n == 1 else 'were'} lost to no decision" + \
         ("" if a.untested else f" (of {len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") + \
-        (f"; {len(table)} worth {dollars(total)} {'is' if len(table) == 1 else 'are'} left to re-engage"
+        (f"; {len(table)}{f' worth {dollars(total)}' if total else ''} {'is' if len(table) == 1 else 'are'} left to "
+         "re-engage"
          if dropped else "") + \
         (f"; their fit is not tested ({a.untested}), so check each before re-engaging" if a.untested else "")
     pool = no_decision(a.deals, not a.untested)
@@ -49,10 +50,15 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     # the front shows the soonest re-contacts; a long list is read in nurture.csv (and the appendix)
     shown = f" The {NURTURE_ROWS} to call first are below; all {len(table)} are in nurture.csv." \
         if len(table) > NURTURE_ROWS else " The list is nurture.csv."
+    blank = unrecorded(a.deals)
+    unknown = (f" {blank} more {noun(blank)} {'was' if blank == 1 else 'were'} lost with nothing on record (no loss "
+               "reason, notes, competitor or interview): typed no decision by default, so not on the list; ask their "
+               "reps why.") if blank else ""
     lines = (Line(f"{said}; {told} when to come back{day}.{shown}"
-                  + (f" {off}: no one to re-engage, so left off." if off else ""),
+                  + (f" {off}: no one to re-engage, so left off." if off else "") + unknown,
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
-             if len(table) else Line(f"No deal lost to no decision is left to re-engage: {off}.{_stalled(a)}"),)
+             if len(table) else Line("No deal lost to no decision is left to re-engage"
+                                     + (f": {off}." if off else ".") + unknown + _stalled(a)),)
     rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
                             f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
                  for r in table.head(NURTURE_ROWS).itertuples())
