@@ -5,6 +5,14 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
+from test_crm_load import (
+    EMPTY_QUOTES,
+    EMPTY_THEMES,
+    analyse,
+    crm_settings,
+    good_rows,
+    write_deals,
+)
 
 from winloss.crm import analyse_crm
 from winloss.crm.followup import nurture, recontact, unrecorded
@@ -13,7 +21,6 @@ from winloss.crm.narrative import summary
 from winloss.models import Interview
 from winloss.outputs.front import appendix_of
 from winloss.outputs.front_followup import no_decision_section
-from test_crm_load import EMPTY_QUOTES, EMPTY_STATEMENTS, EMPTY_THEMES, analyse, crm_settings, write_deals
 
 MAVEN_DEALS = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value"
 MAVEN_ACCOUNTS = "account,sector,year_established,revenue,employees,office_location,subsidiary_of"
@@ -45,8 +52,8 @@ def test_a_value_filled_only_once_won_is_the_amount_and_never_a_criterion(tmp_pa
     assert result.deals["amount"].max() > 1000  # read as the amount
     assert not any(d.key == "amount" for d in result.dims)
     assert not any("close" in c.label.lower() for c in result.criteria)
-    assert ("column 'close_value' has a value (not empty, not 0) for 100% of won deals and 0% of lost ones: known after a win, it would "
-            "restate the outcome; not used as a dimension") in result.notes
+    assert ("column 'close_value' has a value (not empty, not 0) for 100% of won deals and 0% of lost ones: known "
+            "after a win, it would restate the outcome; not used as a dimension") in result.notes
     assert set(result.deals.loc[result.deals["deal_id"].str.startswith("OPEN"), "excluded"]) == {"open"}
     assert not [p for p in result.problems if "unknown stage" in str(p)]
 
@@ -127,3 +134,14 @@ def test_the_front_counts_losses_nobody_recorded(tmp_path):
     assert rows == ()
     assert lines[0].text.startswith("No deal lost to no decision is left to re-engage.")
     assert "were lost with nothing on record (no loss reason, notes, competitor or interview)" in lines[0].text
+
+
+def test_customers_missing_from_a_one_year_deals_export_are_one_problem(tmp_path):
+    """A deals export of one year leaves every older customer of accounts.csv without a won deal: one problem that
+    names the first rows and counts them all, not a line per account."""
+    write_deals(tmp_path, good_rows())
+    lines = ["Account ID,Starting ARR,Current ARR"] + [f"OLD{i},100,100" for i in range(40)]
+    (tmp_path / "crm" / "accounts.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = [str(p) for p in analyse(tmp_path).problems]
+    assert text == ["accounts.csv row 2 (OLD0), accounts.csv row 3 (OLD1), accounts.csv row 4 (OLD2) ... (40 rows): "
+                    "no Closed Won deal for these accounts in deals.csv; their customer-success data is not used"]

@@ -66,7 +66,7 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
     ok = accounts[accounts["excluded"] == ""].copy()
     keys = []
     won_keys = set(table["account_key"])
-    prospects = 0
+    prospects, unmatched = 0, []
     for r in ok.itertuples():
         key = r.account_key if r.account_key in won_keys else by_name.get(account_key("", r.account_name), "")
         if not key and not _customer_data(r):
@@ -74,10 +74,14 @@ def _won_accounts(closed: pd.DataFrame, values: pd.DataFrame, accounts: pd.DataF
             # broken input
             prospects += 1
         elif not key:
-            problems.append(Problem(f"accounts.csv row {r.row} ({r.account_id or r.account_name})",
-                                    "no Closed Won deal for this account in deals.csv; its customer-success data "
-                                    "is not used"))
+            unmatched.append(f"accounts.csv row {r.row} ({r.account_id or r.account_name})")
         keys.append(key)
+    if unmatched:  # one problem, as for unknown stages: a deals export of one year leaves every older customer
+        n = len(unmatched)
+        rows_said = unmatched[0] if n == 1 else f"{', '.join(unmatched[:3])}{' ...' if n > 3 else ''} ({n} rows)"
+        problems.append(Problem(rows_said, f"no Closed Won deal for {'this account' if n == 1 else 'these accounts'} "
+                                           "in deals.csv; " + ("its" if n == 1 else "their") +
+                                           " customer-success data is not used"))
     if prospects:
         notes.append(f"{prospects} accounts.csv {'row has' if prospects == 1 else 'rows have'} no Closed Won deal "
                      "and no customer data (ARR, retention, NPS): prospects or lost accounts, not customers")
