@@ -104,6 +104,10 @@ def test_renewals_told_only_by_the_deal_name_stay_out(tmp_path):
     excluded = dict(zip(result.deals["deal_id"], result.deals["excluded"]))
     assert [excluded[f"O{i}"] for i in range(12, 16)] == ["existing customer"] * 4
     assert excluded["O0"] == ""
+    write_deals(tmp_path, ["P1,A1,Tech Innovators Upgrade,500,Closed Won,2025-01-10,Referral",
+                           "P2,A2,Warehouse Expansion Project,500,Closed Lost,2025-01-11,Referral"], header)
+    projects = analyse(tmp_path).deals  # a project's name, no tag after a dash: new business
+    assert list(projects["excluded"]) == ["", ""]
     assert ("4 deals are with existing customers (named in opp_name: Renewal 2, Upsell 2) and stay out of the "
             "analysis: win rates, criteria and the nurture list are about new customers") in result.notes
 

@@ -44,8 +44,10 @@ EXISTING_BUSINESS = re.compile(r"\b(?:existing|upgrade|upsell|up-sell|expansion|
                                r"downgrade|replacement)|existingbusiness", re.IGNORECASE)
 EXISTING = "existing customer"
 # Without a Type column, a deal's name is the rep's only word on it: "Acme - Renewal", "Initech Upsell 2024".
-EXISTING_NAME = re.compile(r"(?<![\w-])(renewal|upsell|up-sell|expansion|upgrade|cross[- ]?sell|add[- ]on)s?(?![\w-])",
-                           re.IGNORECASE)
+EXISTING_NAME = re.compile(r"(?<![\w-])(renewal|upsell|up-sell|cross[- ]?sell)s?(?![\w-])"
+                           # a project's "Warehouse Expansion" or "Tech Innovators Upgrade" may be new business:
+                           # those words count only as the name's tag, after a dash or in brackets
+                           r"|(?:\s[-–—|:/]\s*|\()(expansion|upgrade|add[- ]on)s?(?![\w-])", re.IGNORECASE)
 DEAL_NUMBERS = ("amount", "annual_revenue", "sales_cycle_days")
 ACCOUNT_NUMBERS = ("starting_arr", "current_arr", "nps", "days_to_first_value", "support_tickets_per_month")
 RETENTION = {"active": "active", "retained": "active", "renewed": "active", "live": "active", "healthy": "active",
@@ -242,7 +244,7 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         elif rec["deal_type"] and EXISTING_BUSINESS.search(rec["deal_type"]):
             rec["excluded"] = EXISTING
         elif "deal_type" not in cols and (said := EXISTING_NAME.search(rec["deal_name"])):
-            rec["excluded"], rec["deal_type"] = EXISTING, said.group(1).capitalize()
+            rec["excluded"], rec["deal_type"] = EXISTING, (said.group(1) or said.group(2)).capitalize()
         elif rec["outcome"] == "open":
             rec["excluded"] = "open"
         if rec["deal_id"] in seen:
