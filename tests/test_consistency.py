@@ -103,7 +103,7 @@ def test_a_contradicted_claim_is_dropped_and_the_front_says_so():
                                  decisions=(Line("decide", cites=bad.cites, owner="Product"),)), appendix)
     assert [x.text for x in front.competitors[0].lines] == ["kept"] and front.decisions == ()
     assert len(found) == 3  # the verdict twice (number and claim), the decision once
-    notes = [c for c in front.confidence if c.startswith("Dropped")]
+    notes = [c for c in front.confidence if c.startswith("Left off this front")]
     assert len(notes) == 3 and any("Verdict: product gap" in n and "Type 1" in n for n in notes)
 
 

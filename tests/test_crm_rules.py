@@ -118,6 +118,23 @@ def test_criteria_recover_a_planted_profile_with_evidence_and_weights():
     assert all(c.weight == -50 for c in criteria if c.kind == "negative")
 
 
+def test_a_disqualifier_within_chance_ranks_lower_and_never_gates():
+    """1 of 10 best customers against 3 of 10 problematic ones run Shopify (Fisher p 0.29): a disqualifier that
+    would make the whole gate a hypothesis beside criteria at p 0.005. It lowers the score, it disqualifies nobody;
+    the HubSpot disqualifier (0 of 10 against 6 of 10) stays in the gate."""
+    acc, cohort, deals, outcome = planted()
+    platform = Dimension("x:platform", "Ecommerce Platform", kind="technographic")
+    acc["x:platform"] = ["Shopify"] + ["Woo"] * 9 + ["Shopify"] * 3 + ["Woo"] * 7
+    deals["x:platform"] = list(acc["x:platform"]) + ["Woo"] * 12
+    criteria = {c.label: c for c in derive_criteria([EMP, CRM, platform], acc, cohort, deals, outcome, IcpRules())}
+    shopify = criteria["Ecommerce Platform: Shopify"]
+    assert shopify.kind == "negative" and shopify.p_value > 0.05 and not shopify.gate
+    assert criteria["CRM platform: HubSpot"].gate
+    _, failures = assess(pd.DataFrame({"employees": ["501-1000"], "crm_platform": ["Salesforce"],
+                                       "x:platform": ["Shopify"]}), list(criteria.values()))
+    assert failures[0] == []  # right fit: the weak disqualifier only ranks
+
+
 def test_scorecard_fit_and_backtest():
     acc, cohort, deals, outcome = planted()
     criteria = derive_criteria([EMP, CRM], acc, cohort, deals, outcome, IcpRules())

@@ -57,7 +57,7 @@ def test_demo_front_comes_first_fits_the_limit_and_keeps_the_appendix(demo_run):
     for kept in ("## Scope", "## Headline findings", "## Why we win", "## Why we lose", "## Proposed ICP",
                  "## Money, open pipeline and nurture list", "## Themes", "## Confidence notes"):
         assert kept in appendix, kept
-    assert "Dropped from this front" not in front  # the demo's front agrees with its appendix
+    assert "Left off this front" not in front  # the demo's front agrees with its appendix
     assert not [w for w in json.loads((demo_run.out_dir / "run.json").read_text())["warnings"]
                 if w.startswith("front:")]
 

@@ -329,7 +329,7 @@ def test_the_payloom_front_says_nothing_its_own_tests_do_not_back(payloom_run):
     assert "INT-C5" in trigger and "sales rep" not in trigger
     quotes = re.findall(r'^> "(.+)"$', front, re.MULTILINE)
     assert len(quotes) == len(set(quotes))
-    assert "Dropped from this front" not in front
+    assert "Left off this front" not in front
     # 6b. Gustly's buyers and its CRM agree (a theme of "their onboarding was just simpler", CRM "Implementation
     # effort"), though the theme's label misses its subject: no disagreement is claimed
     assert "most given reason is another" not in front.split("### Gustly", 1)[-1].split("\n### ", 1)[0]

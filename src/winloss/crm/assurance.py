@@ -151,7 +151,10 @@ def recite(a: CrmAnalysis) -> list[str]:
     if out:
         lines.append("Not for us: " + "; ".join(out) + ".")
     if lower:
-        lines.append("Rank lower, do not disqualify: " + "; ".join(lower) + ".")
+        # a win-rate negative is found by its low win rate, not by the customers' test its p_value holds
+        weak = {c.label for c in a.criteria if c.p_value > PREDICTS_P and c.basis == "customers"}
+        lines.append("Rank lower, do not disqualify: " + "; ".join(
+            f"{x} (within chance)" if x in weak else x for x in lower) + ".")
     return lines
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from winloss.crm.coherence import check_coherent
+from winloss.crm.health import PREDICTS_P
 from winloss.crm.ranges import Range, best_range, best_tail, range_text
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p, raw_column
 from winloss.crm.settings import IcpRules
@@ -150,7 +151,12 @@ def derive_criteria(dims: list[Dimension], account_values: pd.DataFrame, cohort:
         else:
             found = _value_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base)
         chosen += found
-    chosen = [_with(c, gate=c.gate and c.kind != "secondary" and c.basis == "customers") for c in chosen]
+    # A disqualifier within chance on its own test ranks lower, it never disqualifies: in the gate (Tallybird's
+    # "Ecommerce Platform: Shopify", p 0.20) it would make the whole gate a hypothesis, and every loss untested for
+    # fit, beside required criteria at p 0.0001. A required criterion within chance stays: the gate is what it
+    # requires, and the draft then says the gate is not yet a rule.
+    chosen = [_with(c, gate=c.gate and c.kind != "secondary" and c.basis == "customers"
+                    and (c.kind != "negative" or c.p_value <= PREDICTS_P)) for c in chosen]
     criteria = _weigh(_drop_redundant(chosen, deal_values), rules)
     check_coherent(criteria, rules)
     return criteria

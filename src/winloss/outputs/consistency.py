@@ -207,7 +207,7 @@ def check_win_driver(section: str, text: str, claim: Claim, quotes, appendix: Ap
                                          "appendix's driver table")]
     e = d.evidence
     if not (e.N and e.N_other) or e.n / e.N <= e.n_other / e.N_other:
-        return [Violation(section, text, f"{claim.subject} is not over-represented among won interviews "
+        return [Violation(section, text, f"{d.label} ({claim.subject}) is not over-represented among won interviews "
                                          f"({e.n} of {e.N} vs {e.n_other} of {e.N_other})")]
     names = [c for c in appendix.competitors if c]
     said = " ".join([d.label, *(_quote_text(q) for q in quotes)])
@@ -217,8 +217,8 @@ def check_win_driver(section: str, text: str, claim: Claim, quotes, appendix: Ap
                                          "win")]
     competitive = [x for x in appendix.drivers.get("lost", []) if x.theme_id == claim.subject and x.competitors]
     if competitive:
-        return [Violation(section, text, f"{claim.subject} is also a loss driver of deals lost to "
-                                         f"{competitive[0].competitors[0][0]}")]
+        return [Violation(section, text, f"{d.label} ({claim.subject}) is also a loss driver of deals lost to "
+                                         f"{competitive[0].competitors[0][0]}: read both sides in the appendix")]
     return []
 
 
@@ -277,7 +277,8 @@ def check(front: Front, appendix: Appendix) -> list[Violation]:
 def enforce(front: Front, appendix: Appendix) -> tuple[Front, list[Violation]]:
     """The front without the claims that contradict the appendix, which its Confidence section then names."""
     found = check(front, appendix)
-    notes = list(dict.fromkeys(f"{v.section}: \"{v.text}\": {v.reason}" for v in found))
+    notes = list(dict.fromkeys(f"{v.reason}. The line was, under {v.section.split('/')[0]}: \"{v.text}\""
+                               for v in found))
     return (front.without({v.text for v in found}, notes) if found else front).quoted_once(), found
 
 

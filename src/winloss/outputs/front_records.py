@@ -78,8 +78,8 @@ class Front:
                 for name in ("decisions", "drivers", "icp", "churn", "no_decision", "pipeline", "since")}
         blocks = tuple(replace(b, lines=tuple(x for x in b.lines if x.text not in texts)) for b in self.competitors)
         return replace(self, **keep, competitors=blocks,
-                       confidence=self.confidence + tuple(f"Dropped from this front, it contradicted the appendix: "
-                                                          f"{n}." for n in notes))
+                       confidence=self.confidence + tuple(f"Left off this front, where the appendix disagrees: {n}"
+                                                          for n in notes))
 
     def quoted_once(self) -> Front:
         """Each shown quote under its first sentence only (decisions show none: their quotes are for the checks)."""
