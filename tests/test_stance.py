@@ -73,6 +73,12 @@ def test_negation_reaches_the_cue_it_governs(text, stance):
     ("The portal went down twice during open enrollment.", "negative"),
     ("It never went down once.", "positive"),
     ("Payroll ran on time every single month.", "positive"),
+    # a price told as a fact, with no judgement word
+    ("It came in at nine bucks per employee per month over what we'd budgeted.", "negative"),
+    ("It just felt like too much for us.", "negative"),
+    ("The per-order fee added up fast on small baskets.", "negative"),
+    ("Finance asked why we'd pay for it when we already own something that does most of it.", "negative"),
+    ("The numbers finally added up at month end.", "neutral"),  # no fee: a reconciliation, not a price
 ])
 def test_negated_noun_phrases_idioms_and_failures(text, stance):
     assert lexicon_stance(text, RIVALS).stance == stance, lexicon_stance(text, RIVALS)

@@ -32,6 +32,12 @@ QUALITY: dict[str, float] = {
     "cannot": -0.8, "unusual": 0.0, "weird": 0.0, "problem": -1.2,
     "problems": -1.2, "issue": -0.6, "gripe": -1.0, "manual": -1.0, "minor": 0.5, "free": 0.0, "kind": 0.0, "dumb": 0.0,
     "nightly": -1.0, "yesterday's": -1.0, "mostly cost": -1.5,
+    # a price told as a fact: "came in over what we'd budgeted", "it just felt like too much for us", "clever gets
+    # expensive"
+    "over budget": -1.8, "over our budget": -1.8, "over what we'd budgeted": -1.8, "over what we had budgeted": -1.8,
+    "above our budget": -1.8, "out of our budget": -1.8, "outside our budget": -1.8, "out of budget": -1.8,
+    "too much for us": -1.5, "gets expensive": -2.5, "got expensive": -2.5, "added up fast": -2.0,
+    "adds up fast": -2.0, "add up fast": -2.0,
     # service that fails the customer, in any trade ("on hold for an hour", "never heard back", "hung up on me")
     "on hold": -1.5, "hung up": -2.0, "hangs up": -2.0, "hang up": -1.5, "heard back": 1.2,
     "no response": -2.0, "no answer": -2.0, "no reply": -2.0, "nightmare": -2.5, "stranded": -2.0,
@@ -143,6 +149,10 @@ PATTERNS: tuple[tuple[re.Pattern, float], ...] = tuple((re.compile(p, re.IGNOREC
      1.5),
     (r"\bby (the )?(day|week) (one|two|three|\w+)\b|\bby the (second|third) week\b", 1.5),
     (r"\blive in (about |like |just )?(a|two|three|a few|a couple of)? ?(days|weeks?)\b", 1.5),
+    # a fee that grows: "the per-order fee added up fast on small baskets"
+    (r"\b(fees?|costs?|charges?|pricing|bills?|invoices?)( really| quickly| just)? add(ed|s)? up\b", -2.0),
+    # asked why they would pay at all: "finance asked why we'd pay for Pagerly when we already own something"
+    (r"\bwhy (we'd|we would|we should|would we|should we|i'd|they'd) (even )?pay\b", -1.5),
     # workarounds: the customer is back in a spreadsheet
     (r"\b(in|to|into) (excel|sheets|a spreadsheet|spreadsheets|google sheets)\b", -1.2),
     (r"\bspending hours\b|\bhours in\b", -1.2),
