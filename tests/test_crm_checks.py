@@ -85,6 +85,10 @@ def test_a_recontact_date_in_a_season_or_after_next():
     assert recontact("Maybe next autumn, after the migration.", closed) == (date(2026, 9, 1), "next autumn")
     assert recontact("next March works", closed) == (date(2027, 3, 1), "next March")
     assert recontact("Finance froze spend in the spring.", closed) == (None, "")  # no cue, no date
+    # a yes to the date the interviewer offers ("Can we reach out in the new year?")
+    assert recontact("Yeah, January's fine.", closed) == (date(2027, 1, 1), "January's fine")
+    assert recontact("Spring works for us.", closed)[0] == date(2027, 3, 1)
+    assert recontact("It may be better to wait.", closed) == (None, "")  # "may", the verb
     # Wrenchline's L9: "call us" and "call me" without "back" ask for a call all the same
     assert recontact("My office manager said, call us in November, and she's right.", closed) == (
         date(2026, 11, 1), "call us in November")

@@ -29,7 +29,11 @@ CUE = r"(?:revisit|call(?:ing)? (?:us |them )?back|call (?:us|me)|come back|reco
 WHEN = re.compile(r"\b" + CUE + r"\b[^.;]{0,25}?\b(?:" + TIME + r")"
                   r"|\b(?P<year2>next (?:fiscal |financial )?year|(?:in|after) the new year)"
                   r"|\b(?P<quarter2>next quarter)|\bnext (?P<month2>" + _MONTH + r")\b|\bnext (?P<season2>" + _SEASON
-                  + r")\b", re.IGNORECASE)
+                  + r")\b"
+                  # the buyer agreeing to a date the interviewer offers: "Can we reach out in the new year?" "Yeah,
+                  # January's fine."
+                  r"|\b(?:the )?(?P<month3>" + _MONTH + "|" + _SEASON + r")(?:(?:'s| is| would be| sounds)(?: \w+)? "
+                  r"(?:fine|good|great|ok|okay|perfect|better)| works| would work| should work)\b", re.IGNORECASE)
 _NEXT_YEAR = re.compile(r",? (?:of )?next (?:fiscal |financial )?year\b", re.IGNORECASE)
 
 
@@ -60,7 +64,7 @@ def recontact(notes: str, closed_on: date | None) -> tuple[date | None, str]:
     if g["n"]:
         n = int(g["n"])
         return closed_on + timedelta(weeks=n) if g["unit"].lower() == "week" else _add_months(closed_on, n), said
-    name = (g["month"] or g["month2"] or g["season"] or g["season2"]).lower()
+    name = (g["month"] or g["month2"] or g["month3"] or g["season"] or g["season2"]).lower()
     month = MONTHS.get(name) or SEASONS[name]
     start = date(year + bool(later), month, 1)
     return (start if start > closed_on else date(year + 1, month, 1)), said
