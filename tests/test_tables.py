@@ -238,10 +238,11 @@ def test_manifest_paths_and_cohorts_as_people_write_them(tmp_path):
     for name in ("a.txt", "b.txt", "c.txt"):
         write(tmp_path / "transcripts" / name, "Dana: hi\n")
     write(tmp_path / "interviews.csv", "interview_id,cohort,file\nI1,Closed Lost - Competitor,transcripts\\a.txt\n"
-                                       "I2,Won (renewal),b.txt\nI3,churn risk,c.txt\nI4,won,d.txt\n")
+                                       "I2,Won (renewal),b.txt\nI3,churn risk,c.txt\nI4,won,d.txt\n"
+                                       "I5,Former Customer,a.txt\n")
     manifest = read_manifest(tmp_path)
     assert [(i.interview_id, i.cohort, i.file.name) for i in manifest.interviews] == [
-        ("I1", "lost", "a.txt"), ("I2", "won", "b.txt")]
+        ("I1", "lost", "a.txt"), ("I2", "won", "b.txt"), ("I5", "churned", "a.txt")]
     assert [str(p) for p in manifest.problems] == [
         "interviews.csv row 4: unknown cohort 'churn risk' for I3; use won, lost or churned",
         "interviews.csv row 5: file not found: d.txt (interview I4)"]

@@ -34,6 +34,8 @@ _COHORT_ALIASES = {
     "no decision": "lost", "closed no decision": "lost",
     "churned": "churned", "churn": "churned", "churned customer": "churned", "cancelled": "churned",
     "canceled": "churned", "closed churned": "churned",
+    # Salesforce's account Type for a customer who left; a research team's "ex-customer"
+    "former customer": "churned", "ex customer": "churned", "lost customer": "churned", "churned account": "churned",
 }
 
 
