@@ -32,8 +32,8 @@ def test_a_gate_within_chance_makes_no_rule_of_fit(ledgerlark):
     assert gate and all(c["p_value"] > 0.05 for c in gate)  # the premise: the gate's criterion is within chance
     decisions = section(front, "## Decisions")
     assert "Qualify every new deal" not in decisions and "Arm Sales with a counter" not in decisions
-    assert "predicts no better win rate than chance" in section(front, "## Old vs new ICP")
-    assert "Retention is not measured, but " in section(front, "## Old vs new ICP")  # no accounts.csv, no churn rate
+    assert "predicts no better win rate than chance" in section(front, "## The new ICP")
+    assert "Retention is not measured, but " in section(front, "## The new ICP")  # no accounts.csv, no churn rate
     assert "Treat the gate as a hypothesis" in section(front, "## Confidence")
     # no loss is called wrong fit by the gate, and no competitor gets a verdict that rests on fit
     losses = pd.read_csv(ledgerlark.out_dir / "loss_types.csv", keep_default_na=False)

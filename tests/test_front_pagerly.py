@@ -226,7 +226,7 @@ def test_without_retention_data_the_churn_interviews_say_whom_the_gate_let_in(pa
     """No accounts.csv, so "Retention is not measured"; but 7 churn interviews name won accounts that left, and the
     gate admits 6 of them: the win rate inside the gate counts deals the customer then left."""
     churned = cohorts(pagerly)
-    icp = section(front(pagerly), "## Old vs new ICP")
+    icp = section(front(pagerly), "## The new ICP")
     told = re.search(r"Retention is not measured, but (\d+) of (\d+) won accounts inside it churned, as their churn "
                      r"interviews say \((\d+) of (\d+) outside\)\.", icp)
     assert told, icp

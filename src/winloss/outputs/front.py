@@ -148,7 +148,7 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
                       # no criterion, no score: every open deal would read band C
                       pipeline=pipeline_section(appendix, hold=hold_reason(crm)) if crm.criteria else (),
                       since=since,
-                      has_crm=True)
+                      has_crm=True, has_current=bool(crm.money.get("old_vs_new")))
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,
                                                  stance_basis(findings_statements, figures=False)))

@@ -63,6 +63,7 @@ class Front:
     since: tuple[Line, ...] = ()  # quarter over quarter, when `previous` is set
     confidence: tuple[str, ...] = ()
     has_crm: bool = False
+    has_current: bool = False  # a current ICP was given (icp_current.toml): the ICP section compares old and new
 
     def lines(self):
         """(section, line) for every sentence the checks read."""
