@@ -83,9 +83,12 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
         top = min(over or cohorts, key=rank)
         clear = bool(over)
         low = min(under, key=rank) if under else None
+        # with no clear contrast, the widest share still orients the reader, said to be within chance: the same
+        # "no clear difference" on every row of a small study says nothing
+        most = max(cohorts, key=lambda c: (c["share"], -c["q"], c["name"]))
         contrast = f"more often in {top['name']} (lift {top['lift']:.1f}×, q {top['q']:.3f})" if clear else \
             f"less often in {low['name']} ({low['n']} of {low['N']}, q {low['q']:.3f})" if low else \
-            "no clear difference"
+            f"no clear difference (most in {most['name']}, {most['n']} of {most['N']}, within chance)"
         cards.append({
             "id": tid, "label": themes_by_id.loc[tid, "label"],
             "keywords": [k for k in themes_by_id.loc[tid, "keywords"].split("; ") if k],
