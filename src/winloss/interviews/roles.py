@@ -9,7 +9,7 @@ import re
 from collections import Counter
 from itertools import pairwise
 
-from winloss.interviews.readers.common import UNKNOWN_SPEAKER
+from winloss.interviews.readers.common import ROLE_LABEL, UNKNOWN_SPEAKER
 from winloss.models import RoleResult, Transcript
 
 _QUESTION_START = re.compile(
@@ -22,12 +22,6 @@ def _is_question(text: str) -> bool:
     return "?" in text or (len(text.split()) <= 25 and bool(_QUESTION_START.match(text.strip())))
 
 
-# Speaker labels that name a role or a seat, not a person: "Speaker 2", "SPEAKER_01", "Customer", "Guest B", and
-# Zoom's and Teams' "Unknown Speaker".
-ROLE_LABEL = re.compile(
-    r"(speaker|spk|spkr|interviewer|interviewee|customer|client|participant|respondent|moderator|host|guest|unknown|"
-    r"user|agent|rep|me|you|q|a)(?:[\s_#-]*\d+|[\s_#-]+[a-z])?|unknown[\s_-]+speaker(?:[\s_#-]*\d+)?|[A-Z]+_\d+",
-    re.IGNORECASE)
 
 
 def quoted_speaker(label: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from winloss.interviews.roles import ROLE_LABEL
+from winloss.interviews.readers.common import ROLE_LABEL
 
 _URL = re.compile(r"(?:\bhttps?://|\bwww\.)[^\s<>\"'\\]+")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")

@@ -165,7 +165,12 @@ def plausible_label(label: str) -> bool:
     return len(label.split()) <= 6
 
 
-_GENERIC_LABEL = re.compile(r"(?:speaker|spk|spkr|participant|guest|host|interviewer|customer)[ _]?\w{1,3}|[A-Z]+_\d+", re.IGNORECASE)
+# Speaker labels that name a role or a seat, not a person: "Speaker 2", "SPEAKER_01", "Customer", "Guest B", and
+# Zoom's and Teams' "Unknown Speaker".
+ROLE_LABEL = re.compile(
+    r"(speaker|spk|spkr|interviewer|interviewee|customer|client|participant|respondent|moderator|host|guest|unknown|"
+    r"user|agent|rep|me|you|q|a)(?:[\s_#-]*\d+|[\s_#-]+[a-z])?|unknown[\s_-]+speaker(?:[\s_#-]*\d+)?|[A-Z]+_\d+",
+    re.IGNORECASE)
 
 
 def learn_labels(candidates: list[str], lines: int) -> set[str]:
@@ -177,7 +182,7 @@ def learn_labels(candidates: list[str], lines: int) -> set[str]:
     repeated = {label for label, n in counts.items() if n >= 2}
     if not repeated:
         return set(counts) if 2 * sum(counts.values()) >= lines else set()
-    return repeated | {label for label in counts if _GENERIC_LABEL.fullmatch(label) or _full_name(label)}
+    return repeated | {label for label in counts if ROLE_LABEL.fullmatch(label) or _full_name(label)}
 
 
 def _full_name(label: str) -> bool:
