@@ -18,6 +18,7 @@ from winloss.crm import analyse_crm
 from winloss.crm.followup import nurture, recontact, unrecorded
 from winloss.crm.loss_types import NOTHING_ON_RECORD
 from winloss.crm.narrative import summary
+from winloss.crm.ranges import Range, range_text
 from winloss.models import Interview
 from winloss.outputs.front import appendix_of
 from winloss.outputs.front_followup import no_decision_section
@@ -66,6 +67,8 @@ def test_firmographics_only_the_accounts_file_holds_are_joined_by_account_name(t
     assert {"sector", "employees", "revenue", "year_established"} <= set(labels)
     assert [c.label for c in result.criteria] == ["employees 5,000+"]
     assert all("k" not in b for b in labels["year_established"].order)  # 1988-1995, not 2k
+    year = labels["year_established"]
+    assert year.unit == "year" and range_text(Range(1992, 2005, 0, 0, 0, 0), year.unit) == "1992-2005"  # not 1,992
     assert not [p for p in result.problems if "Account ID or Account Name" in str(p)]
 
 

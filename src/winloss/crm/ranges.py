@@ -162,15 +162,17 @@ def roundest(lo: float, hi: float, prefer: float, open_low: bool = False, open_h
 
 def range_text(r: Range, unit: str = "") -> str:
     """'120-700', '120+', 'up to 700'; tails read 'under 120' and 'over 700'. unit '$' prefixes money (k, M, B);
-    any other unit follows the numbers (' days')."""
+    unit 'year' reads the numbers as years ('1992-2005'); any other unit follows the numbers (' days')."""
     def show(x: float) -> str:
+        if unit == "year":
+            return f"{x:.0f}"
         if unit == "$":
             for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
                 if abs(x) >= size:
                     return f"${x / size:g}{suffix}"
             return f"${x:g}"
         return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
-    tail = unit if unit != "$" else ""
+    tail = unit if unit not in ("$", "year") else ""
     if r.exclusive:
         return f"under {show(r.high)}{tail}" if r.high is not None else f"over {show(r.low)}{tail}"
     if r.low is not None and r.high is not None:

@@ -63,7 +63,7 @@ class Dimension:
     bounds: tuple[float, ...] = ()  # each band's inclusive upper bound, parallel to `order`
     kind: str = "firmographic"  # firmographic, technographic, behavioural or relationship ([crm.dimensions])
     numeric: bool = False  # the values table also holds the raw number (raw_column)
-    unit: str = ""  # "$" for money, " days" for durations: how a range reads
+    unit: str = ""  # "$" for money, " days" for durations, "year" for years: how a range reads
 
 
 def band_of(value: float, bands) -> str:
@@ -87,14 +87,18 @@ def _short(x: float) -> str:
     return f"{x:g}"
 
 
+def is_year(values: pd.Series) -> bool:
+    """A column of years ("year_established"): read as years, 1996-2008, never 2k or 1,996."""
+    known = values.dropna()
+    return not known.empty and bool(((known % 1 == 0) & known.between(1800, 2100)).all())
+
+
 def quartile_bands(values: pd.Series):
     """Bands at the rounded quartiles of the observed values (numeric columns without a standard banding)."""
     known = values.dropna()
     if known.empty:
         return ((math.inf, "all"),)
-    # A year ("year_established") is rounded to the year and read as one: 1996-2008, not 2k.
-    year = bool(((known % 1 == 0) & known.between(1800, 2100)).all())
-    nice, short = (round, lambda x: f"{x:g}") if year else (_nice, _short)
+    nice, short = (round, lambda x: f"{x:g}") if is_year(known) else (_nice, _short)
     edges = sorted({nice(float(q)) for q in known.quantile([0.25, 0.5, 0.75])})
     bands, low = [], None
     for edge in edges:
@@ -147,7 +151,8 @@ def build_dimensions(deals: pd.DataFrame, extras: list[str], kinds: dict[str, st
             column = pd.to_numeric(raw.str.replace(",", "", regex=False), errors="coerce")
             bands = quartile_bands(column)
             dims.append(Dimension("x:" + header, header, tuple(b for _, b in bands), tuple(u for u, _ in bands),
-                                  kind=dimension_kind("x:" + header, header, kinds), numeric=True))
+                                  kind=dimension_kind("x:" + header, header, kinds), numeric=True,
+                                  unit="year" if is_year(column) else ""))
             values["x:" + header] = column.map(lambda v, b=bands: band_of(v, b))
             values[raw_column("x:" + header)] = column
         elif present.nunique() <= MAX_CATEGORIES and present.nunique() < len(present):
