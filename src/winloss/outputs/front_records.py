@@ -131,8 +131,9 @@ def tentative(d) -> str:
     if d.evidence.N < SMALL_COHORT:
         return (f" (from only {d.evidence.N} {d.cohort} interviews: an anecdote to check in its quotes, not a "
                 "finding)")
-    return (f" (q {d.evidence.q:.3f}: with every driver this report could name tested, a gap this size "
-            "can be chance; a lead to check in its quotes, not a finding)")
+    # the front keeps test statistics out (its q is in the appendix's driver table)
+    return (" (with every driver this report could name tested, a gap this size can be chance: a lead to check in "
+            "its quotes, not a finding)")
 
 
 def driver_cites(d) -> tuple[Cite, Cite]:
