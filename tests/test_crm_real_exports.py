@@ -59,6 +59,21 @@ def test_a_value_filled_only_once_won_is_the_amount_and_never_a_criterion(tmp_pa
     assert not [p for p in result.problems if "unknown stage" in str(p)]
 
 
+def test_a_column_only_lost_deals_fill_is_no_criterion_but_a_sparse_signal_is(tmp_path):
+    """A "Lost Reason Detail" only lost deals have restates the loss; a partner named on 5 of 10 won deals and 1 of
+    10 lost ones may be the signal itself, and stays a candidate."""
+    header = "Opportunity ID,Account Name,Stage,Close Date,Lost Reason Detail,Partner"
+    rows = [f"D{i},Acme {i},{'Closed Won' if i % 2 == 0 else 'Closed Lost'},2025-0{1 + i % 9}-10,"
+            f"{'' if i % 2 == 0 else ['Price', 'Timing', 'Features'][i % 3]},"
+            f"{'Northwind' if (i % 4 == 0) or i == 1 else ''}" for i in range(20)]
+    write_deals(tmp_path, rows, header)
+    result = analyse(tmp_path)
+    labels = {d.label for d in result.dims}
+    assert "Lost Reason Detail" not in labels and "Partner" in labels
+    assert ("column 'Lost Reason Detail' has a value (not empty, not 0) for 0% of won deals and 100% of lost ones: "
+            "known after a loss, it would restate the outcome; not used as a dimension") in result.notes
+
+
 def test_firmographics_only_the_accounts_file_holds_are_joined_by_account_name(tmp_path):
     """Maven keeps employees, revenue and sector on accounts.csv, keyed by its `account` column; the deals carry
     none, so they are the deals' dimensions, and the employees split is found. A year is banded as years."""

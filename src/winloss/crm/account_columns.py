@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from winloss.crm.after_win import after_win, note
+from winloss.crm.after_outcome import after_outcome, note
 from winloss.crm.columns import DEAL_FIELDS, TIME_COLUMNS, normalise_header
 from winloss.crm.load import account_key, holds_dates
 
@@ -61,7 +61,7 @@ def account_columns(deals: pd.DataFrame, accounts: pd.DataFrame | None, deal_hea
         if holds_dates(present.tolist()):
             notes.append(f"accounts.csv column {h!r} holds dates, no trait of a customer; not used as a dimension")
             continue
-        shares = after_win(cells, won, lost)
+        shares = after_outcome(cells, won, lost)
         if shares:
             notes.append(note(f"accounts.csv column {h!r}", shares, "deals' accounts"))
             continue

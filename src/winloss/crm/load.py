@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from winloss.crm.after_win import after_win, note
+from winloss.crm.after_outcome import after_outcome, note
 from winloss.crm.columns import (
     ACCOUNT_FIELDS,
     CLOSE_DATE_PARTS,
@@ -67,7 +67,7 @@ class CrmTables:
     usable: bool = True
     sources: list[TableSource] = field(default_factory=list)  # how each file was read, for run.json
     headers: list[str] = field(default_factory=list)  # deals.csv's header row as written
-    restated: list[str] = field(default_factory=list)  # deal fields filled once won: never a dimension (after_win)
+    restated: list[str] = field(default_factory=list)  # deal fields filled once won: never a dimension (after_outcome)
 
 
 def account_key(account_id: str, name: str) -> str:
@@ -309,25 +309,26 @@ def load_deals(path: Path, settings: CrmSettings) -> CrmTables:
         notes.append(f"{open_n} open {'deal' if open_n == 1 else 'deals'} in the CRM export "
                      f"{'is' if open_n == 1 else 'are'} not closed and {'stays' if open_n == 1 else 'stay'} out of "
                      "the analysis")
-    extras, restated = _after_win(deals, cols, list(colmap.extras), notes)
+    extras, restated = _after_outcome(deals, cols, list(colmap.extras), notes)
     return CrmTables(deals, None, extras, problems, notes, True, [table.source], list(header), restated)
 
 
-def _after_win(deals: pd.DataFrame, cols: dict[str, str], extras: list[str], notes: list[str]
+def _after_outcome(deals: pd.DataFrame, cols: dict[str, str], extras: list[str], notes: list[str]
                ) -> tuple[list[str], list[str]]:
     """The extra columns kept, and the deal fields that restate the outcome because they are filled (not empty, not
-    0) mostly once a deal is won; both named in the notes. Such a field still gives the amounts, never a criterion."""
+    0) mostly once a deal is won, or lost; both named in the notes. Such a field still gives the amounts, never a
+    criterion."""
     closed = deals["excluded"] == ""
     won, lost = closed & (deals["outcome"] == "won"), closed & (deals["outcome"] == "lost")
     restated = []
     for f in (*CATEGORICAL, *NUMERIC):
-        shares = after_win(deals[f], won, lost) if f in cols else None
+        shares = after_outcome(deals[f], won, lost, deal_column=True) if f in cols else None
         if shares:
             notes.append(note(f"column {cols[f]!r}", shares))
             restated.append(f)
     kept = []
     for h in extras:
-        shares = after_win(deals["x:" + h], won, lost)
+        shares = after_outcome(deals["x:" + h], won, lost, deal_column=True)
         if shares:
             notes.append(note(f"column {h!r}", shares))
         else:
