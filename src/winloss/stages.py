@@ -3,6 +3,7 @@ them. Heavy libraries (torch, faster-whisper, hdbscan) are imported inside, so `
 error stay fast."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,6 +67,24 @@ def competitor_names(study_dir, settings: Settings) -> list[str]:
     return sorted(named | {str(c).strip() for c in deals["competitor"].dropna() if str(c).strip()})
 
 
+def study_rivals(study_dir, settings: Settings, reading, warnings: list[str]) -> list[str]:
+    """competitor_names, else (neither the CRM nor the settings name one) the rivals the interviews name ("we went
+    with Clarion"), said in the warnings so the user can correct them in [crm] competitors."""
+    from winloss.themes.rivals import rivals_named
+
+    named = competitor_names(study_dir, settings)
+    if named:
+        return named
+    cohorts = {i.interview_id: i.cohort for i in reading.interviews}
+    found = rivals_named([(i, cohorts[i], " ".join(turn.text for turn in t.turns))
+                          for i, t in sorted(reading.transcripts.items()) if i in cohorts],
+                         [*settings.our_names, *reading.people])
+    if found:
+        warnings.append(f"competitors read from the interviews (neither the CRM nor [crm] competitors names one): "
+                        f"{', '.join(found)}; list the right ones in winloss.toml [crm] competitors")
+    return found
+
+
 def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: Settings, warnings: list[str]):
     """Each statement's stance, then themes honouring the study's codebook (None before the first run), split and
     merged with the help of those stances (themes/refine.py), labelled offline."""
@@ -80,7 +99,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     statements = reading.statements
     texts = [s.text for s in statements]
     keys, groups = [s.statement_id for s in statements], [s.interview_id for s in statements]
-    competitors = tuple(competitor_names(study_dir, settings))
+    competitors = tuple(study_rivals(study_dir, settings, reading, warnings))
     stances = tuple(statement_stances(statements, text_vectors, embedder, list(competitors),
                                       settings.cache_path() / "stance", settings.our_names))
     story = Story(keys, texts, text_vectors, [c.stance for c in stances], [s.cohort for s in statements], groups,
@@ -135,8 +154,10 @@ def analyse_crm(study_dir, reading, themes: ThemeSet, findings: Tables, settings
 
     statements = findings.statements.assign(stance=[c.stance for c in themes.stances]) \
         if len(themes.stances) == len(findings.statements) else findings.statements
+    # the rivals the interviews name, where neither the CRM nor the settings did, are the CRM stage's too
+    known = replace(settings.crm, competitors=sorted({*settings.crm.competitors, *themes.competitors}))
     crm = analyse(study_dir, reading.interviews, statements, findings.themes, findings.quotes,
-                  settings.crm, steps.note_classifier(llm))
+                  known, steps.note_classifier(llm))
     if crm is not None:
         problems += crm.problems
     return crm
@@ -148,7 +169,6 @@ def stance_and_drivers(reading, themes: ThemeSet, tables: Tables, findings: Tabl
     cohort, and the drivers (why we win / lose / churn) with verbatim quotes of their stance. The offline stance was
     computed before the themes (they are split and merged with its help); with an LLM, the statements the offline
     call is unsure of are read by it here. Competitors the CRM names are "them", `our_names` "you"."""
-    from dataclasses import replace
 
     from winloss.llm import steps
     from winloss.outputs.db import crm_extra

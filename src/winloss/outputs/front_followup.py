@@ -59,7 +59,8 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
                   cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)))
              if len(table) else Line("No deal lost to no decision is left to re-engage"
                                      + (f": {off}." if off else ".") + unknown + _stalled(a)),)
-    rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount), r.loss_reason,
+    # an amount of 0 on a lost deal is one the CRM did not keep (Maven zeroes every lost deal), not a free deal
+    rows = tuple(NurtureRow(r.account, r.deal_id, dollars(r.amount) if r.amount else "not recorded", r.loss_reason,
                             f"{r.recontact}, passed" if r.recontact_passed else r.recontact or "not said")
                  for r in table.head(NURTURE_ROWS).itertuples())
     return lines, rows

@@ -1,0 +1,48 @@
+"""Competitors read from the interviews, for a study whose CRM and settings name none: what lost and churned
+customers chose, never what a won one chose (that is us), nor a person, the status quo or a month."""
+from winloss.themes.rivals import rivals_named
+
+
+def test_rivals_are_what_lost_and_churned_customers_chose():
+    interviews = [
+        ("W1", "won", "We looked at Clarion, Tallyhub, and Northwind. We chose Northwind because of the forecast."),
+        ("W2", "won", "You chose Wrenchline over JobRoute. Walk me through that."),
+        ("L1", "lost", "So you went with Gustly in the end. What made the difference?"),
+        ("L2", "lost", "Honestly we ended up with Excel for now, and we looked at Tallyhub."),
+        ("L3", "lost", "The deal went to OpsGenius because it came in the suite."),
+        ("C1", "churned", "The person who chose Northwind left in March. At renewal we switched to Papertrail."),
+        ("C2", "churned", "We went with Maria on the renewal call, she handled it."),
+    ]
+    assert rivals_named(interviews, exclude=["Maria Lopez"]) == [
+        "Gustly", "JobRoute", "OpsGenius", "Papertrail", "Tallyhub"]
+
+
+def test_a_name_weighed_once_is_no_rival_and_lowercase_words_never_are():
+    interviews = [("L1", "lost", "We evaluated Clarion briefly. Then we went with a cheaper tool."),
+                  ("L2", "lost", "we went with the spreadsheet in the end"),
+                  ("L3", "lost", "We picked January to look again.")]
+    assert rivals_named(interviews) == []
+    interviews.append(("L4", "lost", "We also looked at Clarion."))
+    assert rivals_named(interviews) == ["Clarion"]
+
+
+def test_an_interview_only_study_reads_its_rivals_and_their_praise_is_against_us(tmp_path):
+    """The demo without its CRM names no competitor anywhere but in the interviews: Clarion and Tallyhub are read
+    there, run.json says so, and "Clarion had the better demo" is against us, not a reason we win."""
+    import csv
+    import json
+    import shutil
+    from pathlib import Path
+
+    from winloss.pipeline import run
+
+    study = tmp_path / "study"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "demo", study,
+                    ignore=shutil.ignore_patterns("codebook*", "crm"))
+    run(study, tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert any("competitors read from the interviews" in w and "Clarion, Tallyhub" in w for w in record["warnings"])
+    with open(tmp_path / "out" / "statements.csv", newline="", encoding="utf-8") as f:
+        said = {r["text"]: r["stance"] for r in csv.DictReader(f)}
+    praise = [t for t in said if "Clarion" in t and "better demo" in t]
+    assert praise and all(said[t] == "negative" for t in praise), {t: said[t] for t in praise}
