@@ -107,6 +107,9 @@ def test_losses_with_nothing_on_record_are_counted_and_not_re_engaged(tmp_path):
     # "in January", said in a July 2026 interview, is January 2027, not the January after the 2017 close
     assert list(table["recontact"]) == ["2027-01-01"]
     assert unrecorded(result.deals) == len(closed_lost) - 1
+    # a 2017 export beside a 2026 interview: the draft says they describe different times
+    assert any(n.startswith("the interviews (2026-07-09 to 2026-07-09) were held 9 or more years after the last deal")
+               for n in result.notes)
     assert f"{len(closed_lost) - 1} of the {len(closed_lost)} no-decision losses have nothing on record" \
         in summary(result)
 

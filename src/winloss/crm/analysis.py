@@ -307,6 +307,9 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         known = status.get(key_of.get(j.deal_id, ""), "") if j.cohort == "churned" else ""
         if known and known != "churned":
             notes.append(f"{j.interview_id} is a churn interview but accounts.csv says the account is {known}")
+    gap = interviews_after(closed, interviews)
+    if gap:
+        notes.append(gap)
     day = settings.as_of or latest_day(deals, interviews)  # what re-contact dates are judged against
     analysis = CrmAnalysis(
         problems=problems, notes=notes, usable=True, deals=deals, accounts=won_accounts, dims=dims, values=values,
@@ -322,6 +325,21 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
         groups=icp_groups(dims, won_accounts, values, outcome, icp_rules), joins=joins)
     # The interview evidence reads the joins and criteria above, so it is added to the finished record.
     return replace(analysis, evidence=interview_evidence(analysis, statements, themes, quotes))
+
+
+STALE_DAYS = 365
+
+
+def interviews_after(closed: pd.DataFrame, interviews: list[Interview]) -> str:
+    """A note when every dated interview was held more than a year after the last deal closed (a 2017 export beside
+    2026 interviews): the buyers then speak of a time the CRM does not describe. '' otherwise."""
+    closes = [d for d in closed["close_date"] if isinstance(d, date)]
+    held = sorted(d for d in (_day(i.date) for i in interviews) if d is not None)
+    if not closes or not held or (held[0] - max(closes)).days <= STALE_DAYS:
+        return ""
+    return (f"the interviews ({held[0].isoformat()} to {held[-1].isoformat()}) were held "
+            f"{(held[0] - max(closes)).days // 365} or more years after the last deal in the CRM export closed "
+            f"({max(closes).isoformat()}): the buyers speak of a later time than the deals they are joined to")
 
 
 def latest_day(deals: pd.DataFrame, interviews: list[Interview]) -> date | None:
