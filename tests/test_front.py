@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 import json
 import re
 from pathlib import Path
@@ -321,3 +322,28 @@ def test_the_report_says_who_read_the_stances():
     assert f"of {keyed:,} hand-labelled statements" in stance_basis(offline), keyed
     refined = offline.assign(stance_source=["llm", "offline"])
     assert stance_basis(refined).endswith("with the LLM re-reading the 1 of 2 statements it was least sure of")
+
+
+def test_with_a_crm_but_no_competitor_block_the_front_still_says_why_we_lose():
+    """Maven's export names no competitor and none took three deals: the front names the firm loss drivers and
+    circumstances instead, strongest first, each quoted, where it had said nothing about why we lose."""
+    from dataclasses import replace
+
+    from winloss.outputs.front import loss_lines
+
+    price = _driver("T07", "lost", "negative", 7, 10, 5, 20, "Pricing model")
+    freeze = replace(_driver("T10", "lost", "neutral", 5, 10, 0, 20, "Budget got reallocated"), kind="circumstance",
+                     verb="mentioned as a circumstance, not a judgement of us,",
+                     evidence=Evidence("T10", "lost", "neutral", 5, 10, 0, 20, math.inf, 0.002, 0.027))
+    weak = replace(_driver("T12", "lost", "negative", 3, 10, 1, 20, "Tallyhub's forecast"),
+                   evidence=Evidence("T12", "lost", "negative", 3, 10, 1, 20, 6.0, 0.095, 0.381))
+    lines = loss_lines({"lost": [price, weak, freeze]})
+    assert [x.text for x in lines] == [
+        "Budget got reallocated: mentioned as a circumstance, not a judgement of us, in 5 of 10 lost interviews "
+        "against 0 of 20 others.",
+        "Pricing model: criticised or missed in 7 of 10 lost interviews against 5 of 20 others."]
+    assert all(x.quotes for x in lines)
+    assert [x.text for x in loss_lines({"lost": [weak]})] == [  # no firm one: the strongest, said to be weak
+        "Tallyhub's forecast: criticised or missed in 3 of 10 lost interviews against 1 of 20 others (with every "
+        "driver this report could name tested, a gap this size can be chance: a lead to check in its quotes, not a "
+        "finding)."]

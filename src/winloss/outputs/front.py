@@ -21,7 +21,7 @@ from winloss.outputs.front_followup import (
     no_decision_section,
     pipeline_section,
 )
-from winloss.outputs.front_records import Front, Line, driver_cites, of, tentative
+from winloss.outputs.front_records import Front, Line, driver_cites, firm, of, tentative
 from winloss.outputs.measurable import unmeasurable
 
 if TYPE_CHECKING:
@@ -62,6 +62,23 @@ def driver_line(d: Driver, quoted: bool = True) -> Line:
                 f"{of(e.n_other, e.N_other)} others{tentative(d)}{against}.",
                 cites=driver_cites(d) + cites, quotes=tuple(d.quotes[:1]) if quoted else (),
                 claim=Claim("win_driver", d.theme_id) if d.cohort == "won" else None)
+
+
+def loss_lines(drivers: dict[str, list[Driver]], per_cohort: int = 2) -> tuple[Line, ...]:
+    """Why we lose, from the lost interviews, where no competitor took enough deals for a block of its own: the
+    loss drivers and circumstances (a budget freeze), strongest first, each with a quote."""
+    out = []
+    lost = drivers.get("lost", [])
+    strong = [d for d in lost if firm(d)]
+    for d in (sorted(strong, key=lambda d: d.evidence.q)[:per_cohort + 1] if strong else lost[:per_cohort]):
+        if d.kind == "driver":
+            out.append(driver_line(d, quoted=True))
+        else:
+            e = d.evidence
+            out.append(Line(f"{d.label}: {d.verb} in {of(e.n, e.N)} lost interviews against "
+                            f"{of(e.n_other, e.N_other)} others{tentative(d)}.", cites=driver_cites(d),
+                            quotes=tuple(d.quotes[:1])))
+    return tuple(out)
 
 
 def driver_lines(drivers: dict[str, list[Driver]], cohorts: tuple[str, ...], quoted: bool,
@@ -144,7 +161,8 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
         blocks = competitor_blocks(crm, appendix, drivers, findings_statements, findings_themes, findings_quotes)
         no_decision, rows = no_decision_section(crm, appendix)
         front = Front(drivers=driver_lines(drivers, ("won",), quoted=False), icp=icp, icp_changes=changes,
-                      competitors=blocks, churn=churn, no_decision=no_decision, nurture=rows,
+                      competitors=blocks, losses=() if blocks else loss_lines(drivers), churn=churn,
+                      no_decision=no_decision, nurture=rows,
                       # no criterion, no score: every open deal would read band C
                       pipeline=pipeline_section(appendix, hold=hold_reason(crm)) if crm.criteria else (),
                       since=since,

@@ -56,6 +56,7 @@ class Front:
     icp: tuple[Line, ...] = ()
     icp_changes: tuple[str, ...] = ()  # "Employees 51-1,000 -> Employees 120-700"
     competitors: tuple[CompetitorBlock, ...] = ()
+    losses: tuple[Line, ...] = ()  # with a CRM but no competitor block: why we lose, from the interviews
     churn: tuple[Line, ...] = ()
     no_decision: tuple[Line, ...] = ()
     nurture: tuple[NurtureRow, ...] = ()
@@ -67,7 +68,7 @@ class Front:
 
     def lines(self):
         """(section, line) for every sentence the checks read."""
-        for name in ("decisions", "drivers", "icp", "churn", "no_decision", "pipeline", "since"):
+        for name in ("decisions", "drivers", "icp", "losses", "churn", "no_decision", "pipeline", "since"):
             for line in getattr(self, name):
                 yield name, line
         for block in self.competitors:
@@ -76,7 +77,7 @@ class Front:
 
     def without(self, texts: set[str], notes: list[str]) -> Front:
         keep = {name: tuple(x for x in getattr(self, name) if x.text not in texts)
-                for name in ("decisions", "drivers", "icp", "churn", "no_decision", "pipeline", "since")}
+                for name in ("decisions", "drivers", "icp", "losses", "churn", "no_decision", "pipeline", "since")}
         blocks = tuple(replace(b, lines=tuple(x for x in b.lines if x.text not in texts)) for b in self.competitors)
         return replace(self, **keep, competitors=blocks,
                        confidence=self.confidence + tuple(f"Left off this front, where the appendix disagrees: {n}"
@@ -96,6 +97,7 @@ class Front:
 
         sections = {name: fresh(getattr(self, name)) for name in ("drivers", "icp")}
         blocks = tuple(replace(b, lines=fresh(b.lines)) for b in self.competitors)
+        sections["losses"] = fresh(self.losses)
         sections |= {name: fresh(getattr(self, name)) for name in ("churn", "no_decision", "pipeline", "since")}
         return replace(self, **sections, competitors=blocks)
 
