@@ -1,4 +1,5 @@
 """Each reader on the export fixtures in fixtures/imports (modelled on real exports; sources in docs/imports.md)."""
+import json
 import re
 from pathlib import Path
 
@@ -400,3 +401,87 @@ def test_a_renamed_speech_column_is_found_by_its_last_word(tmp_path):
                     "0\t9360\tthe sink broke\tthe sync broke\n9360\t17440\tevery week\tevery week\n",
                     encoding="utf-8")
     assert [t.text for t in parse_transcript(path).turns] == ["the sync broke every week"]
+
+
+def test_markdown_heading_speakers_in_a_txt_file(tmp_path):
+    # a write-up saved as .txt with `### Name (00:03)` headings, the speech on the lines below
+    path = tmp_path / "acme.txt"
+    path.write_text("# Interview with Acme Corp\n\n### Interviewer (00:03)\nWhy did you leave?\n\n"
+                    "### Dana Whitfield (00:15)\nThe reporting never worked.\n\nAnd support took days.\n\n"
+                    "### Interviewer (01:02)\nWhat would have kept you?\n\n"
+                    "### Dana Whitfield (01:10)\nA working sync.\n")
+    t = parse_transcript(path)
+    assert t.format == "markdown"
+    assert [(x.speaker, x.start, x.text) for x in t.turns] == [
+        ("Interviewer", 3.0, "Why did you leave?"),
+        ("Dana Whitfield", 15.0, "The reporting never worked. And support took days."),
+        ("Interviewer", 62.0, "What would have kept you?"),
+        ("Dana Whitfield", 70.0, "A working sync.")]
+
+
+def test_a_write_up_loses_its_header_block_section_titles_and_page_furniture(tmp_path):
+    path = tmp_path / "northwind.txt"
+    path.write_text(
+        "Win/Loss Interview — Northwind Logistics\nDate: 12 March 2024\nInterviewer: Jordan Lee (PMM)\n"
+        "Respondent: Sarah Chen, VP Operations\nOutcome: Lost\n\n"
+        "Interviewer: How did the evaluation start?\nRespondent: We had outgrown spreadsheets.\n"
+        "Section 2: Pricing and Packaging\n"
+        "Interviewer: How did pricing compare?\nRespondent: You were 30% more expensive than Cartwell.\n"
+        "Northwind Logistics | Confidential | Page 2 of 4\n"
+        "Interviewer: Anything else?\nRespondent: Honestly, the demo was great.\n"
+        "[00:08:12] But the Salesforce sync worried our admin. (00:09:30): Twice it broke.\n"
+        "Interviewer: Thank you.\n")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Interviewer", "How did the evaluation start?"),
+        ("Respondent", "We had outgrown spreadsheets."),
+        ("Interviewer", "How did pricing compare?"),
+        ("Respondent", "You were 30% more expensive than Cartwell."),
+        ("Interviewer", "Anything else?"),
+        ("Respondent", "Honestly, the demo was great. But the Salesforce sync worried our admin. Twice it broke."),
+        ("Interviewer", "Thank you.")]
+    # each stamped paragraph is a cue of its own, so a quote from it carries its time
+    last = turns[5]
+    assert [(last.text[offset:offset + 10], start) for offset, start, _ in last.cues] == [
+        ("Honestly, ", None), ("But the Sa", 492.0), ("Twice it b", 570.0)]
+
+
+def test_a_file_that_opens_with_turns_keeps_them(tmp_path):
+    # no key names the interview (Date, Company ...): the opening lines are speech, short as they are
+    path = tmp_path / "short.txt"
+    path.write_text("Jordan: Hi\nSarah: Hello there\nJordan: Why did you choose us?\nSarah: The onboarding.\n")
+    assert [t.text for t in parse_transcript(path).turns] == [
+        "Hi", "Hello there", "Why did you choose us?", "The onboarding."]
+
+
+def test_markdown_name_headings_and_section_headings(tmp_path):
+    path = tmp_path / "fieldway.md"
+    path.write_text("# Churn interview — Fieldway\n\n**Date:** 2024-05-02\n**Company:** Fieldway\n"
+                    "**Respondent:** Omar Haddad\n\n## Interviewer\nWhy did you cancel?\n\n## Omar Haddad\n"
+                    "The reporting kept breaking. \\[00:04:10.50\\] We raised it four times.\n\n## Background\n\n"
+                    "## Interviewer\nWould anything bring you back?\n\n## Omar Haddad\nA working API.\n")
+    turns = parse_transcript(path).turns
+    assert [(t.speaker, t.text) for t in turns] == [
+        ("Interviewer", "Why did you cancel?"),
+        ("Omar Haddad", "The reporting kept breaking. We raised it four times."),
+        ("Interviewer", "Would anything bring you back?"),
+        ("Omar Haddad", "A working API.")]
+    assert turns[1].cues[1][1] == 250.5
+
+
+def test_a_contact_centre_export_reads_its_channels_as_speakers(tmp_path):
+    call = {"contactId": "58213", "agentName": "Jordan", "interwovenTranscript": {"transcriptBlock": [
+        {"channelName": "Agent", "text": "Why did you move away?", "startTime": "00:00:03"},
+        {"channelName": "Customer", "text": "The <unk> reporting never loaded.", "startTime": "00:00:09"},
+        {"channelName": "Agent", "text": "What did you need?", "startTime": "00:00:20"},
+        {"channelName": "Customer", "text": "A sync that did not break.", "startTime": "00:00:25"}]}}
+    path = tmp_path / "cxone.json"
+    path.write_text(json.dumps([call]))
+    assert [(t.speaker, t.start, t.end, t.text) for t in parse_transcript(path).turns] == [
+        ("Agent", 3.0, 9.0, "Why did you move away?"),
+        ("Customer", 9.0, 20.0, "The reporting never loaded."),
+        ("Agent", 20.0, 25.0, "What did you need?"),
+        ("Customer", 25.0, None, "A sync that did not break.")]
+    path.write_text(json.dumps([call, call]))
+    with pytest.raises(TranscriptError, match="holds 2 calls.*one interview a file"):
+        parse_transcript(path)

@@ -16,6 +16,9 @@
 - Azure Speech batch `{recognizedPhrases: [{speaker, offsetInTicks, durationInTicks, nBest: [{display}]}]}`
 - Amazon Transcribe `{results: {items: [{start_time, alternatives: [{content}], type, speaker_label?}],
   speaker_labels: {segments: [{speaker_label, items: [{start_time}]}]}}}`
+- any other shape that holds, a few levels down, one list of objects with a text: a contact centre's export such as
+  NICE CXone's `{interwovenTranscript: {transcriptBlock: [{channelName, text}]}}`, the speaker read from the
+  usual keys or a channel, participant or role; a file of several calls is refused (one interview a file)
 """
 from __future__ import annotations
 
@@ -28,6 +31,7 @@ from winloss.interviews.readers.common import (
     Cue,
     ReaderError,
     clean,
+    fill_ends,
     join,
     number_seconds,
 )
@@ -70,10 +74,11 @@ def _name(value: Any, names: dict[str, str], prefix: str = "Speaker ") -> str:
 _SPEAKER_KEYS = ("speaker", "speaker_name", "speakerDisplayName")
 
 
-def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> list[Cue]:
+def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0,
+                  speaker_keys: tuple[str, ...] = _SPEAKER_KEYS) -> list[Cue]:
     # whisperX leaves `speaker` off a segment its diarizer could not place: in a file whose other segments name
     # theirs, that is the speaker before it, not one more person called "Speaker"
-    diarized = any(isinstance(item, dict) and any(item.get(k) not in (None, "") for k in _SPEAKER_KEYS)
+    diarized = any(isinstance(item, dict) and any(item.get(k) not in (None, "") for k in speaker_keys)
                    for item in items)
     cues: list[Cue] = []
     for i, item in enumerate(items):
@@ -83,8 +88,8 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0) -> lis
         if text is None and isinstance(item.get("words"), list):
             text = _words(item["words"])
         if text is None:
-            raise ReaderError(f"item {i} has no 'text'")
-        speaker = next((item[k] for k in _SPEAKER_KEYS if item.get(k) not in (None, "")), None)
+            raise ReaderError(f"item {i} has no 'text' (its keys: {', '.join(sorted(map(str, item))[:12])})")
+        speaker = next((item[k] for k in speaker_keys if item.get(k) not in (None, "")), None)
         start = item.get("start", item.get("start_time", item.get("startOffset")))
         end = item.get("end", item.get("end_time", item.get("endOffset")))
         pair = item.get("timestamp")  # Hugging Face's ASR pipeline: "timestamp": [start, end], end null at the last
@@ -217,11 +222,62 @@ def _google(results: list[dict]) -> list[Cue]:
     return cues
 
 
+_TEXT_KEYS = ("text", "transcript", "content", "utterance", "sentence", "message", "body")
+_ANY_SPEAKER_KEYS = _SPEAKER_KEYS + ("speakerName", "speaker_label", "speakerLabel", "channelName", "channel_name",
+                                     "participantName", "participant", "participantType", "role", "party", "name")
+_ANY_START_KEYS = ("start", "start_time", "startOffset", "startTime", "offset", "begin", "beginTime")
+_ANY_END_KEYS = ("end", "end_time", "endOffset", "endTime", "finish")
+
+
+def _turn_list(value: Any) -> bool:
+    dicts = [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+    return bool(dicts) and 2 * sum(any(isinstance(d.get(k), str) for k in _TEXT_KEYS) for d in dicts) >= len(dicts)
+
+
+def _nested_lists(data: Any, depth: int = 4) -> list[list]:
+    """The lists of speech objects under `data`, breadth first, each list once (not also its items' own lists)."""
+    found, level = [], [data]
+    for _ in range(depth):
+        nxt = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+            for child in children:
+                if _turn_list(child):
+                    found.append(child)
+                elif isinstance(child, (dict, list)):
+                    nxt.append(child)
+        level = nxt
+    return found
+
+
+def _generic(data: Any) -> list[Cue] | None:
+    """A shape no tool above writes: its one list of speech objects, the keys read by their usual names."""
+    lists = _nested_lists(data)
+    if not lists:
+        return None
+    if len(lists) > 1 and isinstance(data, list):
+        raise ReaderError(f"the file holds {len(lists)} calls, each with its own transcript; winloss reads one "
+                          "interview a file: save each call as a file of its own")
+    items = []
+    for item in max(lists, key=len):
+        if not isinstance(item, dict):
+            continue
+        text = next((item[k] for k in _TEXT_KEYS if isinstance(item.get(k), str)), None)
+        if text is None:
+            continue
+        start = next((item[k] for k in _ANY_START_KEYS if item.get(k) not in (None, "")), None)
+        end = next((item[k] for k in _ANY_END_KEYS if item.get(k) not in (None, "")), None)
+        items.append({**item, "text": text, "start": start, "end": end})
+    return fill_ends(_segment_cues(items, {}, speaker_keys=_ANY_SPEAKER_KEYS))
+
+
 def _cues(data: Any) -> list[Cue]:
     if isinstance(data, dict) and isinstance(data.get("data"), dict) and isinstance(data["data"].get("transcript"),
                                                                                    dict):
         data = data["data"]["transcript"]  # a Fireflies API response saved as is
     if isinstance(data, list):
+        if not _turn_list(data) and (found := _generic(data)) is not None:
+            return found  # a list of calls or contacts, each with its transcript inside
         return _segment_cues(data, {})
     if not isinstance(data, dict):
         raise ReaderError("expected a list of {speaker, start, end, text} objects")
@@ -258,6 +314,8 @@ def _cues(data: Any) -> list[Cue]:
     for key in ("segments", "turns"):
         if isinstance(data.get(key), list):
             return _segment_cues(data[key], _speaker_names(data, "speakers"))
+    if (found := _generic(data)) is not None:
+        return found
     raise ReaderError("JSON transcript: expected a list of {speaker, start, end, text} objects, or segments, "
                       "utterances, monologues, entries, sentences, chunks, transcription, recognizedPhrases, "
                       "results or callTranscripts")
