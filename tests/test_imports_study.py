@@ -42,7 +42,7 @@ def test_every_format_imports_into_one_study_with_verbatim_timed_statements():
 def test_bad_files_each_get_one_line_naming_the_interviews_and_the_rest_completes(tmp_path):
     study = tmp_path / "study"
     (study / "transcripts").mkdir(parents=True)
-    keep = ["otter.txt", "teams.vtt", "gong.json", "descript.csv", "teams.docx", "fathom.md"]
+    keep = ["otter.txt", "teams.vtt", "gong.json", "descript.csv", "teams.docx", "fathom.md", "whisper.srt"]
     rows = ["interview_id,cohort,file,interviewer"]
     for i, name in enumerate(keep):
         shutil.copy(IMPORTS / "transcripts" / name, study / "transcripts" / name)
@@ -73,3 +73,12 @@ def test_bad_files_each_get_one_line_naming_the_interviews_and_the_rest_complete
         assert any(start in line and detail in line for line in lines), start
     run = json.loads((tmp_path / "out" / "run.json").read_text())
     assert run["counts"]["interviews_analysed"] == len(keep)
+    # what the counts leave out is said where they are stated: the unread interviews by id, and the speakerless
+    # one whose statements may hold the interviewer's questions
+    assert run["coverage"] == {"listed": len(keep) + 5, "unread": ["BAD-1", "BAD-2", "BAD-3", "BAD-4", "BAD-5"],
+                               "unsure_roles": ["OK-6"]}
+    report = (tmp_path / "out" / "report.md").read_text()
+    scope = report[report.index("## Scope"):]
+    assert "5 of the 12 listed could not be read (BAD-1, BAD-2, BAD-3, BAD-4, BAD-5) and are not counted" in scope
+    assert "in 1 interview (OK-6) it could not be told apart" in scope
+    assert "interviewer speech is never counted" not in report

@@ -83,6 +83,17 @@ class Problem:
 class RoleResult:
     interviewers: set[str]
     customers: set[str]
-    method: str  # "manifest", "config", "questions"
+    method: str  # "manifest", "config", "questions", "speakerless", "single-speaker"
     warning: str = ""
     extra: dict = field(default_factory=dict)
+    sure: bool = True  # False: no labels, one speaker, or nobody clearly asks: interviewer speech may count
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the counts rest on: the interviews listed, those that could not be read, and those whose interviewer
+    could not be told from the customer (their statements may hold the interviewer's)."""
+
+    listed: int
+    unread: tuple[str, ...] = ()
+    unsure_roles: tuple[str, ...] = ()

@@ -17,7 +17,7 @@ from winloss.interviews.statements import extract_statements
 from winloss.interviews.study import StudyError, read_manifest
 from winloss.interviews.transcripts import TranscriptError, parse_transcript
 from winloss.llm.redact import names_to_redact
-from winloss.models import COHORTS, Interview, Problem, Statement, Transcript
+from winloss.models import COHORTS, Coverage, Interview, Problem, Statement, Transcript
 from winloss.outputs.locations import default_out_dir
 from winloss.scale import open_executor
 from winloss.settings import Settings, load_settings
@@ -58,6 +58,7 @@ class Reading:
     transcripts: dict[str, Transcript]
     statements: list[Statement]
     people: frozenset[str]  # speakers, interviewers and the people the transcripts name: never in a label or prompt
+    unsure_roles: tuple[str, ...] = ()  # interviews whose interviewer could not be told from the customer
 
 
 @dataclass
@@ -117,7 +118,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
     with timer.stage("report"):
         out_dir.mkdir(parents=True, exist_ok=True)
         run_facts = {"model": embedder.model_id, "min_theme_size": settings.theme_size(len(reading.statements)),
-                     "quotes_rejected": rejected}
+                     "quotes_rejected": rejected, "coverage": coverage(manifest.listed, reading, problems)}
         stages.write_report(study_dir, out_dir, reading.interviews, tables, findings, quotes, cohort_sizes,
                             themes, settings, crm, llm, run_facts, warnings, problems, drivers)
     with timer.stage("index"):
@@ -131,6 +132,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         "winloss": __version__, "versions": versions(), "study": str(study_dir),
         "settings": settings.to_record(), "embedding_model": embedder.model_id,
         "theme_engine": themes.engine, "counts": asdict(counts),
+        "coverage": asdict(run_facts["coverage"]),
         "drivers": stages.driver_record(drivers), "llm": llm.record(),
         "audio": {k: v for k, v in audio.items() if k != "run"},
         # Which dialect, sheet and header row each spreadsheet was read with (winloss.tables).
@@ -151,6 +153,7 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
     """Parse each transcript and cut its customer speech into statements; a bad file is a Problem, not a crash."""
     transcripts: dict[str, Transcript] = {}
     statements: list[Statement] = []
+    unsure: list[str] = []
     users: dict[Path, list[str]] = {}  # several interviews may share a file: a problem with it names them all
     for interview in interviews:
         users.setdefault(interview.file, []).append(interview.interview_id)
@@ -182,12 +185,21 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
             continue
         transcripts[interview.interview_id] = transcript
         statements.extend(found)
+        if not roles.sure:
+            unsure.append(interview.interview_id)
     if not statements:
         raise StudyError("no customer statements in any interview; nothing to analyse"
                          + "".join(f"\n  {p}" for p in problems))
     analysed = [i for i in interviews if i.interview_id in transcripts]
     people = frozenset(names_to_redact(transcripts, analysed, settings.interviewer_names))
-    return Reading(analysed, transcripts, statements, people)
+    return Reading(analysed, transcripts, statements, people, tuple(unsure))
+
+
+def coverage(listed: int, reading: Reading, problems: list[Problem]) -> Coverage:
+    """Which listed interviews the counts leave out, by id where the problem names one."""
+    analysed = {i.interview_id for i in reading.interviews}
+    named = {i.strip() for p in problems for i in p.interview_id.split(",") if i.strip()}
+    return Coverage(listed, tuple(sorted(named - analysed)), reading.unsure_roles)
 
 
 def versions() -> dict[str, str]:

@@ -22,8 +22,6 @@ def _is_question(text: str) -> bool:
     return "?" in text or (len(text.split()) <= 25 and bool(_QUESTION_START.match(text.strip())))
 
 
-
-
 def quoted_speaker(label: str) -> str:
     """How a quote names its speaker: the person's name, or, for a seat label such as "Speaker 2", the customer with
     the label kept for finding the line in the transcript ("customer (Speaker 2)"), never the label as a name."""
@@ -87,14 +85,15 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
         return RoleResult(set(), set(speakers), "speakerless",
                           unmatched + "no speaker labels in this transcript: sentences that ask or prompt "
                           "(\"?\", \"tell me about\", \"the first question is\") are taken as the interviewer's, the "
-                          "rest as customer speech; check its quotes", stats)
+                          "rest as customer speech; check its quotes", stats, sure=False)
     if len(speakers) == 1:
         return RoleResult(set(), set(speakers), "single-speaker",
-                          f"only one speaker ({speakers[0]}); treated as customer, roles could not be told apart", stats)
+                          f"only one speaker ({speakers[0]}); treated as customer, roles could not be told apart", stats,
+                          sure=False)
 
     ranked = sorted(speakers, key=lambda s: (-questions[s], words[s], s))
     top, runner = ranked[0], ranked[1]
-    warning = ""
+    warning, sure = "", False
     if questions[top] == 0:
         # Nobody asks: the interviewer is usually the one who talks least.
         top = min(speakers, key=lambda s: (words[s], s))
@@ -102,10 +101,12 @@ def detect_roles(transcript: Transcript, manifest_names: set[str] | tuple = (), 
     elif questions[runner] >= 0.5 * questions[top] and questions[top] - questions[runner] < 3:
         warning = (f"{top} and {runner} ask a similar number of questions ({questions[top]} vs {questions[runner]}); "
                    f"guessed {top} as interviewer, roles could not be told apart reliably")
+    else:
+        sure = True
     customers = set(speakers) - {top}
     if unmatched:
         warning = unmatched + (warning or f"guessed {top} (asks the most questions) as interviewer")
-    return RoleResult({top}, customers, "questions", warning, stats)
+    return RoleResult({top}, customers, "questions", warning, stats, sure=sure)
 
 
 _QUESTION_WORDS = re.compile(r"\b(?:what|why|how|when|where|who|which|tell me|walk me|describe)\b", re.I)

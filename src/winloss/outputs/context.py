@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from winloss.models import Interview
+from winloss.models import Coverage, Interview
 from winloss.outputs.tables import Tables
 from winloss.themes.ids import theme_sort_key
 from winloss.themes.quotes import Quote
@@ -60,6 +60,14 @@ def no_driver_texts(cards: list[dict]) -> dict[str, str]:
     return out
 
 
+def coverage_context(coverage: Coverage | None, analysed: int) -> dict:
+    """The interviews the counts leave out and those that may count the interviewer's speech, for the Scope."""
+    if coverage is None:
+        return {"n_listed": analysed, "unread": [], "unsure_roles": []}
+    return {"n_listed": max(coverage.listed, analysed), "unread": list(coverage.unread),
+            "unsure_roles": list(coverage.unsure_roles)}
+
+
 def report_context(study_dir: Path, interviews: list[Interview], tables: Tables, findings: Tables,
                    quotes: list[Quote], order: list[str], cohort_sizes: dict[str, int], run: dict,
                    warnings: list[str], problems: list, chart: str | None) -> dict:
@@ -108,6 +116,7 @@ def report_context(study_dir: Path, interviews: list[Interview], tables: Tables,
             "small_talk": [{"id": r.theme_id, "label": r.label, "n_statements": int(r.n_statements)}
                            for r in chatter.itertuples()],
             "share_unassigned": n_unassigned / len(statements) if len(statements) else 0.0,
+            **coverage_context(run.get("coverage"), len(interviews)),
         },
         "themes": cards, "heatmap": chart, "warnings": warnings, "problems": [str(p) for p in problems],
         "run": run,

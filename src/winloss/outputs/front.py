@@ -26,6 +26,7 @@ from winloss.outputs.measurable import unmeasurable
 
 if TYPE_CHECKING:
     from winloss.crm.analysis import CrmAnalysis
+    from winloss.models import Coverage
     from winloss.themes.drivers import Driver
 
 FEW = 5  # fewer interviews than this behind a claim: said so under Confidence
@@ -87,10 +88,28 @@ def driver_lines(drivers: dict[str, list[Driver]], cohorts: tuple[str, ...], quo
                  for d in [d for d in drivers.get(cohort, []) if d.kind == "driver"][:per_cohort])
 
 
+def coverage_lines(coverage: Coverage | None, analysed: int) -> list[str]:
+    """Interviews listed but not counted, and those whose interviewer may be counted as the customer."""
+    if coverage is None:
+        return []
+    out = []
+    if coverage.listed > analysed:
+        missing = coverage.listed - analysed
+        ids = f" ({', '.join(coverage.unread)})" if coverage.unread else ""
+        out.append(f"{missing} of the {coverage.listed} listed interviews could not be read{ids} and "
+                   f"{'is' if missing == 1 else 'are'} in no count: see the appendix's problems.")
+    if coverage.unsure_roles:
+        n = len(coverage.unsure_roles)
+        out.append(f"In {n} interview{'s' if n != 1 else ''} ({', '.join(coverage.unsure_roles)}) the interviewer "
+                   "could not be told from the customer: some counted statements may be the interviewer's.")
+    return out
+
+
 def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
-               cohort_sizes: dict[str, int], basis: str) -> tuple[str, ...]:
+               cohort_sizes: dict[str, int], basis: str, coverage: Coverage | None = None) -> tuple[str, ...]:
     out = [f"Interviews: {sum(cohort_sizes.values())} ("
            + ", ".join(f"{n} {c}" for c, n in cohort_sizes.items()) + "); counts are interviews, never sentences."]
+    out += coverage_lines(coverage, sum(cohort_sizes.values()))
     unmeasured = {c: unmeasurable(c, cohort_sizes) for c in ("won", "lost", "churned")}
     out += [f"Only {n} {c} interviews: what they say is anecdote, not a rate." for c, n in cohort_sizes.items()
             if n < FEW and not unmeasured.get(c)]
@@ -148,7 +167,7 @@ def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
 
 def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame, findings_quotes: pd.DataFrame,
                 drivers: dict[str, list[Driver]], crm: CrmAnalysis | None, cohort_sizes: dict[str, int],
-                since: tuple[Line, ...] = ()) -> tuple[Front, list[Violation]]:
+                since: tuple[Line, ...] = (), coverage: Coverage | None = None) -> tuple[Front, list[Violation]]:
     """The front, and the claims dropped because the appendix contradicts them."""
     drivers = drivers or {}
     appendix = appendix_of(crm, drivers, findings_statements)
@@ -169,5 +188,5 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
                       has_crm=True, has_current=bool(crm.money.get("old_vs_new")))
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,
-                                                 stance_basis(findings_statements, figures=False)))
+                                                 stance_basis(findings_statements, figures=False), coverage))
     return enforce(front, appendix)
