@@ -76,7 +76,7 @@ def test_bad_files_each_get_one_line_naming_the_interviews_and_the_rest_complete
     # what the counts leave out is said where they are stated: the unread interviews by id, and the speakerless
     # one whose statements may hold the interviewer's questions
     assert run["coverage"] == {"listed": len(keep) + 5, "unread": ["BAD-1", "BAD-2", "BAD-3", "BAD-4", "BAD-5"],
-                               "unsure_roles": ["OK-6"]}
+                               "unsure_roles": ["OK-6"], "not_english": []}
     report = (tmp_path / "out" / "report.md").read_text()
     scope = report[report.index("## Scope"):]
     assert "5 of the 12 listed could not be read (BAD-1, BAD-2, BAD-3, BAD-4, BAD-5) and are not counted" in scope

@@ -92,8 +92,10 @@ class RoleResult:
 @dataclass(frozen=True)
 class Coverage:
     """What the counts rest on: the interviews listed, those that could not be read, and those whose interviewer
-    could not be told from the customer (their statements may hold the interviewer's)."""
+    could not be told from the customer (their statements may hold the interviewer's), and those not in English (their
+    stances are left neutral)."""
 
     listed: int
     unread: tuple[str, ...] = ()
     unsure_roles: tuple[str, ...] = ()
+    not_english: tuple[str, ...] = ()

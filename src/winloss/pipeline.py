@@ -12,6 +12,7 @@ from pathlib import Path
 
 from winloss import __version__
 from winloss.audio import is_recording
+from winloss.interviews.language import reads_as_english
 from winloss.interviews.roles import detect_roles
 from winloss.interviews.statements import extract_statements
 from winloss.interviews.study import StudyError, read_manifest
@@ -59,6 +60,7 @@ class Reading:
     statements: list[Statement]
     people: frozenset[str]  # speakers, interviewers and the people the transcripts name: never in a label or prompt
     unsure_roles: tuple[str, ...] = ()  # interviews whose interviewer could not be told from the customer
+    not_english: tuple[str, ...] = ()  # interviews whose customer speech is in another language: stances neutral
 
 
 @dataclass
@@ -154,6 +156,7 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
     transcripts: dict[str, Transcript] = {}
     statements: list[Statement] = []
     unsure: list[str] = []
+    foreign: list[str] = []
     users: dict[Path, list[str]] = {}  # several interviews may share a file: a problem with it names them all
     for interview in interviews:
         users.setdefault(interview.file, []).append(interview.interview_id)
@@ -187,19 +190,24 @@ def read_interviews(interviews: list[Interview], settings: Settings, problems: l
         statements.extend(found)
         if not roles.sure:
             unsure.append(interview.interview_id)
+        if not reads_as_english(s.text for s in found):
+            foreign.append(interview.interview_id)
+            warnings.append(f"{interview.interview_id}: its customer speech does not read as English; themes come "
+                            "from an English model and the offline stance scorer reads English, so its statements "
+                            "count in themes but their stance is left neutral (an LLM, when configured, reads them)")
     if not statements:
         raise StudyError("no customer statements in any interview; nothing to analyse"
                          + "".join(f"\n  {p}" for p in problems))
     analysed = [i for i in interviews if i.interview_id in transcripts]
     people = frozenset(names_to_redact(transcripts, analysed, settings.interviewer_names))
-    return Reading(analysed, transcripts, statements, people, tuple(unsure))
+    return Reading(analysed, transcripts, statements, people, tuple(unsure), tuple(foreign))
 
 
 def coverage(listed: int, reading: Reading, problems: list[Problem]) -> Coverage:
     """Which listed interviews the counts leave out, by id where the problem names one."""
     analysed = {i.interview_id for i in reading.interviews}
     named = {i.strip() for p in problems for i in p.interview_id.split(",") if i.strip()}
-    return Coverage(listed, tuple(sorted(named - analysed)), reading.unsure_roles)
+    return Coverage(listed, tuple(sorted(named - analysed)), reading.unsure_roles, reading.not_english)
 
 
 def versions() -> dict[str, str]:

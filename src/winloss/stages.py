@@ -93,7 +93,7 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     from winloss.themes.labeling import label_themes
     from winloss.themes.refine import Story
     from winloss.themes.smalltalk import PLEASANTRIES, chat_likeness
-    from winloss.themes.stance import statement_stances
+    from winloss.themes.stance import StanceCall, statement_stances
 
     book = codebook.load(study_dir)
     statements = reading.statements
@@ -102,6 +102,8 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     competitors = tuple(study_rivals(study_dir, settings, reading, warnings))
     stances = tuple(statement_stances(statements, text_vectors, embedder, list(competitors),
                                       settings.cache_path() / "stance", settings.our_names))
+    foreign = set(reading.not_english)  # an English scorer's call on other speech is noise; margin 0: the LLM's first
+    stances = tuple(StanceCall("neutral", 0.0) if s.interview_id in foreign else c for s, c in zip(statements, stances))
     story = Story(keys, texts, text_vectors, [c.stance for c in stances], [s.cohort for s in statements], groups,
                   competitors)
     found = assign_themes(book, texts, keys, groups, vectors, embedder,

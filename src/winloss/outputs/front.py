@@ -102,6 +102,10 @@ def coverage_lines(coverage: Coverage | None, analysed: int) -> list[str]:
         n = len(coverage.unsure_roles)
         out.append(f"In {n} interview{'s' if n != 1 else ''} ({', '.join(coverage.unsure_roles)}) the interviewer "
                    "could not be told from the customer: some counted statements may be the interviewer's.")
+    if coverage.not_english:
+        n = len(coverage.not_english)
+        out.append(f"{n} interview{'s are' if n != 1 else ' is'} not in English ({', '.join(coverage.not_english)}): "
+                   "counted in themes, their stances neutral unless the LLM read them.")
     return out
 
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
+from winloss.interviews.language import english_stop_words
 from winloss.themes.ids import theme_sort_key
 
 N_KEYWORDS = 8
@@ -41,29 +40,8 @@ class ThemeLabel:
     offline: str = ""  # the label this run chose offline (a codebook's or an LLM's label may replace `label`)
 
 
-@lru_cache(maxsize=1)
-def _english_stop_words() -> frozenset[str]:
-    """scikit-learn's English stop list (the Glasgow IR group's), read from its source file: importing
-    scikit-learn for one frozenset took 1-2 s of a rerun, where nothing else needs it."""
-    import ast
-    import importlib.util
-
-    spec = importlib.util.find_spec("sklearn")  # finds the package without running its __init__
-    try:
-        source = Path(spec.submodule_search_locations[0], "feature_extraction", "_stop_words.py").read_text("utf-8")
-        for node in ast.parse(source).body:
-            if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "ENGLISH_STOP_WORDS":
-                return frozenset(ast.literal_eval(node.value.args[0]))
-    except (AttributeError, IndexError, OSError, SyntaxError, TypeError, ValueError):
-        pass
-    # the file moved in some release: the slow way
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
-
-
 def _stop_words() -> list[str]:
-    return sorted(_english_stop_words() | SPOKEN_STOP_WORDS)
+    return sorted(english_stop_words() | SPOKEN_STOP_WORDS)
 
 
 @dataclass(frozen=True)
