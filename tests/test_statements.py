@@ -53,6 +53,19 @@ def test_abbreviations_do_not_end_sentences():
     assert spans(text) == [text]
 
 
+def test_a_quotation_is_never_cut_inside_nor_where_the_sentence_goes_on_after_it():
+    said = ('The CFO said "I do not trust this forecast at all and I will not present it to the board again. We need '
+            'numbers that reconcile with the ledger every single month." That is why we left in the end.')
+    assert spans(said) == [said[:said.index(" That")], "That is why we left in the end."]
+    curly = ("Our admin wrote in Slack, \u201cthe Salesforce sync broke again over the weekend and half the deals are "
+             "stale. Can someone call support?\u201d and nobody from your side picked up for three days.")
+    assert spans(curly) == [curly]
+    # an opening quote that never closes (ASR, a typo) does not hold the rest of the turn in one statement
+    open_quote = ('We were told the "migration would take a week and it took three months of our time. Then the '
+                  'Salesforce sync broke twice during the quarter close and nobody called us back.')
+    assert len(spans(open_quote)) == 2
+
+
 def transcript(*turns):
     return Transcript([Turn(s, t, float(i), float(i + 1)) for i, (s, t) in enumerate(turns)])
 
@@ -95,8 +108,12 @@ def test_a_last_first_label_matches_the_interviewer_as_people_type_names():
 
 def test_roles_that_cannot_be_told_apart_warn():
     t = transcript(("A", "We liked it."), ("B", "We did not."))
-    assert "could not be told apart" in detect_roles(t).warning
-    assert "only one speaker" in detect_roles(transcript(("A", "We liked the product a lot."))).warning
+    assert "could not be told apart" in detect_roles(t).warning and not detect_roles(t).sure
+    one = detect_roles(transcript(("A", "We liked the product a lot.")))
+    assert "only one speaker" in one.warning and not one.sure
+    clear = transcript(("A", "Why did you buy?"), ("B", "The forecast."), ("A", "What else?"), ("B", "Support."),
+                       ("A", "And pricing?"), ("B", "Fine."), ("A", "Anything to change?"), ("B", "The mobile app."))
+    assert detect_roles(clear).interviewers == {"A"} and detect_roles(clear).sure
 
 
 def test_statement_timestamps_come_from_the_cue_that_holds_them():

@@ -53,9 +53,32 @@ good fine nice great question let see maybe probably mostly
 _CONTINUATION = re.compile(r"^(?:which|because|'cause|cause|so that|and that's why|that's why)\b", re.I)
 
 
+MAX_QUOTE_WORDS = 60  # a quotation up to this long stays in one statement; longer, it is cut like any speech
+
+
+def _quotations(text: str) -> list[tuple[int, int]]:
+    """(open, close) character positions of the double-quoted runs that close within the text."""
+    out, opened = [], None
+    for i, ch in enumerate(text):
+        if ch == "\u201c" or (ch == '"' and opened is None):
+            opened = i
+        elif ch in "\u201d\"" and opened is not None:
+            out.append((opened, i))
+            opened = None
+    return [(a, b) for a, b in out if len(_WORD.findall(text[a:b])) <= MAX_QUOTE_WORDS]
+
+
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences, never cut inside a quotation ("He said 'we're not renewing. Find something cheaper.'") nor where
+    a quotation ends and the sentence goes on in lower case ('... call support?" and nobody did')."""
     spans, start = [], 0
+    quotes = _quotations(text) if '"' in text or "\u201c" in text else []
     for m in _SENTENCE_END.finditer(text):
+        if any(a < m.start() and m.end() <= b for a, b in quotes):
+            continue
+        after = text[m.end():].lstrip()
+        if m.group()[-1:] in "\"\u201d" and after[:1].islower():
+            continue
         spans.append((start, m.end()))
         start = m.end()
     if start < len(text):
