@@ -347,3 +347,21 @@ def test_with_a_crm_but_no_competitor_block_the_front_still_says_why_we_lose():
         "Tallyhub's forecast: criticised or missed in 3 of 10 lost interviews against 1 of 20 others (with every "
         "driver this report could name tested, a gap this size can be chance: a lead to check in its quotes, not a "
         "finding)."]
+
+
+def test_confidence_names_what_the_counts_leave_out():
+    from winloss.models import Coverage
+    from winloss.outputs.front import coverage_lines
+
+    assert coverage_lines(None, 20) == [] and coverage_lines(Coverage(20), 20) == []
+    lines = coverage_lines(Coverage(22, ("INT-07", "INT-19"), ("INT-03",), ("INT-11",)), 20, (30, 100))
+    assert lines == [
+        "30 of 100 statements (30%) fit no theme: a topic missing from this page may be among them (statements.csv, "
+        "empty theme_id).",
+        "2 of the 22 listed interviews could not be read (INT-07, INT-19) and are in no count: see the appendix's "
+        "problems.",
+        "In 1 interview (INT-03) the interviewer could not be told from the customer: some counted statements may "
+        "be the interviewer's.",
+        "1 interview is not in English (INT-11): counted in themes, their stances neutral unless the LLM read them."]
+    # a quarter is the line: below it, no note
+    assert coverage_lines(Coverage(20), 20, (24, 100)) == []

@@ -88,11 +88,19 @@ def driver_lines(drivers: dict[str, list[Driver]], cohorts: tuple[str, ...], quo
                  for d in [d for d in drivers.get(cohort, []) if d.kind == "driver"][:per_cohort])
 
 
-def coverage_lines(coverage: Coverage | None, analysed: int) -> list[str]:
-    """Interviews listed but not counted, and those whose interviewer may be counted as the customer."""
-    if coverage is None:
-        return []
+UNASSIGNED_NOTE = 0.25  # this share of statements in no theme: absence of a theme is weak evidence
+
+
+def coverage_lines(coverage: Coverage | None, analysed: int, unassigned: tuple[int, int] = (0, 0)) -> list[str]:
+    """Interviews listed but not counted, those whose interviewer may be counted as the customer, those not in
+    English, and a large share of statements in no theme."""
     out = []
+    n, total = unassigned
+    if total and n / total >= UNASSIGNED_NOTE:
+        out.append(f"{n} of {total} statements ({n / total:.0%}) fit no theme: a topic missing from this page may "
+                   "be among them (statements.csv, empty theme_id).")
+    if coverage is None:
+        return out
     if coverage.listed > analysed:
         missing = coverage.listed - analysed
         ids = f" ({', '.join(coverage.unread)})" if coverage.unread else ""
@@ -110,10 +118,11 @@ def coverage_lines(coverage: Coverage | None, analysed: int) -> list[str]:
 
 
 def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driver]],
-               cohort_sizes: dict[str, int], basis: str, coverage: Coverage | None = None) -> tuple[str, ...]:
+               cohort_sizes: dict[str, int], basis: str, coverage: Coverage | None = None,
+               unassigned: tuple[int, int] = (0, 0)) -> tuple[str, ...]:
     out = [f"Interviews: {sum(cohort_sizes.values())} ("
            + ", ".join(f"{n} {c}" for c, n in cohort_sizes.items()) + "); counts are interviews, never sentences."]
-    out += coverage_lines(coverage, sum(cohort_sizes.values()))
+    out += coverage_lines(coverage, sum(cohort_sizes.values()), unassigned)
     unmeasured = {c: unmeasurable(c, cohort_sizes) for c in ("won", "lost", "churned")}
     out += [f"Only {n} {c} interviews: what they say is anecdote, not a rate." for c, n in cohort_sizes.items()
             if n < FEW and not unmeasured.get(c)]
@@ -169,6 +178,12 @@ def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
     return f"{offline}, with the LLM re-reading the {read} of {len(statements)} statements it was least sure of"
 
 
+def unassigned_count(statements: pd.DataFrame) -> tuple[int, int]:
+    if "theme_id" not in statements:
+        return 0, 0
+    return int((statements["theme_id"].fillna("") == "").sum()), len(statements)
+
+
 def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame, findings_quotes: pd.DataFrame,
                 drivers: dict[str, list[Driver]], crm: CrmAnalysis | None, cohort_sizes: dict[str, int],
                 since: tuple[Line, ...] = (), coverage: Coverage | None = None) -> tuple[Front, list[Violation]]:
@@ -192,5 +207,6 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
                       has_crm=True, has_current=bool(crm.money.get("old_vs_new")))
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,
-                                                 stance_basis(findings_statements, figures=False), coverage))
+                                                 stance_basis(findings_statements, figures=False), coverage,
+                                                 unassigned_count(findings_statements)))
     return enforce(front, appendix)
