@@ -90,3 +90,28 @@ def test_numeric_criteria_carry_n_of_n_and_the_fisher_test():
     # a deal whose headcount is unknown neither meets nor fails the range
     row = pd.DataFrame({raw_column("employees"): [math.nan, 300.0]})
     assert emp.met(row).tolist() == [False, True] and emp.known(row).tolist() == [False, True]
+
+
+def test_an_open_range_is_closed_where_the_deals_beyond_a_cut_inside_it_lose():
+    """Best customers all have 124+ employees and problematic ones gather below: the customers say "120+". Big
+    accounts that lose never become customers, so only the deals show the upper edge: above 900 employees we won
+    2 of 10 deals against 30 of 44 below. The range closes there ("120-900"); without those losses it stays open."""
+    rng = np.random.default_rng(3)
+    best = np.concatenate([[124, 697], rng.integers(124, 698, 28)]).astype(float)
+    prob = np.concatenate([rng.integers(10, 116, 12), [300, 450]]).astype(float)
+    acc, cohort, deals, outcome = frames(best, prob)
+    acc = acc.assign(crm_platform="Salesforce")
+    sizes = [950.0, 1200, 1500, 1800, 2100, 2400, 2700, 3000, 3500, 4000]
+    big = pd.DataFrame({"employees": [band_of(v, EMPLOYEE_BANDS) for v in sizes], raw_column("employees"): sizes,
+                        "crm_platform": "Salesforce"})
+    with_big = pd.concat([acc, big], ignore_index=True)
+    beyond = ["lost", "lost", "won", "lost", "lost", "lost", "lost", "won", "lost", "lost"]
+    lost_small = pd.Series(["won"] * len(best) + ["lost"] * len(prob) + beyond)
+    closed = {c.label: c for c in derive_criteria([EMP], acc, cohort, with_big, lost_small, IcpRules())}
+    emp = next(c for c in closed.values() if c.kind == "primary")
+    assert emp.label == "Employees 120-900" and (emp.n, emp.N) == (30, 30)
+    assert emp.high == 900 and not emp.met(big).any()
+    assert "Employees under 120" in closed  # the customers' own negative is kept
+    open_ = {c.label: c for c in derive_criteria([EMP], acc, cohort, acc.copy(), lost_small[:len(acc)],
+                                                 IcpRules())}
+    assert "Employees 120+" in open_

@@ -17,7 +17,7 @@ import pandas as pd
 
 from winloss.crm.coherence import check_coherent
 from winloss.crm.health import PREDICTS_P
-from winloss.crm.ranges import Range, best_range, best_tail, range_text
+from winloss.crm.ranges import Range, best_range, best_tail, inside, range_text
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p, raw_column
 from winloss.crm.settings import IcpRules
 
@@ -197,6 +197,10 @@ def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, ov
         kind = _positive_kind(c, rules)
         if kind:
             out.append(_with(c, kind=kind))
+    won = deal_values.loc[outcome == "won", col].to_numpy(float)
+    lost = deal_values.loc[outcome == "lost", col].to_numpy(float)
+    if out:
+        out[0] = _capped(out[0], dim, pos, neg, won, lost, deal_values, outcome, rules, overall_win, base)
     edge = out[0].range if out else None
     tail = best_tail(neg, pos, rules.range_min_support, rules.negative_max_share, edge)
     if tail is not None:
@@ -204,8 +208,6 @@ def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, ov
         c = _evidence(_range_criterion(dim, flipped, "negative", base), deal_values, outcome)
         if c.share_other >= rules.negative_min_other:
             return out + [c]
-    won = deal_values.loc[outcome == "won", col].to_numpy(float)
-    lost = deal_values.loc[outcome == "lost", col].to_numpy(float)
     tail = best_tail(lost, won, rules.range_min_support, 1.0, edge)
     if tail is not None:
         probe = Range(tail.low, tail.high, int(tail.contains(pos).sum()), len(pos), int(tail.contains(neg).sum()),
@@ -214,6 +216,30 @@ def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, ov
         if _is_losing(c, rules, overall_win):
             out.append(_with(c, basis="win rate"))
     return out
+
+
+def _capped(c: Criterion, dim, pos, neg, won, lost, deal_values, outcome, rules, overall_win, base) -> Criterion:
+    """An open-ended positive range ("105+") closed where the deals beyond a cut inside it lose at a low win rate
+    (Tallybird: best customers all have 105+ employees, but deals over 500 won 3 of 11 against 65 % overall): the
+    best customers cannot show that edge, since big accounts that lose never become customers. Kept open when the
+    capped range would no longer qualify."""
+    if c.low is not None and c.high is not None:
+        return c
+    inner = c.range
+    # best_tail looks above a fit's upper edge or below its lower one: the open side's cut must lie inside the range
+    side = Range(None, inner.low, 0, 0, 0, 0) if inner.high is None else Range(inner.high, None, 0, 0, 0, 0)
+    beyond = best_tail(lost[inner.contains(lost)], won[inner.contains(won)], rules.range_min_support, 1.0, side)
+    if beyond is None:
+        return c
+    probe = _evidence(_range_criterion(dim, Range(beyond.low, beyond.high, int(beyond.contains(pos).sum()), len(pos),
+                                                  int(beyond.contains(neg).sum()), len(neg), exclusive=True),
+                                       "negative", base), deal_values, outcome)
+    if not _is_losing(probe, rules, overall_win):
+        return c
+    low, high = (inner.low, beyond.low) if inner.high is None else (beyond.high, inner.high)
+    r = Range(low, high, int(inside(pos, low, high).sum()), len(pos), int(inside(neg, low, high).sum()), len(neg))
+    closed = _evidence(_range_criterion(dim, r, c.kind, base), deal_values, outcome)
+    return _with(closed, gate=c.gate) if _positive_kind(closed, rules) == c.kind else c
 
 
 def _range_criterion(dim: Dimension, r: Range, kind: str, base: dict) -> Criterion:
