@@ -133,6 +133,17 @@ def test_an_interviewer_name_that_matches_no_speaker_is_reported():
     assert detect_roles(t, {"sam lee"}).warning == ""
 
 
+def test_without_speaker_labels_a_question_that_lost_its_question_mark_is_still_the_interviewers():
+    lines = ["Who were the other vendors you looked at.", "We looked at Clarion and Tallyhub, mostly on forecasting.",
+             "Got it. And how long did the implementation take.", "What we needed was offline sync for the reps.",
+             "Was price a factor.", "What happened was the Salesforce sync broke in the second month.",
+             "Where it fell down was the reporting for managers.", "When it works, it works well for the team."]
+    found = extract_statements("I1", "lost", transcript(*[(UNKNOWN_SPEAKER, x) for x in lines]),
+                               RoleResult(set(), {UNKNOWN_SPEAKER}, "speakerless"))
+    assert [s.text for s in found] == [lines[1], lines[3], lines[5], lines[6], lines[7]]  # no "Got it." either
+    assert found[0].question == lines[0] and found[2].question == lines[4]
+
+
 def test_without_speaker_labels_a_question_is_never_evidence():
     # whisper's plain .txt: one line per segment, nobody named
     t = transcript((UNKNOWN_SPEAKER, "Thanks for coming in. I want to start with how you found us."),

@@ -168,14 +168,43 @@ _PROMPT = re.compile(
     r"|\b(?:first|next|last|final|one more|another|my) question (?:is|was|would be|for you)\b", re.I)
 
 
+# A question whose "?" the transcript lost ("Who were the other vendors you looked at.", "Was price a factor."): a
+# short sentence opening with a question word and the verb a question puts next ("how long", "what made", "who
+# else"), or with an inverted verb; never with the speaker's own "I" or "we" (a customer explains: "What we needed
+# was offline sync."), nor with its answer inside ("What happened was the sync broke.").
+_LEAD = r"^(?:(?:so|and|but|okay|ok|right|then|got it|great|interesting|makes sense|sure)[,.!]?\s+)*"
+_AUX = r"was|were|is|are|did|does|do|would|could|will|has|had|have"
+_BARE_QUESTION = re.compile(
+    _LEAD + rf"(?:what\s+(?:{_AUX}|else|about|kind|other|made|happened|exactly|specifically)\b"
+    rf"|why\s+(?:{_AUX}|not|that)\b|how\s+(?:{_AUX}|long|much|many|often|about|come|big|quickly)\b"
+    rf"|who\s+(?:{_AUX}|else|made|decided|owned|signed)\b"
+    r"|(?:was|were|is|are|did|does|do|has|had|have|can|could|would|will|should)\s+(?:it|that|this|there|the|they|"
+    r"he|she|anyone|anybody|someone|price|pricing|cost|security|support|onboarding|implementation)\b[^,;]*$"
+    r"|any(?:thing)?\s+(?:other|else)\b(?!.*\b(?:would|was|is|were)\s+(?:have|been|be|too|the|a)\b))", re.I)
+_OWN_VOICE = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|we|we're|we've|we'd|we'll|our|ours|my|mine|me)\b", re.I)
+_ANSWERED = re.compile(r"^\W*what\b.*\b(?:was|is|were)\b.*\b(?:was|is|were)\b|\bhappened (?:was|is)\b", re.I)
+BARE_QUESTION_WORDS = 15
+
+
 def _asks(span: str) -> bool:
     """A sentence the interviewer would say, in a transcript with nobody named: one that asks or prompts."""
-    return span.rstrip(" \"'\u201d)").endswith("?") or bool(_PROMPT.search(_trimmed(span)))
+    if span.rstrip(" \"'\u201d)").endswith("?") or _PROMPT.search(_trimmed(span)):
+        return True
+    plain = _trimmed(span)
+    return bool(_BARE_QUESTION.match(plain)) and len(_WORD.findall(plain)) <= BARE_QUESTION_WORDS \
+        and not _OWN_VOICE.search(plain) and not _ANSWERED.search(plain)
 
 
 def _trimmed(span: str) -> str:
     a, b = _trim_fillers(span, 0, len(span))
     return span[a:b]
+
+
+def _acknowledges(span: str) -> bool:
+    """Only fillers ("Got it.", "Thank you.", "Sure, totally."): with nobody named, the interviewer's
+    acknowledgement before the next question, never evidence. (With speakers named they stay: small talk finds them.)"""
+    filler = _LEADING_FILLER.match(span + " ")
+    return bool(filler) and filler.end() >= len(span)
 
 
 def _speakerless_pieces(text: str, names: frozenset[str]) -> list[tuple[int, int, bool]]:
@@ -186,7 +215,8 @@ def _speakerless_pieces(text: str, names: frozenset[str]) -> list[tuple[int, int
     pieces: list[tuple[int, int, bool]] = []
     start = 0
     for a, b in [*[(a, b) for a, b in _sentence_spans(text) if _asks(text[a:b])], (len(text), len(text))]:
-        pieces += [(start + x, start + y, False) for x, y in split_turn(text[start:a], names)]
+        pieces += [(start + x, start + y, False) for x, y in split_turn(text[start:a], names)
+                   if not _acknowledges(text[start + x:start + y])]
         if a < b:
             pieces.append((a, b, True))
         start = b
