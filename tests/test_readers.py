@@ -403,6 +403,27 @@ def test_a_renamed_speech_column_is_found_by_its_last_word(tmp_path):
     assert [t.text for t in parse_transcript(path).turns] == ["the sync broke every week"]
 
 
+def test_a_write_ups_notes_and_next_steps_below_the_conversation_are_never_speech(tmp_path):
+    # shaped like public sales-call write-ups: a rule then `**Call Notes:**` bullets, or a `## Next Steps` heading
+    path = tmp_path / "call.md"
+    path.write_text("# Discovery Call\n\n**Date:** 2024-01-15\n\n## Transcript\n\n"
+                    "**Jane:** Can you tell me about your current challenges?\n\n"
+                    "**John:** Proposals take too long and we lose deals because of it.\n\n"
+                    "**Jane:** How many a month?\n\n**John:** Around 50. Each takes two days.\n\n"
+                    "## Next Steps\n\n- Schedule follow-up demo\n- Send pricing information\n\n---\n\n"
+                    "**Call Notes - What Went Wrong:**\n- Led with jargon\n- Pushy when prospect showed disinterest\n",
+                    encoding="utf-8")
+    t = parse_transcript(path)
+    assert [(x.speaker, x.text) for x in t.turns] == [
+        ("Jane", "Can you tell me about your current challenges?"),
+        ("John", "Proposals take too long and we lose deals because of it."),
+        ("Jane", "How many a month?"), ("John", "Around 50. Each takes two days.")]
+    # a rule between parts of one conversation: a speaker already heard reopens it
+    path.write_text("**Jane:** Why did you leave?\n\n**John:** The sync broke.\n\n---\n\n"
+                    "**Jane:** And support?\n\n**John:** Slow, days per ticket.\n", encoding="utf-8")
+    assert [x.speaker for x in parse_transcript(path).turns] == ["Jane", "John", "Jane", "John"]
+
+
 def test_markdown_heading_speakers_in_a_txt_file(tmp_path):
     # a write-up saved as .txt with `### Name (00:03)` headings, the speech on the lines below
     path = tmp_path / "acme.txt"
@@ -485,3 +506,32 @@ def test_a_contact_centre_export_reads_its_channels_as_speakers(tmp_path):
     path.write_text(json.dumps([call, call]))
     with pytest.raises(TranscriptError, match="holds 2 calls.*one interview a file"):
         parse_transcript(path)
+
+
+def test_json_speakers_as_objects_times_in_ms_or_stamps_and_json_lines(tmp_path):
+    # shapes of public exports: Fathom's speaker object with a "timestamp" stamp, Zoom's participant and start_ms,
+    # and JSON Lines (one object a line)
+    fathom = {"transcript": [
+        {"speaker": {"display_name": "Alex", "matched_calendar_invitee_email": "a@example.com"},
+         "text": "Our demos keep getting no-shows.", "timestamp": "00:00:05"},
+        {"speaker": {"display_name": "Maya", "matched_calendar_invitee_email": "m@example.com"},
+         "text": "How often does that happen?", "timestamp": "00:00:12"}]}
+    zoom = {"meeting_uuid": "x", "utterances": [
+        {"participant": "Adi Tiwari", "start_ms": 14640, "end_ms": 15980, "text": "Why did you cancel?"},
+        {"participant": "UnknownChannel2", "start_ms": 16800, "end_ms": 18260, "text": "The sync kept failing."}]}
+    lines = [{"speaker_id": "c-91", "text": "I cannot reset my password.", "timestamp": "00:00:05"},
+             {"speaker_id": "agent-2", "text": "Can you tell me what you see?", "timestamp": "00:00:10"}]
+    (tmp_path / "fathom.json").write_text(json.dumps(fathom), encoding="utf-8")
+    (tmp_path / "zoom.json").write_text(json.dumps(zoom), encoding="utf-8")
+    (tmp_path / "calls.json").write_text("\n".join(json.dumps(x) for x in lines) + "\n", encoding="utf-8")
+    turns = lambda name: [(t.speaker, t.start, t.end, t.text) for t in parse_transcript(tmp_path / name).turns]  # noqa: E731
+    assert turns("fathom.json") == [("Alex", 5.0, 12.0, "Our demos keep getting no-shows."),
+                                    ("Maya", 12.0, None, "How often does that happen?")]
+    assert turns("zoom.json") == [("Adi Tiwari", 14.64, 15.98, "Why did you cancel?"),
+                                  ("UnknownChannel2", 16.8, 18.26, "The sync kept failing.")]
+    assert turns("calls.json") == [("c-91", 5.0, 10.0, "I cannot reset my password."),
+                                   ("agent-2", 10.0, None, "Can you tell me what you see?")]
+    # a file cut off mid-object is still an incomplete file, not JSON Lines
+    (tmp_path / "cut.json").write_text('{"text": "a"}\n{"text": "b', encoding="utf-8")
+    with pytest.raises(TranscriptError, match="is the file complete"):
+        parse_transcript(tmp_path / "cut.json")

@@ -44,8 +44,22 @@ def _load(text: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data" and (rows := _json_lines(text)) is not None:
+            return rows  # JSON Lines: one object a line, as streaming and support tools export
         raise ReaderError(f"invalid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "
                           "is the file complete?") from exc
+
+
+def _json_lines(text: str) -> list | None:
+    """The objects of a JSON Lines file, or None when a line is not one."""
+    rows = []
+    for line in text.splitlines():
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError:
+                return None
+    return rows if rows and all(isinstance(r, dict) for r in rows) else None
 
 
 def _words(words: list, key: str = "text") -> str:
@@ -61,7 +75,13 @@ def _words(words: list, key: str = "text") -> str:
     return out
 
 
+_PERSON_KEYS = ("display_name", "displayName", "name", "full_name", "fullName", "label", "email")
+
+
 def _name(value: Any, names: dict[str, str], prefix: str = "Speaker ") -> str:
+    if isinstance(value, dict):  # Fathom's {"display_name": "Alex", "matched_calendar_invitee_email": ...}
+        value = next((value[k] for k in _PERSON_KEYS if isinstance(value.get(k), (str, int)) and value[k] != ""),
+                     None)
     if value is None or value == "":
         return UNKNOWN_SPEAKER
     key = str(value).strip()
@@ -78,6 +98,8 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0,
                   speaker_keys: tuple[str, ...] = _SPEAKER_KEYS) -> list[Cue]:
     # whisperX leaves `speaker` off a segment its diarizer could not place: in a file whose other segments name
     # theirs, that is the speaker before it, not one more person called "Speaker"
+    if not any(isinstance(item, dict) and any(item.get(k) not in (None, "") for k in speaker_keys) for item in items):
+        speaker_keys = _ANY_SPEAKER_KEYS  # Zoom's `participant`, a contact centre's `speaker_id`, `role` ...
     diarized = any(isinstance(item, dict) and any(item.get(k) not in (None, "") for k in speaker_keys)
                    for item in items)
     cues: list[Cue] = []
@@ -92,11 +114,16 @@ def _segment_cues(items: list, names: dict[str, str], scale: float = 1.0,
         speaker = next((item[k] for k in speaker_keys if item.get(k) not in (None, "")), None)
         start = item.get("start", item.get("start_time", item.get("startOffset")))
         end = item.get("end", item.get("end_time", item.get("endOffset")))
+        unit = scale
         pair = item.get("timestamp")  # Hugging Face's ASR pipeline: "timestamp": [start, end], end null at the last
         if isinstance(pair, list) and len(pair) == 2 and start is None:
             start, end = pair
+        elif isinstance(pair, str) and start is None:
+            start = pair  # Fathom, contact centres: "00:00:05"
+        if start is None and item.get("start_ms", item.get("startMs")) is not None:
+            start, end, unit = item.get("start_ms", item.get("startMs")), item.get("end_ms", item.get("endMs")), 0.001
         who = cues[-1].speaker if speaker is None and diarized and cues else _name(speaker, names)
-        cues.append(Cue(who, clean(str(text)), number_seconds(start, scale), number_seconds(end, scale)))
+        cues.append(Cue(who, clean(str(text)), number_seconds(start, unit), number_seconds(end, unit)))
     return cues
 
 
@@ -223,7 +250,8 @@ def _google(results: list[dict]) -> list[Cue]:
 
 
 _TEXT_KEYS = ("text", "transcript", "content", "utterance", "sentence", "message", "body")
-_ANY_SPEAKER_KEYS = _SPEAKER_KEYS + ("speakerName", "speaker_label", "speakerLabel", "channelName", "channel_name",
+_ANY_SPEAKER_KEYS = _SPEAKER_KEYS + ("speakerName", "speaker_label", "speakerLabel", "speaker_id", "speakerId",
+                                     "channelName", "channel_name",
                                      "participantName", "participant", "participantType", "role", "party", "name")
 _ANY_START_KEYS = ("start", "start_time", "startOffset", "startTime", "offset", "begin", "beginTime")
 _ANY_END_KEYS = ("end", "end_time", "endOffset", "endTime", "finish")
@@ -278,7 +306,7 @@ def _cues(data: Any) -> list[Cue]:
     if isinstance(data, list):
         if not _turn_list(data) and (found := _generic(data)) is not None:
             return found  # a list of calls or contacts, each with its transcript inside
-        return _segment_cues(data, {})
+        return fill_ends(_segment_cues(data, {}))
     if not isinstance(data, dict):
         raise ReaderError("expected a list of {speaker, start, end, text} objects")
     if isinstance(data.get("monologues"), list):

@@ -21,25 +21,30 @@ _BOLD_HEAD = re.compile(r"^(?:#{1,6}\s+|[-*+]\s+)?\*\*[^*\n]{1,60}\*\*", re.MULT
 _ATTRIBUTES = re.compile(r"\s*\{#[^}\n]*\}\s*$")
 
 
+_RULE = re.compile(r"^(?:-{3,}|\*{3,}|_{3,}|(?:[-*_]\s+){2,}[-*_])\s*$")
+
+
 def _unmark(line: str) -> str:
     if line.startswith("#"):
         line = _ATTRIBUTES.sub("", line)
     line = _HEADING_OR_BULLET.sub("", line)
-    if line.startswith("---") and not line.strip("-"):
-        return ""  # a horizontal rule
     return clean(line)
 
 
 def read_markdown(text: str) -> list[Turn]:
     lines: list[str] = []
     headings: set[int] = set()
+    breaks: set[int] = set()
     for line in body_lines(text):
+        if _RULE.match(line.strip()):
+            breaks.add(len(lines))  # the line after a horizontal rule
+            continue
         unmarked = _unmark(line)
         if unmarked:
             if line.startswith("#"):
                 headings.add(len(lines))  # a speaker's heading, or a section's title: never speech
             lines.append(unmarked)
-    return read_lines(lines, frozenset(headings))
+    return read_lines(lines, frozenset(headings), frozenset(breaks))
 
 
 # `### Interviewer (00:03)` / `## Dana Whitfield - 00:01:02`, the speech on the lines below

@@ -18,6 +18,7 @@ paragraph's `[00:08:12]`, a mid-line `(00:07:50):`) starts a new cue of the same
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from winloss.interviews.readers.common import (
@@ -126,26 +127,41 @@ def body_lines(text: str) -> list[str]:
     return lines
 
 
-def read_lines(lines: list[str], headings: frozenset[int] = frozenset()) -> list[Turn]:
+def read_lines(lines: list[str], headings: frozenset[int] = frozenset(), breaks: frozenset[int] = frozenset()
+               ) -> list[Turn]:
     """Turns from the stripped, non-empty lines of a text transcript (also what .docx and markdown come to);
-    `headings` are the indexes of lines that were markdown headings: a speaker's name, or a section title."""
+    `headings` are the indexes of lines that were markdown headings: a speaker's name, or a section title; `breaks`
+    the indexes of lines that follow a horizontal rule.
+
+    After a rule or a section heading ("## Next Steps", "---" then "**Call Notes:**") the speech has ended: nothing
+    is a turn again until a speaker of the conversation speaks, so a write-up's notes, next steps and summaries
+    below it never count as the last speaker's words."""
     parsed = [_bare_heading(_parse_line(line)) if i in headings else _parse_line(line)
               for i, line in enumerate(lines)]
-    parsed = parsed[_header_end(parsed):]
-    headings = frozenset(i - (len(lines) - len(parsed)) for i in headings)
+    skip = _header_end(parsed)
+    parsed = parsed[skip:]
+    headings = frozenset(i - skip for i in headings)
+    breaks = frozenset(i - skip for i in breaks)
     labels = _labels(parsed)
     if not labels:
         return _speakerless(parsed)
     cues: list[list] = []
     section: float | None = None  # Meet's `00:05:00` lines stamp the turns that follow
+    closed = False  # after a rule or a section heading: only a known speaker reopens the conversation
     for i, p in enumerate(parsed):
+        if i in breaks and cues:
+            closed = True
         if p.stamp_only:
             section = p.start
             continue
-        if p.label in labels:
+        if p.label in labels and (not closed or any(c[0] == p.label for c in cues)):
+            closed = False
             start = p.start if p.start is not None else section
             cues.append([p.label, clean(p.rest), start, p.end])
+        elif closed:
+            continue
         elif not cues or i in headings or _section_title(parsed, i, labels, cues):
+            closed = closed or (bool(cues) and i in headings)
             continue  # a header line before the first turn (title, date, attendees), or a section's title
         elif p.start is not None and cues[-1][1]:
             cues.append([cues[-1][0], clean(p.plain), p.start, p.end])  # a paragraph of the turn, stamped
@@ -222,10 +238,13 @@ def _bare_heading(p: _Line) -> _Line:
 def _labels(parsed: list[_Line]) -> set[str]:
     """The file's repeated labels; in a file laid out as name-and-time headings (Otter), every such heading is one,
     so a guest who speaks once is not folded into the turn above."""
-    labels = learn_labels([p.label for p in parsed if p.label], sum(not p.stamp_only for p in parsed))
+    found = [p.label for p in parsed if p.label]
+    labels = learn_labels(found, sum(not p.stamp_only for p in parsed))
     if sum(p.heading and not p.bare and p.label in labels for p in parsed) >= 2:
         labels |= {p.label for p in parsed if p.heading and not p.bare and plausible_label(p.label)}
-    return labels
+    # a heading that is only a name-shaped phrase, once ("## Next Steps"): a section's title, not a speaker
+    once = Counter(found)
+    return {label for label in labels if once[label] > 1 or not any(p.bare and p.label == label for p in parsed)}
 
 
 def _speakerless(parsed: list[_Line]) -> list[Turn]:
