@@ -250,6 +250,17 @@ def test_statements_get_one_stance_each_and_the_same_every_time(embedder):
     assert [c.stance for c in first] == ["positive", "positive", "neutral", "negative"]
 
 
+def test_a_customers_own_question_is_neutral_but_a_question_inside_a_story_keeps_its_reading(embedder):
+    # prospects' questions in public sales-call write-ups, read as praise or complaint before this rule
+    asks = ["How does it know what to update?", "What if it doesn't work for us?",
+            "And what's the investment for this?"]
+    story = "Then renewal came up and our new VP was like, what is this thing, who uses it, why does it keep breaking?"
+    rows = [_statement(i, text, i) for i, text in enumerate([*asks, story])]
+    calls = statement_stances(rows, embedder.encode([s.text for s in rows]), embedder, RIVALS)
+    assert [c.stance for c in calls] == ["neutral"] * 3 + ["negative"]
+    assert all(c.margin <= 0.5 for c in calls[:3])
+
+
 def test_the_example_model_is_scikit_learns_and_a_cached_fit_gives_the_same_calls(embedder, tmp_path):
     from sklearn.linear_model import LogisticRegression
 

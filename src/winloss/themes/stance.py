@@ -349,6 +349,16 @@ QUESTION_WEIGHT = 1.0
 # A statement that clears us ("Not your fault.", "Nothing to do with you, really.") tells a circumstance: its neutral
 # log-odds gain this much. 1 and 3 gave the same calls on the odd interviews of the four keys.
 EXONERATED_WEIGHT = 1.0
+# A customer's own question, a whole statement ("How does it know what to update?", "What if it doesn't work for
+# us?"): it asks, it neither praises nor blames; a question inside a story ("our VP was like, who uses it?") is not
+# one of these and keeps its reading.
+_OWN_QUESTION = re.compile(
+    r"^(?:(?:so|and|but|okay|ok|right|um|uh|well|yeah|sorry)[,.]?\s+)*(?:what|why|how|when|where|who|which|"
+    r"is|are|was|were|do|does|did|can|could|would|will|should|have|has)\b[^.!?]*\?[\s\"')]*$", re.I)
+
+
+def own_question(text: str) -> bool:
+    return bool(_OWN_QUESTION.match(text.strip()))
 
 
 def with_question(z: np.ndarray, asks: np.ndarray) -> np.ndarray:
@@ -401,6 +411,8 @@ def stance_log_odds(statements, vectors: np.ndarray, embedder, competitors: Iter
     z = with_answer(with_question(with_lexicon(log_odds, lexicon), asks), statements)
     cleared = np.asarray([bool(EXONERATED.search(spoken_to_us(s.text, ours))) for s in statements])
     z[cleared, 2] += EXONERATED_WEIGHT  # after the answer context: clearing us lends its neighbours nothing
+    asked = np.asarray([own_question(s.text) for s in statements], dtype=bool)
+    z[asked] = (0.0, 0.0, 0.5)  # neutral, and unsure enough that a configured LLM reads it
     return z, lexicon
 
 
