@@ -17,6 +17,17 @@ def test_rivals_are_what_lost_and_churned_customers_chose():
         "Gustly", "JobRoute", "OpsGenius", "Papertrail", "Tallyhub"]
 
 
+def test_a_choice_not_made_names_no_rival():
+    # a churned team's chatter about music apps ("I'd go with Spotify") is no move away from us
+    interviews = [("C1", "churned", "For the office playlist? I'd go with Spotify."),
+                  ("L1", "lost", "We would probably go with Tallyhub next year, if budget opens."),
+                  ("L2", "lost", "We might just switch to Zendesk."),
+                  ("L3", "lost", "In the end we decided to go with Clarion."),
+                  ("L4", "lost", "By then we'd already signed with Tallyhub."),
+                  ("L5", "lost", "Honestly we'd have gone with Gustly if it had SSO.")]
+    assert rivals_named(interviews) == ["Clarion", "Tallyhub"]
+
+
 def test_a_name_weighed_once_is_no_rival_and_lowercase_words_never_are():
     interviews = [("L1", "lost", "We evaluated Clarion briefly. Then we went with a cheaper tool."),
                   ("L2", "lost", "we went with the spreadsheet in the end"),

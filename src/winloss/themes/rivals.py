@@ -33,6 +33,10 @@ _NOT_RIVALS = {
     "q1", "q2", "q3", "q4", "ok", "okay", "yeah", "yes", "no", "so", "and", "but", "um", "uh",
 }
 MIN_WEAK = 2  # interviews that must weigh us against a name before it is read as a rival
+# "I'd go with Spotify", "we would probably go with X", "we'd have gone with X": a choice not made ("decided to go
+# with X" is one, and so is "we'd already signed with X": that 'd is "had")
+_UNMADE = re.compile(r"(?:'d|\b(?:would|should|could|might|may|will|'ll|wouldn't|won't))\s+"
+                     r"(?:(?:probably|just|have|rather|definitely|likely|maybe|still|then)\s+)*$", re.IGNORECASE)
 
 
 def rivals_named(interviews: Iterable[tuple[str, str, str]], exclude: Iterable[str] = ()) -> list[str]:
@@ -44,6 +48,8 @@ def rivals_named(interviews: Iterable[tuple[str, str, str]], exclude: Iterable[s
     ours: set[str] = set()
     for interview, cohort, text in interviews:
         for m in _CHOSE.finditer(text):
+            if _UNMADE.search(text[max(0, m.start() - 30):m.start()]):
+                continue
             name = _trim(m.group(2), banned)
             # what a won customer chose is us, and what a churned one once chose ("the person who chose Northwind
             # left"); only a churned customer's move away ("we switched to Papertrail") names a rival
