@@ -115,3 +115,29 @@ def test_an_open_range_is_closed_where_the_deals_beyond_a_cut_inside_it_lose():
     open_ = {c.label: c for c in derive_criteria([EMP], acc, cohort, acc.copy(), lost_small[:len(acc)],
                                                  IcpRules())}
     assert "Employees 120+" in open_
+
+
+def test_a_range_that_would_turn_away_a_band_of_deals_we_win_ranks_but_does_not_gate():
+    """Tallybird's shape: every best customer has 120+ employees and the problematic ones gather below, so the
+    customers draw the edge at 120; but 12 closed deals at 50-99 employees won 10, above the overall rate. A gate
+    there would turn them away: the range ranks instead, and says why. With 8 such deals (the demo's 100-119 won 6
+    of 8) the customers' edge stands."""
+    best = planted()[0]
+    prob = np.concatenate([np.linspace(10, 45, 12), [300, 450]])
+    acc, cohort, deals, outcome = frames(best, prob)
+    acc = acc.assign(crm_platform="Salesforce")
+
+    def with_band(n, won):
+        sizes = np.linspace(50, 99, n)
+        band = pd.DataFrame({"employees": [band_of(v, EMPLOYEE_BANDS) for v in sizes],
+                             raw_column("employees"): sizes, "crm_platform": "Salesforce"})
+        outcomes = ["won"] * len(best) + ["lost"] * len(prob) + ["won"] * won + ["lost"] * (n - won)
+        return pd.concat([acc, band], ignore_index=True), pd.Series(outcomes)
+
+    found = {c.label: c for c in derive_criteria([EMP], acc, cohort, *with_band(12, 10), IcpRules())}
+    emp = found["Employees 120+"]
+    assert emp.kind == "primary" and not emp.gate and not found["Employees under 120"].gate
+    assert emp.ungated == ("not a gate: closed deals at 50 to under 120 (Employees), outside Employees 120+, won 10 "
+                           "of 12 (83%), at or above the 71% overall")
+    few = {c.label: c for c in derive_criteria([EMP], acc, cohort, *with_band(8, 6), IcpRules())}
+    assert few["Employees 120+"].gate and not few["Employees 120+"].ungated

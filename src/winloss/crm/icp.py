@@ -17,7 +17,14 @@ import pandas as pd
 
 from winloss.crm.coherence import check_coherent
 from winloss.crm.health import PREDICTS_P
-from winloss.crm.ranges import Range, best_range, best_tail, inside, range_text
+from winloss.crm.ranges import (
+    Range,
+    best_range,
+    best_tail,
+    inside,
+    number_text,
+    range_text,
+)
 from winloss.crm.segments import UNKNOWN, Dimension, fisher_p, raw_column
 from winloss.crm.settings import IcpRules
 
@@ -51,6 +58,7 @@ class Criterion:
     low: float | None = None  # numeric range (values == ()): edges, inclusive unless `exclusive`
     high: float | None = None
     exclusive: bool = False
+    ungated: str = ""  # why a criterion of a gate kind ranks instead: the deals it would turn away that we win
 
     @property
     def share(self) -> float:
@@ -207,7 +215,7 @@ def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, ov
         flipped = Range(tail.low, tail.high, tail.n_other, tail.N_other, tail.n, tail.N, exclusive=True)
         c = _evidence(_range_criterion(dim, flipped, "negative", base), deal_values, outcome)
         if c.share_other >= rules.negative_min_other:
-            return out + [c]
+            return _too_tight(out + [c], dim, won, lost, rules, overall_win)
     tail = best_tail(lost, won, rules.range_min_support, 1.0, edge)
     if tail is not None:
         probe = Range(tail.low, tail.high, int(tail.contains(pos).sum()), len(pos), int(tail.contains(neg).sum()),
@@ -215,6 +223,40 @@ def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, ov
         c = _evidence(_range_criterion(dim, probe, "negative", base), deal_values, outcome)
         if _is_losing(c, rules, overall_win):
             out.append(_with(c, basis="win rate"))
+    return _too_tight(out, dim, won, lost, rules, overall_win)
+
+
+def _too_tight(out: list[Criterion], dim, won, lost, rules, overall_win: float) -> list[Criterion]:
+    """A size gate drawn from best customers can turn away deals we win: Tallybird's best customers all have 105+
+    employees, yet its closed deals of 37-104 employees won 19 of 24. Where the closed deals' own range (won
+    against lost) reaches past the positive range's edge, and the deals between the two edges (at least
+    ungate_min_deals) win at least the overall rate, the dimension's criteria rank but do not gate, and say why. The
+    demo's 100-119 employees won 6 of 8: too few to overrule 34 of 34 best customers."""
+    positive = next((c for c in out if c.kind == "primary" and c.numeric), None)
+    deals = best_range(won, lost, rules.range_min_support)
+    if positive is None or deals is None or not any(c.gate for c in out) or len(lost) < rules.range_min_support:
+        return out
+    bands = []
+    if positive.low is not None and (deals.low is None or deals.low < positive.low):
+        bands.append((deals.low, positive.low, True))
+    if positive.high is not None and (deals.high is None or deals.high > positive.high):
+        bands.append((positive.high, deals.high, False))
+    for lo, hi, below in bands:
+        def between(x):
+            x = np.asarray(x, dtype=float)
+            return (x >= (lo if lo is not None else -np.inf)) & (x < hi) if below else \
+                (x > lo) & (x <= (hi if hi is not None else np.inf))
+        n_won, n_lost = int(between(won).sum()), int(between(lost).sum())
+        if n_won + n_lost >= rules.ungate_min_deals and n_won / (n_won + n_lost) >= overall_win:
+            show = lambda x: number_text(x, dim.unit)  # noqa: E731
+            if below:
+                where = f"{show(lo)} to under {show(hi)}" if lo is not None else f"under {show(hi)}"
+            else:
+                where = f"over {show(lo)} up to {show(hi)}" if hi is not None else f"over {show(lo)}"
+            why = (f"not a gate: closed deals at {where} ({dim.label}), outside {positive.label}, won "
+                   f"{n_won} of {n_won + n_lost} ({n_won / (n_won + n_lost):.0%}), at or above the "
+                   f"{overall_win:.0%} overall")
+            return [_with(c, gate=False, ungated=why) if c.gate else c for c in out]
     return out
 
 

@@ -69,6 +69,8 @@ def criteria_rows(a: CrmAnalysis) -> list[dict]:
         if c.basis == "win rate":
             evidence = (f"won {nofn(c.deals_won, c.deals_won + c.deals_lost)} closed deals vs "
                         f"{nofn(overall[0], overall[1])} overall; {c.n} of {c.N} {c.group}")
+        if c.ungated:
+            evidence += f"; {c.ungated}"
         rows.append({"kind": c.kind, "label": c.label, "weight": c.weight, "evidence": evidence,
                      "deals": f"{c.deals_won} won / {c.deals_lost} lost",
                      "win_rate": nofn(c.deals_won, c.deals_won + c.deals_lost),

@@ -160,18 +160,23 @@ def roundest(lo: float, hi: float, prefer: float, open_low: bool = False, open_h
     return float(prefer)
 
 
+def number_text(x: float, unit: str = "") -> str:
+    """One edge as range_text writes it, without a unit that follows the number."""
+    if unit == "year":
+        return f"{x:.0f}"
+    if unit == "$":
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(x) >= size:
+                return f"${x / size:g}{suffix}"
+        return f"${x:g}"
+    return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
+
+
 def range_text(r: Range, unit: str = "") -> str:
     """'120-700', '120+', 'up to 700'; tails read 'under 120' and 'over 700'. unit '$' prefixes money (k, M, B);
     unit 'year' reads the numbers as years ('1992-2005'); any other unit follows the numbers (' days')."""
     def show(x: float) -> str:
-        if unit == "year":
-            return f"{x:.0f}"
-        if unit == "$":
-            for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-                if abs(x) >= size:
-                    return f"${x / size:g}{suffix}"
-            return f"${x:g}"
-        return f"{x:,.0f}" if float(x).is_integer() else f"{x:,g}"
+        return number_text(x, unit)
     tail = unit if unit not in ("$", "year") else ""
     if r.exclusive:
         return f"under {show(r.high)}{tail}" if r.high is not None else f"over {show(r.low)}{tail}"

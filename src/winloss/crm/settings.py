@@ -94,6 +94,9 @@ class IcpRules:
     negative_points: int = 50
     ranking_negative_max: int = 25  # a disqualifier outside the gate lowers the score by at most this much
     range_min_support: int = 3  # observations on each side of a numeric cut point (crm/ranges.py)
+    # a band of at least this many closed deals just outside a range, winning at or above the overall rate, keeps
+    # the range out of the gate (it would turn away deals we win); fewer can be chance beside the customers' edge
+    ungate_min_deals: int = 10
     min_best: int = 3  # fewer best or problematic customers than this: compare won with lost deals instead
     min_problematic: int = 2
     band_a: int = 70
