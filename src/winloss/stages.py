@@ -250,7 +250,9 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
                                           list(themes.new_themes), share_chart, warnings)
     since = since_last_quarter(study_dir, settings.previous, context["research"]["compare"], drivers or {}, crm,
                                cohort_sizes, warnings)
-    context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, since, warnings, run_facts.get("coverage"))
+    unassigned = (int((tables.statements["theme_id"] == "").sum()), len(tables.statements))
+    context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, since, warnings, run_facts.get("coverage"),
+                                unassigned)
     tables.write(out_dir)
     (out_dir / "report.md").write_text(render(context), encoding="utf-8")
 
@@ -272,13 +274,13 @@ def since_last_quarter(study_dir, previous: str | None, comparison, drivers: dic
 
 
 def front_of(findings: Tables, drivers: dict, crm, cohort_sizes: dict[str, int], since: tuple,
-             warnings: list[str], coverage=None):
+             warnings: list[str], coverage=None, unassigned: tuple[int, int] = (0, 0)):
     """The report's front; a claim the appendix contradicts is dropped, and named under the front's Confidence
     and in run.json's warnings."""
     from winloss.outputs.front import build_front
 
     front, dropped = build_front(findings.statements, findings.themes, findings.quotes, drivers, crm, cohort_sizes,
-                                 since, coverage)
+                                 since, coverage, unassigned)
     warnings.extend(f"front: {v}" for v in dropped)
     return front
 

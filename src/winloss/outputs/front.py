@@ -178,16 +178,12 @@ def stance_basis(statements: pd.DataFrame, figures: bool = True) -> str:
     return f"{offline}, with the LLM re-reading the {read} of {len(statements)} statements it was least sure of"
 
 
-def unassigned_count(statements: pd.DataFrame) -> tuple[int, int]:
-    if "theme_id" not in statements:
-        return 0, 0
-    return int((statements["theme_id"].fillna("") == "").sum()), len(statements)
-
-
 def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame, findings_quotes: pd.DataFrame,
                 drivers: dict[str, list[Driver]], crm: CrmAnalysis | None, cohort_sizes: dict[str, int],
-                since: tuple[Line, ...] = (), coverage: Coverage | None = None) -> tuple[Front, list[Violation]]:
-    """The front, and the claims dropped because the appendix contradicts them."""
+                since: tuple[Line, ...] = (), coverage: Coverage | None = None,
+                unassigned: tuple[int, int] = (0, 0)) -> tuple[Front, list[Violation]]:
+    """The front, and the claims dropped because the appendix contradicts them. `unassigned`: (statements in no
+    theme, all statements), as the Scope counts them (small talk is a theme, not unassigned)."""
     drivers = drivers or {}
     appendix = appendix_of(crm, drivers, findings_statements)
     churn = churn_section(crm if crm is not None and crm.usable else None, drivers, findings_statements,
@@ -208,5 +204,5 @@ def build_front(findings_statements: pd.DataFrame, findings_themes: pd.DataFrame
     front = replace(front, decisions=decisions(crm, front.competitors, appendix, drivers, front.churn))
     front = replace(front, confidence=confidence(front, crm, drivers, cohort_sizes,
                                                  stance_basis(findings_statements, figures=False), coverage,
-                                                 unassigned_count(findings_statements)))
+                                                 unassigned))
     return enforce(front, appendix)
