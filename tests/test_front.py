@@ -365,3 +365,18 @@ def test_confidence_names_what_the_counts_leave_out():
         "1 interview is not in English (INT-11): counted in themes, their stances neutral unless the LLM read them."]
     # a quarter is the line: below it, no note
     assert coverage_lines(Coverage(20), 20, (24, 100)) == []
+
+
+def test_a_churn_driver_about_the_product_failing_is_products_to_fix():
+    from dataclasses import replace
+
+    from winloss.outputs.decisions import churn_owner
+
+    assert churn_owner(_driver("T05", "churned", "negative", 6, 9, 2, 21, "Arrival-window texts")) == "Product"
+    assert churn_owner(_driver("T03", "churned", "negative", 4, 10, 0, 20, "slow support")) == "Customer Success"
+    broke = _driver("T06", "churned", "negative", 4, 10, 0, 20, "Changes in Salesforce")
+    said = ["We'd add a field and the sync would just stop.", "Nobody at your side noticed for a week.",
+            "Every renewal the numbers were stale again."]
+    broke = replace(broke, quotes=tuple(replace(q, statement=replace(q.statement, text=t, turn_text=t))
+                                        for q, t in zip(broke.quotes * 3, said)))
+    assert churn_owner(broke) == "Product"  # two of three quotes tell the product failing

@@ -4,16 +4,17 @@ will show next quarter whether it worked. Never written for a particular study:
 1. gate        the ICP has a gate, deals outside it win less beyond chance and each gate criterion sets its group
                apart beyond chance (crm.health.unproven_gate) -> RevOps: make the gate a qualification step.
 2. product     a competitor's right-fit losses name something the product lacks -> Product: close that gap.
-3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, with the churned ARR;
-               named as a flip when won buyers mostly praise the same theme (consistency.praised_by_won).
+3. churn       a churn driver (theme criticised by churned interviews) -> Customer Success, or Product when most of
+               its quotes tell the product failing, with the churned ARR; named as a flip when won buyers mostly
+               praise the same theme (consistency.praised_by_won).
 Every rule over a driver takes only a firm one (front_records.firm: its BH q under the bar at which the appendix
 calls a difference clear): a decision never rests on what the appendix calls no clear difference.
-4. nurture     right-fit no-decision losses -> Marketing: a nurture track on the buyers' re-contact dates.
+4. nurture     right-fit no-decision losses -> Sales: re-engage those deals on the buyers' re-contact dates.
 5. positioning a competitor's right-fit losses on price or experience -> Sales: a counter to that competitor.
 Fewer than three from these (a CRM whose ICP has no gate): the interview rules below are added.
 Without a CRM: loss driver -> Product (one about the buyer's timing or budget -> Marketing, to keep in touch; one
 told about a CRM competitor, by its label or most of its quotes, is that competitor's edge and never a product fix),
-churn driver -> Customer Success, win driver -> Marketing.
+churn driver -> Customer Success (or Product, as above), win driver -> Marketing.
 """
 from __future__ import annotations
 
@@ -150,8 +151,30 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
     counted = f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} other interviews"
     text = (f"Fix {top.label} for the customers it fails: {counted} ({flip}){money}{watch}." if flip else
             f"Fix what churned customers criticise most, {top.label}: {counted}{money}{watch}.")
-    return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner="Customer Success",
+    return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner=churn_owner(top),
                  metric=metric, claim=Claim("blame", top.theme_id))]
+
+
+# what breaks in the product, as churned customers tell it: "the sync kept failing", "texts landed in spam"
+_FAILURE = re.compile(
+    r"\b(?:broke|broken|breaks|breaking|bugs?|buggy|crash\w*|glitch\w*|errors?|fail\w*|outages?|went down|"
+    r"down for|spam|stopped (?:working|syncing|sending|updating|showing|loading)|(?:doesn't|didn't|never|wouldn't) "
+    r"(?:work|sync|load|connect|send)|not working|silently|dropped|duplicates?|wrong numbers?|stale)\b", re.I)
+
+
+# a part of the product a label can name: "Arrival-window texts", "Stock sync", "Mobile app"
+_SURFACE = re.compile(r"\b(?:sync\w*|connectors?|integrations?|texts?|sms|notifications?|alerts?|app|apps|mobile|"
+                      r"api|imports?|exports?|dashboards?|reports?|reporting)\b", re.I)
+_SURFACE_FAILS = re.compile(_SURFACE.pattern + r"[^.?!]{0,50}\b(?:stop\w*|broke\w*|fail\w*|never|didn't|"
+                            r"wouldn't|won't|doesn't|quit|lag\w*)\b", re.I)
+
+
+def churn_owner(d: Driver) -> str:
+    """Product when the churn driver's label names a part of the product, or at least half its quotes tell the
+    product failing (a sync that breaks, texts that land in spam); Customer Success for the rest (support,
+    onboarding, the relationship)."""
+    told = [bool(_FAILURE.search(q.quote) or _SURFACE_FAILS.search(q.quote)) for q in d.quotes]
+    return "Product" if _SURFACE.search(d.label) or (told and sum(told) * 2 >= len(told)) else "Customer Success"
 
 
 def nurture_decision(appendix: Appendix) -> list[Line]:
@@ -176,7 +199,7 @@ def nurture_decision(appendix: Appendix) -> list[Line]:
     return [Line(f"Re-engage {which} {fit}{noun(appendix.no_decision if left > 0 else len(table))} lost to no "
                  f"decision{bracket}, {when} (nurture.csv).",
                  cites=(Cite("nurture", "*", "deals", len(table)), Cite("nurture", "*", "amount", total)),
-                 owner="Marketing", metric=f"deals from the nurture list re-opened, of {len(table)}")]
+                 owner="Sales", metric=f"deals from the nurture list re-opened, of {len(table)}")]
 
 
 def circumstance(d: Driver) -> bool:
