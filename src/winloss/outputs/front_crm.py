@@ -390,8 +390,8 @@ def _disagrees(crm_reason: tuple[str, int, int] | None, found: list[str]) -> str
 def verdict_line(name: str, verdict: str, n: int, wrong: int) -> Line:
     """The playbook's verdict, when the deals' fit is known (untested_line says what the losses name otherwise)."""
     if verdict == "qualification":
-        text = (f"Verdict: qualification. {of(wrong, n)} were wrong fit (Type 1): the counter-play is the gate, "
-                "not the product.")
+        text = (f"Verdict: qualification. {of(wrong, n)} {'was' if wrong == 1 else 'were'} wrong fit (outside the "
+                "new ICP's gate): the counter-play is the gate, not the product.")
     else:
         fix = "build what these buyers needed" if verdict == "product gap" else f"Sales needs a counter to {name}"
         # the right-fit count is the block's first line; the verdict says what follows from it

@@ -31,7 +31,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
     n, fit = len(table) + dropped, "" if a.untested else "right-fit "
     worth = "" if dropped or not total else f" worth {dollars(total)}"
     said = f"{n} {fit}{noun(n)}{worth} {'was' if n == 1 else 'were'} lost to no decision" + \
-        ("" if a.untested else f" (of {len(type3)} {noun(len(type3), 'Type 3 loss', 'Type 3 losses')})") + \
+        ("" if a.untested else f" (of {len(type3)} in loss_types.csv)") + \
         (f"; {len(table)}{f' worth {dollars(total)}' if total else ''} {'is' if len(table) == 1 else 'are'} left to "
          "re-engage"
          if dropped else "") + \
@@ -67,7 +67,7 @@ def no_decision_section(a: CrmAnalysis, appendix: Appendix) -> tuple[tuple[Line,
 
 
 def _stalled(a: CrmAnalysis) -> str:
-    """" 3 more deals stalled with no decision but fail the new ICP's gate (Type 1: wrong fit), so they are not on
+    """" 3 more deals stalled with no decision but fail the new ICP's gate (wrong fit), so they are not on
     the list either.", or '': with an empty list, a reader would otherwise take the one account named for every
     stalled deal. Only where fit is tested (a gate within chance types no loss wrong fit)."""
     if a.untested:
@@ -78,7 +78,7 @@ def _stalled(a: CrmAnalysis) -> str:
     if not k:
         return ""
     return (f" {k} more {noun(k)} stalled with no decision but {'fails' if k == 1 else 'fail'} the new ICP's gate "
-            "(Type 1: wrong fit), so they are not on the list either.")
+            "(wrong fit), so they are not on the list either.")
 
 
 def hold_reason(a: CrmAnalysis) -> str:
