@@ -422,6 +422,10 @@ def test_a_write_ups_notes_and_next_steps_below_the_conversation_are_never_speec
     path.write_text("**Jane:** Why did you leave?\n\n**John:** The sync broke.\n\n---\n\n"
                     "**Jane:** And support?\n\n**John:** Slow, days per ticket.\n", encoding="utf-8")
     assert [x.speaker for x in parse_transcript(path).turns] == ["Jane", "John", "Jane", "John"]
+    # an export that rules off every turn: each speaker's first turn, after a rule, is still speech
+    path.write_text("**Jane:** Why did you leave?\n\n---\n\n**John:** The sync broke.\n\n---\n\n"
+                    "**Jane:** And support?\n\n---\n\n**John:** Slow, days per ticket.\n", encoding="utf-8")
+    assert [x.speaker for x in parse_transcript(path).turns] == ["Jane", "John", "Jane", "John"]
 
 
 def test_markdown_heading_speakers_in_a_txt_file(tmp_path):

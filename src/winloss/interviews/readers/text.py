@@ -134,8 +134,9 @@ def read_lines(lines: list[str], headings: frozenset[int] = frozenset(), breaks:
     the indexes of lines that follow a horizontal rule.
 
     After a rule or a section heading ("## Next Steps", "---" then "**Call Notes:**") the speech has ended: nothing
-    is a turn again until a speaker of the conversation speaks, so a write-up's notes, next steps and summaries
-    below it never count as the last speaker's words."""
+    is a turn again until a speaker of the conversation speaks (one already heard, or a label the file repeats, as
+    in exports that rule off every turn), so a write-up's notes, next steps and summaries below it never count as
+    the last speaker's words."""
     parsed = [_bare_heading(_parse_line(line)) if i in headings else _parse_line(line)
               for i, line in enumerate(lines)]
     skip = _header_end(parsed)
@@ -147,14 +148,15 @@ def read_lines(lines: list[str], headings: frozenset[int] = frozenset(), breaks:
         return _speakerless(parsed)
     cues: list[list] = []
     section: float | None = None  # Meet's `00:05:00` lines stamp the turns that follow
-    closed = False  # after a rule or a section heading: only a known speaker reopens the conversation
+    closed = False  # after a rule or a section heading: only a speaker of the conversation reopens it
+    speaks = Counter(p.label for p in parsed if p.label in labels)
     for i, p in enumerate(parsed):
         if i in breaks and cues:
             closed = True
         if p.stamp_only:
             section = p.start
             continue
-        if p.label in labels and (not closed or any(c[0] == p.label for c in cues)):
+        if p.label in labels and (not closed or speaks[p.label] > 1 or any(c[0] == p.label for c in cues)):
             closed = False
             start = p.start if p.start is not None else section
             cues.append([p.label, clean(p.rest), start, p.end])
