@@ -28,3 +28,20 @@ def test_a_statement_that_is_not_in_its_transcript_is_never_quoted(tmp_path):
     assert rejected == 1
     assert [q.statement.statement_id for q in quotes] == ["A-1"]  # one per interview, and B's was refused
     assert all(q.quote in transcripts[q.interview_id].turns[q.statement.turn_index].text for q in quotes)
+
+
+def test_a_customers_own_question_is_counted_but_never_the_quote(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("Nicole: Here is the proposal.\nKevin: And what's the investment for this, all in?\n"
+                    "Nicole: Eight thousand a month.\nKevin: That is more than we had budgeted for this year.\n",
+                    encoding="utf-8")
+    transcripts = {"A": parse_transcript(path), "B": parse_transcript(path)}
+    asked, said = transcripts["A"].turns[1].text, transcripts["A"].turns[3].text
+    statements = [Statement("A-1", "A", "won", "Kevin", None, None, asked, asked, 1),
+                  Statement("B-1", "B", "won", "Kevin", None, None, said, said, 3)]
+    vectors = np.array([[1.0, 0.0], [0.8, 0.6]], dtype=np.float32)  # the question is the more central
+    quotes, _ = select_quotes(statements, np.array(["T01"] * 2, dtype=object), vectors, 3, transcripts)
+    assert [q.statement.statement_id for q in quotes] == ["B-1"]
+    # a theme of questions alone is still quoted: the question is all there is to show
+    quotes, _ = select_quotes(statements[:1], np.array(["T01"], dtype=object), vectors[:1], 3, transcripts)
+    assert [q.statement.statement_id for q in quotes] == ["A-1"]

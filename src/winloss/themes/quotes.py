@@ -7,6 +7,7 @@ import numpy as np
 
 from winloss.models import Statement, Transcript
 from winloss.themes.ids import theme_sort_key
+from winloss.themes.stance import own_question
 from winloss.themes.vectors import centre, mmr
 
 MIN_QUOTE_WORDS = 6
@@ -59,7 +60,9 @@ def select_quotes(statements: list[Statement], theme_of: np.ndarray, vectors: np
         for cohort in sorted({statements[i].cohort for i in members}):
             mine = [p for p, i in enumerate(members) if statements[i].cohort == cohort]
             long_enough = [p for p in mine if len(statements[members[p]].text.split()) >= MIN_QUOTE_WORDS]
-            pool = long_enough or mine
+            # a customer's own question ("And what's the investment for this?") counts, but says no finding
+            pool = [p for p in long_enough or mine if not own_question(statements[members[p]].text)] or \
+                long_enough or mine
             said = [statements[members[p]] for p in pool]
             failed: list[int] = []
 
