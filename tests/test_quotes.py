@@ -6,12 +6,17 @@ from winloss.models import Statement
 from winloss.themes.quotes import select_quotes
 
 
-def test_a_statement_that_is_not_in_its_transcript_is_never_quoted(tmp_path):
+def two_interviews(tmp_path, text: str) -> dict:
+    """Interviews A and B, both read from one real transcript file."""
     path = tmp_path / "a.txt"
-    path.write_text("Dana: Why did you leave?\nLee: Support took a week to answer every single ticket we filed.\n"
-                    "Dana: Anything else?\nLee: The renewal price went up forty percent without any warning.\n",
-                    encoding="utf-8")
-    transcripts = {"A": parse_transcript(path), "B": parse_transcript(path)}
+    path.write_text(text, encoding="utf-8")
+    return {"A": parse_transcript(path), "B": parse_transcript(path)}
+
+
+def test_a_statement_that_is_not_in_its_transcript_is_never_quoted(tmp_path):
+    transcripts = two_interviews(
+        tmp_path, "Dana: Why did you leave?\nLee: Support took a week to answer every single ticket we filed.\n"
+        "Dana: Anything else?\nLee: The renewal price went up forty percent without any warning.\n")
     said = transcripts["A"].turns[1].text
     # B's statement claims words its turn never had (an edited transcript, a splitter bug): it must be rejected,
     # even though it is the most central statement of the theme.
@@ -31,11 +36,9 @@ def test_a_statement_that_is_not_in_its_transcript_is_never_quoted(tmp_path):
 
 
 def test_a_customers_own_question_is_counted_but_never_the_quote(tmp_path):
-    path = tmp_path / "a.txt"
-    path.write_text("Nicole: Here is the proposal.\nKevin: And what's the investment for this, all in?\n"
-                    "Nicole: Eight thousand a month.\nKevin: That is more than we had budgeted for this year.\n",
-                    encoding="utf-8")
-    transcripts = {"A": parse_transcript(path), "B": parse_transcript(path)}
+    transcripts = two_interviews(
+        tmp_path, "Nicole: Here is the proposal.\nKevin: And what's the investment for this, all in?\n"
+        "Nicole: Eight thousand a month.\nKevin: That is more than we had budgeted for this year.\n")
     asked, said = transcripts["A"].turns[1].text, transcripts["A"].turns[3].text
     statements = [Statement("A-1", "A", "won", "Kevin", None, None, asked, asked, 1),
                   Statement("B-1", "B", "won", "Kevin", None, None, said, said, 3)]

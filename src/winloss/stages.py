@@ -250,7 +250,7 @@ def write_report(study_dir, out_dir, interviews, tables: Tables, findings: Table
                                           list(themes.new_themes), share_chart, warnings)
     since = since_last_quarter(study_dir, settings.previous, context["research"]["compare"], drivers or {}, crm,
                                cohort_sizes, warnings)
-    unassigned = (int((tables.statements["theme_id"] == "").sum()), len(tables.statements))
+    unassigned = (context["study"]["n_unassigned"], context["study"]["n_statements"])  # as the Scope counts them
     context["front"] = front_of(findings, drivers or {}, crm, cohort_sizes, since, warnings, run_facts.get("coverage"),
                                 unassigned)
     tables.write(out_dir)

@@ -236,23 +236,19 @@ def _too_tight(out: list[Criterion], dim, won, lost, rules, overall_win: float) 
     deals = best_range(won, lost, rules.range_min_support)
     if positive is None or deals is None or not any(c.gate for c in out) or len(lost) < rules.range_min_support:
         return out
-    bands = []
+    show = lambda x: number_text(x, dim.unit)  # noqa: E731
+    bands = []  # (deals inside the band: won, lost; the band in words), below the range's edge, then above it
     if positive.low is not None and (deals.low is None or deals.low < positive.low):
-        bands.append((deals.low, positive.low, True))
+        lo, hi = -np.inf if deals.low is None else deals.low, positive.low
+        bands.append(((won >= lo) & (won < hi), (lost >= lo) & (lost < hi),
+                      f"under {show(hi)}" if deals.low is None else f"{show(lo)} to under {show(hi)}"))
     if positive.high is not None and (deals.high is None or deals.high > positive.high):
-        bands.append((positive.high, deals.high, False))
-    for lo, hi, below in bands:
-        def between(x):
-            x = np.asarray(x, dtype=float)
-            return (x >= (lo if lo is not None else -np.inf)) & (x < hi) if below else \
-                (x > lo) & (x <= (hi if hi is not None else np.inf))
-        n_won, n_lost = int(between(won).sum()), int(between(lost).sum())
+        lo, hi = positive.high, np.inf if deals.high is None else deals.high
+        bands.append(((won > lo) & (won <= hi), (lost > lo) & (lost <= hi),
+                      f"over {show(lo)}" if deals.high is None else f"over {show(lo)} up to {show(hi)}"))
+    for won_in, lost_in, where in bands:
+        n_won, n_lost = int(won_in.sum()), int(lost_in.sum())
         if n_won + n_lost >= rules.ungate_min_deals and n_won / (n_won + n_lost) >= overall_win:
-            show = lambda x: number_text(x, dim.unit)  # noqa: E731
-            if below:
-                where = f"{show(lo)} to under {show(hi)}" if lo is not None else f"under {show(hi)}"
-            else:
-                where = f"over {show(lo)} up to {show(hi)}" if hi is not None else f"over {show(lo)}"
             why = (f"not a gate: closed deals at {where} ({dim.label}), outside {positive.label}, won "
                    f"{n_won} of {n_won + n_lost} ({n_won / (n_won + n_lost):.0%}), at or above the "
                    f"{overall_win:.0%} overall")

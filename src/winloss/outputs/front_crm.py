@@ -211,7 +211,8 @@ def competitor_blocks(a: CrmAnalysis, appendix: Appendix, drivers: dict[str, lis
             losses_name(name, rows, dict(zip(mine["deal_id"], notes)), ids, statements, themes)
         blocks.append(replace(block, reading=reading, evidence=evidence, lines=(
             Line(f"Took {n} closed-lost {'deal' if n == 1 else 'deals'} worth {dollars(value)}; " + (
-                 f"{of(fit, n)} {'was' if fit == 1 else 'were'} right fit for the new ICP." if not a.untested else "their fit is unknown.")
+                 f"{of(fit, n)} {'was' if fit == 1 else 'were'} right fit for the new ICP." if not a.untested
+                 else "their fit is unknown.")
                  + f" CRM loss reasons: {reason_text}.", cites=block.cites()),
             why_chosen(name, ids, _common(notes), drivers, statements, themes, quotes,
                        quoted=verdict != "qualification", crm_reason=(ranked[0] + (n,)) if ranked else None,
