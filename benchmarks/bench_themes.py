@@ -31,11 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from winloss.themes.clustering import find_themes, statement_vectors  # noqa: E402
+from winloss.themes.clustering import find_themes, join_leftovers, statement_vectors  # noqa: E402
 from winloss.themes.embedding import Embedder  # noqa: E402
 from winloss.themes.ids import ids_of  # noqa: E402
 from winloss.themes.labeling import label_themes  # noqa: E402
 from winloss.themes.oversize import split_oversized  # noqa: E402
+from winloss.themes.vectors import unit  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -65,11 +66,12 @@ def _embedder() -> Embedder:
 
 
 def engine(x, groups, min_size, keys) -> np.ndarray:
-    """The engine, then the one refinement that needs neither stances nor cohorts: an oversized theme re-clustered
-    (themes/oversize.py). The stance and cohort splits and the merges would change nothing on these data sets
-    (tests/test_refine.py)."""
+    """The engine, then the refinements that need neither stances nor cohorts: an oversized theme re-clustered
+    (themes/oversize.py) and the leftovers' last chance (clustering.join_leftovers). The stance and cohort splits
+    and the merges would change nothing on these data sets (tests/test_refine.py)."""
     a = find_themes(x, groups=groups, min_size=min_size, keys=keys)  # no seed: nothing in it is random
-    return split_oversized(a.labels, x, groups, keys, min_size=int(a.params.get("min_size", min_size)))[0]
+    split = split_oversized(a.labels, x, groups, keys, min_size=int(a.params.get("min_size", min_size)))[0]
+    return join_leftovers(unit(np.asarray(x, dtype=np.float32)), split)[0]
 
 
 def run_winloss(texts, x, groups, min_size, seed):

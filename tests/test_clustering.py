@@ -4,8 +4,14 @@ from sklearn.metrics import adjusted_rand_score
 from themes_data import PLANTED, planted_rows
 
 from winloss.models import Statement
-from winloss.themes.clustering import DEFAULT_MIN_SIZE, find_themes, statement_vectors
+from winloss.themes.clustering import (
+    DEFAULT_MIN_SIZE,
+    find_themes,
+    join_leftovers,
+    statement_vectors,
+)
 from winloss.themes.embedding import Embedder
+from winloss.themes.vectors import unit
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +134,28 @@ def test_a_generic_follow_up_question_is_not_used_as_context(planted):
                                s.turn_index, "And what did you think of the price?")
     v = statement_vectors(embedder, topical)
     assert not np.allclose(v[pricing], none[pricing])
+
+
+def test_leftovers_join_the_theme_both_their_centre_and_their_themed_neighbours_point_to(planted):
+    """Four unassigned lines of one story (each other's nearest rows, which is how they outvoted themselves in the
+    neighbour vote) join the theme they tell; an aside stays out of every theme."""
+    embedder = planted[4]
+    pricing = ["The per-seat price was too high for us.", "Your pricing per seat did not work for our team.",
+               "Paying for every seat got expensive fast.", "The seat price went up at renewal.",
+               "We could not justify the cost per user.", "Price per seat was the main objection.",
+               "The per-user pricing was more than our budget.", "Seats were priced above the other vendors."]
+    support = ["Support answered our tickets the same day.", "Your support team was quick to reply.",
+               "Every ticket got a fast answer from support.", "The support folks fixed issues within hours.",
+               "We always got a quick response from support.", "Support was responsive whenever we asked.",
+               "Tickets were resolved quickly by your team.", "Support replied to every question the same day."]
+    leftovers = ["We'd have needed a cheaper price for the seats we don't use.",
+                 "Paying full price for the light users made no sense.",
+                 "Forty seats at that price was more than we could spend.",
+                 "The seat cost was the thing finance pushed back on.",
+                 "Sorry, my dog is barking at the mail carrier."]
+    x = unit(embedder.encode(pricing + support + leftovers))
+    labels = np.array([0] * 8 + [1] * 8 + [-1] * 5)
+    joined, n = join_leftovers(x, labels)
+    assert joined[:16].tolist() == labels[:16].tolist()  # themed rows never move
+    assert joined[16:20].tolist() == [0, 0, 0, 0] and n == 4
+    assert joined[20] == -1

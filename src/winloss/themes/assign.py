@@ -188,7 +188,8 @@ def _engine(vectors: np.ndarray, groups: Sequence[str], keys: Sequence[str], min
     if story is None or found.n_themes == 0:
         return found.labels, found.params
     refined = refine_themes(found.labels, vectors, story, min_size=int(found.params["min_size"]))
-    params = dict(found.params, refine=refined.record(offset), n_themes=int(refined.labels.max()) + 1)
+    params = dict(found.params, refine=refined.record(offset), leftovers_joined=refined.joined,
+                  n_themes=int(refined.labels.max()) + 1, n_unassigned=int((refined.labels < 0).sum()))
     return refined.labels, params
 
 

@@ -174,6 +174,42 @@ def _assign_outliers(x: np.ndarray, labels: np.ndarray, threshold: float) -> tup
     return out, int(ok.sum())
 
 
+LEFTOVER_THRESHOLD = 0.45  # a leftover joins a theme whose centre is at least this similar ...
+LEFTOVER_NEIGHBOURS = 7  # ... and which holds the most of its 7 nearest themed statements ...
+LEFTOVER_VOTES = 3  # ... at least 3 of them
+
+
+def join_leftovers(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """A row still unassigned once themes are final joins a theme when two views agree: the theme's centre is
+    the one most similar to it (>= LEFTOVER_THRESHOLD) and the theme holds the most (>= LEFTOVER_VOTES) of its
+    LEFTOVER_NEIGHBOURS nearest themed rows.
+
+    The vote lets strays outvote a row whose story they share: five lines of one interview about its HubSpot sync
+    hold each other out of the CRM theme, because each one's nearest rows are the other four. Either view alone
+    is too loose (docs/themes.md): the nearest centre takes asides into whatever theme is least far, and the
+    nearest themed rows disagree with it exactly where a row sits between two themes.
+    """
+    themed = np.flatnonzero(labels >= 0)
+    left = np.flatnonzero(labels < 0)
+    if themed.size < LEFTOVER_NEIGHBOURS or left.size == 0:
+        return labels, 0
+    k = int(labels.max()) + 1
+    centre_sim = x[left] @ _centroids(x, labels, k).T
+    nearest = np.argmax(centre_sim, axis=1)
+    out = labels.copy()
+    chunk = max(1, min(2048, NEIGHBOUR_BLOCK // themed.size))
+    for lo in range(0, left.size, chunk):
+        block = x[left[lo : lo + chunk]] @ x[themed].T
+        top = np.argsort(-block, axis=1, kind="stable")[:, :LEFTOVER_NEIGHBOURS]
+        for r, row_top in enumerate(top):
+            i = lo + r
+            votes = np.bincount(labels[themed[row_top]], minlength=k)
+            t = int(np.argmax(votes))  # the first maximum: a tie goes to the lower theme
+            if t == nearest[i] and votes[t] >= LEFTOVER_VOTES and centre_sim[i, t] >= LEFTOVER_THRESHOLD:
+                out[left[i]] = t
+    return out, int((out != labels).sum())
+
+
 NEIGHBOUR_BLOCK = 2**28  # similarities held at once: 2048 rows up to 131,072 statements, fewer rows beyond
 
 
@@ -278,6 +314,7 @@ def find_themes(vectors: np.ndarray, *, groups: Sequence[str], min_size: int = D
     Steps (docs/themes.md): neighbour smoothing -> PCA -> HDBSCAN (min_cluster_size = min_size) -> dissolve
     themes from fewer than `min_groups` interviews -> merge near-duplicate themes -> unassigned rows join the
     nearest theme above `assign_threshold` -> neighbour-vote refinement. Nothing is random, so there is no seed.
+    After the split and merge of themes/refine.py, `join_leftovers` gives the rows still unassigned a last chance.
     `scale_small=False` keeps `min_size` on few rows (re-clustering one theme's statements, themes/oversize.py).
     """
     import hdbscan

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from winloss.themes.clustering import join_leftovers
 from winloss.themes.labeling import _stem, class_scores, keywords_of, phrase_counts
 from winloss.themes.oversize import split_oversized
 from winloss.themes.parties import names_competitor
@@ -80,6 +81,7 @@ class Refined:
     moves: tuple[Move, ...]
     final: dict[int, int]  # label during refinement -> final label (-1: gone)
     born: dict[int, str]  # a label born in a split -> its name before the ids are known ("engine 3, part 2")
+    joined: int = 0  # unassigned statements that joined a final theme (clustering.join_leftovers)
 
     def record(self, offset: int = 0) -> list[dict]:
         """The moves for run.json, in the ids users see (`offset`: the number of the first theme, minus one).
@@ -273,6 +275,7 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
     # the story splits' parts stay apart; an oversized theme's parts may be one story, which merging rejoins
     split_pairs = {frozenset(m.into) for m in moves if m.why != OVERSIZED}
     labels, moves = _merge_siblings(labels, x, story, fixed, moves, split_pairs)
+    labels, joined = join_leftovers(x, labels)
     final, mapping = _renumber(labels, story.keys)
     # a label that was merged away follows the theme it went into
     into = {m.themes[1]: m.themes[0] for m in moves if m.kind == "merge"}
@@ -280,7 +283,7 @@ def refine_themes(labels: np.ndarray, vectors: np.ndarray, story: Story, *, min_
         while target in into:
             target = into[target]
         mapping.setdefault(gone, mapping.get(target, -1))
-    return Refined(final, tuple(moves), mapping, born)
+    return Refined(final, tuple(moves), mapping, born, joined)
 
 
 def one_story(a: Profile, b: Profile) -> str:
