@@ -192,8 +192,14 @@ def test_the_front_does_not_call_a_win_edge_that_failed_out_of_sample_a_predicti
     won, deals, rest_won, rest, p = holdout_edge(a)
     assert p > 0.05  # the premise: 8 of 18 against 5 of 14
     front = (run.out_dir / "report.md").read_text(encoding="utf-8").split("\n# Appendix", 1)[0]
+    oos = a.out_of_sample
     assert (f"The new ICP predicts both wins and retention, measured on the same deals it was fitted on; out of "
-            f"sample, band A won {won} of {deals} against {rest_won} of {rest} below it, within chance.") in front
+            f"sample ({oos['holdout']}, {oos['holdout_deals']} deals), band A won {won} of {deals} against "
+            f"{rest_won} of {rest} below it, within chance.") in front
+    # said once: Confidence keeps the in-sample caveat and does not repeat the figures
+    confidence = front.split("## Confidence", 1)[1]
+    assert f"band A won {won} of {deals}" not in confidence
+    assert "measured on the deals it was fitted on (upper bounds)." in confidence
 
 
 def test_changes_from_the_current_icp(demo):

@@ -142,11 +142,14 @@ def confidence(front: Front, a: CrmAnalysis | None, drivers: dict[str, list[Driv
     if a is not None and a.usable and a.criteria:
         # the holdout said as band A's wins against the rest where it can be tested (the appendix has it in full)
         edge = holdout_edge(a)
-        held = (f"Out of sample ({a.out_of_sample['holdout']}, {a.out_of_sample['holdout_deals']} deals), band A "
-                f"won {of(*edge[:2])} against {of(*edge[2:4])} below it."
-                if edge is not None else out_of_sample_text(a, edge=False))
+        said = edge is not None and any(f"band A won {of(*edge[:2])} against" in line.text
+                                        for _, line in front.lines())  # the ICP section gave it, within chance
+        held = "" if said else (
+            f" Out of sample ({a.out_of_sample['holdout']}, {a.out_of_sample['holdout_deals']} deals), band A "
+            f"won {of(*edge[:2])} against {of(*edge[2:4])} below it."
+            if edge is not None else " " + out_of_sample_text(a, edge=False))
         out.append("In sample: the ICP and every rate inside vs outside it were measured on the deals it was "
-                   "fitted on (upper bounds). " + held)
+                   "fitted on (upper bounds)." + held)
     # silence is a finding too: a cohort big enough to measure whose driver nobody will see on this page
     none = [word for c, word in (("won", "win"), ("lost", "loss"), ("churned", "churn"))
             if c in cohort_sizes and not unmeasured.get(c) and not any(d.kind == "driver" for d in drivers.get(c, []))]

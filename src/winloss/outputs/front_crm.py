@@ -140,8 +140,9 @@ def icp_section(a: CrmAnalysis) -> tuple[tuple[str, ...], tuple[Line, ...]]:
                       # the reason in full is under Confidence (decisions.gate_note); once is enough for a reader
                       + (": its win rates differ, but its gate's criterion is within chance on its own test (see "
                          "Confidence)." if weak else
-                         f"; out of sample, band A won {of(*edge[:2])} against {of(*edge[2:4])} below it, within "
-                         "chance." if faded else ".")
+                         f"; out of sample ({a.out_of_sample['holdout']}, {a.out_of_sample['holdout_deals']} deals), "
+                         f"band A won {of(*edge[:2])} against {of(*edge[2:4])} below it, within chance." if faded
+                         else ".")
                       + (" Retention is not measured" + _told_churned(a) + "." if unmeasured else "")))
     return changes, tuple(lines)
 
