@@ -135,6 +135,29 @@ def test_a_disqualifier_within_chance_ranks_lower_and_never_gates():
     assert failures[0] == []  # right fit: the weak disqualifier only ranks
 
 
+def test_a_ranking_criterion_within_chance_earns_no_points_unless_its_deals_lose_beyond_chance():
+    """Beside criteria at p 0.0001 a ranking disqualifier at p 0.58 would move deals between bands on a difference
+    this sample could show by chance: it gets 0 points and is listed to test. The same disqualifier whose closed
+    deals lose beyond chance (its second test) keeps its points."""
+    acc, cohort, deals, outcome = planted()
+    platform = Dimension("x:platform", "Ecommerce Platform", kind="technographic")
+    acc["x:platform"] = ["Shopify"] + ["Woo"] * 9 + ["Shopify"] * 3 + ["Woo"] * 7
+    deals["x:platform"] = list(acc["x:platform"]) + ["Woo"] * 12
+    criteria = {c.label: c for c in derive_criteria([EMP, CRM, platform], acc, cohort, deals, outcome, IcpRules())}
+    shopify = criteria["Ecommerce Platform: Shopify"]
+    assert not shopify.beyond_chance and shopify.weight == 0
+    assert criteria["Employees 201-1000"].beyond_chance and criteria["Employees 201-1000"].weight == 60
+    assert sum(c.weight for c in criteria.values() if c.kind != "negative") == 100
+
+    # twenty more Shopify deals, all lost
+    losing = pd.concat([deals, deals.iloc[[0] * 20].assign(employees="51-200")], ignore_index=True)
+    lost = pd.concat([outcome, pd.Series(["lost"] * 20)], ignore_index=True)
+    again = {c.label: c for c in derive_criteria([EMP, CRM, platform], acc, cohort, losing, lost, IcpRules())}
+    shopify = again["Ecommerce Platform: Shopify"]
+    assert shopify.p_value > 0.05 and shopify.deals_p <= 0.05 and shopify.deals_edge < 0
+    assert shopify.beyond_chance and shopify.weight < 0
+
+
 def test_scorecard_fit_and_backtest():
     acc, cohort, deals, outcome = planted()
     criteria = derive_criteria([EMP, CRM], acc, cohort, deals, outcome, IcpRules())

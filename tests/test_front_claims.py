@@ -264,12 +264,17 @@ def test_the_appendix_actions_route_and_disqualify_on_the_icp_only_when_its_gate
     gate_no = Criterion("negative", "ind", "Industry", ("Apparel",), "Industry: Apparel", 0, 15, 5, 8,
                         "won deals", "lost deals", p_value=0.001, gate=True)
     rank_no = Criterion("negative", "src", "Lead source", ("Web",), "Lead source: Web", 2, 15, 4, 8,
-                        "won deals", "lost deals", p_value=0.2, gate=False)
+                        "won deals", "lost deals", p_value=0.01, gate=False)
     both = actions(replace(a, criteria=[GATE, gate_no, rank_no], health=win_rate((15, 16), (1, 7))), st, themes)
     assert "Qualification: disqualify early on Industry: Apparel; rank lower, without disqualifying, Lead source: " \
            "Web." in both
     only_ranked = actions(replace(a, criteria=[GATE, rank_no], health=win_rate((15, 16), (1, 7))), st, themes)
     assert "Qualification: rank lower, without disqualifying, Lead source: Web." in only_ranked
+    # one within chance, beside criteria beyond it, earns no points: it lowers no rank, so no action says it does
+    chance_no = replace(rank_no, p_value=0.2)
+    tested = actions(replace(a, criteria=[GATE, gate_no, chance_no], health=win_rate((15, 16), (1, 7))), st, themes)
+    assert "Qualification: disqualify early on Industry: Apparel." in tested
+    assert not any("Lead source: Web" in line for line in tested)
 
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from winloss.crm.followup import nurture, open_pipeline
 from winloss.crm.health import PREDICTS_P
+from winloss.crm.icp import earns_points
 from winloss.crm.result import CrmAnalysis, compared
 from winloss.crm.segments import KINDS
 from winloss.themes.drivers import one_sided
@@ -136,25 +137,28 @@ def pressure_texts(a: CrmAnalysis) -> dict:
 def recite(a: CrmAnalysis) -> list[str]:
     """The 60-second recite: who we pursue, who we rank lower, who is out, in a few lines."""
     gate = [c.label for c in a.criteria if c.kind == "primary" and c.gate]
-    rank = [c.label for c in a.criteria if c.kind != "negative" and not c.gate] + \
-        [c.label for c in a.criteria if c.kind == "secondary" and c.gate]
+    counted = [c for c in a.criteria if earns_points(c, a.criteria)]  # one of no points ranks nothing: it is tested
+    rank = [c.label for c in counted if c.kind != "negative" and not c.gate] + \
+        [c.label for c in counted if c.kind == "secondary" and c.gate]
     out = [c.label for c in a.criteria if c.kind == "negative" and c.gate]
-    lower = [c.label for c in a.criteria if c.kind == "negative" and not c.gate]
+    lower = [c.label for c in counted if c.kind == "negative" and not c.gate]
+    untested = [c.label for c in a.criteria if not earns_points(c, a.criteria)]
     groups = compared(a)
     lines = ["We sell to: " + (" and ".join(gate) or f"no single attribute separates our {groups['group']}"
                                  + ("" if groups["group"].startswith("best") else f" from {groups['other']}")) + "."]
     if rank:
         # with no gate there is no "them" to be best among; a criterion within chance says so
-        chance = [c.label for c in a.criteria if c.label in rank and c.p_value > PREDICTS_P]
+        chance = [c.label for c in a.criteria if c.label in rank and not c.beyond_chance]
         lines.append(("Best among them: " if gate else "Rank higher: ") + "; ".join(
             f"{r} (within chance)" if r in chance else r for r in rank) + ".")
     if out:
         lines.append("Not for us: " + "; ".join(out) + ".")
     if lower:
-        # a win-rate negative is found by its low win rate, not by the customers' test its p_value holds
-        weak = {c.label for c in a.criteria if c.p_value > PREDICTS_P and c.basis == "customers"}
+        weak = {c.label for c in a.criteria if not c.beyond_chance}
         lines.append("Rank lower, do not disqualify: " + "; ".join(
             f"{x} (within chance)" if x in weak else x for x in lower) + ".")
+    if untested:
+        lines.append("To test next quarter, no points yet (within chance): " + "; ".join(untested) + ".")
     return lines
 
 

@@ -6,7 +6,7 @@ import math
 import tomllib
 from pathlib import Path
 
-from winloss.crm.icp import Criterion, range_label
+from winloss.crm.icp import Criterion, earns_points, range_label
 from winloss.crm.ranges import Range, range_text
 from winloss.crm.segments import Dimension
 
@@ -105,7 +105,8 @@ def diff_icp(current: list[Criterion], proposed: list[Criterion]) -> list[dict]:
         rows.append({"change": change, "current": f"{cur.label} ({cur.kind})",
                      "proposed": f"{c.label} ({c.kind})", "kind": c.kind})
     for c in proposed:
-        if id(c) not in matched:
-            rows.append({"change": "added", "current": "", "proposed": f"{c.label} ({c.kind})", "kind": c.kind})
+        if id(c) not in matched:  # one of no points is a lead to test, not yet part of the ICP's scoring
+            kind = c.kind if earns_points(c, proposed) else f"{c.kind}, to test"
+            rows.append({"change": "added", "current": "", "proposed": f"{c.label} ({kind})", "kind": c.kind})
     order = {"kept": 0, "changed": 1, "added": 2, "dropped": 3}
     return sorted(rows, key=lambda r: (order[r["change"]], r["proposed"] or r["current"]))

@@ -30,6 +30,7 @@ from winloss.crm.health import (
     unproven_gate,
     unproven_score,
 )
+from winloss.crm.icp import earns_points
 from winloss.crm.result import CrmAnalysis, compared, to_rivals
 from winloss.crm.segments import UNKNOWN
 from winloss.crm.settings import type_names
@@ -71,7 +72,10 @@ def criteria_rows(a: CrmAnalysis) -> list[dict]:
                         f"{nofn(overall[0], overall[1])} overall; {c.n} of {c.N} {c.group}")
         if c.ungated:
             evidence += f"; {c.ungated}"
-        rows.append({"kind": c.kind, "label": c.label, "weight": c.weight, "evidence": evidence,
+        if not c.beyond_chance:  # neither the groups' test nor the closed deals' passes
+            evidence += f"; within chance (p {c.p_value:.2f})"
+        rows.append({"kind": c.kind, "label": c.label, "weight": c.weight, "counts": earns_points(c, a.criteria),
+                     "evidence": evidence,
                      "deals": f"{c.deals_won} won / {c.deals_lost} lost",
                      "win_rate": nofn(c.deals_won, c.deals_won + c.deals_lost),
                      "quotes": a.evidence.get("criterion_quotes", {}).get(c.label, [])})
@@ -229,14 +233,18 @@ def summary(a: CrmAnalysis) -> str:
                        for c in primary if c is not named)
     if counted:
         parts.append(counted)
-    strong = [c for c in secondary if c.p_value <= PREDICTS_P]
+    strong = [c for c in secondary if c.beyond_chance]
     if strong:
         parts.append("Strong but not required: " + "; ".join(c.label for c in strong) + ".")
     if len(strong) < len(secondary):  # "strong" would overstate a difference this sample could show by chance
         parts.append(f"More common among {group}, within chance: "
                      + "; ".join(c.label for c in secondary if c not in strong) + ".")
-    if negative:
-        parts.append("Disqualify or deprioritise: " + "; ".join(c.label for c in negative) + ".")
+    counted = [c for c in negative if earns_points(c, a.criteria)]
+    if counted:
+        parts.append("Disqualify or deprioritise: " + "; ".join(c.label for c in counted) + ".")
+    if len(counted) < len(negative):
+        parts.append("Within chance, to test next quarter: "
+                     + "; ".join(c.label for c in negative if c not in counted) + ".")
     t = {x["type"]: x for x in lt["types"]}
     if lt["N"]:
         of = f"Of {lt['N']} {'loss' if lt['N'] == 1 else 'losses'}, "
@@ -355,7 +363,7 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
     unproven = unproven_score(a)  # routing, targeting and disqualifying on the ICP wait for a score that predicts
     if a.criteria:
         out.append("CRM scoring: add an ICP score field computed from the scorecard ("
-                   + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria) + "); "
+                   + ", ".join(f"{c.label} {c.weight:+d}" for c in a.criteria if earns_points(c, a.criteria)) + "); "
                    + (f"record it, but route no deal on it yet: {unproven}." if unproven else
                       f"route A ({a.rules.band_a}+) deals to full sales cycles, review B, deprioritise C."))
     primary = [c.label for c in positive if c.kind == "primary"]
@@ -378,7 +386,7 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
                    + (", " if unproven else "; ") + why + (f" ({'; '.join(empty)})" if empty else "") + ".")
     # a disqualifier outside the gate only lowers the score: the appendix says "rank lower, do not disqualify"
     gate_out = [c.label for c in negative if c.gate]
-    ranked = [c.label for c in negative if not c.gate]
+    ranked = [c.label for c in negative if not c.gate and earns_points(c, a.criteria)]  # of no points: lowers nothing
     if gate_out:
         out.append(("Qualification: flag, not yet disqualify, " if unproven else "Qualification: disqualify early on ")
                    + "; ".join(gate_out) + ("; rank lower, without disqualifying, " + "; ".join(ranked)
@@ -418,7 +426,7 @@ def context(a: CrmAnalysis, st: pd.DataFrame, th: pd.DataFrame, qu: pd.DataFrame
     churned, (kept, kept_name) = a.churned, a.kept
     churn_hits = [{"label": c.label, "text": nofn(int(c.met(churned).sum()), len(churned)),
                    "kept": f"{nofn(int(c.met(kept).sum()), len(kept))} {kept_name} accounts"}
-                  for c in a.criteria if c.kind == "negative"] if len(churned) else []
+                  for c in a.criteria if c.kind == "negative" and earns_points(c, a.criteria)] if len(churned) else []
     bt = a.backtest
     return {
         "usable": True, "scope": scope(a), "summary": summary(a), "headlines": headlines(a, st, th, qu, drivers),
