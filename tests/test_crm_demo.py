@@ -181,7 +181,7 @@ def test_the_churn_section_counts_the_churners_the_gate_keeps_out(demo):
             f"(against {kept_outside} of {len(kept)} {name} accounts);") in front
     # and the churn decision says so: its main lever is the gate, the fix is for the customers inside it
     decisions = front.split("## Decisions", 1)[1].split("\n## ", 1)[0]
-    assert re.search(rf"\*\*Customer Success\.\*\*[^\n]* from {len(churned)} accounts, {outside} of them outside the "
+    assert re.search(rf"\*\*Product\.\*\*[^\n]* from {len(churned)} accounts, {outside} of them outside the "
                      r"new ICP's gate;", decisions)
 
 

@@ -128,7 +128,9 @@ def test_reader_of_the_front_gets_every_planted_conclusion(demo_run):
     champions = json.loads((DEMO / "planted.json").read_text())["champion_left"]["interviews"]
     assert n >= len(champions) - 1
     assert re.search(r"— [^,]+, (INT-\d+)", trigger).group(1) in champions
-    assert re.search(r"\*\*Customer Success\.\*\* [^\n]*\$[^\n]*watch for a champion leaving \(\d+ of 8 churned", decisions)
+    # the sync that stops is Product's to fix; watching the relationship stays Customer Success's
+    assert re.search(r"\*\*Product\.\*\* Fix [^\n]*\$[^\n]*; Customer Success to watch for a champion leaving "
+                     r"\(\d+ of 8 churned", decisions)
 
 
 def test_every_quote_in_the_front_is_verbatim(demo_run):
@@ -294,7 +296,7 @@ def test_the_demo_front_names_its_flips_shows_each_quote_once_and_stands_out_onl
     front = front_text(demo_run)
     decisions = section(front, "## Decisions")
     assert "**RevOps.** Qualify every new deal on the ICP's gate" in decisions  # the demo's gate predicts wins
-    churn_fix = next(line for line in decisions.splitlines() if "**Customer Success.**" in line)
+    churn_fix = next(line for line in decisions.splitlines() if "churned interviews criticise it" in line)
     assert "churned interviews criticise it, against" in churn_fix
     # both planted flips (CRM integration, support: praised by won, criticised by churned) are named as flips
     why = [line for line in section(front, "## Churn").splitlines() if line.startswith("- Why:")]
@@ -380,3 +382,8 @@ def test_a_churn_driver_about_the_product_failing_is_products_to_fix():
     broke = replace(broke, quotes=tuple(replace(q, statement=replace(q.statement, text=t, turn_text=t))
                                         for q, t in zip(broke.quotes * 3, said)))
     assert churn_owner(broke) == "Product"  # two of three quotes tell the product failing
+    said = ["We're on HubSpot, and the sync was... not great. Like, deals would just stop updating.",
+            "Nobody at your side noticed for a week.", "Every renewal the numbers were stale again."]
+    broke = replace(broke, quotes=tuple(replace(q, statement=replace(q.statement, text=t, turn_text=t))
+                                        for q, t in zip(broke.quotes, said)))
+    assert churn_owner(broke) == "Product"  # the demo's own words: the sync "would just stop updating"

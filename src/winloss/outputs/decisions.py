@@ -133,7 +133,10 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
     e = top.evidence
     trigger = next((x.claim for x in churn if x.claim is not None and x.claim.kind == "trigger"
                     and int(x.claim.value.split(" ")[0]) >= MIN_TRIGGER), None)
-    watch = f"; watch for a {trigger.subject.split(' or ')[0]} leaving ({trigger.value} churned interviews)" \
+    owner = churn_owner(top)
+    # watching the relationship is Customer Success's, whoever fixes the driver
+    who = "" if owner == "Customer Success" else "Customer Success to "
+    watch = f"; {who}watch for a {trigger.subject.split(' or ')[0]} leaving ({trigger.value} churned interviews)" \
         if trigger else ""
     cites = list(driver_cites(top))
     money = ""
@@ -151,14 +154,14 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
     counted = f"{of(e.n, e.N)} churned interviews criticise it, against {of(e.n_other, e.N_other)} other interviews"
     text = (f"Fix {top.label} for the customers it fails: {counted} ({flip}){money}{watch}." if flip else
             f"Fix what churned customers criticise most, {top.label}: {counted}{money}{watch}.")
-    return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner=churn_owner(top),
+    return [Line(text, cites=tuple(cites) + flip_cites, quotes=tuple(top.quotes[:1]), owner=owner,
                  metric=metric, claim=Claim("blame", top.theme_id))]
 
 
 # what breaks in the product, as churned customers tell it: "the sync kept failing", "texts landed in spam"
 _FAILURE = re.compile(
     r"\b(?:broke|broken|breaks|breaking|bugs?|buggy|crash\w*|glitch\w*|errors?|fail\w*|outages?|went down|"
-    r"down for|spam|stopped (?:working|syncing|sending|updating|showing|loading)|(?:doesn't|didn't|never|wouldn't) "
+    r"down for|spam|stop(?:s|ped)? (?:working|syncing|sending|updating|showing|loading)|(?:doesn't|didn't|never|wouldn't) "
     r"(?:work|sync|load|connect|send)|not working|silently|dropped|duplicates?|wrong numbers?|stale)\b", re.I)
 
 
