@@ -276,6 +276,8 @@ def test_a_comparison_is_a_verdict_but_a_compared_subject_is_not():
         assert verdict(judged.split()), judged
     for named in ("clarion's simpler interface", "better reporting", "next song"):
         assert not verdict(named.split()), named
+    # a lack is the churned side's verdict on what the won side praises (Quillstack's approvals)
+    assert verdict("miss the approvals".split()) and not verdict("approval flow".split())
 
 
 def test_a_phrase_counts_once_per_interview_and_one_talker_does_not_pull_the_centre():
@@ -374,6 +376,18 @@ def test_a_theme_of_one_side_is_labelled_by_that_side(planted, monkeypatch):
     sided = label_themes(texts, theme, x, encode=embedder.encode, groups=groups, stances=stances)["T01"].label
     said_by_side = " ".join(t.lower() for t, s, _ in PAGERLY_CHURN if s == "negative")
     assert sided.lower() in said_by_side, sided
+
+
+def test_a_theme_both_sides_tell_is_labelled_from_both():
+    """The demo's Salesforce theme: 32 statements praise it (won), 23 criticise it (churned). Told by its won side
+    alone it was "Changes in Salesforce", and the decision read "Fix Changes in Salesforce"; the subject both sides
+    name is the sync."""
+    from winloss.themes.phrases import told
+
+    flip = ["positive"] * 5 + ["negative"] * 4 + ["neutral"]
+    assert told(np.arange(10), flip).tolist() == list(range(10))
+    one_sided = ["positive"] * 7 + ["negative"] * 2 + ["neutral"]
+    assert told(np.arange(10), one_sided).tolist() == list(range(7))
 
 
 def test_no_candidate_straddles_two_clauses():

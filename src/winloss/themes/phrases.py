@@ -77,6 +77,8 @@ NEGATIONS = {"not", "no", "never", "nobody", "nothing", "without", "nor", "none"
 # demo") or against something ("Higher than Tallyhub"); "Clarion's simpler interface" names a subject and stays.
 VERDICT = {"better", "worse", "best", "worst", "higher", "lower", "cheaper", "pricier", "costlier", "easier",
            "harder", "faster", "slower", "simpler", "clunkier", "smoother", "nicer", "more", "less", "too"}
+# ... or a lack the phrase opens on: "Miss the approvals" is the churned side's verdict on what the won side praises.
+LACK = {"miss", "missed", "misses", "missing", "lack", "lacked", "lacking", "lacks", "wish", "wished"}
 VERBS = {"is", "was", "were", "are", "be", "been", "being", "am", "had", "has", "have", "got", "gets", "felt",
          "seemed", "looked", "looks", "feels", "seems",
          # an auxiliary left without its verb ("Escalations didn't")
@@ -97,9 +99,9 @@ def negation(word: str) -> bool:
 
 
 def verdict(words: Sequence[str]) -> bool:
-    """A comparison after a verb or before "than", or one the phrase ends on ("Meaningfully cheaper"): the phrase
-    judges instead of naming ("Clarion's simpler interface" names)."""
-    if words and words[-1] in VERDICT:
+    """A comparison after a verb or before "than", or one the phrase ends on ("Meaningfully cheaper"), or a lack it
+    opens on ("Miss the approvals"): the phrase judges instead of naming ("Clarion's simpler interface" names)."""
+    if words and (words[-1] in VERDICT or words[0] in LACK):
         return True
     for i, w in enumerate(words):
         if w in VERDICT and (any(v in VERBS for v in words[:i])
@@ -245,15 +247,21 @@ def _before_us(text: str) -> bool:
 
 
 PAST_EXPERIENCE = re.compile(r"\b(we'd been|we had been|i'd been)\b|\bbefore\W*$", re.IGNORECASE)
-SIDE_MAJORITY = 0.5  # a theme whose statements this share of take one side is told by that side
+SIDE_MAJORITY = 0.5  # a theme whose statements this share of take one side is told by that side ...
+FLIP_SIDE = 1 / 3  # ... unless the other side takes at least this share too
 
 
 def told(members: np.ndarray, stances: Sequence[str] | None) -> np.ndarray:
     """The statements a theme's label phrase must be said in: those of its side, where most of its statements take
     one. A theme of complaints ("Escalations didn't fire", "no one ever returned our calls") has few phrases left
     once verdicts are dropped, and those come from its strays ("Our platform team was reorganised", one lost
-    interview's circumstance): the label must come from what the theme's own side says."""
+    interview's circumstance): the label must come from what the theme's own side says. A theme both sides tell
+    (the demo's Salesforce theme: 32 statements praise it, 23 criticise it) is labelled from all of them: its won
+    side's "Changes in Salesforce" hid the "Salesforce sync" its churned side names."""
     if stances is None or not len(members):
+        return members
+    counts = [sum(1 for i in members if stances[i] == side) for side in ("negative", "positive")]
+    if min(counts) >= FLIP_SIDE * len(members):  # both sides tell it (a flip): the label is the subject they share
         return members
     for side in ("negative", "positive"):
         mine = np.asarray([i for i in members if stances[i] == side], dtype=members.dtype)
