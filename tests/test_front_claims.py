@@ -4,6 +4,7 @@ quote under a loss type is about that loss type, and a relationship trigger is t
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
@@ -132,6 +133,17 @@ def test_only_a_theme_that_passes_the_test_sets_a_group_apart():
     # counted in the statements against us, and said so: the themes table beside it counts every statement
     assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (against us in 4 of 5).", \
         line.text
+    # a loss driver told neutrally is a circumstance, no reason against us (Tallybird: "Shopify and Amazon" was
+    # given as why buyers chose Skuvia, "against us in 2 of 4", where its buyers told the price)
+    e = Evidence("T01", "lost", "neutral", 4, 5, 2, 15, 6.0, 0.01, 0.1)
+    circumstance = Driver("T01", "State filings", "lost", "neutral", "circumstance", e, "mentioned as a circumstance",
+                          interviews=("L0", "L1", "L2", "L3"))
+    line = why_chosen("Gustly", comp, ("", 0), {"lost": [circumstance]}, said, priced, no_quotes)
+    assert line.text == "Why buyers chose Gustly, in the 5 interviewed losses: Gustly (against us in 4 of 5).", \
+        line.text
+    against = replace(circumstance, stance="negative", kind="driver", verb="criticised or missed")
+    line = why_chosen("Gustly", comp, ("", 0), {"lost": [against]}, said, priced, no_quotes)
+    assert "State filings (against us in 4 of 5" in line.text, line.text
 
 
 def lost_crm(competitor: str) -> tuple[CrmAnalysis, pd.DataFrame]:

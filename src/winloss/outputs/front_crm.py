@@ -302,7 +302,8 @@ def why_chosen(name: str, ids: list[str], note: tuple[str, int], drivers: dict[s
     praised = {} if appendix is None else {
         t: f"; praised in {of(*won)} won interviews" for t in set(statements.get("theme_id", pd.Series(dtype=str)))
         if (won := praised_by_won(appendix, str(t))) is not None}
-    hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", [])]
+    # a circumstance (a loss driver told neutrally: "we sell on Shopify and Amazon") is no reason against us
+    hits = [(d, mine & set(d.interviews)) for d in drivers.get("lost", []) if d.stance == "negative"]
     hits = [(d, hit) for d, hit in hits if hit]
     for d, hit in hits:
         if len(hit) >= 2:
