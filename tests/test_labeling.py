@@ -145,6 +145,24 @@ def test_our_own_name_is_no_keyword(planted):
     assert all(t.keywords for t in ours.values())
 
 
+def test_a_rival_chosen_is_no_label_what_it_was_chosen_for_is(planted):
+    """Tallybird's pricing theme ("skuvia; fee; price") was "Looked at Skuvia", and Wrenchline's "Moved to Crew":
+    who was chosen, where the buyers told why (a flat monthly fee, a per-tech price)."""
+    embedder = planted[4]
+    texts = ["We looked at Skuvia, and their flat monthly fee was simple.", "We looked at Skuvia before we decided.",
+             "Skuvia has a flat monthly fee, I know what I pay.", "We looked at Skuvia because of the fee.",
+             "Your per order fee adds up with small baskets.", "Skuvia's flat monthly fee was easier to budget.",
+             "Honestly we looked at Skuvia for the fee.",
+             "The forecast told us what to reorder.", "Reorder suggestions saved us hours.",
+             "The forecast was right on seasonal items.", "We trusted the reorder numbers.",
+             "Forecasting got the holidays right."]
+    theme = ids_of([0] * 7 + [1] * 5)
+    plain = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode)["T01"]
+    assert plain.label.lower().startswith("looked at skuvia"), plain.label  # the premise
+    told = label_themes(texts, theme, embedder.encode(texts), encode=embedder.encode, rivals=["Skuvia"])["T01"]
+    assert not told.label.lower().startswith("looked") and "fee" in told.label.lower(), told.label
+
+
 def test_keywords_do_not_repeat_a_phrase_or_its_plural():
     from winloss.themes.labeling import _pick_phrases
 

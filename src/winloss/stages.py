@@ -112,7 +112,8 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
         warnings.append(found.reason)
     labels = keep_labels(book, label_themes(texts, found.theme_of, vectors, encode=embedder.encode, own=text_vectors,
                                             names=set(reading.people), groups=groups,
-                                            stances=[c.stance for c in stances], ours=settings.our_names))
+                                            stances=[c.stance for c in stances], ours=settings.our_names,
+                                            rivals=competitors))
     likeness = chat_likeness(text_vectors, found.theme_of, embedder.encode(list(PLEASANTRIES)))
     return book, ThemeSet(statements, text_vectors, vectors, found.theme_of, labels, found.new_themes,
                           found.reason, found.engine, stances, competitors, likeness)

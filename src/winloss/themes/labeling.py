@@ -150,12 +150,14 @@ def _shorten(text: str, limit: int = EXAMPLE_CHARS) -> str:
 def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
                  encode: Callable[[list[str]], np.ndarray], own: np.ndarray | None = None,
                  names: Iterable[str] = (), groups: Sequence[str] | None = None,
-                 stances: Sequence[str] | None = None, ours: Iterable[str] = ()) -> dict[str, ThemeLabel]:
+                 stances: Sequence[str] | None = None, ours: Iterable[str] = (),
+                 rivals: Iterable[str] = ()) -> dict[str, ThemeLabel]:
     """One unique label per theme; `theme_of` holds each statement's theme id ('' unassigned). `vectors` order the
     statements by centrality; `own` (the statements' own vectors, default `vectors`) and `encode` (the study's
     model) choose the label phrase; `names` are people's names, never put in a label; `groups` (each statement's
     interview) let a phrase said in several interviews beat one said in one; `stances` (each statement's) keep a
-    theme of one side labelled by that side's words; `ours` (the study's names for us) are no keyword."""
+    theme of one side labelled by that side's words; `ours` (the study's names for us) are no keyword; `rivals`
+    (the competitors' names) are no label's subject alone."""
     from winloss.themes.phrases import FILLERS, phrase_labels
 
     names = list(names)
@@ -171,7 +173,7 @@ def label_themes(texts: list[str], theme_of: np.ndarray, vectors: np.ndarray, *,
     hide = frozenset(w for n in ours for w in _TERM_TOKEN.findall(n.lower()))
     keywords = {t: keywords_of(scores, support, terms, row, N_KEYWORDS, hide) for row, t in enumerate(theme_ids)}
     phrases = phrase_labels(texts, theme_ids, members, np.asarray(vectors if own is None else own, dtype=np.float32),
-                            encode, set(_stop_words()), names, keywords, groups, stances)
+                            encode, set(_stop_words()), names, keywords, groups, stances, rivals)
 
     out: dict[str, ThemeLabel] = {}
     used: set[str] = set()

@@ -77,6 +77,9 @@ NEGATIONS = {"not", "no", "never", "nobody", "nothing", "without", "nor", "none"
 # demo") or against something ("Higher than Tallyhub"); "Clarion's simpler interface" names a subject and stays.
 VERDICT = {"better", "worse", "best", "worst", "higher", "lower", "cheaper", "pricier", "costlier", "easier",
            "harder", "faster", "slower", "simpler", "clunkier", "smoother", "nicer", "more", "less", "too"}
+# A phrase that opens on a choice and names a rival tells who was chosen, not why: "Looked at Skuvia".
+CHOICE = {"looked", "went", "moved", "switched", "chose", "picked", "signed", "evaluated", "bought", "left", "going",
+          "moving", "switching", "choosing", "picking", "tried", "trialed", "trialled", "demoed"}
 # ... or a lack the phrase opens on: "Miss the approvals" is the churned side's verdict on what the won side praises.
 LACK = {"miss", "missed", "misses", "missing", "lack", "lacked", "lacking", "lacks", "wish", "wished"}
 VERBS = {"is", "was", "were", "are", "be", "been", "being", "am", "had", "has", "have", "got", "gets", "felt",
@@ -299,17 +302,19 @@ def compounds(texts: Sequence[str], members: np.ndarray, terms: set[str], stop: 
 def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str, np.ndarray], own: np.ndarray,
                   encode: Callable[[list[str]], np.ndarray], stop: set[str], names: Iterable[str] = (),
                   keywords: dict[str, list[str]] | None = None,
-                  groups: Sequence[str] | None = None, stances: Sequence[str] | None = None
-                  ) -> dict[str, list[str]]:
+                  groups: Sequence[str] | None = None, stances: Sequence[str] | None = None,
+                  rivals: Iterable[str] = ()) -> dict[str, list[str]]:
     """For each theme, its candidate labels best first (surface form); an empty list when it has none.
     keywords: the theme's distinctive terms, best first (a phrase close to the centre but off the theme's own words,
     "Went to a competitor" for a champion who left, misleads the reader); groups: the interview of each statement;
-    stances: each statement's stance, see `told`."""
+    stances: each statement's stance, see `told`; rivals: the competitors' names (a keyword that is one names who,
+    not what: the next keyword joins it)."""
     banned = BANNED | TIME_WORDS | {n.lower() for n in names for n in n.split()}
     # a label names the subject, not a verdict: "Support was slow" over a theme won customers praise would contradict
     # the driver printed beside it, so phrases that carry a stance are left out (unless nothing else is left)
     from winloss.themes.stance import lexicon_stance
 
+    rival_words = {w for r in rivals for w in re.findall(r"[\w'-]+", r.lower())}
     pools, fallback = {}, {}
     for t in theme_ids:
         pool = candidates(texts, members[t], own, stop, banned)
@@ -321,8 +326,12 @@ def phrase_labels(texts: Sequence[str], theme_ids: list[str], members: dict[str,
             pool = [p for p, n in zip(pool, support(pool, texts, now, None)) if n > 0] or pool
         pool = [p for p in pool if lexicon_stance(p).stance == "neutral" and not judged(p.split())] or pool
         pool = [p for p in pool if not SUBORDINATE & set(p.split())] or pool
-        key = (keywords or {}).get(t, [])[:KEY_TERMS]
-        terms = {w for k in key for w in k.lower().split()} - stop
+        ranked = (keywords or {}).get(t, [])
+        terms = {w for k in ranked[:KEY_TERMS] for w in k.lower().split()} - stop
+        if terms and terms <= rival_words:  # who was chosen is no subject: the next keyword joins ("skuvia; fee")
+            terms |= {w for k in ranked[KEY_TERMS:KEY_TERMS + 1] for w in k.lower().split()} - stop
+        # "Looked at Skuvia", "Moved to Crew": the choice of a rival, not what it was chosen for
+        pool = [p for p in pool if not (p.split()[0] in CHOICE and rival_words & set(p.split()))] or pool
         pools[t] = [p for p in pool if terms & set(p.split())] or pool
         loose = {_stem(w) for w in terms}
         if len(terms) == 1 and not terms & banned and not any(loose & _stems(p) for p in pool):
