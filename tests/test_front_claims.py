@@ -3,6 +3,7 @@ decision, a theme won buyers praise is not churn's cause alone, "set apart" and 
 quote under a loss type is about that loss type, and a relationship trigger is the customer's person leaving."""
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 
@@ -427,3 +428,22 @@ def test_the_critical_question_gives_no_qualification_verdict_on_a_gate_within_c
     assert "tighten qualification" not in text
     assert text.endswith("The profile it is measured against is not yet a rule (the gate is within chance): a "
                          "hypothesis to test before changing whom we target or how we qualify.")
+
+
+def test_tallybird_names_why_buyers_chose_skuvia_and_scores_only_what_passes_a_test(tmp_path_factory):
+    """Tallybird's key (story S7): Skuvia's buyers left over its flat fee against our per-order pricing. The front
+    gave "Shopify and Amazon", a theme lost buyers tell neutrally, as their reason, and its scorecard gave points to
+    criteria within chance on both their tests."""
+    from studies import front_and_appendix
+
+    result = run_copy(tmp_path_factory, "tallybird")
+    front, appendix = front_and_appendix(result)
+    skuvia = front.split("### Skuvia", 1)[1].split("\n### ", 1)[0]
+    why = next(line for line in skuvia.splitlines() if line.startswith("- Why buyers chose Skuvia"))
+    assert "Shopify and Amazon" not in why and re.search(r"fee|pric", why, re.I), why
+    criteria = {r["label"]: r for r in json.loads((result.out_dir / "icp.json").read_text())["criteria"]}
+    web = criteria["Lead source: Web"]
+    assert web["weight"] == 0 and web["p_value"] > 0.05 and web["deals_p"] > 0.05
+    assert criteria["Primary Channel: Wholesale"]["weight"] < 0  # won 2 of 12: its deals' test passes
+    assert "To test next quarter, no points yet (within chance):" in appendix
+    assert "and next quarter's deals can test" in appendix

@@ -381,7 +381,10 @@ def actions(a: CrmAnalysis, statements: pd.DataFrame, themes: pd.DataFrame) -> l
         empty = [f"{d.label} empty on {nofn(int((a.values[d.key] == UNKNOWN).sum()), len(closed))} closed deals"
                  for d in used if (a.values[d.key] == UNKNOWN).any()]
         tested = " and ".join(c.label for c in positive or a.criteria)
-        why = f"so next quarter's deals can test {tested}" if unproven else "the scorecard is computed from them"
+        # a criterion of no points is in no score: its field is kept so next quarter can test it
+        untried = [c.label for c in a.criteria if not earns_points(c, a.criteria)]
+        why = f"so next quarter's deals can test {tested}" if unproven else "the scorecard is computed from them" + (
+            f", and next quarter's deals can test {'; '.join(untried)}" if untried else "")
         out.append("Qualification fields: make " + ", ".join(d.label for d in used) + " required at qualification"
                    + (", " if unproven else "; ") + why + (f" ({'; '.join(empty)})" if empty else "") + ".")
     # a disqualifier outside the gate only lowers the score: the appendix says "rank lower, do not disqualify"
