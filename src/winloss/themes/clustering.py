@@ -200,7 +200,9 @@ def join_leftovers(x: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, int]:
     chunk = max(1, min(2048, NEIGHBOUR_BLOCK // themed.size))
     for lo in range(0, left.size, chunk):
         block = x[left[lo : lo + chunk]] @ x[themed].T
-        top = np.argsort(-block, axis=1, kind="stable")[:, :LEFTOVER_NEIGHBOURS]
+        part = np.argpartition(block, -LEFTOVER_NEIGHBOURS, axis=1)[:, -LEFTOVER_NEIGHBOURS:]
+        vals = np.take_along_axis(block, part, axis=1)
+        top = np.take_along_axis(part, np.lexsort((part, -vals), axis=1), axis=1)  # as _neighbours: ties by row
         for r, row_top in enumerate(top):
             i = lo + r
             votes = np.bincount(labels[themed[row_top]], minlength=k)
