@@ -118,14 +118,20 @@ def test_criteria_recover_a_planted_profile_with_evidence_and_weights():
     assert all(c.weight == -50 for c in criteria if c.kind == "negative")
 
 
-def test_a_disqualifier_within_chance_ranks_lower_and_never_gates():
-    """1 of 10 best customers against 3 of 10 problematic ones run Shopify (Fisher p 0.29): a disqualifier that
-    would make the whole gate a hypothesis beside criteria at p 0.005. It lowers the score, it disqualifies nobody;
-    the HubSpot disqualifier (0 of 10 against 6 of 10) stays in the gate."""
+def planted_with_platform():
+    """planted(), with an ecommerce platform: Shopify in 1 of the 10 best customers and 3 of the 10 problematic."""
     acc, cohort, deals, outcome = planted()
     platform = Dimension("x:platform", "Ecommerce Platform", kind="technographic")
     acc["x:platform"] = ["Shopify"] + ["Woo"] * 9 + ["Shopify"] * 3 + ["Woo"] * 7
     deals["x:platform"] = list(acc["x:platform"]) + ["Woo"] * 12
+    return acc, cohort, deals, outcome, platform
+
+
+def test_a_disqualifier_within_chance_ranks_lower_and_never_gates():
+    """1 of 10 best customers against 3 of 10 problematic ones run Shopify (Fisher p 0.29): a disqualifier that
+    would make the whole gate a hypothesis beside criteria at p 0.005. It lowers the score, it disqualifies nobody;
+    the HubSpot disqualifier (0 of 10 against 6 of 10) stays in the gate."""
+    acc, cohort, deals, outcome, platform = planted_with_platform()
     criteria = {c.label: c for c in derive_criteria([EMP, CRM, platform], acc, cohort, deals, outcome, IcpRules())}
     shopify = criteria["Ecommerce Platform: Shopify"]
     assert shopify.kind == "negative" and shopify.p_value > 0.05 and not shopify.gate
@@ -139,10 +145,7 @@ def test_a_ranking_criterion_within_chance_earns_no_points_unless_its_deals_lose
     """Beside criteria at p 0.0001 a ranking disqualifier at p 0.58 would move deals between bands on a difference
     this sample could show by chance: it gets 0 points and is listed to test. The same disqualifier whose closed
     deals lose beyond chance (its second test) keeps its points."""
-    acc, cohort, deals, outcome = planted()
-    platform = Dimension("x:platform", "Ecommerce Platform", kind="technographic")
-    acc["x:platform"] = ["Shopify"] + ["Woo"] * 9 + ["Shopify"] * 3 + ["Woo"] * 7
-    deals["x:platform"] = list(acc["x:platform"]) + ["Woo"] * 12
+    acc, cohort, deals, outcome, platform = planted_with_platform()
     criteria = {c.label: c for c in derive_criteria([EMP, CRM, platform], acc, cohort, deals, outcome, IcpRules())}
     shopify = criteria["Ecommerce Platform: Shopify"]
     assert not shopify.beyond_chance and shopify.weight == 0

@@ -205,11 +205,14 @@ def _evidence(c: Criterion, deal_values: pd.DataFrame, outcome: pd.Series) -> Cr
     in_deals = c.met(deal_values)
     won_in, lost_in = int((in_deals & (outcome == "won")).sum()), int((in_deals & (outcome == "lost")).sum())
     won_out, lost_out = int((~in_deals & (outcome == "won")).sum()), int((~in_deals & (outcome == "lost")).sum())
-    rate = (lambda w, n: w / n if n else 0.0)
     return _with(c, deals_won=won_in, deals_lost=lost_in,
                  p_value=fisher_p(c.n, c.N - c.n, c.n_other, c.N_other - c.n_other),
                  deals_p=fisher_p(won_in, lost_in, won_out, lost_out),
-                 deals_edge=rate(won_in, won_in + lost_in) - rate(won_out, won_out + lost_out))
+                 deals_edge=_rate(won_in, lost_in) - _rate(won_out, lost_out))
+
+
+def _rate(won: int, lost: int) -> float:
+    return won / (won + lost) if won + lost else 0.0
 
 
 def _numeric_criteria(dim, pos_frame, neg_frame, deal_values, outcome, rules, overall_win, base) -> list[Criterion]:

@@ -162,7 +162,8 @@ def churn_decision(a: CrmAnalysis | None, drivers: dict[str, list[Driver]], chur
 _FAILURE = re.compile(
     r"\b(?:broke|broken|breaks|breaking|bugs?|buggy|crash\w*|glitch\w*|errors?|fail\w*|outages?|went down|"
     r"down for|spam|stop(?:s|ped)? (?:working|syncing|sending|updating|showing|loading)|"
-    r"(?:doesn't|didn't|never|wouldn't) (?:work|sync|load|connect|send)|not working|silently|dropped|duplicates?|wrong numbers?|stale)\b", re.I)
+    r"(?:doesn't|didn't|never|wouldn't) (?:work|sync|load|connect|send)|not working|silently|dropped|duplicates?|"
+    r"wrong numbers?|stale)\b", re.I)
 
 
 # a part of the product a label can name: "Arrival-window texts", "Stock sync", "Mobile app"
