@@ -61,6 +61,55 @@ def test_rename_survives_rerun(first_run):
     assert codebook.load(study).get("T02").label == "Too expensive at renewal"
 
 
+def set_labels(study, theme_id: str, label: str, machine_label: str | None) -> None:
+    """Write a theme's label and machine label into codebook.toml by hand (None: no machine_label line)."""
+    path = study / codebook.CODEBOOK
+    text = path.read_text(encoding="utf-8")
+    block = re.search(rf'id = "{theme_id}"\nlabel = "[^"]*"\nmachine_label = "[^"]*"\n', text).group(0)
+    lines = f'id = "{theme_id}"\nlabel = "{label}"\n' + ("" if machine_label is None else
+                                                          f'machine_label = "{machine_label}"\n')
+    path.write_text(text.replace(block, lines), encoding="utf-8")
+
+
+def test_winloss_labels_are_refreshed_and_the_users_are_kept(first_run):
+    """A label winloss gave (label = machine_label) is relabelled by each run, so a better labeller reaches a
+    study that already has a codebook; a renamed one is the user's."""
+    study, tmp = first_run
+    before = themes(tmp / "run1").set_index("theme_id")["label"]
+    assert all(t.machine_label == t.label for t in codebook.load(study).themes)
+    set_labels(study, "T01", "An older winloss label", "An older winloss label")
+    cli("themes", "rename", "T02", "Too expensive at renewal", "--study", study)
+    run_study(study, tmp / "run2")
+    after = themes(tmp / "run2").set_index("theme_id")["label"]
+    assert after["T01"] == before["T01"] and after["T02"] == "Too expensive at renewal"
+    book = codebook.load(study)
+    assert book.get("T01").label == book.get("T01").machine_label == before["T01"]
+    assert book.get("T02").named_by_user and book.get("T02").machine_label == before["T02"]
+    out = cli("themes", "relabel", "T02", "--study", study)
+    assert "T02 will be labelled by winloss" in out
+    run_study(study, tmp / "run3")
+    assert themes(tmp / "run3").set_index("theme_id")["label"]["T02"] == before["T02"]
+
+
+def test_a_codebook_written_before_machine_labels_keeps_its_labels_as_the_users(first_run):
+    study, tmp = first_run
+    path = study / codebook.CODEBOOK
+    set_labels(study, "T01", "Named before machine labels", "x")
+    old = re.sub(r'machine_label = "[^"]*"\n', "", path.read_text(encoding="utf-8")).replace("version = 2", "version = 1")
+    path.write_text(old, encoding="utf-8")
+    result = run_study(study, tmp / "run2")
+    assert themes(tmp / "run2").set_index("theme_id")["label"]["T01"] == "Named before machine labels"
+    note = [w for w in result.warnings if "before winloss recorded its own labels" in w]
+    n = len(themes(tmp / "run1"))
+    assert len(note) == 1 and f"of {n} theme(s)" in note[0] and "themes relabel" in note[0]
+    book = codebook.load(study)
+    assert book.version == 2 and all(t.named_by_user for t in book.active())
+    assert not any("own labels" in w for w in run_study(study, tmp / "run3").warnings)
+    cli("themes", "relabel", "--study", study)
+    run_study(study, tmp / "run4")
+    assert themes(tmp / "run4")["label"].tolist() == themes(tmp / "run1")["label"].tolist()
+
+
 def test_rename_to_a_used_label_is_refused(first_run):
     study, _ = first_run
     used = codebook.load(study).get("T01").label
@@ -250,3 +299,17 @@ def test_user_order_of_themes_is_kept(first_run):
     cli("themes", "rename", "T01", "Forecasting", "--study", study)
     run_study(study, tmp / "run2")
     assert [t.id for t in codebook.load(study).themes][: len(order)] == order
+
+
+def test_a_fresh_label_that_takes_a_users_label_falls_back(tmp_path):
+    from winloss.themes.assign import keep_labels
+    from winloss.themes.labeling import ThemeLabel
+
+    book = codebook.Codebook(tmp_path / "codebook.toml", [
+        codebook.Theme("T01", "Pricing", machine_label="Price went up"),  # renamed by the user
+        codebook.Theme("T02", "Renewal price", machine_label="Renewal price"),  # winloss's
+    ], 3, {})
+    fresh = {tid: ThemeLabel(label, [], []) for tid, label in
+             (("T01", "Price went up"), ("T02", "Pricing"), ("T03", "Pricing"))}
+    out = {tid: tl.label for tid, tl in keep_labels(book, fresh).items()}
+    assert out == {"T01": "Pricing", "T02": "Renewal price", "T03": "Pricing (new)"}

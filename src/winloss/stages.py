@@ -96,6 +96,10 @@ def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: S
     from winloss.themes.stance import StanceCall, statement_stances
 
     book = codebook.load(study_dir)
+    if book is not None and book.version < 2 and book.active():
+        warnings.append(f"{book.path.name} was written before winloss recorded its own labels: the labels of "
+                        f"{len(book.active())} theme(s) are kept as yours; `winloss themes relabel --study "
+                        f"{study_dir}` lets winloss label them again")
     statements = reading.statements
     texts = [s.text for s in statements]
     keys, groups = [s.statement_id for s in statements], [s.interview_id for s in statements]
@@ -128,11 +132,12 @@ def open_llm(settings: Settings, flags: dict | None, reading, dry_run: bool):
 
 
 def improve_labels(llm, book, themes: ThemeSet) -> ThemeSet:
-    """LLM labels when configured; a codebook's existing themes keep theirs."""
+    """LLM labels when configured, for every theme but those the user named in the codebook."""
     from winloss.llm import steps
 
+    users = set() if book is None else {t.id for t in book.active() if t.named_by_user}
     return themes.relabelled(steps.improve_labels(llm, themes.texts, themes.vectors, themes.theme_of,
-                                                  themes.labels, None if book is None else set(themes.new_themes)))
+                                                  themes.labels, set(themes.labels) - users))
 
 
 def pick_quotes(themes: ThemeSet, reading, settings: Settings):

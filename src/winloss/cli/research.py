@@ -149,6 +149,16 @@ def themes_rename(theme_id, label, study) -> None:
     click.echo(f"{t.id} is now {t.label!r} ({NEXT_RUN})")
 
 
+@themes.command("relabel")
+@click.argument("theme_ids", nargs=-1)
+@study_required
+def themes_relabel(theme_ids, study) -> None:
+    """Let winloss label THEME_IDS again (every theme when none is given), undoing a rename."""
+    done = codebook.relabel(study, theme_ids)
+    which = ", ".join(t.id for t in done) if theme_ids else f"all {len(done)} themes"
+    click.echo(f"{which} will be labelled by winloss ({NEXT_RUN})")
+
+
 @themes.command("merge")
 @click.argument("theme_ids", nargs=-1, required=True)
 @study_required

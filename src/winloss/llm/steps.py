@@ -114,16 +114,13 @@ def open_session(table: dict | None, flags: dict | None, cache_dir: Path | None,
 
 def improve_labels(session: LlmSession, texts: Sequence[str], vectors: np.ndarray, theme_of: np.ndarray,
                    theme_labels: dict, eligible: set[str] | None = None) -> dict:
-    """LLM labels for the themes in `eligible` (all when None: no codebook), and merge suggestions for review.
-    A codebook theme is relabelled only while its label is still this run's offline one: a label a person chose,
-    or an LLM chose on an earlier run, stays. Returns theme_labels with the labels replaced; descriptions stay on
-    the session."""
+    """LLM labels for the themes in `eligible` (all when None; a codebook's themes the user named are not), and
+    merge suggestions for review. Returns theme_labels with the labels replaced; descriptions stay on the
+    session."""
     if session.client is None:
         session.uses.append(LlmUse("labels", items=len(theme_labels), fell_back=len(theme_labels),
                                    notes=["no LLM configured"]))
         return theme_labels
-    if eligible is not None:
-        eligible = set(eligible) | {tid for tid, tl in theme_labels.items() if tl.label == tl.offline}
     ids = [tid for tid in sorted(theme_labels) if eligible is None or tid in eligible]
     if not ids:
         session.uses.append(LlmUse("labels"))

@@ -218,18 +218,22 @@ def assign_themes(book: Codebook | None, texts: Sequence[str], keys: Sequence[st
 
 
 def keep_labels(book: Codebook | None, theme_labels: dict[str, ThemeLabel]) -> dict[str, ThemeLabel]:
-    """Existing themes keep their codebook labels; a new theme whose label clashes with one gets a suffix."""
+    """The labels the user gave codebook themes stay; every other theme takes this run's label. A label that clashes
+    with a user's falls back to the theme's previous label, a new theme's gets a suffix."""
     if book is None:
         return theme_labels
     out = dict(theme_labels)
-    fixed = {t.id: t.label for t in book.active()}
-    for tid, tl in theme_labels.items():
-        if tid in fixed:
-            out[tid] = replace(tl, label=fixed[tid])
-    taken = {label.lower() for label in fixed.values()}
-    for tid in sorted(out, key=theme_sort_key):
-        if tid not in fixed and out[tid].label.lower() in taken:
-            out[tid] = replace(out[tid], label=f"{out[tid].label} (new)")
+    known = {t.id: t for t in book.active()}
+    users = {tid: t.label for tid, t in known.items() if t.named_by_user}
+    for tid, label in users.items():
+        if tid in out:
+            out[tid] = replace(out[tid], label=label)
+    taken = {label.lower() for label in users.values()}
+    for tid in sorted(set(out) - set(users), key=theme_sort_key):
+        if out[tid].label.lower() in taken:
+            before = known[tid].label if tid in known else ""
+            label = before if before and before.lower() not in taken else f"{out[tid].label} (new)"
+            out[tid] = replace(out[tid], label=label)
         taken.add(out[tid].label.lower())
     return out
 
@@ -253,12 +257,16 @@ def update_codebook(study_dir: Path, book: Codebook | None, statements_df, theme
         examples = [keys[i] for i in central[:N_EXAMPLES]]
         prev = old.get(tid)
         keywords = [k for k in str(r.get("keywords", "")).split("; ") if k]
+        label = str(r["label"])
         if prev is not None and prev.active:
             description = prev.description or (f"Split from {prev.split_from}." if prev.split_from else "")
-            themes.append(Theme(id=tid, label=prev.label, description=description, keywords=keywords,
+            mine = prev.named_by_user
+            themes.append(Theme(id=tid, label=prev.label if mine else label,
+                                machine_label=prev.machine_label if mine else label,
+                                description=description, keywords=keywords,
                                 examples=prev.examples if prev.pinned else examples, pinned=prev.pinned))
         else:
-            themes.append(Theme(id=tid, label=str(r["label"]), keywords=keywords, examples=examples))
+            themes.append(Theme(id=tid, label=label, machine_label=label, keywords=keywords, examples=examples))
     present = {t.id for t in themes}
     themes += [t for t in book.active() if t.pinned and t.id not in present]
     numbers = [t.number for t in themes] + [t.number for t in book.themes] + [book.next_id - 1]

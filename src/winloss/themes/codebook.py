@@ -27,10 +27,14 @@ MEMBERS = "codebook.members.csv"
 # starts from last quarter's codebook) still recognise new statements.
 CENTRES = "codebook.centres.npy"
 N_EXAMPLES = 5
+# Version 2 records each theme's machine_label; in a version 1 file every label counts as the user's.
+VERSION = 2
 
 HEADER = """\
 # winloss codebook. Written by `winloss run`; edit it freely, the next run honours it (docs/research.md).
 #   rename: change a label.       merge: on the theme to absorb, set merge_into = "T01".
+#   machine_label is winloss's own label: while label is the same, each run may relabel the theme; a label you
+#   change is yours and stays (`winloss themes relabel T01` hands it back).
 #   delete: set deleted = true.   pin: pinned = true keeps a theme (and its examples) even when no statement fits.
 #   split: `winloss themes split T03 --seed-example "..."` adds a theme with split_from and seeds.
 # Ids are never reused: next_id is the number the next new theme gets.
@@ -45,6 +49,7 @@ class CodebookError(ConfigError):
 class Theme:
     id: str
     label: str
+    machine_label: str = ""  # the label winloss gave it last; "": the label is the user's
     description: str = ""
     keywords: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)  # statement ids, most central first
@@ -59,6 +64,11 @@ class Theme:
         return int(ID_PATTERN.fullmatch(self.id).group(1))
 
     @property
+    def named_by_user(self) -> bool:
+        """A label that is not winloss's own is the user's, and no run changes it."""
+        return self.label != self.machine_label
+
+    @property
     def active(self) -> bool:
         return not self.deleted and not self.merge_into
 
@@ -70,6 +80,7 @@ class Codebook:
     next_id: int
     members: dict[str, tuple[str, str]]  # statement_id -> (theme_id or "", text hash)
     centres: dict[str, np.ndarray] = field(default_factory=dict)  # theme id -> unit vector from the last run
+    version: int = VERSION
 
     def get(self, theme_id: str) -> Theme:
         wanted = normalise_id(theme_id)
@@ -118,7 +129,7 @@ def load(study_dir: Path) -> Codebook | None:
         entry.setdefault("label", entry["id"])
         themes.append(Theme(**entry))
     book = Codebook(path, themes, int(data.get("next_id", 1)), read_members(Path(study_dir) / MEMBERS),
-                    read_centres(Path(study_dir) / CENTRES))
+                    read_centres(Path(study_dir) / CENTRES), int(data.get("version", 1)))
     validate(book)
     return book
 
@@ -179,7 +190,8 @@ def write_centres(path: Path, centres: dict[str, np.ndarray]) -> None:
 def _fields(t: Theme) -> dict:
     """A theme as codebook.toml spells it: the keys every theme has, the optional ones only when set."""
     return {
-        "id": t.id, "label": t.label, "description": t.description, "keywords": list(t.keywords),
+        "id": t.id, "label": t.label, "machine_label": t.machine_label or None, "description": t.description,
+        "keywords": list(t.keywords),
         "examples": list(t.examples), "pinned": t.pinned, "deleted": True if t.deleted else None,
         "merge_into": t.merge_into or None, "split_from": t.split_from or None,
         "seeds": list(t.seeds) if t.split_from else None,
@@ -191,7 +203,7 @@ def dumps(book: Codebook, quotes: dict[str, str] | None = None) -> str:
     adds the examples' text as comments for the reader."""
     current = book.path.read_text(encoding="utf-8") if book.path.exists() else None
     themes = [_fields(t) for t in sorted(book.themes, key=lambda t: t.number)]
-    return codebook_file.render(current, HEADER, {"version": 1, "next_id": book.next_id}, themes, normalise_id,
+    return codebook_file.render(current, HEADER, {"version": VERSION, "next_id": book.next_id}, themes, normalise_id,
                                 quotes)
 
 
@@ -230,6 +242,16 @@ def rename(study_dir: Path, tid: str, label: str) -> Theme:
     return theme
 
 
+def relabel(study_dir: Path, ids: Sequence[str]) -> list[Theme]:
+    """Hand the labels of `ids` (every active theme when empty) back to winloss: the next run labels them."""
+    book = require(study_dir)
+    themes = [book.get(tid) for tid in ids] if ids else book.active()
+    for theme in themes:
+        theme.machine_label = theme.label
+    save(book)
+    return themes
+
+
 def merge(study_dir: Path, ids: Sequence[str]) -> Theme:
     """The first theme absorbs the others."""
     book = require(study_dir)
@@ -243,6 +265,7 @@ def merge(study_dir: Path, ids: Sequence[str]) -> Theme:
         if theme.id == target.id:
             raise CodebookError(f"cannot merge {theme.id} into itself")
         theme.merge_into = target.id
+    target.machine_label = ""  # the theme the user kept keeps its label as theirs, whatever it now holds
     for theme in book.themes:  # themes merged earlier into an absorbed one follow it
         if theme.merge_into and theme.merge_into in {normalise_id(i) for i in ids[1:]}:
             theme.merge_into = target.id
