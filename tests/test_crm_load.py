@@ -366,6 +366,32 @@ def test_columns_that_restate_the_outcome_or_hold_dates_are_no_icp_dimension(tmp
         "column 'Fiscal Period' holds dates or periods, no trait of a customer; not used as a dimension"]
 
 
+def test_hubspot_outcome_flags_and_our_own_people_are_no_icp_dimension(tmp_path):
+    """HubSpot's export carries "Is closed lost" (true/false), "Closed won count" and who created the deal: each
+    would pass for a perfect criterion or send reps after their own colleagues. A flag under any other name that
+    splits won from lost on every deal is the outcome too; a two-valued trait that does not ("Region") stays."""
+    rows = [f"D{i},A{i},Acme {i},{'closedwon' if i % 2 else 'closedlost'},{'false' if i % 2 else 'true'},"
+            f"{1 if i % 2 else 0},{9100 + i % 3},Ann {i % 2},{'Y' if i % 2 else 'N'},{i % 3},{('EMEA', 'NA')[i % 3 == 0]}"
+            for i in range(12)]
+    path = write_deals(tmp_path, rows, header="Record ID,Company ID,Associated Company,Deal Stage,Is closed lost,"
+                                              "Closed won count,Created by user ID,Deal Collaborator,Signed Flag,"
+                                              "Lost deals of the account,Region")
+    t = load_deals(path, CrmSettings())
+    assert t.extras == ["Region"]
+    assert [n for n in t.notes if "not used as a dimension" in n] == [
+        "column 'Created by user ID' names someone on our side (a user or an owner), no trait of a customer; not "
+        "used as a dimension",
+        "column 'Deal Collaborator' names someone on our side (a user or an owner), no trait of a customer; not "
+        "used as a dimension",
+        "column 'Is closed lost' holds one value on every won deal and the other on every lost one: a flag of the "
+        "outcome; not used as a dimension",
+        "column 'Closed won count' has a value (not empty, not 0) for 100% of won deals and 0% of lost ones: known "
+        "after a win, it would restate the outcome; not used as a dimension",
+        "column 'Signed Flag' holds one value on every won deal and the other on every lost one: a flag of the "
+        "outcome; not used as a dimension",
+        "column 'Lost deals of the account' names won or lost: it restates the outcome; not used as a dimension"]
+
+
 def test_custom_closed_stages_with_a_reason_count_and_give_the_loss_reason(tmp_path):
     """Salesforce orgs often add the reason to the stage: 'Closed Lost - No Budget' is lost, and says why."""
     path = write_deals(tmp_path, ["D1,A1,Acme,Closed Won - Signed,,,,,", "D2,A2,Beta,Closed Lost - No Budget,,,,,",

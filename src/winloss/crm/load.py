@@ -138,6 +138,8 @@ def _close_date_parts(colmap: ColumnMap, header: list[str]) -> tuple[ColumnMap, 
                      extras=tuple(h for h in colmap.extras if h not in parts)), parts
 
 
+# HubSpot's "Created by user ID", "Deal Collaborator": who worked the deal, never whom we should sell to.
+OUR_SIDE = re.compile(r"\b(?:user id|users?|owners?|collaborators?|created by|updated by|modified by|assigned to)\b")
 _DATE_LIKE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?: .*)?")
 
 
@@ -152,6 +154,8 @@ def _misleading(h: str, values: list[str], colmap: ColumnMap, stages) -> str:
     if key in OUTCOME_ECHOES or (values and sum(classify_stage(v, stages) in ("won", "lost") for v in values)
                                   >= 0.5 * len(values)):
         return "restates won or lost"
+    if OUR_SIDE.search(key):
+        return "names someone on our side (a user or an owner), no trait of a customer"
     if key in TIME_COLUMNS or holds_dates(values):
         return "holds dates or periods, no trait of a customer"
     return ""
@@ -331,9 +335,23 @@ def _after_outcome(deals: pd.DataFrame, cols: dict[str, str], extras: list[str],
         shares = after_outcome(deals["x:" + h], won, lost, deal_column=True)
         if shares:
             notes.append(note(f"column {h!r}", shares))
+        elif flags_outcome(deals["x:" + h], won, lost):
+            notes.append(f"column {h!r} holds one value on every won deal and the other on every lost one: a flag "
+                         "of the outcome; not used as a dimension")
+        elif {"won", "lost"} & set(normalise_header(h).split()):  # HubSpot's "Is closed lost", "Closed won count"
+            notes.append(f"column {h!r} names won or lost: it restates the outcome; not used as a dimension")
         else:
             kept.append(h)
     return kept, restated
+
+
+def flags_outcome(cells: pd.Series, won: pd.Series, lost: pd.Series, min_deals: int = 5) -> bool:
+    """A two-valued column ("true"/"false", 0/1) that splits won from lost deals perfectly names the outcome under
+    another header: no customer trait does that over this many deals."""
+    text = cells.astype(str).str.strip().str.lower()
+    if won.sum() < min_deals or lost.sum() < min_deals or text[won | lost].nunique() != 2:
+        return False
+    return text[won].nunique() == 1 and text[lost].nunique() == 1 and text[won].iloc[0] != text[lost].iloc[0]
 
 
 def _competitors_from_text(deals: pd.DataFrame, extra: list[str]) -> int:

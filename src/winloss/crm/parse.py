@@ -215,6 +215,24 @@ def day_first(values: list[str], default: bool = False) -> bool:
     return default
 
 
+def date_order_note(values: list[str], dayfirst: bool) -> str:
+    """Why a column's numeric dates may be misread ('' when they cannot be): written both day first and month first
+    (21/11/2025 beside 11/30/2025), or only ambiguously (11/4/2025), so the order is a guess."""
+    parts = [m for m in (_NUMERIC_DATE.match(v.strip()) for v in values) if m and len(m.group(1)) < 4]
+    days = [m.group(0) for m in parts if int(m.group(1)) > 12 >= int(m.group(2))]
+    months = [m.group(0) for m in parts if int(m.group(2)) > 12 >= int(m.group(1))]
+    unsure = [m.group(0) for m in parts if int(m.group(1)) <= 12 and int(m.group(2)) <= 12
+              and m.group(1).lstrip("0") != m.group(2).lstrip("0")]
+    order = "day first" if dayfirst else "month first"
+    if days and months:
+        return (f"dates are written both day first ({days[0]}) and month first ({months[0]}); all are read {order}, "
+                "so some are wrong or unread: write them one way (2025-11-21 is never ambiguous)")
+    if unsure and not (days or months):
+        return (f"{len(unsure)} date(s) such as {unsure[0]} could be day or month first and nothing in the column "
+                f"says which; read {order} (2025-11-04 is never ambiguous)")
+    return ""
+
+
 def parse_date(value: str, dayfirst: bool) -> date | None:
     """ISO (with or without time), 2025/01/31, numeric day/month in the column's order, '31 Jan 2025', 'Jan 31, 2025',
     Excel serial numbers. '' -> None; anything else raises ValueError."""
