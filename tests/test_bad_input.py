@@ -100,3 +100,20 @@ def test_a_bad_setting_in_winloss_toml_exits_2_with_one_line(make_study, tmp_pat
     code, output = run_cli(study, tmp_path)
     assert code == 2 and message in output, output
     assert "Traceback" not in output
+
+
+def test_files_no_row_names_and_dates_of_two_orders_are_said(make_study):
+    """A transcript dropped into transcripts/ but never listed would vanish from the study without a word; a date
+    column written both day first and month first is misread somewhere. Both are warnings: the run goes on."""
+    from winloss.interviews.study import read_manifest
+
+    files = {"transcripts/a.json": good_json(), "transcripts/b.json": good_json(),
+             "transcripts/forgotten.txt": "Dana: Hi?\nLee: Hello.\n", "recordings/c.wav": b"RIFF",
+             "transcripts/c.vtt": "WEBVTT\n", "transcripts/.DS_Store": b"\0"}
+    rows = ["A,won,a.json,,21/11/2025", "B,lost,transcripts/b.json,,11/30/2025", "C,lost,recordings/c.wav,,"]
+    manifest = read_manifest(make_study(files, rows, header="interview_id,cohort,file,interviewer,date"))
+    assert manifest.notes == [
+        "interviews.csv date column: dates are written both day first (21/11/2025) and month first (11/30/2025); "
+        "all are read day first, so some are wrong or unread: write them one way (2025-11-21 is never ambiguous)",
+        "1 file(s) in the study's folders named by no row of interviews.csv, so not analysed: "
+        "transcripts/forgotten.txt"]

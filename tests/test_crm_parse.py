@@ -11,6 +11,7 @@ from winloss.crm.columns import (
 )
 from winloss.crm.parse import (
     classify_stage,
+    date_order_note,
     day_first,
     parse_date,
     parse_employees,
@@ -153,3 +154,10 @@ def test_a_fractional_headcount_is_refused_not_guessed():
     with pytest.raises(ValueError, match="not a whole number of employees"):
         parse_employees("1.200")
     assert parse_employees("1,200") == 1200
+
+
+def test_a_date_column_whose_order_is_a_guess_is_said():
+    assert date_order_note(["11/4/2025", "3/5/2026", "2026-01-02"], False).startswith(
+        "2 date(s) such as 11/4/2025 could be day or month first and nothing in the column says which; read month")
+    assert date_order_note(["11/4/2025", "21/11/2025"], True) == ""  # 21/11 settles the column
+    assert date_order_note(["1/1/2025", "2025-04-11", ""], False) == ""

@@ -90,6 +90,7 @@ def run(study_dir: Path, out_dir: Path | None = None, overrides: dict | None = N
         settings = load_settings(study_dir, overrides)
         manifest = read_manifest(study_dir)
         interviews, problems = manifest.interviews, manifest.problems
+        warnings += manifest.notes
         interviews.sort(key=lambda i: i.interview_id)  # manifest row order must not change anything
     with timer.stage("transcribe"):
         executor = open_executor(settings.scale)  # where transcription (and, on Ray, embedding) runs

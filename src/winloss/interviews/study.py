@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from winloss.crm.columns import normalise_header, resolve_columns
-from winloss.crm.parse import day_first, parse_date
+from winloss.crm.parse import date_order_note, day_first, parse_date
 from winloss.errors import WinlossError
 from winloss.models import Interview, Problem
 from winloss.tables import TableError, TableSource, find_table, read_table
@@ -59,6 +59,7 @@ class Manifest:
     problems: list[Problem]  # one per row that had to be skipped
     source: TableSource  # how interviews.csv (or .tsv, .txt, .xlsx) was read
     listed: int  # the rows it lists, read or not
+    notes: list[str] = field(default_factory=list)  # what the user should know though nothing failed
 
 
 def _date_reader(values: list[str]) -> Callable[[str], str]:
@@ -123,7 +124,10 @@ def read_manifest(study_dir: Path) -> Manifest:
     interviews: list[Interview] = []
     problems: list[Problem] = list(table.problems)
     seen: dict[str, int] = {}
-    iso_date = _date_reader([cells[header.index("date")] for _, cells in table.rows] if "date" in header else [])
+    dates = [cells[header.index("date")] for _, cells in table.rows] if "date" in header else []
+    iso_date = _date_reader(dates)
+    notes = [f"{path.name} date column: {n}" for n in [date_order_note(dates, day_first(dates))] if n]
+    named_files: set[Path] = set()
     for row_no, cells in table.rows:
         row = {k: v for k, v in zip(header, cells) if k}
         where = f"{path.name} row {row_no}"
@@ -145,6 +149,7 @@ def read_manifest(study_dir: Path) -> Manifest:
             problems.append(Problem(where, f"empty file for {iid}", iid))
             continue
         file = _transcript_path(study_dir, row["file"])
+        named_files.add(file)
         if not file.is_file():
             problems.append(Problem(where, f"file not found: {row['file']} (interview {iid})", iid))
             continue
@@ -162,4 +167,17 @@ def read_manifest(study_dir: Path) -> Manifest:
         ))
     if not interviews and not problems:
         raise StudyError(f"{path}: has a header but no interview rows")
-    return Manifest(interviews, problems, table.source, len(table.rows) + len(table.problems))
+    unlisted = unlisted_files(study_dir, named_files)
+    if unlisted:
+        notes.append(f"{len(unlisted)} file(s) in the study's folders named by no row of {path.name}, so not "
+                     f"analysed: {', '.join(unlisted[:5])}{' ...' if len(unlisted) > 5 else ''}")
+    return Manifest(interviews, problems, table.source, len(table.rows) + len(table.problems), notes)
+
+
+def unlisted_files(study_dir: Path, named: set[Path]) -> list[str]:
+    """Files in transcripts/ and recordings/ that no row names (hidden files aside), relative to the study. A file
+    of a named file's stem is its own: the transcript winloss wrote from a recording (transcripts/call.vtt)."""
+    stems = {p.stem for p in named}
+    found = [p for folder in ("transcripts", "recordings") for p in sorted((study_dir / folder).rglob("*"))
+             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(study_dir).parts)]
+    return [p.relative_to(study_dir).as_posix() for p in found if p.resolve() not in named and p.stem not in stems]
