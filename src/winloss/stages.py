@@ -3,6 +3,7 @@ them. Heavy libraries (torch, faster-whisper, hdbscan) are imported inside, so `
 error stay fast."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -68,21 +69,23 @@ def competitor_names(study_dir, settings: Settings) -> list[str]:
 
 
 def study_rivals(study_dir, settings: Settings, reading, warnings: list[str]) -> list[str]:
-    """competitor_names, else (neither the CRM nor the settings name one) the rivals the interviews name ("we went
-    with Clarion"), said in the warnings so the user can correct them in [crm] competitors."""
+    """competitor_names, and the rivals the interviews name that they lack ("we signed with Dialpad" where the CRM
+    knows Ruby and Weave): those are said in the warnings so the user can correct them in [crm] competitors."""
     from winloss.themes.rivals import rivals_named
 
     named = competitor_names(study_dir, settings)
-    if named:
-        return named
     cohorts = {i.interview_id: i.cohort for i in reading.interviews}
     found = rivals_named([(i, cohorts[i], " ".join(turn.text for turn in t.turns))
                           for i, t in sorted(reading.transcripts.items()) if i in cohorts],
                          [*settings.our_names, *reading.people])
-    if found:
-        warnings.append(f"competitors read from the interviews (neither the CRM nor [crm] competitors names one): "
-                        f"{', '.join(found)}; list the right ones in winloss.toml [crm] competitors")
-    return found
+    # "Smith" of "Smith.ai": the interviews' reading of a name the CRM spells in full
+    known = {w.casefold() for n in named for w in [n, *re.split(r"[\s.]+", n)] if w}
+    new = [n for n in found if n.casefold() not in known]
+    if new:
+        where = "the CRM and [crm] competitors name" if named else "neither the CRM nor [crm] competitors names one"
+        warnings.append(f"competitors read from the interviews ({where}{' others' if named else ''}): "
+                        f"{', '.join(new)}; list the right ones in winloss.toml [crm] competitors")
+    return sorted({*named, *new})
 
 
 def find_themes(study_dir, reading, text_vectors, vectors, embedder, settings: Settings, warnings: list[str]):

@@ -149,13 +149,13 @@ def _day(text: str) -> date | None:
 
 
 def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.DataFrame, extra: list[str],
-                                 no_decision: tuple[str, ...] = ()) -> int:
+                                 no_decision: tuple[str, ...] = ()) -> dict[str, str]:
     """Fill a lost deal's empty Competitor from what its interviewed buyer says they chose ("Payvance won on two
     things"), a rival the Competitor column or [crm] competitors knows. Failing that, from the one rival the buyer
     names where they speak against us ("Clausewell came out ahead on review speed"), unless the CRM's reason or the
-    buyer's words tell a no decision (`no_decision`: its keywords). Returns how many deals were filled."""
+    buyer's words tell a no decision (`no_decision`: its keywords). Returns the deals filled: deal id -> interview."""
     if statements is None or statements.empty or "text" not in statements:
-        return 0
+        return {}
     known = sorted({str(c).strip() for c in deals["competitor"] if str(c).strip()} | {c for c in extra if c.strip()},
                    key=lambda c: (-len(c), c))
     stances = statements["stance"] if "stance" in statements else pd.Series("", index=statements.index)
@@ -163,7 +163,7 @@ def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.Data
             for i, g in statements.groupby("interview_id", sort=False)}
     said = {i: " ".join(text for text, _ in rows) for i, rows in told.items()}
     row = {d: i for i, d in zip(deals.index, deals["deal_id"])}
-    filled = 0
+    filled = {}
     for j in sorted(joins, key=lambda j: j.interview_id):
         i = row.get(j.deal_id)
         if (j.cohort != "lost" or i is None or j.interview_id not in said or deals.at[i, "outcome"] != "lost"
@@ -174,7 +174,7 @@ def _competitors_from_interviews(deals: pd.DataFrame, joins, statements: pd.Data
             name = favoured_in_interview(told[j.interview_id], known)
         if name:
             deals.at[i, "competitor"] = name
-            filled += 1
+            filled[str(j.deal_id)] = j.interview_id
     return filled
 
 
@@ -229,7 +229,8 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
                                           settings.loss_types.no_decision)
     if filled:
         closed = deals[deals["excluded"] == ""]
-        notes.append(f"the competitor of {filled} lost {'deal' if filled == 1 else 'deals'} was read from its buyer's "
+        notes.append(f"the competitor of {len(filled)} lost {'deal' if len(filled) == 1 else 'deals'} was read from "
+                     "its buyer's "
                      "interview (\"we went with ...\", or the one rival they name against us; the CRM named none)")
     won_accounts = told_churned(_won_accounts(closed, values, accounts, cohort_rules, problems, notes), joins, deals,
                                 notes)
@@ -270,6 +271,9 @@ def analyse_crm(study_dir: Path, interviews: list[Interview], statements: pd.Dat
     typed = [classify_loss(d, r, n, c, failed[i], loss_rules, read.get(str(d)))
              for i, d, r, n, c in zip(lost.index, lost["deal_id"], lost["loss_reason"], lost["loss_notes"],
                                       lost["competitor"])]
+    # the CRM recorded no competitor for these: the rule says where the name came from
+    typed = [(t, rule.replace("competitor recorded", f"competitor named in the buyer's interview ({filled[str(d)]})"))
+             if str(d) in filled else (t, rule) for (t, rule), d in zip(typed, lost["deal_id"])]
     deals["loss_type"] = pd.Series([t for t, _ in typed], index=lost.index, dtype=float).reindex(deals.index)
     deals["loss_rule"] = pd.Series([r for _, r in typed], index=lost.index, dtype=object).reindex(
         deals.index, fill_value="")
