@@ -53,6 +53,15 @@ def test_win_and_churn_drivers_have_their_direction_and_a_flip_is_named():
     assert "praised in 8 of 8 won interviews vs 1 of 16 others" in won["T01"].text
 
 
+def test_a_driver_counts_the_interviews_that_tell_its_theme_without_its_stance():
+    """6 of 8 churned criticise support and a seventh mentions it kindly: "criticised in 6 of 8" beside a front
+    line counting 7 would read as a contradiction, so the driver says both."""
+    churned = {d.theme_id: d for d in find_drivers(study(), SIZES, {})["churned"]}
+    assert churned["T01"].told == 7 and churned["T01"].text.endswith("; 7 of 8 mention it")
+    won = {d.theme_id: d for d in find_drivers(study(), SIZES, {})["won"]}
+    assert won["T01"].told == 8 and "mention it" not in won["T01"].text  # all 8 praise it: nothing to add
+
+
 def test_a_neutral_theme_of_lost_deals_is_a_circumstance_not_a_criticism():
     found = find_drivers(study(), SIZES, {})
     lost = {d.theme_id: d for d in found["lost"]}

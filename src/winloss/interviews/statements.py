@@ -39,12 +39,6 @@ _SMALL_TALK = re.compile(
     r"that's all (from me|i have|i had|i've got)|anything else|of course|good luck|sounds good|"
     r"appreciate (it|you|that)|"
     r"looking forward|glad (i|we) could help|hope (that|this) helps|feel free to (reach|ping|email))\b", re.I)
-# A statement of nothing but thanks and goodbyes ("Cheers.", "Thank you so much!", "De nada.") is no evidence;
-# thanks inside a statement ("Thanks to the sync, ...") is left to the rules above.
-_SIGN_OFF = re.compile(
-    r"(?:(?:thanks|thank you|thx|ty|cheers|de nada|gracias|merci|danke|ta|bye|bye-bye|goodbye|take care|"
-    r"take it easy|all the best|so much|very much|again|a lot|mate|now|everyone|guys|all|for|that|everything)"
-    r"(?:[\s,.!…]+|$))+", re.I)
 _CLAUSE_BREAK = re.compile(r"(?:,|;|\s-{1,2}|\s—)\s+(?=(?:and|but|so|because|which|although|though|then)\b)|;\s+", re.I)
 _WORD = re.compile(r"[\w'’-]+")
 # Words that carry no subject on their own; a sentence needs MIN_CONTENT_WORDS others to be evidence.
@@ -116,7 +110,7 @@ def content_words(text: str, names: frozenset[str] = frozenset()) -> int:
 
 
 def _is_evidence(sentence: str, trimmed: str, names: frozenset[str]) -> bool:
-    if content_words(trimmed, names) < MIN_CONTENT_WORDS or _SIGN_OFF.fullmatch(trimmed.strip()):
+    if content_words(trimmed, names) < MIN_CONTENT_WORDS:
         return False
     return not (_SMALL_TALK.search(sentence) and content_words(trimmed) < 12)
 

@@ -70,6 +70,7 @@ class Driver:
     competitors: tuple[tuple[str, int], ...] = ()  # lost drivers: the interviews' CRM competitor, most first
     loss_types: tuple[tuple[str, int], ...] = ()
     quotes: tuple[Quote, ...] = field(default_factory=tuple)
+    told: int = 0  # the cohort's interviews with the theme at all, whatever their stance
 
     @property
     def against_text(self) -> str:
@@ -84,8 +85,11 @@ class Driver:
     @property
     def text(self) -> str:
         e = self.evidence
+        # "criticised in 4 of 8" beside another section's "5 of 8 say their champion left" reads as a contradiction
+        # unless the fifth, who told it without judging, is counted too
+        told = f"; {self.told} of {e.N} mention it" if self.told > e.n and self.kind == "driver" else ""
         return (f"{self.verb} in {e.n} of {e.N} {e.cohort} interviews vs {e.n_other} of {e.N_other} others "
-                f"(lift {_lift(e.lift)}, one-sided Fisher p {_p(e.p)}, q {_p(e.q)})")
+                f"(lift {_lift(e.lift)}, one-sided Fisher p {_p(e.p)}, q {_p(e.q)}){told}")
 
 
 def _lift(value: float) -> str:
@@ -183,11 +187,12 @@ def find_drivers(statements: pd.DataFrame, cohort_sizes: dict[str, int], labels:
             kind, verb = "circumstance", "mentioned as a circumstance, not a judgement of us,"
         else:
             continue
-        ids = tuple(sorted(presence.loc[(presence["theme_id"] == theme_id) & (presence["cohort"] == cohort)
-                                        & (presence["stance"] == stance), "interview_id"]))
+        here = presence[(presence["theme_id"] == theme_id) & (presence["cohort"] == cohort)]
+        ids = tuple(sorted(here.loc[here["stance"] == stance, "interview_id"]))
         found[cohort].append(Driver(theme_id, labels.get(theme_id, theme_id), cohort, stance, kind, e, verb,
                                     interviews=ids, competitors=_tally(ids, extra, "competitor"),
-                                    loss_types=_tally(ids, extra, "loss_type")))
+                                    loss_types=_tally(ids, extra, "loss_type"),
+                                    told=int(here["interview_id"].nunique())))
     flips = _flips(found, labels, related or {})
     for cohort, drivers in found.items():
         drivers[:] = sorted((_with_against(_with_flip(d, flips), tests) for d in drivers),
