@@ -1,4 +1,4 @@
-"""Competitors read from the interviews, for a study whose CRM and settings name none: what lost and churned
+"""Competitors read from the interviews, beside or for want of those the CRM and settings name: what lost and churned
 customers chose, never what a won one chose (that is us), nor a person, the status quo or a month."""
 from winloss.themes.rivals import rivals_named
 
@@ -57,3 +57,37 @@ def test_an_interview_only_study_reads_its_rivals_and_their_praise_is_against_us
         said = {r["text"]: r["stance"] for r in csv.DictReader(f)}
     praise = [t for t in said if "Clarion" in t and "better demo" in t]
     assert praise and all(said[t] == "negative" for t in praise), {t: said[t] for t in praise}
+
+
+def test_a_rival_the_interviews_name_beside_the_crms_is_read_and_its_loss_says_where_from(tmp_path):
+    """A CRM that records Clarion and Vaultline but never Tallyhub: the lost buyers who say they went with
+    Tallyhub still name a rival, the run says it read it from the interviews, and the loss type's rule says the
+    competitor came from the buyer's interview, not from the CRM."""
+    import csv
+    import json
+    import shutil
+    from pathlib import Path
+
+    from winloss.pipeline import run
+
+    study = tmp_path / "study"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "fixtures" / "demo", study,
+                    ignore=shutil.ignore_patterns("codebook*"))
+    deals = study / "crm" / "deals.csv"
+    with deals.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for column in ("Competitor", "Closed Lost Reason", "Loss Notes"):
+            r[column] = r[column].replace("Tallyhub", "")
+    with deals.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    run(study, tmp_path / "out")
+    record = json.loads((tmp_path / "out" / "run.json").read_text(encoding="utf-8"))
+    assert any("competitors read from the interviews (the CRM and [crm] competitors name others): Tallyhub" in w
+               for w in record["warnings"]), record["warnings"]
+    with open(tmp_path / "out" / "loss_types.csv", newline="", encoding="utf-8") as f:
+        typed = [r for r in csv.DictReader(f) if r["competitor"] == "Tallyhub"]
+    twos = [r for r in typed if r["loss_type"] == "2"]
+    assert twos and all(r["rule"].startswith("competitor named in the buyer's interview (INT-") for r in twos), typed
