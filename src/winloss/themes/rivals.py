@@ -1,6 +1,7 @@
-"""Competitors the customers name, for a study whose CRM and settings name none (an interview-only study, or an
-export without a Competitor column such as Maven's CRM dataset). Without them "Clarion's demo was better" reads as
-praise of us and every competitive loss as no decision.
+"""Competitors the customers name: all of them for a study whose CRM and settings name none (an interview-only
+study, or an export without a Competitor column such as Maven's CRM dataset), the others beside those the CRM names
+(a buyer who "signed with Dialpad" where the CRM only ever recorded Ruby and Weave). Without them "Clarion's demo
+was better" reads as praise of us and every competitive loss as no decision.
 
 A rival is a proper name the customer says they chose or weighed us against: "we went with Clarion", "we ended up
 with Tallyhub", "we looked at Clarion, Tallyhub and Northwind". A choice in one lost or churned interview names it
